@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Copyright 2026, libminiasync developers */
+
+/*
+ * libminiasync.h -- the whole public interface of libminiasync: futures, the
+ * runtime and the virtual data movers.  See miniasync(7).
+ */
+
+#ifndef LIBMINIASYNC_H
+#define LIBMINIASYNC_H 1
+
+#include <libminiasync/base.h>
+#include <libminiasync/future.h>
+#include <libminiasync/runtime.h>
+#include <libminiasync/vdm.h>
+#include <libminiasync/vdm_synchronous.h>
+
+#endif /* LIBMINIASYNC_H */

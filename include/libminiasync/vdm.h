@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Copyright 2026, libminiasync developers */
+
+/*
+ * libminiasync/vdm.h -- virtual data movers: one interface, many engines
+ *
+ * A virtual data mover (vdm) moves memory on behalf of futures: the thread
+ * that polls (synchronous mover), a pool of worker threads, or an engine of
+ * the user's own.  Every mover exposes the same operation table, struct vdm;
+ * a struct vdm_descriptor tells vdm_new() how to set a mover up.
+ *
+ * Operations never report errors through errno: the outcome of each one is
+ * the result member of its output, valid once the future is complete.
+ *
+ * The layout of struct vdm, struct vdm_operation* and struct
+ * vdm_operation_future is part of the binary interface: libpmem2 1.12
+ * (pmem2_memcpy_async() and friends, pmem2_config_set_vdm()) drives movers
+ * through it with its own compiled code.  See miniasync_vdm(7).
+ */
+
+#ifndef LIBMINIASYNC_VDM_H
+#define LIBMINIASYNC_VDM_H 1
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libminiasync/base.h>
+#include <libminiasync/future.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct vdm;
+
+/* the kinds of operation; the values are part of the ABI */
+enum vdm_operation_type {
+	VDM_OPERATION_MEMCPY = 0,
+	VDM_OPERATION_MEMMOVE = 1,
+	VDM_OPERATION_MEMSET = 2,
+	VDM_OPERATION_FLUSH = 3,
+};
+
+/* how an operation ended; the first three values are part of the ABI */
+enum vdm_operation_result {
+	VDM_SUCCESS = 0,
+	/* the mover could not get the memory it needs for the operation */
+	VDM_ERROR_OUT_OF_MEMORY = 1,
+	/* the mover lost or damaged the operation */
+	VDM_ERROR_JOB_CORRUPTED = 2,
+	/* NULL mover, or a NULL address with a non-zero length */
+	VDM_ERROR_INVALID_ARGUMENT = 3,
+	/* a flag bit outside VDM_F_VALID_FLAGS */
+	VDM_ERROR_INVALID_FLAGS = 4,
+	/* the mover cannot honour a flag or an operation it was given */
+	VDM_ERROR_NOT_SUPPORTED = 5,
+	/* the range is not one the mover may write (e.g. outside its map) */
+	VDM_ERROR_OUT_OF_RANGE = 6,
+	/* the mover was deleted before the operation could run */
+	VDM_ERROR_CANCELED = 7,
+};
+
+/* the caller wants the bytes durable when the future completes */
+#define VDM_F_MEM_DURABLE	(1U << 0)
+/* a hint: the bytes will not be read soon, non-temporal stores welcome */
+#define VDM_F_NO_CACHE_HINT	(1U << 1)
+/* every flag an operation may carry; other bits fail the operation */
+#define VDM_F_VALID_FLAGS	(VDM_F_MEM_DURABLE | VDM_F_NO_CACHE_HINT)
+
+/* the arguments of each kind of operation */
+struct vdm_operation_data_memcpy {
+	void *dest;
+	void *src;
+	size_t n;
+	uint64_t flags;
+};
+
+struct vdm_operation_data_memmove {
+	void *dest;
+	void *src;
+	size_t n;
+	uint64_t flags;
+};
+
+struct vdm_operation_data_memset {
+	void *str;
+	int c;
+	size_t n;
+	uint64_t flags;
+};
+
+struct vdm_operation_data_flush {
+	void *dest;
+	size_t n;
+	uint64_t flags;
+};
+
+/* sized so that struct vdm_operation_data is 64 bytes */
+#define VDM_OPERATION_DATA_MAX_SIZE (40)
+
+/* struct vdm_operation -- one operation, as a mover receives it */
+struct vdm_operation {
+	union {
+		struct vdm_operation_data_memcpy memcpy;
+		struct vdm_operation_data_memmove memmove;
+		struct vdm_operation_data_memset memset;
+		struct vdm_operation_data_flush flush;
+		uint8_t data[VDM_OPERATION_DATA_MAX_SIZE];
+	} data;
+	enum vdm_operation_type type;
+	uint32_t padding;
+};
+
+/*
+ * struct vdm_operation_data -- the data of every vdm future: the mover's
+ * handle for the operation (from op_new), the mover, and the operation.
+ */
+struct vdm_operation_data {
+	void *data;
+	struct vdm *vdm;
+	struct vdm_operation operation;
+};
+
+/* what a mover reports when an operation is done (op_delete) */
+struct vdm_operation_output_memcpy {
+	void *dest;
+};
+
+struct vdm_operation_output_memmove {
+	void *dest;
+};
+
+struct vdm_operation_output_memset {
+	void *str;
+};
+
+struct vdm_operation_output_flush {
+	uint64_t unused;
+};
+
+struct vdm_operation_output {
+	enum vdm_operation_type type;
+	enum vdm_operation_result result;
+	union {
+		struct vdm_operation_output_memcpy memcpy;
+		struct vdm_operation_output_memmove memmove;
+		struct vdm_operation_output_memset memset;
+		struct vdm_operation_output_flush flush;
+	} output;
+};
+
+/*
+ * struct vdm_operation_future -- the generic operation future that libpmem2
+ * 1.12 creates and runs itself; programs use the typed futures below.
+ */
+FUTURE(vdm_operation_future,
+	struct vdm_operation_data, struct vdm_operation_output);
+
+/*
+ * The operation table.  A future calls, in this order and from the thread
+ * that polls it:
+ *	op_new(vdm, type)		once, when the future is created; returns
+ *					the mover's handle for the operation, or
+ *					NULL if it cannot take one (out of memory)
+ *	op_start(handle, op, notifier)	at each poll while the future is idle;
+ *					0 when the operation started, non-zero to
+ *					be asked again at the next poll
+ *	op_check(handle, op)		at each poll once started; COMPLETE when
+ *					the operation is done
+ *	op_delete(handle, op, output)	once, after op_check said COMPLETE:
+ *					fills output (type, result, pointer) and
+ *					gives the handle back to the mover
+ * A mover's threads never write into the future, which may have moved.
+ */
+typedef void *(*vdm_operation_new)(struct vdm *vdm,
+	const enum vdm_operation_type type);
+typedef int (*vdm_operation_start)(void *data,
+	const struct vdm_operation *operation,
+	struct future_notifier *n);
+typedef enum future_state (*vdm_operation_check)(void *data,
+	const struct vdm_operation *operation);
+typedef void (*vdm_operation_delete)(void *data,
+	const struct vdm_operation *operation,
+	struct vdm_operation_output *output);
+
+/*
+ * struct vdm -- the operation table every mover exposes, first in its
+ * instance.  capabilities holds VDM_F_* flags the mover honours with effect.
+ * Beware: libpmem2 1.12 treats any non-zero capabilities as "this mover makes
+ * VDM_F_MEM_DURABLE copies durable" and then skips its own persist step, so a
+ * mover that sets any bit must really make durable copies durable.
+ * has_property answers future_has_property() for the mover's futures.
+ */
+struct vdm {
+	vdm_operation_new op_new;
+	vdm_operation_delete op_delete;
+	vdm_operation_start op_start;
+	vdm_operation_check op_check;
+	unsigned capabilities;
+	future_has_property_fn has_property;
+};
+
+/*
+ * vdm_is_supported -- non-zero if the mover honours every capability bit
+ * in capability
+ */
+static inline int
+vdm_is_supported(struct vdm *vdm, unsigned capability)
+{
+	return (vdm->capabilities & capability) == capability;
+}
+
+/*
+ * struct vdm_descriptor -- how vdm_new() makes a mover.
+ *
+ * vdm_new() allocates size bytes (at least sizeof(struct vdm), aligned to 64
+ * bytes, zeroed), copies ops into the struct vdm that starts them, then calls
+ * init(vdm, init_arg) if init is not NULL.  init returns 0, or an errno value
+ * that vdm_new() hands back (NULL return, errno set) after freeing the
+ * instance; fini is then not called.  vdm_delete() calls fini(vdm), if not
+ * NULL, before it frees the instance.  vdm_new() keeps no pointer to the
+ * descriptor: it may be a temporary.
+ */
+typedef int (*vdm_init_fn)(struct vdm *vdm, void *arg);
+typedef void (*vdm_fini_fn)(struct vdm *vdm);
+
+struct vdm_descriptor {
+	size_t size;
+	vdm_init_fn init;
+	vdm_fini_fn fini;
+	void *init_arg;
+	struct vdm ops;
+};
+
+/*
+ * vdm_new -- creates a mover from a descriptor; NULL with errno set on
+ * failure (EINVAL: NULL or incomplete descriptor; ENOMEM; or init's error).
+ */
+MINIASYNC_EXPORT struct vdm *vdm_new(struct vdm_descriptor *descriptor);
+
+/*
+ * vdm_delete -- undoes vdm_new(); NULL is a no-op.  What happens to
+ * operations still in flight is up to the mover and documented with it.
+ */
+MINIASYNC_EXPORT void vdm_delete(struct vdm *vdm);
+
+/*
+ * The typed futures a program gets from vdm_memcpy() and friends.  Each
+ * output carries what the C function would return (dest, or str for memset;
+ * NULL if the operation failed) and result: VDM_SUCCESS or a VDM_ERROR_*.
+ */
+struct vdm_memcpy_output {
+	void *dest;
+	enum vdm_operation_result result;
+};
+
+struct vdm_memmove_output {
+	void *dest;
+	enum vdm_operation_result result;
+};
+
+struct vdm_memset_output {
+	void *str;
+	enum vdm_operation_result result;
+};
+
+struct vdm_flush_output {
+	enum vdm_operation_result result;
+};
+
+FUTURE(vdm_memcpy_future, struct vdm_operation_data,
+	struct vdm_memcpy_output);
+FUTURE(vdm_memmove_future, struct vdm_operation_data,
+	struct vdm_memmove_output);
+FUTURE(vdm_memset_future, struct vdm_operation_data,
+	struct vdm_memset_output);
+FUTURE(vdm_flush_future, struct vdm_operation_data,
+	struct vdm_flush_output);
+
+/*
+ * vdm_memcpy -- a future that copies n bytes from src to dest on vdm.
+ * A NULL vdm, a NULL pointer with n > 0 or an unknown flag give a future that
+ * is complete at once with an error result; n == 0 touches nothing.
+ */
+MINIASYNC_EXPORT struct vdm_memcpy_future vdm_memcpy(struct vdm *vdm,
+	void *dest, void *src, size_t n, uint64_t flags);
+
+/* vdm_memmove -- as vdm_memcpy(), for ranges that may overlap */
+MINIASYNC_EXPORT struct vdm_memmove_future vdm_memmove(struct vdm *vdm,
+	void *dest, void *src, size_t n, uint64_t flags);
+
+/* vdm_memset -- a future that sets n bytes at str to (unsigned char)c */
+MINIASYNC_EXPORT struct vdm_memset_future vdm_memset(struct vdm *vdm,
+	void *str, int c, size_t n, uint64_t flags);
+
+/*
+ * vdm_flush -- a future that writes n bytes at dest back from the CPU caches
+ * (for a mover of persistent memory: makes them durable).
+ */
+MINIASYNC_EXPORT struct vdm_flush_future vdm_flush(struct vdm *vdm,
+	void *dest, size_t n, uint64_t flags);
+
+/* the binary layout libpmem2 1.12 was compiled against (x86-64, LP64) */
+#if UINTPTR_MAX == UINT64_MAX
+MINIASYNC_STATIC_ASSERT(sizeof(struct vdm_operation) == 48,
+	"vdm_operation size");
+MINIASYNC_STATIC_ASSERT(offsetof(struct vdm_operation, type) == 40,
+	"vdm_operation.type offset");
+MINIASYNC_STATIC_ASSERT(sizeof(struct vdm_operation_data) == 64,
+	"vdm_operation_data size");
+MINIASYNC_STATIC_ASSERT(offsetof(struct vdm_operation_data, operation) == 16,
+	"vdm_operation_data.operation offset");
+MINIASYNC_STATIC_ASSERT(sizeof(struct vdm_operation_output) == 16,
+	"vdm_operation_output size");
+MINIASYNC_STATIC_ASSERT(offsetof(struct vdm_operation_output, output) == 8,
+	"vdm_operation_output.output offset");
+MINIASYNC_STATIC_ASSERT(sizeof(struct vdm_operation_future) == 120,
+	"vdm_operation_future size");
+MINIASYNC_STATIC_ASSERT(offsetof(struct vdm_operation_future, data) == 40,
+	"vdm_operation_future.data offset");
+MINIASYNC_STATIC_ASSERT(offsetof(struct vdm_operation_future, output) == 104,
+	"vdm_operation_future.output offset");
+MINIASYNC_STATIC_ASSERT(offsetof(struct vdm, op_delete) == 8,
+	"vdm.op_delete offset");
+MINIASYNC_STATIC_ASSERT(offsetof(struct vdm, op_start) == 16,
+	"vdm.op_start offset");
+MINIASYNC_STATIC_ASSERT(offsetof(struct vdm, op_check) == 24,
+	"vdm.op_check offset");
+MINIASYNC_STATIC_ASSERT(offsetof(struct vdm, capabilities) == 32,
+	"vdm.capabilities offset");
+MINIASYNC_STATIC_ASSERT(offsetof(struct vdm, has_property) == 40,
+	"vdm.has_property offset");
+MINIASYNC_STATIC_ASSERT(sizeof(struct vdm) == 48, "vdm size");
+MINIASYNC_STATIC_ASSERT(offsetof(struct vdm_operation_data_memset, n) == 16,
+	"vdm_operation_data_memset.n offset");
+MINIASYNC_STATIC_ASSERT(offsetof(struct vdm_operation_data_flush, flags) == 16,
+	"vdm_operation_data_flush.flags offset");
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBMINIASYNC_VDM_H */

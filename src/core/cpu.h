@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Copyright 2026, libminiasync developers */
+
+/*
+ * cpu.h -- writing cache lines back to memory
+ */
+
+#ifndef MINIASYNC_CORE_CPU_H
+#define MINIASYNC_CORE_CPU_H 1
+
+#include <stddef.h>
+
+/*
+ * core__flush_range -- writes every cache line of [addr, addr + len) back
+ * to memory and waits until that is done (a store fence follows the
+ * write-backs); returns 0, or -1 where the CPU offers no way to do it.
+ */
+int core__flush_range(const void *addr, size_t len);
+
+#endif /* MINIASYNC_CORE_CPU_H */

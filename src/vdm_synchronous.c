@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Copyright 2026, libminiasync developers */
+
+/*
+ * vdm_synchronous.c -- the synchronous mover: bytes move in op_start, on the
+ * thread that polls, so an operation is complete at its first poll.
+ *
+ * The mover keeps no per-operation state: op_new hands back the mover itself
+ * as the handle, and op_delete derives the result from the operation again
+ * (the checks are a few compares), so nothing is allocated per operation.
+ */
+
+#include <string.h>
+
+#include <libminiasync/vdm_synchronous.h>
+
+#include "core/cpu.h"
+#include "vdm.h"
+
+/* VDM_F_MEM_DURABLE needs knowledge of the mapping this mover lacks */
+#define SYNC_SUPPORTED_FLAGS ((uint64_t)VDM_F_NO_CACHE_HINT)
+
+/*
+ * sync_op_new -- the handle of every operation is the mover itself
+ */
+static void *
+sync_op_new(struct vdm *vdm, const enum vdm_operation_type type)
+{
+	(void) type;
+	return vdm;
+}
+
+/*
+ * sync_op_result -- what the operation's outcome is (or will be)
+ */
+static enum vdm_operation_result
+sync_op_result(const struct vdm_operation *op)
+{
+	return vdm__check_flags(vdm__operation_flags(op), SYNC_SUPPORTED_FLAGS);
+}
+
+/*
+ * sync_op_start -- performs the operation now
+ */
+static int
+sync_op_start(void *data, const struct vdm_operation *op,
+	struct future_notifier *n)
+{
+	(void) data;
+	if (n != NULL)
+		n->notifier_used = FUTURE_NOTIFIER_NONE;
+
+	if (sync_op_result(op) != VDM_SUCCESS)
+		return 0;
+
+	switch (op->type) {
+	case VDM_OPERATION_MEMCPY:
+		memcpy(op->data.memcpy.dest, op->data.memcpy.src,
+			op->data.memcpy.n);
+		break;
+	case VDM_OPERATION_MEMMOVE:
+		memmove(op->data.memmove.dest, op->data.memmove.src,
+			op->data.memmove.n);
+		break;
+	case VDM_OPERATION_MEMSET:
+		memset(op->data.memset.str, op->data.memset.c,
+			op->data.memset.n);
+		break;
+	case VDM_OPERATION_FLUSH:
+		(void) core__flush_range(op->data.flush.dest,
+			op->data.flush.n);
+		break;
+	}
+	return 0;
+}
+
+/*
+ * sync_op_check -- an operation is done once started
+ */
+static enum future_state
+sync_op_check(void *data, const struct vdm_operation *op)
+{
+	(void) data;
+	(void) op;
+	return FUTURE_STATE_COMPLETE;
+}
+
+/*
+ * sync_op_delete -- reports the outcome; there is nothing to release
+ */
+static void
+sync_op_delete(void *data, const struct vdm_operation *op,
+	struct vdm_operation_output *output)
+{
+	(void) data;
+
+	output->type = op->type;
+	output->result = sync_op_result(op);
+
+	switch (op->type) {
+	case VDM_OPERATION_MEMCPY:
+		output->output.memcpy.dest = op->data.memcpy.dest;
+		break;
+	case VDM_OPERATION_MEMMOVE:
+		output->output.memmove.dest = op->data.memmove.dest;
+		break;
+	case VDM_OPERATION_MEMSET:
+		output->output.memset.str = op->data.memset.str;
+		break;
+	case VDM_OPERATION_FLUSH:
+		output->output.flush.unused = 0;
+#ifndef __x86_64__
+		if (output->result == VDM_SUCCESS)
+			output->result = VDM_ERROR_NOT_SUPPORTED;
+#endif
+		break;
+	}
+}
+
+static struct vdm_descriptor sync_descriptor = {
+	.size = sizeof(struct vdm),
+	.init = NULL,
+	.fini = NULL,
+	.init_arg = NULL,
+	.ops = {
+		.op_new = sync_op_new,
+		.op_delete = sync_op_delete,
+		.op_start = sync_op_start,
+		.op_check = sync_op_check,
+		/* 0: see the capabilities warning in vdm.h */
+		.capabilities = 0,
+		.has_property = NULL,
+	},
+};
+
+/*
+ * vdm_descriptor_synchronous -- the descriptor of the synchronous mover
+ */
+struct vdm_descriptor *
+vdm_descriptor_synchronous(void)
+{
+	return &sync_descriptor;
+}
