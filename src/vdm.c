@@ -91,40 +91,31 @@ vdm_delete(struct vdm *vdm)
 }
 
 /*
- * vdm_output_set -- writes the typed output of a vdm future
+ * The outputs of memcpy, memmove and memset are one shape: a pointer, then
+ * the result; flush has the result alone.
  */
-static void
+_Static_assert(offsetof(struct vdm_memmove_output, result) ==
+	offsetof(struct vdm_memcpy_output, result), "memmove output shape");
+_Static_assert(offsetof(struct vdm_memset_output, result) ==
+	offsetof(struct vdm_memcpy_output, result), "memset output shape");
+
+/*
+ * vdm_output_set -- writes the typed output of a vdm future; the pointer is
+ * NULL when the operation failed
+ */
+static inline void
 vdm_output_set(enum vdm_operation_type type, void *output,
 	enum vdm_operation_result result, void *ptr)
 {
-	if (result != VDM_SUCCESS)
-		ptr = NULL;
-
-	switch (type) {
-	case VDM_OPERATION_MEMCPY: {
-		struct vdm_memcpy_output *out = output;
-		out->dest = ptr;
-		out->result = result;
-		break;
-	}
-	case VDM_OPERATION_MEMMOVE: {
-		struct vdm_memmove_output *out = output;
-		out->dest = ptr;
-		out->result = result;
-		break;
-	}
-	case VDM_OPERATION_MEMSET: {
-		struct vdm_memset_output *out = output;
-		out->str = ptr;
-		out->result = result;
-		break;
-	}
-	case VDM_OPERATION_FLUSH: {
+	if (type == VDM_OPERATION_FLUSH) {
 		struct vdm_flush_output *out = output;
 		out->result = result;
-		break;
+		return;
 	}
-	}
+
+	struct vdm_memcpy_output *out = output;
+	out->dest = result == VDM_SUCCESS ? ptr : NULL;
+	out->result = result;
 }
 
 /*
@@ -143,8 +134,8 @@ vdm_operation_task(struct future_context *context,
 			vdm->op_start(data->data, &data->operation, notifier))
 		return FUTURE_STATE_IDLE;
 
-	enum future_state state = vdm->op_check(data->data, &data->operation);
-	if (state != FUTURE_STATE_COMPLETE)
+	if (vdm->op_check(data->data, &data->operation) !=
+			FUTURE_STATE_COMPLETE)
 		return FUTURE_STATE_RUNNING;
 
 	struct vdm_operation_output out;
@@ -162,49 +153,68 @@ vdm_operation_task(struct future_context *context,
 }
 
 /*
- * vdm_future_init -- readies the data of a typed vdm future whose operation
- * is filled in; the future is complete at once when the arguments are bad,
- * when there is nothing to do, or when the mover cannot take the operation.
- * ptr and n are the operation's destination and length, ptr2 its source
- * (or ptr again when there is none).
+ * vdm_future_fail -- makes a typed vdm future complete at once: bad
+ * arguments, nothing to do (n == 0), or no handle from the mover
  */
 static void
+vdm_future_fail(struct future *base, void *output,
+	enum vdm_operation_type type, struct vdm *vdm, void *ptr,
+	void *ptr2, size_t n, uint64_t flags)
+{
+	enum vdm_operation_result result;
+
+	if (vdm == NULL)
+		result = VDM_ERROR_INVALID_ARGUMENT;
+	else if (flags & ~(uint64_t)VDM_F_VALID_FLAGS)
+		result = VDM_ERROR_INVALID_FLAGS;
+	else if (n == 0)
+		result = VDM_SUCCESS;
+	else if (ptr == NULL || ptr2 == NULL)
+		result = VDM_ERROR_INVALID_ARGUMENT;
+	else
+		result = VDM_ERROR_OUT_OF_MEMORY;
+
+	base->task = NULL;
+	base->has_property = NULL;
+	base->context.state = FUTURE_STATE_COMPLETE;
+	vdm_output_set(type, output, result, ptr);
+}
+
+/*
+ * vdm_future_init -- readies a typed vdm future whose operation is filled
+ * in.  ptr and n are the operation's destination and length, ptr2 its
+ * source (or ptr again when there is none).  Inlined into each constructor
+ * so the future is built in place in the caller's return slot.
+ */
+static inline __attribute__((always_inline)) void
 vdm_future_init(struct future *base, struct vdm_operation_data *data,
 	void *output, struct vdm *vdm, void *ptr, void *ptr2, size_t n,
 	uint64_t flags)
 {
 	enum vdm_operation_type type = data->operation.type;
-	enum vdm_operation_result result;
 
 	data->vdm = vdm;
 	data->data = NULL;
 	data->operation.padding = 0;
-
-	base->has_property = NULL;
 	base->context.data_size = sizeof(*data);
 	base->context.padding = 0;
 
-	if (core__unlikely(vdm == NULL)) {
-		result = VDM_ERROR_INVALID_ARGUMENT;
-	} else if (core__unlikely(flags & ~(uint64_t)VDM_F_VALID_FLAGS)) {
-		result = VDM_ERROR_INVALID_FLAGS;
-	} else if (core__unlikely(n == 0)) {
-		result = VDM_SUCCESS;
-	} else if (core__unlikely(ptr == NULL || ptr2 == NULL)) {
-		result = VDM_ERROR_INVALID_ARGUMENT;
-	} else if (core__unlikely((data->data = vdm->op_new(vdm, type))
-			== NULL)) {
-		result = VDM_ERROR_OUT_OF_MEMORY;
-	} else {
-		base->task = vdm_operation_task;
-		base->has_property = vdm->has_property;
-		base->context.state = FUTURE_STATE_IDLE;
+	/* one test for every way the operation cannot go to the mover */
+	if (core__unlikely((vdm == NULL) | (n == 0) | (ptr == NULL) |
+			(ptr2 == NULL) |
+			((flags & ~(uint64_t)VDM_F_VALID_FLAGS) != 0))) {
+		vdm_future_fail(base, output, type, vdm, ptr, ptr2, n, flags);
 		return;
 	}
 
-	base->task = NULL;
-	base->context.state = FUTURE_STATE_COMPLETE;
-	vdm_output_set(type, output, result, ptr);
+	if (core__unlikely((data->data = vdm->op_new(vdm, type)) == NULL)) {
+		vdm_future_fail(base, output, type, vdm, ptr, ptr2, n, flags);
+		return;
+	}
+
+	base->task = vdm_operation_task;
+	base->has_property = vdm->has_property;
+	base->context.state = FUTURE_STATE_IDLE;
 }
 
 /*

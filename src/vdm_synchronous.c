@@ -15,6 +15,7 @@
 #include <libminiasync/vdm_synchronous.h>
 
 #include "core/cpu.h"
+#include "core/util.h"
 #include "vdm.h"
 
 /* VDM_F_MEM_DURABLE needs knowledge of the mapping this mover lacks */
@@ -33,10 +34,14 @@ sync_op_new(struct vdm *vdm, const enum vdm_operation_type type)
 /*
  * sync_op_result -- what the operation's outcome is (or will be)
  */
-static enum vdm_operation_result
+static inline enum vdm_operation_result
 sync_op_result(const struct vdm_operation *op)
 {
-	return vdm__check_flags(vdm__operation_flags(op), SYNC_SUPPORTED_FLAGS);
+	if (core__unlikely(vdm__operation_flags(op) & ~SYNC_SUPPORTED_FLAGS))
+		return VDM_ERROR_NOT_SUPPORTED;
+	if (op->type == VDM_OPERATION_FLUSH && !core__flush_supported())
+		return VDM_ERROR_NOT_SUPPORTED;
+	return VDM_SUCCESS;
 }
 
 /*
@@ -50,7 +55,7 @@ sync_op_start(void *data, const struct vdm_operation *op,
 	if (n != NULL)
 		n->notifier_used = FUTURE_NOTIFIER_NONE;
 
-	if (sync_op_result(op) != VDM_SUCCESS)
+	if (core__unlikely(sync_op_result(op) != VDM_SUCCESS))
 		return 0;
 
 	switch (op->type) {
@@ -67,8 +72,7 @@ sync_op_start(void *data, const struct vdm_operation *op,
 			op->data.memset.n);
 		break;
 	case VDM_OPERATION_FLUSH:
-		(void) core__flush_range(op->data.flush.dest,
-			op->data.flush.n);
+		core__flush_range(op->data.flush.dest, op->data.flush.n);
 		break;
 	}
 	return 0;
@@ -109,10 +113,6 @@ sync_op_delete(void *data, const struct vdm_operation *op,
 		break;
 	case VDM_OPERATION_FLUSH:
 		output->output.flush.unused = 0;
-#ifndef __x86_64__
-		if (output->result == VDM_SUCCESS)
-			output->result = VDM_ERROR_NOT_SUPPORTED;
-#endif
 		break;
 	}
 }

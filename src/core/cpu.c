@@ -6,8 +6,8 @@
  *
  * On x86-64: CLWB (writes back, keeps the line), else CLFLUSHOPT, else
  * CLFLUSH, chosen once from CPUID; then SFENCE, which orders CLWB and
- * CLFLUSHOPT before any later store.  Elsewhere the operation is reported
- * as unsupported rather than pretended.
+ * CLFLUSHOPT before any later store.  Elsewhere core__flush_supported()
+ * says 0 and callers report the operation as unsupported, never pretend.
  */
 
 #include <stdint.h>
@@ -61,7 +61,7 @@ flush_detect(void)
 /*
  * core__flush_range -- writes the range back and fences
  */
-int
+void
 core__flush_range(const void *addr, size_t len)
 {
 	(void) pthread_once(&flush_once, flush_detect);
@@ -72,15 +72,12 @@ core__flush_range(const void *addr, size_t len)
 	for (; p < end; p += CORE__CACHELINE_SIZE)
 		flush_line((const char *)p);
 	__builtin_ia32_sfence();
-
-	return 0;
 }
 #else
-int
+void
 core__flush_range(const void *addr, size_t len)
 {
 	(void) addr;
 	(void) len;
-	return -1;
 }
 #endif

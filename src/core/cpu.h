@@ -10,11 +10,22 @@
 
 #include <stddef.h>
 
+/* core__flush_supported -- non-zero if core__flush_range() works here */
+static inline int
+core__flush_supported(void)
+{
+#if defined(__x86_64__)
+	return 1;
+#else
+	return 0;
+#endif
+}
+
 /*
  * core__flush_range -- writes every cache line of [addr, addr + len) back
  * to memory and waits until that is done (a store fence follows the
- * write-backs); returns 0, or -1 where the CPU offers no way to do it.
+ * write-backs); does nothing where core__flush_supported() is 0.
  */
-int core__flush_range(const void *addr, size_t len);
+void core__flush_range(const void *addr, size_t len);
 
 #endif /* MINIASYNC_CORE_CPU_H */
