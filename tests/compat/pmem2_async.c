@@ -1,0 +1,585 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Copyright 2026, libminiasync developers */
+
+/*
+ * pmem2_async.c -- libpmem2's asynchronous API (pmem2_memcpy_async() and
+ * friends, built against the miniasync 0.2 layout) driven by our headers,
+ * our runtime and, through pmem2_config_set_vdm(), our synchronous mover
+ *
+ * Each test runs twice: with libpmem2's own mover and with ours.  Every byte
+ * of the mapped file is compared with a shadow copy that receives the same
+ * operations through libc.  For a map of PAGE granularity the test also asks
+ * the kernel whether the written pages are clean once a future is complete:
+ * a mover with no capabilities makes libpmem2 chain its own persist step
+ * (msync) after the operation, and that step must have run.  A plain store
+ * into the map serves as the control that the check does see dirty pages.
+ */
+
+#define PMEM2_USE_MINIASYNC 1
+#include <libpmem2.h>
+#include <libminiasync.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+/* the mapped file, in pages */
+#define FILE_PAGES 16
+
+/* kpageflags bits, see the kernel's Documentation/admin-guide/mm/pagemap */
+#define KPF_DIRTY_BIT		4
+#define KPF_WRITEBACK_BIT	8
+/* pagemap entry: page present, and the page frame number */
+#define PAGEMAP_PRESENT		(((uint64_t)1) << 63)
+#define PAGEMAP_PFN_MASK	((((uint64_t)1) << 55) - 1)
+
+/* which mover the maps of a test use */
+struct mode {
+	const char *name;
+	int own_mover;		/* 0: libpmem2's default mover */
+};
+
+static struct mode mode_default = { "libpmem2 default mover", 0 };
+static struct mode mode_sync = { "libminiasync synchronous mover", 1 };
+
+/* what a test works on */
+struct fixture {
+	const struct mode *mode;
+	size_t page;
+	size_t size;
+	int fd;
+	struct vdm *vdm;
+	struct pmem2_config *cfg;
+	struct pmem2_source *src;
+	struct pmem2_map *map;
+	char *addr;
+	unsigned char *shadow;	/* what the file must hold */
+	struct runtime *rt;
+	enum pmem2_granularity gran;
+};
+
+/* the page-state probe, shared by all tests; fds are -1 when unavailable */
+static int pagemap_fd = -1;
+static int kpageflags_fd = -1;
+
+/*
+ * page_probe_open -- opens the kernel's page tables and page flags; without
+ * them (not root, or no /proc) the durability checks are skipped
+ */
+static void
+page_probe_open(void)
+{
+	pagemap_fd = open("/proc/self/pagemap", O_RDONLY);
+	kpageflags_fd = open("/proc/kpageflags", O_RDONLY);
+	if (pagemap_fd >= 0 && kpageflags_fd >= 0)
+		return;
+
+	fprintf(stderr, "note: /proc/self/pagemap or /proc/kpageflags not "
+		"readable (%s): the dirty-page checks are skipped\n",
+		strerror(errno));
+	if (pagemap_fd >= 0)
+		(void) close(pagemap_fd);
+	if (kpageflags_fd >= 0)
+		(void) close(kpageflags_fd);
+	pagemap_fd = -1;
+	kpageflags_fd = -1;
+}
+
+/*
+ * page_probe_close -- closes what page_probe_open() opened
+ */
+static void
+page_probe_close(void)
+{
+	if (pagemap_fd >= 0)
+		(void) close(pagemap_fd);
+	if (kpageflags_fd >= 0)
+		(void) close(kpageflags_fd);
+	pagemap_fd = -1;
+	kpageflags_fd = -1;
+}
+
+/*
+ * page_flags -- reads the kernel's flags of the page that holds addr;
+ * returns 0, or -1 if the probe cannot say (it then turns itself off)
+ */
+static int
+page_flags(const void *addr, size_t page, uint64_t *flags)
+{
+	uint64_t entry = 0;
+	off_t at = (off_t)((uintptr_t)addr / page * sizeof(entry));
+
+	if (pread(pagemap_fd, &entry, sizeof(entry), at) !=
+			(ssize_t)sizeof(entry))
+		goto unavailable;
+
+	/* a page that was just written is present */
+	assert_true(entry & PAGEMAP_PRESENT);
+
+	/* without CAP_SYS_ADMIN the kernel hides the frame number */
+	uint64_t pfn = entry & PAGEMAP_PFN_MASK;
+	if (pfn == 0)
+		goto unavailable;
+
+	if (pread(kpageflags_fd, flags, sizeof(*flags),
+			(off_t)(pfn * sizeof(*flags))) !=
+			(ssize_t)sizeof(*flags))
+		goto unavailable;
+
+	return 0;
+
+unavailable:
+	fprintf(stderr, "note: page flags not readable: the dirty-page "
+		"checks are skipped from here on\n");
+	page_probe_close();
+	return -1;
+}
+
+/*
+ * page_is_dirty -- 1 if the page holding addr is dirty or under writeback,
+ * 0 if it is clean, -1 if the probe cannot say
+ */
+static int
+page_is_dirty(const void *addr, size_t page)
+{
+	uint64_t flags;
+
+	if (pagemap_fd < 0 || page_flags(addr, page, &flags) != 0)
+		return -1;
+
+	return (flags & ((((uint64_t)1) << KPF_DIRTY_BIT) |
+		(((uint64_t)1) << KPF_WRITEBACK_BIT))) != 0;
+}
+
+/*
+ * check_durable -- on a PAGE map, every page of [ptr, ptr + n) must be
+ * clean: written back to the file, which is what durable means there
+ */
+static void
+check_durable(struct fixture *f, const void *ptr, size_t n)
+{
+	if (f->gran != PMEM2_GRANULARITY_PAGE || n == 0)
+		return;
+
+	uintptr_t first = (uintptr_t)ptr / f->page * f->page;
+	uintptr_t end = (uintptr_t)ptr + n;
+
+	for (uintptr_t p = first; p < end; p += f->page) {
+		int dirty = page_is_dirty((const void *)p, f->page);
+		if (dirty < 0)
+			return;
+		if (dirty)
+			fail_msg("page at offset %zu is dirty after its "
+				"future completed (%s)",
+				(size_t)(p - (uintptr_t)f->addr),
+				f->mode->name);
+	}
+}
+
+/*
+ * check_contents -- the whole file must hold what the shadow holds
+ */
+static void
+check_contents(struct fixture *f)
+{
+	assert_memory_equal(f->addr, f->shadow, f->size);
+}
+
+/*
+ * fill_pattern -- fills buf with bytes that differ from their neighbours
+ * and from zero-filled memory
+ */
+static void
+fill_pattern(unsigned char *buf, size_t n, unsigned seed)
+{
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (unsigned char)(((i * 31U + seed) % 251U) + 1U);
+}
+
+/*
+ * map_file -- maps a fresh file in /var/tmp with the mover of mode; returns
+ * 0, or -1 with a message if libpmem2 cannot map it (nothing is left open)
+ */
+static int
+map_file(struct fixture *f, const struct mode *mode)
+{
+	char path[] = "/var/tmp/miniasync-compat-XXXXXX";
+
+	memset(f, 0, sizeof(*f));
+	f->mode = mode;
+	f->fd = -1;
+	f->page = (size_t)sysconf(_SC_PAGESIZE);
+	f->size = FILE_PAGES * f->page;
+
+	f->fd = mkstemp(path);
+	if (f->fd < 0) {
+		fprintf(stderr, "mkstemp %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	/* the file lives as long as the descriptor: nothing is left behind */
+	(void) unlink(path);
+
+	if (ftruncate(f->fd, (off_t)f->size) != 0) {
+		fprintf(stderr, "ftruncate: %s\n", strerror(errno));
+		goto err;
+	}
+
+	if (pmem2_config_new(&f->cfg) != 0 ||
+			pmem2_source_from_fd(&f->src, f->fd) != 0 ||
+			pmem2_config_set_required_store_granularity(f->cfg,
+				PMEM2_GRANULARITY_PAGE) != 0) {
+		fprintf(stderr, "libpmem2: %s\n", pmem2_errormsg());
+		goto err;
+	}
+
+	if (mode->own_mover) {
+		f->vdm = vdm_new(vdm_descriptor_synchronous());
+		if (f->vdm == NULL) {
+			fprintf(stderr, "vdm_new: %s\n", strerror(errno));
+			goto err;
+		}
+		if (pmem2_config_set_vdm(f->cfg, f->vdm) != 0) {
+			fprintf(stderr, "pmem2_config_set_vdm: %s\n",
+				pmem2_errormsg());
+			goto err;
+		}
+	}
+
+	if (pmem2_map_new(&f->map, f->cfg, f->src) != 0) {
+		fprintf(stderr, "pmem2_map_new: %s\n", pmem2_errormsg());
+		goto err;
+	}
+
+	f->addr = pmem2_map_get_address(f->map);
+	f->gran = pmem2_map_get_store_granularity(f->map);
+	return 0;
+
+err:
+	if (f->vdm != NULL)
+		vdm_delete(f->vdm);
+	if (f->src != NULL)
+		(void) pmem2_source_delete(&f->src);
+	if (f->cfg != NULL)
+		(void) pmem2_config_delete(&f->cfg);
+	(void) close(f->fd);
+	f->vdm = NULL;
+	f->fd = -1;
+	return -1;
+}
+
+/*
+ * unmap_file -- undoes map_file()
+ */
+static void
+unmap_file(struct fixture *f)
+{
+	assert_int_equal(pmem2_map_delete(&f->map), 0);
+	assert_int_equal(pmem2_source_delete(&f->src), 0);
+	assert_int_equal(pmem2_config_delete(&f->cfg), 0);
+	/* the map is gone: the mover may go too */
+	vdm_delete(f->vdm);
+	assert_int_equal(close(f->fd), 0);
+}
+
+/*
+ * setup -- maps a file with the mover the test's prestate names
+ */
+static int
+setup(void **state)
+{
+	const struct mode *mode = *state;
+	struct fixture *f = malloc(sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	if (map_file(f, mode) != 0) {
+		free(f);
+		return -1;
+	}
+
+	f->shadow = calloc(1, f->size);
+	f->rt = runtime_new();
+	if (f->shadow == NULL || f->rt == NULL) {
+		free(f->shadow);
+		runtime_delete(f->rt);
+		unmap_file(f);
+		free(f);
+		return -1;
+	}
+
+	*state = f;
+	return 0;
+}
+
+/*
+ * teardown -- frees what setup() made
+ */
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	runtime_delete(f->rt);
+	unmap_file(f);
+	free(f->shadow);
+	free(f);
+	return 0;
+}
+
+/*
+ * check_done -- what every completed pmem2 future must show: complete, the
+ * destination in its output, and the vdm operation inside it succeeded
+ */
+static void
+check_done(struct pmem2_future *fut, void *dest)
+{
+	assert_int_equal(FUTURE_STATE(fut), FUTURE_STATE_COMPLETE);
+	assert_ptr_equal(FUTURE_OUTPUT(fut)->dest, dest);
+
+	/* the output our mover (or libpmem2's) filled in through op_delete */
+	struct vdm_operation_output *op = &fut->data.op.fut.output;
+	assert_int_equal(op->result, VDM_SUCCESS);
+	if (op->type == VDM_OPERATION_MEMSET)
+		assert_ptr_equal(op->output.memset.str, dest);
+	else
+		assert_ptr_equal(op->output.memcpy.dest, dest);
+}
+
+/*
+ * test_each -- memcpy, overlapping memmoves both ways and memset, each
+ * waited for on its own with runtime_wait()
+ */
+static void
+test_each(void **state)
+{
+	struct fixture *f = *state;
+	size_t pg = f->page;
+	size_t n = 2 * pg + 300;
+	unsigned char *src = malloc(n);
+	assert_non_null(src);
+	fill_pattern(src, n, 7);
+
+	/* memcpy from ordinary memory into pages 1..3 */
+	char *dst = f->addr + pg + 17;
+	struct pmem2_future fut = pmem2_memcpy_async(f->map, dst, src, n, 0);
+	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	memcpy(f->shadow + pg + 17, src, n);
+	check_done(&fut, dst);
+	check_contents(f);
+	check_durable(f, dst, n);
+
+	/* memmove forward, the ranges overlapping by most of a page */
+	char *from = f->addr + pg + 17;
+	dst = from + 123;
+	fut = pmem2_memmove_async(f->map, dst, from, pg, 0);
+	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	memmove(f->shadow + pg + 17 + 123, f->shadow + pg + 17, pg);
+	check_done(&fut, dst);
+	check_contents(f);
+	check_durable(f, dst, pg);
+
+	/* memmove backward, across a page boundary */
+	dst = f->addr + 2 * pg + 5;
+	fut = pmem2_memmove_async(f->map, dst, dst + 700, pg + 50, 0);
+	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	memmove(f->shadow + 2 * pg + 5, f->shadow + 2 * pg + 705, pg + 50);
+	check_done(&fut, dst);
+	check_contents(f);
+	check_durable(f, dst, pg + 50);
+
+	/* memset of pages 5..6, but for a byte at either end */
+	dst = f->addr + 5 * pg + 1;
+	fut = pmem2_memset_async(f->map, dst, 0xa5, 2 * pg - 2, 0);
+	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	memset(f->shadow + 5 * pg + 1, 0xa5, 2 * pg - 2);
+	check_done(&fut, dst);
+	check_contents(f);
+	check_durable(f, dst, 2 * pg - 2);
+
+	free(src);
+}
+
+/*
+ * test_multiple -- a memcpy, a memset and an overlapping memmove on
+ * disjoint ranges, all waited for at once with runtime_wait_multiple()
+ */
+static void
+test_multiple(void **state)
+{
+	struct fixture *f = *state;
+	size_t pg = f->page;
+	size_t n = 2 * pg - 3;
+	unsigned char *src = malloc(n);
+	assert_non_null(src);
+	fill_pattern(src, n, 99);
+
+	/* the memmove's source, pages 11..12, gets content first */
+	char *seed = f->addr + 11 * pg;
+	struct pmem2_future prep = pmem2_memcpy_async(f->map, seed, src,
+		pg + 200, 0);
+	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&prep));
+	memcpy(f->shadow + 11 * pg, src, pg + 200);
+	check_done(&prep, seed);
+
+	char *cpy = f->addr + 8 * pg;
+	char *set = f->addr + 10 * pg + 7;
+	char *mov = f->addr + 11 * pg + 64;
+	struct pmem2_future futs[3];
+	futs[0] = pmem2_memcpy_async(f->map, cpy, src, n, 0);
+	futs[1] = pmem2_memset_async(f->map, set, 0x3c, 1000, 0);
+	futs[2] = pmem2_memmove_async(f->map, mov, seed, pg + 100, 0);
+
+	struct future *runnable[3];
+	for (size_t i = 0; i < 3; i++)
+		runnable[i] = FUTURE_AS_RUNNABLE(&futs[i]);
+	runtime_wait_multiple(f->rt, runnable, 3);
+
+	memcpy(f->shadow + 8 * pg, src, n);
+	memset(f->shadow + 10 * pg + 7, 0x3c, 1000);
+	memmove(f->shadow + 11 * pg + 64, f->shadow + 11 * pg, pg + 100);
+
+	check_done(&futs[0], cpy);
+	check_done(&futs[1], set);
+	check_done(&futs[2], mov);
+	check_contents(f);
+	check_durable(f, cpy, n);
+	check_durable(f, set, 1000);
+	check_durable(f, mov, pg + 100);
+
+	free(src);
+}
+
+/*
+ * test_persist_step -- the capabilities trap: libpmem2 skips its own
+ * persist step on a CACHE_LINE map when the mover claims any capability.
+ * Ours claims none, so libpmem2 must chain the persist step after the
+ * operation on any map that is not BYTE granular; libpmem2's own mover,
+ * which makes durable copies, gets none on a CACHE_LINE map (the control
+ * that the check can tell the two apart).  On a PAGE map the step is
+ * always there; the dirty-page check then proves it ran.
+ */
+static void
+test_persist_step(void **state)
+{
+	struct fixture *f = *state;
+	size_t pg = f->page;
+	char *dst = f->addr + 13 * pg + 40;
+
+	struct pmem2_future fut = pmem2_memset_async(f->map, dst, 0x5a,
+		pg, 0);
+	int persist_step = !(fut.data.op.flags & FUTURE_CHAIN_FLAG_ENTRY_LAST);
+
+	if (f->mode->own_mover) {
+		assert_int_equal(f->vdm->capabilities, 0);
+		assert_false(vdm_is_supported(f->vdm, VDM_F_MEM_DURABLE));
+		if (f->gran != PMEM2_GRANULARITY_BYTE)
+			assert_true(persist_step);
+	} else if (f->gran == PMEM2_GRANULARITY_CACHE_LINE) {
+		assert_false(persist_step);
+	}
+	if (f->gran == PMEM2_GRANULARITY_PAGE)
+		assert_true(persist_step);
+
+	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	memset(f->shadow + 13 * pg + 40, 0x5a, pg);
+	check_done(&fut, dst);
+	check_contents(f);
+	check_durable(f, dst, pg);
+}
+
+/*
+ * test_dirty_control -- the dirty-page check does fail: a page a future
+ * left clean and a page never written before, both written with plain
+ * stores, read as dirty
+ */
+static void
+test_dirty_control(void **state)
+{
+	struct fixture *f = *state;
+	size_t pg = f->page;
+
+	if (f->gran != PMEM2_GRANULARITY_PAGE) {
+		fprintf(stderr, "note: not a PAGE map, no dirty-page "
+			"control\n");
+		return;
+	}
+
+	char *dst = f->addr + 3 * pg;
+	struct pmem2_future fut = pmem2_memset_async(f->map, dst, 0x11,
+		pg, 0);
+	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	memset(f->shadow + 3 * pg, 0x11, pg);
+	check_done(&fut, dst);
+	check_durable(f, dst, pg);
+
+	int before = page_is_dirty(dst, pg);
+	if (before < 0)
+		return;
+	assert_int_equal(before, 0);
+
+	/* plain stores, no persist: both pages stay dirty */
+	memset(dst + 10, 0x22, 100);
+	memset(f->shadow + 3 * pg + 10, 0x22, 100);
+	memcpy(f->addr + 15 * pg, "not persisted", 14);
+	memcpy(f->shadow + 15 * pg, "not persisted", 14);
+
+	assert_int_equal(page_is_dirty(dst, pg), 1);
+	assert_int_equal(page_is_dirty(f->addr + 15 * pg, pg), 1);
+	check_contents(f);
+}
+
+/*
+ * TESTS -- the tests, with the mover _mode
+ */
+#define TESTS(_mode)\
+	cmocka_unit_test_prestate_setup_teardown(test_each,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_multiple,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_persist_step,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_dirty_control,\
+		setup, teardown, &(_mode))
+
+/*
+ * main -- skips unless libpmem2 can map a file, then runs the tests with
+ * each mover
+ */
+int
+main(void)
+{
+	/* a system where libpmem2 cannot map a file cannot run this test */
+	struct fixture probe;
+	if (map_file(&probe, &mode_default) != 0) {
+		fprintf(stderr, "libpmem2 cannot map a file in /var/tmp: "
+			"skipped\n");
+		return 77;
+	}
+	fprintf(stderr, "store granularity of the map: %s\n",
+		probe.gran == PMEM2_GRANULARITY_PAGE ? "PAGE" :
+		probe.gran == PMEM2_GRANULARITY_CACHE_LINE ? "CACHE_LINE" :
+		"BYTE");
+	unmap_file(&probe);
+
+	page_probe_open();
+
+	const struct CMUnitTest default_tests[] = { TESTS(mode_default) };
+	const struct CMUnitTest sync_tests[] = { TESTS(mode_sync) };
+
+	int failed = cmocka_run_group_tests_name("libpmem2 default mover",
+		default_tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("libminiasync synchronous mover",
+		sync_tests, NULL, NULL);
+
+	page_probe_close();
+	return failed;
+}
