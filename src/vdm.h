@@ -10,34 +10,58 @@
 
 #include <libminiasync/vdm.h>
 
-/*
- * vdm__check_flags -- the result for flags a mover is asked to honour, given
- * the flags it can honour; unknown bits were rejected before a mover sees
- * them, so this only checks the mover's own limits.
- */
-static inline enum vdm_operation_result
-vdm__check_flags(uint64_t flags, uint64_t supported)
-{
-	return (flags & ~supported) ? VDM_ERROR_NOT_SUPPORTED : VDM_SUCCESS;
-}
+#include "core/util.h"
 
 /*
- * vdm__operation_flags -- the flags of any kind of operation
+ * vdm__operation_check -- the result an operation must end with before any
+ * byte moves: bad pointers and flags, then flags the mover cannot honour
+ * (supported).  Futures made by vdm_memcpy() and friends were checked
+ * already, but libpmem2 1.12 builds its futures with its own code and hands
+ * the operations to a mover unchecked, so every mover checks again here.
  */
-static inline uint64_t
-vdm__operation_flags(const struct vdm_operation *op)
+static inline enum vdm_operation_result
+vdm__operation_check(const struct vdm_operation *op, uint64_t supported)
 {
+	uint64_t flags;
+	int bad_ptr;
+
 	switch (op->type) {
 	case VDM_OPERATION_MEMCPY:
-		return op->data.memcpy.flags;
 	case VDM_OPERATION_MEMMOVE:
-		return op->data.memmove.flags;
+		/* memmove's arguments are laid out as memcpy's */
+		flags = op->data.memcpy.flags;
+		bad_ptr = op->data.memcpy.n != 0 &&
+			(op->data.memcpy.dest == NULL ||
+			op->data.memcpy.src == NULL);
+		break;
 	case VDM_OPERATION_MEMSET:
-		return op->data.memset.flags;
+		flags = op->data.memset.flags;
+		bad_ptr = op->data.memset.n != 0 &&
+			op->data.memset.str == NULL;
+		break;
 	case VDM_OPERATION_FLUSH:
-		return op->data.flush.flags;
+		flags = op->data.flush.flags;
+		bad_ptr = op->data.flush.n != 0 &&
+			op->data.flush.dest == NULL;
+		break;
+	default:
+		return VDM_ERROR_NOT_SUPPORTED;
 	}
-	return 0;
+
+	if (core__likely(!bad_ptr && !(flags & ~supported)))
+		return VDM_SUCCESS;
+	if (bad_ptr)
+		return VDM_ERROR_INVALID_ARGUMENT;
+	if (flags & ~(uint64_t)VDM_F_VALID_FLAGS)
+		return VDM_ERROR_INVALID_FLAGS;
+	if (flags & ~supported)
+		return VDM_ERROR_NOT_SUPPORTED;
+	return VDM_SUCCESS;
 }
+
+_Static_assert(offsetof(struct vdm_operation_data_memmove, flags) ==
+	offsetof(struct vdm_operation_data_memcpy, flags), "memmove shape");
+_Static_assert(offsetof(struct vdm_operation_data_memmove, n) ==
+	offsetof(struct vdm_operation_data_memcpy, n), "memmove shape");
 
 #endif /* MINIASYNC_VDM_H */

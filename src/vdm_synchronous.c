@@ -37,11 +37,13 @@ sync_op_new(struct vdm *vdm, const enum vdm_operation_type type)
 static inline enum vdm_operation_result
 sync_op_result(const struct vdm_operation *op)
 {
-	if (core__unlikely(vdm__operation_flags(op) & ~SYNC_SUPPORTED_FLAGS))
+	enum vdm_operation_result result =
+		vdm__operation_check(op, SYNC_SUPPORTED_FLAGS);
+
+	if (op->type == VDM_OPERATION_FLUSH && !core__flush_supported() &&
+			result == VDM_SUCCESS)
 		return VDM_ERROR_NOT_SUPPORTED;
-	if (op->type == VDM_OPERATION_FLUSH && !core__flush_supported())
-		return VDM_ERROR_NOT_SUPPORTED;
-	return VDM_SUCCESS;
+	return result;
 }
 
 /*
