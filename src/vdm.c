@@ -10,6 +10,8 @@
  */
 
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -42,12 +44,17 @@ struct vdm *
 vdm_new(struct vdm_descriptor *descriptor)
 {
 	if (descriptor == NULL || descriptor->size < sizeof(struct vdm) ||
-			descriptor->size > SIZE_MAX - VDM_INSTANCE_HEADER_SIZE ||
 			descriptor->ops.op_new == NULL ||
 			descriptor->ops.op_delete == NULL ||
 			descriptor->ops.op_start == NULL ||
 			descriptor->ops.op_check == NULL) {
 		errno = EINVAL;
+		return NULL;
+	}
+
+	/* no object may be larger than PTRDIFF_MAX: do not even ask */
+	if (descriptor->size > PTRDIFF_MAX - VDM_INSTANCE_HEADER_SIZE) {
+		errno = ENOMEM;
 		return NULL;
 	}
 

@@ -279,8 +279,16 @@ FUTURE(vdm_flush_future, struct vdm_operation_data,
 
 /*
  * vdm_memcpy -- a future that copies n bytes from src to dest on vdm.
- * A NULL vdm, a NULL pointer with n > 0 or an unknown flag give a future that
- * is complete at once with an error result; n == 0 touches nothing.
+ * Bad arguments give a future that is complete at once; the first of these
+ * checks that fails decides its result:
+ *	vdm is NULL			VDM_ERROR_INVALID_ARGUMENT
+ *	a flag outside VDM_F_VALID_FLAGS	VDM_ERROR_INVALID_FLAGS
+ *	n == 0				VDM_SUCCESS, nothing touched, the
+ *					output pointer is the argument
+ *	a NULL pointer			VDM_ERROR_INVALID_ARGUMENT
+ *	the mover has no handle		VDM_ERROR_OUT_OF_MEMORY
+ * Such a future has no property (future_has_property() gives 0).  The same
+ * rules hold for vdm_memmove(), vdm_memset() and vdm_flush().
  */
 MINIASYNC_EXPORT struct vdm_memcpy_future vdm_memcpy(struct vdm *vdm,
 	void *dest, void *src, size_t n, uint64_t flags);
