@@ -1,0 +1,833 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Copyright 2026, libminiasync developers */
+
+/*
+ * test_vdm_badinput.c -- the rows of the bad-input table that the core
+ * answers: broken descriptors, failing init, NULL movers and pointers,
+ * unknown flags, empty ranges, and every allocation of vdm_new() and
+ * runtime_new() made to fail in turn (the library's fault-injection hook).
+ *
+ * Leaks are not counted here: the test runs under valgrind memcheck and
+ * LeakSanitizer, which fail it if a failed call leaves memory behind.
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include <libminiasync.h>
+
+#include "core/alloc.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* give up on a constructor that still allocates after this many tries */
+#define MAX_ALLOCS 64
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(TEST_ASAN)
+/*
+ * __asan_default_options -- a huge allocation returns NULL, as from libc,
+ * instead of ending the process (test_new_huge_size); ASAN_OPTIONS still
+ * overrides it.  The sanitizer runtime looks the hook up dynamically, so it
+ * must be visible despite the project's hidden default.
+ */
+__attribute__((visibility("default"), used))
+const char *__asan_default_options(void);
+
+__attribute__((visibility("default"), used))
+const char *
+__asan_default_options(void)
+{
+	return "allocator_may_return_null=1";
+}
+#endif
+
+/* calls to the counting mover since counters_reset() */
+static struct {
+	unsigned inits;
+	unsigned finis;
+	unsigned news;
+	unsigned deletes;
+	void *init_arg;
+} counters;
+
+/*
+ * counters_reset -- zeroes the counters
+ */
+static void
+counters_reset(void)
+{
+	memset(&counters, 0, sizeof(counters));
+}
+
+/*
+ * count_op_new -- counts, and uses the mover as the handle
+ */
+static void *
+count_op_new(struct vdm *vdm, const enum vdm_operation_type type)
+{
+	(void) type;
+	counters.news++;
+	return vdm;
+}
+
+/*
+ * count_op_start -- does the work at once
+ */
+static int
+count_op_start(void *data, const struct vdm_operation *op,
+	struct future_notifier *n)
+{
+	(void) data;
+	if (n != NULL)
+		n->notifier_used = FUTURE_NOTIFIER_NONE;
+	switch (op->type) {
+	case VDM_OPERATION_MEMCPY:
+		memcpy(op->data.memcpy.dest, op->data.memcpy.src,
+			op->data.memcpy.n);
+		break;
+	case VDM_OPERATION_MEMMOVE:
+		memmove(op->data.memmove.dest, op->data.memmove.src,
+			op->data.memmove.n);
+		break;
+	case VDM_OPERATION_MEMSET:
+		memset(op->data.memset.str, op->data.memset.c,
+			op->data.memset.n);
+		break;
+	case VDM_OPERATION_FLUSH:
+		break;
+	}
+	return 0;
+}
+
+/*
+ * count_op_check -- done once started
+ */
+static enum future_state
+count_op_check(void *data, const struct vdm_operation *op)
+{
+	(void) data;
+	(void) op;
+	return FUTURE_STATE_COMPLETE;
+}
+
+/*
+ * count_op_delete -- counts and reports success
+ */
+static void
+count_op_delete(void *data, const struct vdm_operation *op,
+	struct vdm_operation_output *output)
+{
+	(void) data;
+	counters.deletes++;
+	output->type = op->type;
+	output->result = VDM_SUCCESS;
+	output->output.memcpy.dest = op->type == VDM_OPERATION_MEMSET ?
+		op->data.memset.str : op->data.memcpy.dest;
+}
+
+/*
+ * count_init -- counts; fails with the errno value *arg holds, if any
+ */
+static int
+count_init(struct vdm *vdm, void *arg)
+{
+	(void) vdm;
+	counters.inits++;
+	counters.init_arg = arg;
+	/* vdm_new() must report the returned value, not errno */
+	errno = EBADF;
+	return arg == NULL ? 0 : *(int *)arg;
+}
+
+/*
+ * count_fini -- counts
+ */
+static void
+count_fini(struct vdm *vdm)
+{
+	(void) vdm;
+	counters.finis++;
+}
+
+/*
+ * count_descriptor -- the counting mover's descriptor; init fails with
+ * *init_error when init_error is not NULL and *init_error is non-zero
+ */
+static struct vdm_descriptor
+count_descriptor(int *init_error)
+{
+	struct vdm_descriptor d;
+
+	memset(&d, 0, sizeof(d));
+	d.size = sizeof(struct vdm) + 256;
+	d.init = count_init;
+	d.fini = count_fini;
+	d.init_arg = init_error;
+	d.ops.op_new = count_op_new;
+	d.ops.op_delete = count_op_delete;
+	d.ops.op_start = count_op_start;
+	d.ops.op_check = count_op_check;
+	d.ops.capabilities = 0;
+	d.ops.has_property = NULL;
+	return d;
+}
+
+/* the kinds of operation, so one helper can drive them all */
+enum op_kind {
+	OP_MEMCPY,
+	OP_MEMMOVE,
+	OP_MEMSET,
+	OP_FLUSH,
+	OP_KINDS,
+};
+
+union any_future {
+	struct vdm_memcpy_future cpy;
+	struct vdm_memmove_future mov;
+	struct vdm_memset_future set;
+	struct vdm_flush_future fl;
+};
+
+/*
+ * op_make -- creates a future of kind on vdm in *f; returns its head
+ */
+static struct future *
+op_make(union any_future *f, enum op_kind kind, struct vdm *vdm,
+	void *dest, void *src, size_t n, uint64_t flags)
+{
+	switch (kind) {
+	case OP_MEMCPY:
+		f->cpy = vdm_memcpy(vdm, dest, src, n, flags);
+		return FUTURE_AS_RUNNABLE(&f->cpy);
+	case OP_MEMMOVE:
+		f->mov = vdm_memmove(vdm, dest, src, n, flags);
+		return FUTURE_AS_RUNNABLE(&f->mov);
+	case OP_MEMSET:
+		f->set = vdm_memset(vdm, dest, 0x42, n, flags);
+		return FUTURE_AS_RUNNABLE(&f->set);
+	case OP_FLUSH:
+	default:
+		f->fl = vdm_flush(vdm, dest, n, flags);
+		return FUTURE_AS_RUNNABLE(&f->fl);
+	}
+}
+
+/*
+ * expect_output -- the future is complete with result, and the pointer
+ * where the kind has one
+ */
+static void
+expect_output(union any_future *f, struct future *h, enum op_kind kind,
+	enum vdm_operation_result result, void *ptr)
+{
+	assert_int_equal(h->context.state, FUTURE_STATE_COMPLETE);
+	switch (kind) {
+	case OP_MEMCPY:
+		assert_int_equal(FUTURE_OUTPUT(&f->cpy)->result, result);
+		assert_ptr_equal(FUTURE_OUTPUT(&f->cpy)->dest, ptr);
+		break;
+	case OP_MEMMOVE:
+		assert_int_equal(FUTURE_OUTPUT(&f->mov)->result, result);
+		assert_ptr_equal(FUTURE_OUTPUT(&f->mov)->dest, ptr);
+		break;
+	case OP_MEMSET:
+		assert_int_equal(FUTURE_OUTPUT(&f->set)->result, result);
+		assert_ptr_equal(FUTURE_OUTPUT(&f->set)->str, ptr);
+		break;
+	case OP_FLUSH:
+	default:
+		assert_int_equal(FUTURE_OUTPUT(&f->fl)->result, result);
+		break;
+	}
+}
+
+/* two buffers and their contents before the operation */
+struct bufs {
+	unsigned char a[64];
+	unsigned char b[64];
+	unsigned char a0[64];
+	unsigned char b0[64];
+};
+
+/*
+ * bufs_init -- two buffers of distinct, remembered bytes
+ */
+static void
+bufs_init(struct bufs *bf)
+{
+	for (size_t i = 0; i < sizeof(bf->a); i++) {
+		bf->a[i] = (unsigned char)(i + 1);
+		bf->b[i] = (unsigned char)(0xff - i);
+	}
+	memcpy(bf->a0, bf->a, sizeof(bf->a));
+	memcpy(bf->b0, bf->b, sizeof(bf->b));
+}
+
+/*
+ * bufs_untouched -- neither buffer changed
+ */
+static void
+bufs_untouched(struct bufs *bf)
+{
+	assert_memory_equal(bf->a, bf->a0, sizeof(bf->a));
+	assert_memory_equal(bf->b, bf->b0, sizeof(bf->b));
+}
+
+/*
+ * expect_at_once -- an operation of kind on vdm is complete when created,
+ * with result and ptr in its output, without a call to the mover's op_new
+ * and without a byte written; polling it changes nothing
+ */
+static void
+expect_at_once(struct vdm *vdm, enum op_kind kind, void *dest, void *src,
+	size_t n, uint64_t flags, struct bufs *bf,
+	enum vdm_operation_result result, void *ptr)
+{
+	union any_future f;
+	struct future_notifier notifier;
+
+	counters_reset();
+	struct future *h = op_make(&f, kind, vdm, dest, src, n, flags);
+	expect_output(&f, h, kind, result, ptr);
+
+	memset(&notifier, 0, sizeof(notifier));
+	assert_int_equal(future_poll(h, &notifier), FUTURE_STATE_COMPLETE);
+	assert_int_equal(future_poll(h, NULL), FUTURE_STATE_COMPLETE);
+	expect_output(&f, h, kind, result, ptr);
+	assert_int_equal(future_has_property(h, FUTURE_PROPERTY_ASYNC), 0);
+
+	assert_int_equal(counters.news, 0);
+	assert_int_equal(counters.deletes, 0);
+	bufs_untouched(bf);
+}
+
+/*
+ * copy_works -- a copy on vdm succeeds: the library is usable
+ */
+static void
+copy_works(struct vdm *vdm)
+{
+	struct bufs bf;
+
+	bufs_init(&bf);
+	struct vdm_memcpy_future f = vdm_memcpy(vdm, bf.a, bf.b,
+		sizeof(bf.a), 0);
+	FUTURE_BUSY_POLL(&f);
+	assert_int_equal(FUTURE_OUTPUT(&f)->result, VDM_SUCCESS);
+	assert_ptr_equal(FUTURE_OUTPUT(&f)->dest, bf.a);
+	assert_memory_equal(bf.a, bf.b0, sizeof(bf.a));
+}
+
+/*
+ * test_new_null -- vdm_new(NULL): NULL, errno EINVAL
+ */
+static void
+test_new_null(void **state)
+{
+	(void) state;
+
+	errno = 0;
+	assert_null(vdm_new(NULL));
+	assert_int_equal(errno, EINVAL);
+}
+
+/*
+ * test_new_small_size -- a descriptor smaller than struct vdm: NULL,
+ * errno EINVAL, init never called; exactly struct vdm is enough
+ */
+static void
+test_new_small_size(void **state)
+{
+	(void) state;
+	static const size_t sizes[] = {0, 1, sizeof(struct vdm) - 1};
+
+	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
+		struct vdm_descriptor d = count_descriptor(NULL);
+		d.size = sizes[i];
+		counters_reset();
+		errno = 0;
+		assert_null(vdm_new(&d));
+		assert_int_equal(errno, EINVAL);
+		assert_int_equal(counters.inits, 0);
+	}
+
+	struct vdm_descriptor d = count_descriptor(NULL);
+	d.size = sizeof(struct vdm);
+	counters_reset();
+	struct vdm *vdm = vdm_new(&d);
+	assert_non_null(vdm);
+	assert_int_equal(counters.inits, 1);
+	copy_works(vdm);
+	vdm_delete(vdm);
+	assert_int_equal(counters.finis, 1);
+}
+
+/*
+ * test_new_null_op -- a descriptor missing any of the four operations:
+ * NULL, errno EINVAL, init never called
+ */
+static void
+test_new_null_op(void **state)
+{
+	(void) state;
+
+	for (int which = 0; which < 4; which++) {
+		struct vdm_descriptor d = count_descriptor(NULL);
+		switch (which) {
+		case 0:
+			d.ops.op_new = NULL;
+			break;
+		case 1:
+			d.ops.op_delete = NULL;
+			break;
+		case 2:
+			d.ops.op_start = NULL;
+			break;
+		default:
+			d.ops.op_check = NULL;
+			break;
+		}
+		counters_reset();
+		errno = 0;
+		assert_null(vdm_new(&d));
+		assert_int_equal(errno, EINVAL);
+		assert_int_equal(counters.inits, 0);
+	}
+}
+
+/*
+ * test_new_huge_size -- a size whose instance would overflow size_t
+ * (SIZE_MAX - 63: the smallest once a 64-byte header is added) or that no
+ * allocation can satisfy: NULL with errno set, init never called.  (Sizes
+ * past PTRDIFF_MAX that reach the allocator are left out: valgrind counts
+ * them as errors of the caller.)
+ */
+static void
+test_new_huge_size(void **state)
+{
+	(void) state;
+	static const size_t sizes[] = {
+		SIZE_MAX, SIZE_MAX - 1, SIZE_MAX - 63, SIZE_MAX >> 2,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
+		struct vdm_descriptor d = count_descriptor(NULL);
+		d.size = sizes[i];
+		counters_reset();
+		errno = 0;
+		assert_null(vdm_new(&d));
+		assert_true(errno == EINVAL || errno == ENOMEM);
+		assert_int_equal(counters.inits, 0);
+	}
+}
+
+/*
+ * test_new_init_fails -- init returning an errno value: NULL, errno is that
+ * value (whatever init left in errno), init called once with init_arg, fini
+ * never called, nothing leaked
+ */
+static void
+test_new_init_fails(void **state)
+{
+	(void) state;
+	static const int errors[] = {EAGAIN, ENOMEM, EPERM};
+
+	for (size_t i = 0; i < ARRAY_SIZE(errors); i++) {
+		int err = errors[i];
+		struct vdm_descriptor d = count_descriptor(&err);
+		counters_reset();
+		errno = 0;
+		assert_null(vdm_new(&d));
+		assert_int_equal(errno, err);
+		assert_int_equal(counters.inits, 1);
+		assert_ptr_equal(counters.init_arg, &err);
+		assert_int_equal(counters.finis, 0);
+	}
+
+	/* the same descriptor works once init does */
+	int ok = 0;
+	struct vdm_descriptor d = count_descriptor(&ok);
+	counters_reset();
+	struct vdm *vdm = vdm_new(&d);
+	assert_non_null(vdm);
+	copy_works(vdm);
+	vdm_delete(vdm);
+	assert_int_equal(counters.inits, 1);
+	assert_int_equal(counters.finis, 1);
+}
+
+/*
+ * test_delete_null -- vdm_delete(NULL) and runtime_delete(NULL) do nothing
+ */
+static void
+test_delete_null(void **state)
+{
+	(void) state;
+
+	counters_reset();
+	vdm_delete(NULL);
+	runtime_delete(NULL);
+	assert_int_equal(counters.finis, 0);
+}
+
+/*
+ * test_null_vdm -- every operation on a NULL mover: complete at once with
+ * VDM_ERROR_INVALID_ARGUMENT and a NULL pointer, whatever n is
+ */
+static void
+test_null_vdm(void **state)
+{
+	(void) state;
+	static const size_t lengths[] = {16, 1, 0};
+
+	for (int k = 0; k < OP_KINDS; k++) {
+		for (size_t i = 0; i < ARRAY_SIZE(lengths); i++) {
+			struct bufs bf;
+			bufs_init(&bf);
+			expect_at_once(NULL, (enum op_kind)k, bf.a, bf.b,
+				lengths[i], 0, &bf,
+				VDM_ERROR_INVALID_ARGUMENT, NULL);
+		}
+	}
+}
+
+/*
+ * null_pointer_cases -- NULL dest or src with n > 0 on vdm: complete at
+ * once with VDM_ERROR_INVALID_ARGUMENT, nothing written, no op_new
+ */
+static void
+null_pointer_cases(struct vdm *vdm)
+{
+	struct bufs bf;
+
+	for (int k = 0; k < OP_KINDS; k++) {
+		enum op_kind kind = (enum op_kind)k;
+
+		/* NULL destination (str for memset) */
+		bufs_init(&bf);
+		expect_at_once(vdm, kind, NULL, bf.b, 16, 0, &bf,
+			VDM_ERROR_INVALID_ARGUMENT, NULL);
+		bufs_init(&bf);
+		expect_at_once(vdm, kind, NULL, bf.b, 1, VDM_F_NO_CACHE_HINT,
+			&bf, VDM_ERROR_INVALID_ARGUMENT, NULL);
+		if (kind == OP_MEMSET || kind == OP_FLUSH)
+			continue;
+
+		/* NULL source */
+		bufs_init(&bf);
+		expect_at_once(vdm, kind, bf.a, NULL, 16, 0, &bf,
+			VDM_ERROR_INVALID_ARGUMENT, NULL);
+		bufs_init(&bf);
+		expect_at_once(vdm, kind, NULL, NULL, SIZE_MAX, 0, &bf,
+			VDM_ERROR_INVALID_ARGUMENT, NULL);
+	}
+}
+
+/*
+ * test_null_pointer -- NULL pointers with n > 0, on the synchronous mover
+ * and on a counting mover (whose op_new must not be called)
+ */
+static void
+test_null_pointer(void **state)
+{
+	(void) state;
+
+	struct vdm *sync = vdm_new(vdm_descriptor_synchronous());
+	assert_non_null(sync);
+	null_pointer_cases(sync);
+	copy_works(sync);
+	vdm_delete(sync);
+
+	struct vdm_descriptor d = count_descriptor(NULL);
+	struct vdm *count = vdm_new(&d);
+	assert_non_null(count);
+	null_pointer_cases(count);
+	copy_works(count);
+	vdm_delete(count);
+}
+
+/*
+ * unknown_flag_cases -- a flag bit outside VDM_F_VALID_FLAGS, alone or with
+ * valid ones: complete at once with VDM_ERROR_INVALID_FLAGS, nothing
+ * written, no op_new
+ */
+static void
+unknown_flag_cases(struct vdm *vdm)
+{
+	static const uint64_t flags[] = {
+		(uint64_t)1 << 2,
+		(uint64_t)1 << 5,
+		(uint64_t)1 << 31,
+		(uint64_t)1 << 32,
+		(uint64_t)1 << 63,
+		VDM_F_NO_CACHE_HINT | ((uint64_t)1 << 5),
+		VDM_F_MEM_DURABLE | ((uint64_t)1 << 63),
+		~(uint64_t)0,
+	};
+
+	for (int k = 0; k < OP_KINDS; k++) {
+		for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
+			struct bufs bf;
+			bufs_init(&bf);
+			expect_at_once(vdm, (enum op_kind)k, bf.a, bf.b,
+				sizeof(bf.a), flags[i], &bf,
+				VDM_ERROR_INVALID_FLAGS, NULL);
+		}
+	}
+}
+
+/*
+ * test_unknown_flags -- unknown flags on the synchronous mover and on a
+ * counting mover
+ */
+static void
+test_unknown_flags(void **state)
+{
+	(void) state;
+
+	struct vdm *sync = vdm_new(vdm_descriptor_synchronous());
+	assert_non_null(sync);
+	unknown_flag_cases(sync);
+	copy_works(sync);
+	vdm_delete(sync);
+
+	struct vdm_descriptor d = count_descriptor(NULL);
+	struct vdm *count = vdm_new(&d);
+	assert_non_null(count);
+	unknown_flag_cases(count);
+	copy_works(count);
+	vdm_delete(count);
+}
+
+/*
+ * zero_length_cases -- n == 0, with real or NULL pointers and with the
+ * flags each mover accepts: complete at once with VDM_SUCCESS and the
+ * pointer given, nothing touched, no op_new
+ */
+static void
+zero_length_cases(struct vdm *vdm)
+{
+	static const uint64_t flags[] = {0, VDM_F_NO_CACHE_HINT};
+
+	for (int k = 0; k < OP_KINDS; k++) {
+		enum op_kind kind = (enum op_kind)k;
+		for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
+			struct bufs bf;
+
+			bufs_init(&bf);
+			expect_at_once(vdm, kind, bf.a, bf.b, 0, flags[i],
+				&bf, VDM_SUCCESS, bf.a);
+			bufs_init(&bf);
+			expect_at_once(vdm, kind, NULL, bf.b, 0, flags[i],
+				&bf, VDM_SUCCESS, NULL);
+			bufs_init(&bf);
+			expect_at_once(vdm, kind, bf.a, NULL, 0, flags[i],
+				&bf, VDM_SUCCESS, bf.a);
+			bufs_init(&bf);
+			expect_at_once(vdm, kind, NULL, NULL, 0, flags[i],
+				&bf, VDM_SUCCESS, NULL);
+		}
+	}
+}
+
+/*
+ * test_zero_length -- n == 0 on the synchronous mover and on a counting
+ * mover
+ */
+static void
+test_zero_length(void **state)
+{
+	(void) state;
+
+	struct vdm *sync = vdm_new(vdm_descriptor_synchronous());
+	assert_non_null(sync);
+	zero_length_cases(sync);
+	vdm_delete(sync);
+
+	struct vdm_descriptor d = count_descriptor(NULL);
+	struct vdm *count = vdm_new(&d);
+	assert_non_null(count);
+	zero_length_cases(count);
+	vdm_delete(count);
+}
+
+/*
+ * test_alloc_fail_vdm_new_sync -- every allocation of
+ * vdm_new(synchronous) made to fail in turn: NULL, errno ENOMEM; then it
+ * succeeds and the mover works
+ */
+static void
+test_alloc_fail_vdm_new_sync(void **state)
+{
+	(void) state;
+	struct vdm *vdm = NULL;
+	unsigned long nth;
+
+	for (nth = 1; nth <= MAX_ALLOCS; nth++) {
+		core__alloc_fail_at(nth);
+		errno = 0;
+		vdm = vdm_new(vdm_descriptor_synchronous());
+		int failed = core__alloc_failed();
+		core__alloc_fail_at(0);
+
+		if (!failed)
+			break;
+		assert_null(vdm);
+		assert_int_equal(errno, ENOMEM);
+	}
+	/* vdm_new() allocates the instance: the first try must have failed */
+	assert_true(nth > 1);
+	assert_true(nth <= MAX_ALLOCS);
+	assert_non_null(vdm);
+	copy_works(vdm);
+	vdm_delete(vdm);
+}
+
+/*
+ * test_alloc_fail_vdm_new_custom -- the same for a user's descriptor: each
+ * failed call also leaves init and fini uncalled
+ */
+static void
+test_alloc_fail_vdm_new_custom(void **state)
+{
+	(void) state;
+	struct vdm *vdm = NULL;
+	unsigned long nth;
+	struct vdm_descriptor d = count_descriptor(NULL);
+
+	for (nth = 1; nth <= MAX_ALLOCS; nth++) {
+		counters_reset();
+		core__alloc_fail_at(nth);
+		errno = 0;
+		vdm = vdm_new(&d);
+		int failed = core__alloc_failed();
+		core__alloc_fail_at(0);
+
+		if (!failed)
+			break;
+		assert_null(vdm);
+		assert_int_equal(errno, ENOMEM);
+		assert_int_equal(counters.inits, 0);
+		assert_int_equal(counters.finis, 0);
+	}
+	assert_true(nth > 1);
+	assert_true(nth <= MAX_ALLOCS);
+	assert_non_null(vdm);
+	assert_int_equal(counters.inits, 1);
+	copy_works(vdm);
+	vdm_delete(vdm);
+	assert_int_equal(counters.finis, 1);
+}
+
+/*
+ * test_alloc_fail_runtime_new -- every allocation of runtime_new() made to
+ * fail in turn: NULL, errno ENOMEM; then the runtime works
+ */
+static void
+test_alloc_fail_runtime_new(void **state)
+{
+	(void) state;
+	struct runtime *rt = NULL;
+	unsigned long nth;
+
+	for (nth = 1; nth <= MAX_ALLOCS; nth++) {
+		core__alloc_fail_at(nth);
+		errno = 0;
+		rt = runtime_new();
+		int failed = core__alloc_failed();
+		core__alloc_fail_at(0);
+
+		if (!failed)
+			break;
+		assert_null(rt);
+		assert_int_equal(errno, ENOMEM);
+	}
+	assert_true(nth > 1);
+	assert_true(nth <= MAX_ALLOCS);
+	assert_non_null(rt);
+
+	struct vdm *vdm = vdm_new(vdm_descriptor_synchronous());
+	assert_non_null(vdm);
+	struct bufs bf;
+	bufs_init(&bf);
+	struct vdm_memmove_future f = vdm_memmove(vdm, bf.a + 1, bf.a, 32, 0);
+	runtime_wait(rt, FUTURE_AS_RUNNABLE(&f));
+	assert_int_equal(FUTURE_OUTPUT(&f)->result, VDM_SUCCESS);
+	assert_memory_equal(bf.a + 1, bf.a0, 32);
+	vdm_delete(vdm);
+	runtime_delete(rt);
+}
+
+/*
+ * test_no_alloc_per_operation -- the synchronous mover allocates nothing
+ * to create or run an operation: with the next allocation armed to fail,
+ * every kind of operation still succeeds and the failure never fires
+ */
+static void
+test_no_alloc_per_operation(void **state)
+{
+	(void) state;
+
+	struct vdm *vdm = vdm_new(vdm_descriptor_synchronous());
+	assert_non_null(vdm);
+
+	core__alloc_fail_at(1);
+	struct bufs bf;
+	bufs_init(&bf);
+	struct vdm_memcpy_future f1 = vdm_memcpy(vdm, bf.a, bf.b, 8, 0);
+	struct vdm_memmove_future f2 = vdm_memmove(vdm, bf.a + 8, bf.a, 8, 0);
+	struct vdm_memset_future f3 = vdm_memset(vdm, bf.b, 9, 8, 0);
+	struct vdm_flush_future f4 = vdm_flush(vdm, bf.b, 8, 0);
+	FUTURE_BUSY_POLL(&f1);
+	FUTURE_BUSY_POLL(&f2);
+	FUTURE_BUSY_POLL(&f3);
+	FUTURE_BUSY_POLL(&f4);
+	int failed = core__alloc_failed();
+	core__alloc_fail_at(0);
+
+	assert_false(failed);
+	assert_int_equal(FUTURE_OUTPUT(&f1)->result, VDM_SUCCESS);
+	assert_int_equal(FUTURE_OUTPUT(&f2)->result, VDM_SUCCESS);
+	assert_int_equal(FUTURE_OUTPUT(&f3)->result, VDM_SUCCESS);
+	assert_memory_equal(bf.a, bf.b0, 8);
+	assert_memory_equal(bf.a + 8, bf.b0, 8);
+	assert_int_equal(bf.b[7], 9);
+	vdm_delete(vdm);
+}
+
+/*
+ * main -- runs the bad-input tests
+ */
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_new_null),
+		cmocka_unit_test(test_new_small_size),
+		cmocka_unit_test(test_new_null_op),
+		cmocka_unit_test(test_new_huge_size),
+		cmocka_unit_test(test_new_init_fails),
+		cmocka_unit_test(test_delete_null),
+		cmocka_unit_test(test_null_vdm),
+		cmocka_unit_test(test_null_pointer),
+		cmocka_unit_test(test_unknown_flags),
+		cmocka_unit_test(test_zero_length),
+		cmocka_unit_test(test_alloc_fail_vdm_new_sync),
+		cmocka_unit_test(test_alloc_fail_vdm_new_custom),
+		cmocka_unit_test(test_alloc_fail_runtime_new),
+		cmocka_unit_test(test_no_alloc_per_operation),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

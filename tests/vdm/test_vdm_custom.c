@@ -1,0 +1,1044 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Copyright 2026, libminiasync developers */
+
+/*
+ * test_vdm_custom.c -- a mover written by the user through the public
+ * struct vdm_descriptor: how vdm_new() and vdm_delete() set it up and tear
+ * it down, and in which order and how often a typed future calls its
+ * operation table.
+ *
+ * The mover here ("lazy") keeps its own state after the struct vdm, hands
+ * out handles from a fixed table, refuses op_start a configurable number of
+ * times, moves the bytes only at the second op_check (the first says
+ * RUNNING), and records every call it gets.
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <libminiasync.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* what the mover was asked to do, in order */
+enum event {
+	EV_INIT,
+	EV_FINI,
+	EV_NEW,
+	EV_START,
+	EV_CHECK,
+	EV_DELETE,
+	EV_PROPERTY,
+};
+
+struct record {
+	enum event ev;
+	struct vdm *vdm;		/* EV_INIT, EV_FINI, EV_NEW */
+	void *handle;			/* EV_START, EV_CHECK, EV_DELETE */
+	enum vdm_operation_type type;	/* EV_NEW */
+	struct vdm_operation op;	/* EV_START, EV_CHECK, EV_DELETE */
+	int notifier;			/* EV_START: notifier not NULL */
+	void *future;			/* EV_PROPERTY */
+};
+
+#define MAX_RECORDS 256
+
+/* every call any lazy mover got since the last trace_reset() */
+static struct {
+	struct record rec[MAX_RECORDS];
+	size_t n;
+	unsigned inits;
+	unsigned finis;
+	void *init_arg;
+	/* init found the bytes after struct vdm zeroed, ops copied */
+	int zeroed;
+	int ops_copied;
+} trace;
+
+/* how a lazy mover is set up: passed as the descriptor's init_arg */
+struct lazy_config {
+	size_t size;			/* the descriptor's size */
+	/* how often op_start says "not yet" before it starts an operation */
+	unsigned start_refusals;
+};
+
+#define LAZY_SLOTS 8
+#define LAZY_MAGIC 0x6c617a796d6f7665ULL
+
+struct lazy_mover;
+
+/* one operation handle */
+struct lazy_op {
+	struct lazy_mover *mover;
+	int in_use;
+	int started;
+	int done;
+	unsigned refusals_left;
+	unsigned checks;
+	enum vdm_operation_type type;
+};
+
+struct lazy_mover {
+	struct vdm base;		/* first: what vdm_new() returns */
+	uint64_t magic;
+	struct lazy_config *cfg;
+	int fail_new;			/* op_new returns NULL */
+	/* the result op_delete reports */
+	enum vdm_operation_result report;
+	unsigned live;			/* handles given out, not back yet */
+	struct lazy_op slots[LAZY_SLOTS];
+};
+
+/*
+ * lazy_of -- the lazy mover whose struct vdm is vdm
+ */
+static struct lazy_mover *
+lazy_of(struct vdm *vdm)
+{
+	return (struct lazy_mover *)(void *)vdm;
+}
+
+/*
+ * trace_reset -- forgets every recorded call
+ */
+static void
+trace_reset(void)
+{
+	memset(&trace, 0, sizeof(trace));
+}
+
+/*
+ * trace_add -- records one call and returns its record
+ */
+static struct record *
+trace_add(enum event ev)
+{
+	assert_true(trace.n < MAX_RECORDS);
+	struct record *r = &trace.rec[trace.n++];
+	memset(r, 0, sizeof(*r));
+	r->ev = ev;
+	return r;
+}
+
+/*
+ * trace_count -- how many calls of kind ev were recorded
+ */
+static unsigned
+trace_count(enum event ev)
+{
+	unsigned c = 0;
+
+	for (size_t i = 0; i < trace.n; i++)
+		if (trace.rec[i].ev == ev)
+			c++;
+	return c;
+}
+
+/*
+ * expect_trace -- the recorded calls are exactly evs, in this order
+ */
+static void
+expect_trace(const enum event *evs, size_t n)
+{
+	assert_int_equal(trace.n, n);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(trace.rec[i].ev, evs[i]);
+}
+
+#define EXPECT_TRACE(...) do {\
+	static const enum event expected_[] = {__VA_ARGS__};\
+	expect_trace(expected_, ARRAY_SIZE(expected_));\
+} while (0)
+
+/*
+ * lazy_perform -- does the work of op
+ */
+static void
+lazy_perform(const struct vdm_operation *op)
+{
+	switch (op->type) {
+	case VDM_OPERATION_MEMCPY:
+		memcpy(op->data.memcpy.dest, op->data.memcpy.src,
+			op->data.memcpy.n);
+		break;
+	case VDM_OPERATION_MEMMOVE:
+		memmove(op->data.memmove.dest, op->data.memmove.src,
+			op->data.memmove.n);
+		break;
+	case VDM_OPERATION_MEMSET:
+		memset(op->data.memset.str, op->data.memset.c,
+			op->data.memset.n);
+		break;
+	case VDM_OPERATION_FLUSH:
+		break;
+	}
+}
+
+/*
+ * lazy_op_new -- takes a free slot as the operation's handle
+ */
+static void *
+lazy_op_new(struct vdm *vdm, const enum vdm_operation_type type)
+{
+	struct lazy_mover *m = lazy_of(vdm);
+	struct record *r = trace_add(EV_NEW);
+
+	r->vdm = vdm;
+	r->type = type;
+	assert_int_equal(m->magic, LAZY_MAGIC);
+
+	if (m->fail_new)
+		return NULL;
+
+	for (size_t i = 0; i < LAZY_SLOTS; i++) {
+		struct lazy_op *s = &m->slots[i];
+		if (s->in_use)
+			continue;
+		memset(s, 0, sizeof(*s));
+		s->mover = m;
+		s->in_use = 1;
+		s->type = type;
+		s->refusals_left = m->cfg->start_refusals;
+		m->live++;
+		return s;
+	}
+	return NULL;
+}
+
+/*
+ * lazy_op_start -- refuses while refusals are left, then marks started
+ */
+static int
+lazy_op_start(void *data, const struct vdm_operation *op,
+	struct future_notifier *n)
+{
+	struct lazy_op *s = data;
+	struct record *r = trace_add(EV_START);
+
+	r->handle = data;
+	r->op = *op;
+	r->notifier = n != NULL;
+	assert_true(s->in_use);
+	assert_false(s->started);
+	assert_int_equal(op->type, s->type);
+
+	if (n != NULL)
+		n->notifier_used = FUTURE_NOTIFIER_NONE;
+	if (s->refusals_left > 0) {
+		s->refusals_left--;
+		return 1;
+	}
+	s->started = 1;
+	return 0;
+}
+
+/*
+ * lazy_op_check -- RUNNING at the first check; the work and COMPLETE at
+ * the second
+ */
+static enum future_state
+lazy_op_check(void *data, const struct vdm_operation *op)
+{
+	struct lazy_op *s = data;
+	struct record *r = trace_add(EV_CHECK);
+
+	r->handle = data;
+	r->op = *op;
+	assert_true(s->in_use);
+	assert_true(s->started);
+
+	s->checks++;
+	if (s->checks == 1)
+		return FUTURE_STATE_RUNNING;
+	if (!s->done) {
+		lazy_perform(op);
+		s->done = 1;
+	}
+	return FUTURE_STATE_COMPLETE;
+}
+
+/*
+ * lazy_op_delete -- reports the outcome and frees the slot
+ */
+static void
+lazy_op_delete(void *data, const struct vdm_operation *op,
+	struct vdm_operation_output *output)
+{
+	struct lazy_op *s = data;
+	struct record *r = trace_add(EV_DELETE);
+
+	r->handle = data;
+	r->op = *op;
+	assert_true(s->in_use);
+	assert_true(s->done);
+
+	output->type = op->type;
+	output->result = s->mover->report;
+	switch (op->type) {
+	case VDM_OPERATION_MEMCPY:
+		output->output.memcpy.dest = op->data.memcpy.dest;
+		break;
+	case VDM_OPERATION_MEMMOVE:
+		output->output.memmove.dest = op->data.memmove.dest;
+		break;
+	case VDM_OPERATION_MEMSET:
+		output->output.memset.str = op->data.memset.str;
+		break;
+	case VDM_OPERATION_FLUSH:
+		output->output.flush.unused = 0;
+		break;
+	}
+	s->in_use = 0;
+	s->mover->live--;
+}
+
+/*
+ * lazy_has_property -- the work runs outside poll as far as the poller can
+ * tell: ASYNC
+ */
+static int
+lazy_has_property(void *future, enum future_property property)
+{
+	struct record *r = trace_add(EV_PROPERTY);
+
+	r->future = future;
+	return property == FUTURE_PROPERTY_ASYNC;
+}
+
+/*
+ * lazy_init -- checks what vdm_new() prepared, then sets the mover up
+ */
+static int
+lazy_init(struct vdm *vdm, void *arg)
+{
+	struct lazy_config *cfg = arg;
+	struct record *r = trace_add(EV_INIT);
+
+	r->vdm = vdm;
+	trace.inits++;
+	trace.init_arg = arg;
+
+	const unsigned char *p = (const unsigned char *)vdm;
+	trace.zeroed = 1;
+	for (size_t i = sizeof(struct vdm); i < cfg->size; i++)
+		if (p[i] != 0)
+			trace.zeroed = 0;
+
+	trace.ops_copied = vdm->op_new == lazy_op_new &&
+		vdm->op_start == lazy_op_start &&
+		vdm->op_check == lazy_op_check &&
+		vdm->op_delete == lazy_op_delete &&
+		vdm->capabilities == 0 &&
+		vdm->has_property == lazy_has_property;
+
+	/* claim every byte the descriptor asked for */
+	memset((unsigned char *)vdm + sizeof(struct vdm), 0x5c,
+		cfg->size - sizeof(struct vdm));
+	struct lazy_mover *m = lazy_of(vdm);
+	memset((unsigned char *)m + sizeof(struct vdm), 0,
+		sizeof(*m) - sizeof(struct vdm));
+	m->magic = LAZY_MAGIC;
+	m->cfg = cfg;
+	m->report = VDM_SUCCESS;
+	return 0;
+}
+
+/*
+ * lazy_fini -- checks every handle came back, then scribbles over the
+ * state so that a later instance in the same memory shows unzeroed bytes
+ */
+static void
+lazy_fini(struct vdm *vdm)
+{
+	struct lazy_mover *m = lazy_of(vdm);
+	struct record *r = trace_add(EV_FINI);
+
+	r->vdm = vdm;
+	trace.finis++;
+	assert_int_equal(m->magic, LAZY_MAGIC);
+	assert_int_equal(m->live, 0);
+	memset((unsigned char *)vdm + sizeof(struct vdm), 0xab,
+		m->cfg->size - sizeof(struct vdm));
+}
+
+/*
+ * lazy_descriptor -- a descriptor of the lazy mover as cfg says
+ */
+static struct vdm_descriptor
+lazy_descriptor(struct lazy_config *cfg)
+{
+	struct vdm_descriptor d;
+
+	memset(&d, 0, sizeof(d));
+	d.size = cfg->size;
+	d.init = lazy_init;
+	d.fini = lazy_fini;
+	d.init_arg = cfg;
+	d.ops.op_new = lazy_op_new;
+	d.ops.op_delete = lazy_op_delete;
+	d.ops.op_start = lazy_op_start;
+	d.ops.op_check = lazy_op_check;
+	d.ops.capabilities = 0;
+	d.ops.has_property = lazy_has_property;
+	return d;
+}
+
+/* what most tests get: a lazy mover made from a temporary descriptor */
+struct fixture {
+	struct lazy_config cfg;
+	struct vdm *vdm;
+};
+
+/*
+ * fixture_new -- a lazy mover refusing op_start refusals times
+ */
+static struct fixture *
+fixture_new(unsigned refusals)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	assert_non_null(fx);
+	fx->cfg.size = sizeof(struct lazy_mover);
+	fx->cfg.start_refusals = refusals;
+
+	struct vdm_descriptor d = lazy_descriptor(&fx->cfg);
+	fx->vdm = vdm_new(&d);
+	assert_non_null(fx->vdm);
+	trace_reset();
+	return fx;
+}
+
+/*
+ * fixture_delete -- deletes the mover; fini ran once
+ */
+static void
+fixture_delete(struct fixture *fx)
+{
+	trace_reset();
+	vdm_delete(fx->vdm);
+	assert_int_equal(trace.finis, 1);
+	free(fx);
+}
+
+/* the kinds of operation, so one helper can drive them all */
+enum op_kind {
+	OP_MEMCPY,
+	OP_MEMMOVE,
+	OP_MEMSET,
+	OP_FLUSH,
+	OP_KINDS,
+};
+
+union any_future {
+	struct vdm_memcpy_future cpy;
+	struct vdm_memmove_future mov;
+	struct vdm_memset_future set;
+	struct vdm_flush_future fl;
+};
+
+/*
+ * op_make -- creates a future of kind on vdm in *f
+ */
+static void
+op_make(union any_future *f, enum op_kind kind, struct vdm *vdm,
+	void *dest, void *src, size_t n, uint64_t flags)
+{
+	switch (kind) {
+	case OP_MEMCPY:
+		f->cpy = vdm_memcpy(vdm, dest, src, n, flags);
+		break;
+	case OP_MEMMOVE:
+		f->mov = vdm_memmove(vdm, dest, src, n, flags);
+		break;
+	case OP_MEMSET:
+		f->set = vdm_memset(vdm, dest, 0x77, n, flags);
+		break;
+	case OP_FLUSH:
+	default:
+		f->fl = vdm_flush(vdm, dest, n, flags);
+		break;
+	}
+}
+
+/*
+ * op_head -- the head of the future of kind held in *f
+ */
+static struct future *
+op_head(union any_future *f, enum op_kind kind)
+{
+	switch (kind) {
+	case OP_MEMCPY:
+		return FUTURE_AS_RUNNABLE(&f->cpy);
+	case OP_MEMMOVE:
+		return FUTURE_AS_RUNNABLE(&f->mov);
+	case OP_MEMSET:
+		return FUTURE_AS_RUNNABLE(&f->set);
+	case OP_FLUSH:
+	default:
+		return FUTURE_AS_RUNNABLE(&f->fl);
+	}
+}
+
+/*
+ * busy_poll -- FUTURE_BUSY_POLL on the future of kind held in *f
+ */
+static void
+busy_poll(union any_future *f, enum op_kind kind)
+{
+	switch (kind) {
+	case OP_MEMCPY:
+		FUTURE_BUSY_POLL(&f->cpy);
+		break;
+	case OP_MEMMOVE:
+		FUTURE_BUSY_POLL(&f->mov);
+		break;
+	case OP_MEMSET:
+		FUTURE_BUSY_POLL(&f->set);
+		break;
+	case OP_FLUSH:
+	default:
+		FUTURE_BUSY_POLL(&f->fl);
+		break;
+	}
+}
+
+/*
+ * expect_output -- the result, and the pointer where the kind has one
+ */
+static void
+expect_output(union any_future *f, enum op_kind kind,
+	enum vdm_operation_result result, void *ptr)
+{
+	assert_int_equal(op_head(f, kind)->context.state,
+		FUTURE_STATE_COMPLETE);
+	switch (kind) {
+	case OP_MEMCPY:
+		assert_int_equal(FUTURE_OUTPUT(&f->cpy)->result, result);
+		assert_ptr_equal(FUTURE_OUTPUT(&f->cpy)->dest, ptr);
+		break;
+	case OP_MEMMOVE:
+		assert_int_equal(FUTURE_OUTPUT(&f->mov)->result, result);
+		assert_ptr_equal(FUTURE_OUTPUT(&f->mov)->dest, ptr);
+		break;
+	case OP_MEMSET:
+		assert_int_equal(FUTURE_OUTPUT(&f->set)->result, result);
+		assert_ptr_equal(FUTURE_OUTPUT(&f->set)->str, ptr);
+		break;
+	case OP_FLUSH:
+	default:
+		assert_int_equal(FUTURE_OUTPUT(&f->fl)->result, result);
+		break;
+	}
+}
+
+/*
+ * op_type -- the vdm operation type of a kind
+ */
+static enum vdm_operation_type
+op_type(enum op_kind kind)
+{
+	static const enum vdm_operation_type types[] = {
+		VDM_OPERATION_MEMCPY, VDM_OPERATION_MEMMOVE,
+		VDM_OPERATION_MEMSET, VDM_OPERATION_FLUSH,
+	};
+	return types[kind];
+}
+
+/*
+ * fill -- a pattern of seed in len bytes
+ */
+static void
+fill(unsigned char *buf, size_t len, unsigned seed)
+{
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (unsigned char)((i * 13U + seed * 101U + 5U) & 0xffU);
+}
+
+/* source and destination of a test, and what the destination must become */
+struct bufs {
+	unsigned char src[200];
+	unsigned char dst[200];
+	unsigned char before[200];
+	unsigned char want[200];
+};
+
+#define BUF_OFF 3
+#define BUF_LEN 150
+
+/*
+ * bufs_init -- fresh buffers and the bytes dst must hold once an operation
+ * of kind (at BUF_OFF, BUF_LEN bytes) succeeded
+ */
+static void
+bufs_init(struct bufs *b, enum op_kind kind, unsigned seed)
+{
+	fill(b->src, sizeof(b->src), seed);
+	fill(b->dst, sizeof(b->dst), seed + 1);
+	memcpy(b->before, b->dst, sizeof(b->dst));
+	memcpy(b->want, b->dst, sizeof(b->dst));
+	if (kind == OP_MEMCPY || kind == OP_MEMMOVE)
+		memcpy(b->want + BUF_OFF, b->src + BUF_OFF, BUF_LEN);
+	else if (kind == OP_MEMSET)
+		memset(b->want + BUF_OFF, 0x77, BUF_LEN);
+}
+
+/*
+ * bufs_make -- an operation of kind over the buffers
+ */
+static void
+bufs_make(struct bufs *b, union any_future *f, enum op_kind kind,
+	struct vdm *vdm, uint64_t flags)
+{
+	op_make(f, kind, vdm, b->dst + BUF_OFF, b->src + BUF_OFF, BUF_LEN,
+		flags);
+}
+
+/*
+ * test_new_delete -- vdm_new() allocates the descriptor's size, 64-byte
+ * aligned and zeroed after the struct vdm, copies the ops, calls init once
+ * with init_arg; it keeps no pointer to the descriptor; vdm_delete() calls
+ * fini once.  Repeated, so that reused memory would show unzeroed bytes.
+ */
+static void
+test_new_delete(void **state)
+{
+	(void) state;
+	static const size_t sizes[] = {
+		sizeof(struct lazy_mover),
+		sizeof(struct lazy_mover) + 1,
+		4096 + 7,
+	};
+
+	for (unsigned round = 0; round < 4; round++) {
+		for (size_t k = 0; k < ARRAY_SIZE(sizes); k++) {
+			struct lazy_config cfg;
+			memset(&cfg, 0, sizeof(cfg));
+			cfg.size = sizes[k];
+
+			struct vdm_descriptor d = lazy_descriptor(&cfg);
+			trace_reset();
+			struct vdm *vdm = vdm_new(&d);
+			assert_non_null(vdm);
+			EXPECT_TRACE(EV_INIT);
+			assert_int_equal(trace.inits, 1);
+			assert_ptr_equal(trace.rec[0].vdm, vdm);
+			assert_ptr_equal(trace.init_arg, &cfg);
+			assert_true(trace.zeroed);
+			assert_true(trace.ops_copied);
+			assert_int_equal((uintptr_t)vdm % 64, 0);
+			assert_int_equal(vdm->capabilities, 0);
+			assert_int_equal(vdm_is_supported(vdm,
+				VDM_F_MEM_DURABLE), 0);
+			assert_ptr_equal(vdm->has_property,
+				lazy_has_property);
+
+			/* the descriptor may go: vdm_delete needs none */
+			memset(&d, 0, sizeof(d));
+
+			trace_reset();
+			vdm_delete(vdm);
+			EXPECT_TRACE(EV_FINI);
+			assert_int_equal(trace.finis, 1);
+			assert_int_equal(trace.inits, 0);
+			assert_ptr_equal(trace.rec[0].vdm, vdm);
+		}
+	}
+}
+
+/*
+ * test_two_instances -- two instances of one descriptor have their own
+ * state; deleting one finalises that one only
+ */
+static void
+test_two_instances(void **state)
+{
+	(void) state;
+	struct lazy_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.size = sizeof(struct lazy_mover);
+	struct vdm_descriptor d = lazy_descriptor(&cfg);
+
+	trace_reset();
+	struct vdm *a = vdm_new(&d);
+	struct vdm *b = vdm_new(&d);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_ptr_not_equal(a, b);
+	assert_int_equal(trace.inits, 2);
+
+	/* a's op_new fails, b's works */
+	lazy_of(a)->fail_new = 1;
+	struct bufs bf;
+	union any_future f;
+	bufs_init(&bf, OP_MEMCPY, 1);
+	bufs_make(&bf, &f, OP_MEMCPY, a, 0);
+	expect_output(&f, OP_MEMCPY, VDM_ERROR_OUT_OF_MEMORY, NULL);
+	bufs_make(&bf, &f, OP_MEMCPY, b, 0);
+	busy_poll(&f, OP_MEMCPY);
+	expect_output(&f, OP_MEMCPY, VDM_SUCCESS, bf.dst + BUF_OFF);
+	assert_memory_equal(bf.dst, bf.want, sizeof(bf.dst));
+	assert_int_equal(lazy_of(b)->live, 0);
+
+	trace_reset();
+	vdm_delete(a);
+	EXPECT_TRACE(EV_FINI);
+	assert_ptr_equal(trace.rec[0].vdm, a);
+	trace_reset();
+	vdm_delete(b);
+	EXPECT_TRACE(EV_FINI);
+	assert_ptr_equal(trace.rec[0].vdm, b);
+}
+
+/*
+ * test_call_order -- for every kind: op_new once at creation, then op_start
+ * and op_check at the first poll (RUNNING), op_check and op_delete at the
+ * second (COMPLETE), nothing after; the same handle throughout, the
+ * operation as given; the bytes move at the second poll only
+ */
+static void
+test_call_order(void **state)
+{
+	(void) state;
+	struct fixture *fx = fixture_new(0);
+
+	for (int k = 0; k < OP_KINDS; k++) {
+		enum op_kind kind = (enum op_kind)k;
+		struct bufs bf;
+		union any_future f;
+		struct future_notifier notifier;
+
+		bufs_init(&bf, kind, (unsigned)k * 3U);
+		trace_reset();
+		bufs_make(&bf, &f, kind, fx->vdm, VDM_F_NO_CACHE_HINT);
+		struct future *h = op_head(&f, kind);
+
+		EXPECT_TRACE(EV_NEW);
+		assert_ptr_equal(trace.rec[0].vdm, fx->vdm);
+		assert_int_equal(trace.rec[0].type, op_type(kind));
+		assert_int_equal(h->context.state, FUTURE_STATE_IDLE);
+		void *handle = &lazy_of(fx->vdm)->slots[0];
+		assert_int_equal(lazy_of(fx->vdm)->live, 1);
+
+		memset(&notifier, 0, sizeof(notifier));
+		assert_int_equal(future_poll(h, &notifier),
+			FUTURE_STATE_RUNNING);
+		EXPECT_TRACE(EV_NEW, EV_START, EV_CHECK);
+		assert_memory_equal(bf.dst, bf.before, sizeof(bf.dst));
+		assert_int_equal(notifier.notifier_used,
+			FUTURE_NOTIFIER_NONE);
+
+		/* the operation the mover sees is the one asked for */
+		struct record *st = &trace.rec[1];
+		assert_ptr_equal(st->handle, handle);
+		assert_true(st->notifier);
+		assert_int_equal(st->op.type, op_type(kind));
+		switch (kind) {
+		case OP_MEMCPY:
+			assert_ptr_equal(st->op.data.memcpy.dest,
+				bf.dst + BUF_OFF);
+			assert_ptr_equal(st->op.data.memcpy.src,
+				bf.src + BUF_OFF);
+			assert_int_equal(st->op.data.memcpy.n, BUF_LEN);
+			assert_int_equal(st->op.data.memcpy.flags,
+				VDM_F_NO_CACHE_HINT);
+			break;
+		case OP_MEMMOVE:
+			assert_ptr_equal(st->op.data.memmove.dest,
+				bf.dst + BUF_OFF);
+			assert_ptr_equal(st->op.data.memmove.src,
+				bf.src + BUF_OFF);
+			assert_int_equal(st->op.data.memmove.n, BUF_LEN);
+			assert_int_equal(st->op.data.memmove.flags,
+				VDM_F_NO_CACHE_HINT);
+			break;
+		case OP_MEMSET:
+			assert_ptr_equal(st->op.data.memset.str,
+				bf.dst + BUF_OFF);
+			assert_int_equal(st->op.data.memset.c, 0x77);
+			assert_int_equal(st->op.data.memset.n, BUF_LEN);
+			assert_int_equal(st->op.data.memset.flags,
+				VDM_F_NO_CACHE_HINT);
+			break;
+		case OP_FLUSH:
+		default:
+			assert_ptr_equal(st->op.data.flush.dest,
+				bf.dst + BUF_OFF);
+			assert_int_equal(st->op.data.flush.n, BUF_LEN);
+			assert_int_equal(st->op.data.flush.flags,
+				VDM_F_NO_CACHE_HINT);
+			break;
+		}
+
+		assert_int_equal(future_poll(h, NULL), FUTURE_STATE_COMPLETE);
+		EXPECT_TRACE(EV_NEW, EV_START, EV_CHECK, EV_CHECK, EV_DELETE);
+		for (size_t i = 1; i < trace.n; i++)
+			assert_ptr_equal(trace.rec[i].handle, handle);
+		assert_memory_equal(bf.dst, bf.want, sizeof(bf.dst));
+		expect_output(&f, kind, VDM_SUCCESS,
+			kind == OP_FLUSH ? NULL : bf.dst + BUF_OFF);
+		assert_int_equal(lazy_of(fx->vdm)->live, 0);
+
+		/* complete: polling again calls nothing */
+		assert_int_equal(future_poll(h, &notifier),
+			FUTURE_STATE_COMPLETE);
+		assert_int_equal(trace.n, 5);
+	}
+	fixture_delete(fx);
+}
+
+/*
+ * test_op_new_fails -- an op_new that returns NULL: the future is complete
+ * at once with VDM_ERROR_OUT_OF_MEMORY, the mover is called no further,
+ * nothing is written
+ */
+static void
+test_op_new_fails(void **state)
+{
+	(void) state;
+	struct fixture *fx = fixture_new(0);
+	lazy_of(fx->vdm)->fail_new = 1;
+
+	for (int k = 0; k < OP_KINDS; k++) {
+		enum op_kind kind = (enum op_kind)k;
+		struct bufs bf;
+		union any_future f;
+
+		bufs_init(&bf, kind, 10U + (unsigned)k);
+		trace_reset();
+		bufs_make(&bf, &f, kind, fx->vdm, 0);
+		struct future *h = op_head(&f, kind);
+
+		EXPECT_TRACE(EV_NEW);
+		expect_output(&f, kind, VDM_ERROR_OUT_OF_MEMORY, NULL);
+		assert_int_equal(future_poll(h, NULL), FUTURE_STATE_COMPLETE);
+		struct future_notifier notifier;
+		memset(&notifier, 0, sizeof(notifier));
+		assert_int_equal(future_poll(h, &notifier),
+			FUTURE_STATE_COMPLETE);
+		EXPECT_TRACE(EV_NEW);
+		expect_output(&f, kind, VDM_ERROR_OUT_OF_MEMORY, NULL);
+		assert_memory_equal(bf.dst, bf.before, sizeof(bf.dst));
+	}
+	assert_int_equal(lazy_of(fx->vdm)->live, 0);
+	fixture_delete(fx);
+}
+
+/*
+ * test_start_refused -- an op_start that returns non-zero leaves the future
+ * IDLE, with no op_check, and is asked again at the next poll
+ */
+static void
+test_start_refused(void **state)
+{
+	(void) state;
+	struct fixture *fx = fixture_new(2);
+	struct bufs bf;
+	union any_future f;
+
+	bufs_init(&bf, OP_MEMCPY, 20);
+	trace_reset();
+	bufs_make(&bf, &f, OP_MEMCPY, fx->vdm, 0);
+	struct future *h = op_head(&f, OP_MEMCPY);
+
+	assert_int_equal(future_poll(h, NULL), FUTURE_STATE_IDLE);
+	assert_int_equal(h->context.state, FUTURE_STATE_IDLE);
+	EXPECT_TRACE(EV_NEW, EV_START);
+	assert_int_equal(future_poll(h, NULL), FUTURE_STATE_IDLE);
+	EXPECT_TRACE(EV_NEW, EV_START, EV_START);
+	assert_memory_equal(bf.dst, bf.before, sizeof(bf.dst));
+	assert_int_equal(future_poll(h, NULL), FUTURE_STATE_RUNNING);
+	EXPECT_TRACE(EV_NEW, EV_START, EV_START, EV_START, EV_CHECK);
+	assert_int_equal(future_poll(h, NULL), FUTURE_STATE_COMPLETE);
+	EXPECT_TRACE(EV_NEW, EV_START, EV_START, EV_START, EV_CHECK,
+		EV_CHECK, EV_DELETE);
+	expect_output(&f, OP_MEMCPY, VDM_SUCCESS, bf.dst + BUF_OFF);
+	assert_memory_equal(bf.dst, bf.want, sizeof(bf.dst));
+
+	fixture_delete(fx);
+}
+
+/*
+ * test_runtime_wait -- the runtime drives a refusing, two-step mover to
+ * the end, one future or several at once
+ */
+static void
+test_runtime_wait(void **state)
+{
+	(void) state;
+	struct fixture *fx = fixture_new(3);
+	struct runtime *rt = runtime_new();
+	assert_non_null(rt);
+
+	struct bufs bf[OP_KINDS];
+	union any_future f[OP_KINDS];
+	struct future *futs[OP_KINDS];
+
+	bufs_init(&bf[0], OP_MEMCPY, 30);
+	trace_reset();
+	bufs_make(&bf[0], &f[0], OP_MEMCPY, fx->vdm, 0);
+	runtime_wait(rt, op_head(&f[0], OP_MEMCPY));
+	expect_output(&f[0], OP_MEMCPY, VDM_SUCCESS, bf[0].dst + BUF_OFF);
+	assert_memory_equal(bf[0].dst, bf[0].want, sizeof(bf[0].dst));
+	assert_int_equal(trace_count(EV_NEW), 1);
+	assert_int_equal(trace_count(EV_START), 4);
+	assert_int_equal(trace_count(EV_CHECK), 2);
+	assert_int_equal(trace_count(EV_DELETE), 1);
+
+	trace_reset();
+	for (int k = 0; k < OP_KINDS; k++) {
+		bufs_init(&bf[k], (enum op_kind)k, 40U + (unsigned)k);
+		bufs_make(&bf[k], &f[k], (enum op_kind)k, fx->vdm, 0);
+		futs[k] = op_head(&f[k], (enum op_kind)k);
+	}
+	/* four handles from four different slots */
+	assert_int_equal(lazy_of(fx->vdm)->live, OP_KINDS);
+	runtime_wait_multiple(rt, futs, OP_KINDS);
+	for (int k = 0; k < OP_KINDS; k++) {
+		expect_output(&f[k], (enum op_kind)k, VDM_SUCCESS,
+			k == OP_FLUSH ? NULL : bf[k].dst + BUF_OFF);
+		assert_memory_equal(bf[k].dst, bf[k].want, sizeof(bf[k].dst));
+	}
+	assert_int_equal(trace_count(EV_NEW), OP_KINDS);
+	assert_int_equal(trace_count(EV_START), 4 * OP_KINDS);
+	assert_int_equal(trace_count(EV_CHECK), 2 * OP_KINDS);
+	assert_int_equal(trace_count(EV_DELETE), OP_KINDS);
+	assert_int_equal(lazy_of(fx->vdm)->live, 0);
+
+	runtime_delete(rt);
+	fixture_delete(fx);
+}
+
+/*
+ * test_property -- future_has_property() asks the mover's has_property,
+ * with the future itself, before and after completion
+ */
+static void
+test_property(void **state)
+{
+	(void) state;
+	struct fixture *fx = fixture_new(0);
+
+	for (int k = 0; k < OP_KINDS; k++) {
+		enum op_kind kind = (enum op_kind)k;
+		struct bufs bf;
+		union any_future f;
+
+		bufs_init(&bf, kind, 50U + (unsigned)k);
+		bufs_make(&bf, &f, kind, fx->vdm, 0);
+		struct future *h = op_head(&f, kind);
+
+		trace_reset();
+		assert_int_equal(future_has_property(h,
+			FUTURE_PROPERTY_ASYNC), 1);
+		EXPECT_TRACE(EV_PROPERTY);
+		assert_ptr_equal(trace.rec[0].future, h);
+
+		assert_int_equal(future_poll(h, NULL), FUTURE_STATE_RUNNING);
+		assert_int_equal(future_has_property(h,
+			FUTURE_PROPERTY_ASYNC), 1);
+		assert_int_equal(future_poll(h, NULL), FUTURE_STATE_COMPLETE);
+		assert_int_equal(future_has_property(h,
+			FUTURE_PROPERTY_ASYNC), 1);
+		/* a property the mover does not have */
+		assert_int_equal(future_has_property(h,
+			(enum future_property)1), 0);
+	}
+	fixture_delete(fx);
+}
+
+/*
+ * test_mover_error -- a result the mover reports in op_delete reaches the
+ * output, and the pointer of a failed operation is NULL
+ */
+static void
+test_mover_error(void **state)
+{
+	(void) state;
+	struct fixture *fx = fixture_new(0);
+	lazy_of(fx->vdm)->report = VDM_ERROR_OUT_OF_RANGE;
+
+	for (int k = 0; k < OP_KINDS; k++) {
+		enum op_kind kind = (enum op_kind)k;
+		struct bufs bf;
+		union any_future f;
+
+		bufs_init(&bf, kind, 60U + (unsigned)k);
+		bufs_make(&bf, &f, kind, fx->vdm, 0);
+		busy_poll(&f, kind);
+		expect_output(&f, kind, VDM_ERROR_OUT_OF_RANGE, NULL);
+		assert_memory_equal(bf.dst, bf.want, sizeof(bf.dst));
+	}
+	fixture_delete(fx);
+}
+
+/*
+ * test_moved_between_polls -- a future copied elsewhere (the original
+ * scribbled over and freed) after its first poll completes from the copy
+ */
+static void
+test_moved_between_polls(void **state)
+{
+	(void) state;
+	struct fixture *fx = fixture_new(1);
+
+	for (int k = 0; k < OP_KINDS; k++) {
+		enum op_kind kind = (enum op_kind)k;
+		struct bufs bf;
+		union any_future *orig = malloc(sizeof(*orig));
+		union any_future *moved = malloc(sizeof(*moved));
+		assert_non_null(orig);
+		assert_non_null(moved);
+
+		bufs_init(&bf, kind, 70U + (unsigned)k);
+		bufs_make(&bf, orig, kind, fx->vdm, 0);
+		assert_int_equal(future_poll(op_head(orig, kind), NULL),
+			FUTURE_STATE_IDLE);
+		memcpy(moved, orig, sizeof(*moved));
+		memset(orig, 0xff, sizeof(*orig));
+		free(orig);
+
+		struct future *h = op_head(moved, kind);
+		assert_int_equal(future_poll(h, NULL), FUTURE_STATE_RUNNING);
+
+		orig = malloc(sizeof(*orig));
+		assert_non_null(orig);
+		memcpy(orig, moved, sizeof(*orig));
+		memset(moved, 0xff, sizeof(*moved));
+		free(moved);
+
+		h = op_head(orig, kind);
+		assert_int_equal(future_poll(h, NULL), FUTURE_STATE_COMPLETE);
+		expect_output(orig, kind, VDM_SUCCESS,
+			kind == OP_FLUSH ? NULL : bf.dst + BUF_OFF);
+		assert_memory_equal(bf.dst, bf.want, sizeof(bf.dst));
+		free(orig);
+	}
+	assert_int_equal(lazy_of(fx->vdm)->live, 0);
+	fixture_delete(fx);
+}
+
+/*
+ * main -- runs the user-defined mover's tests
+ */
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_new_delete),
+		cmocka_unit_test(test_two_instances),
+		cmocka_unit_test(test_call_order),
+		cmocka_unit_test(test_op_new_fails),
+		cmocka_unit_test(test_start_refused),
+		cmocka_unit_test(test_runtime_wait),
+		cmocka_unit_test(test_property),
+		cmocka_unit_test(test_mover_error),
+		cmocka_unit_test(test_moved_between_polls),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

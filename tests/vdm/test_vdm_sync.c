@@ -1,0 +1,966 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Copyright 2026, libminiasync developers */
+
+/*
+ * test_vdm_sync.c -- the vdm operations on the synchronous mover: every byte
+ * of memcpy, memmove, memset and flush for a range of sizes and alignments,
+ * the outputs, the flags, the ways to wait, and futures moved in memory
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libminiasync.h>
+
+/* bytes kept on each side of every range, to catch writes outside it */
+#define GUARD 64
+
+/* the byte a buffer filled with seed holds at offset i */
+#define PATTERN(i, seed) ((unsigned char)(((i) * 131U + ((i) >> 9) +\
+	(seed) * 37U + 1U) & 0xffU))
+
+#if defined(__x86_64__)
+#define FLUSH_RESULT VDM_SUCCESS
+#else
+#define FLUSH_RESULT VDM_ERROR_NOT_SUPPORTED
+#endif
+
+static const size_t sizes[] = {1, 63, 64, 4096, (size_t)1 << 20};
+
+/* offsets from a 64-byte boundary: destination, source */
+static const struct {
+	size_t dst;
+	size_t src;
+} offsets[] = {
+	{0, 0}, {1, 0}, {0, 1}, {3, 7}, {63, 33},
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* the kinds of operation, so one helper can drive them all */
+enum op_kind {
+	OP_MEMCPY,
+	OP_MEMMOVE,
+	OP_MEMSET,
+	OP_FLUSH,
+	OP_KINDS,
+};
+
+union any_future {
+	struct vdm_memcpy_future cpy;
+	struct vdm_memmove_future mov;
+	struct vdm_memset_future set;
+	struct vdm_flush_future fl;
+};
+
+/* how a test waits for a future */
+enum wait_kind {
+	WAIT_POLL_ONCE,
+	WAIT_RUNTIME,
+	WAIT_BUSY_POLL,
+	WAIT_KINDS,
+};
+
+/* what every test gets: a synchronous mover and a runtime */
+struct fixture {
+	struct vdm *vdm;
+	struct runtime *rt;
+};
+
+/*
+ * xalloc -- 64-byte aligned memory, or the test fails
+ */
+static unsigned char *
+xalloc(size_t size)
+{
+	void *p = NULL;
+
+	assert_int_equal(posix_memalign(&p, 64, size), 0);
+	assert_non_null(p);
+	return p;
+}
+
+/*
+ * fill -- fills len bytes with the pattern of seed
+ */
+static void
+fill(unsigned char *buf, size_t len, unsigned seed)
+{
+	for (size_t i = 0; i < len; i++)
+		buf[i] = PATTERN(i, seed);
+}
+
+/*
+ * expect_bytes -- fails at the first byte where actual and expected differ
+ */
+static void
+expect_bytes(const unsigned char *actual, const unsigned char *expected,
+	size_t len, const char *what)
+{
+	if (memcmp(actual, expected, len) == 0)
+		return;
+	for (size_t i = 0; i < len; i++) {
+		if (actual[i] != expected[i])
+			fail_msg("%s: byte %zu of %zu is %#x, expected %#x",
+				what, i, len, actual[i], expected[i]);
+	}
+}
+
+/*
+ * op_make -- creates a future of kind on vdm in *f and returns its head
+ */
+static struct future *
+op_make(union any_future *f, enum op_kind kind, struct vdm *vdm,
+	void *dest, void *src, int c, size_t n, uint64_t flags)
+{
+	switch (kind) {
+	case OP_MEMCPY:
+		f->cpy = vdm_memcpy(vdm, dest, src, n, flags);
+		return FUTURE_AS_RUNNABLE(&f->cpy);
+	case OP_MEMMOVE:
+		f->mov = vdm_memmove(vdm, dest, src, n, flags);
+		return FUTURE_AS_RUNNABLE(&f->mov);
+	case OP_MEMSET:
+		f->set = vdm_memset(vdm, dest, c, n, flags);
+		return FUTURE_AS_RUNNABLE(&f->set);
+	case OP_FLUSH:
+	default:
+		f->fl = vdm_flush(vdm, dest, n, flags);
+		return FUTURE_AS_RUNNABLE(&f->fl);
+	}
+}
+
+/*
+ * op_head -- the head of the future of kind held in *f
+ */
+static struct future *
+op_head(union any_future *f, enum op_kind kind)
+{
+	switch (kind) {
+	case OP_MEMCPY:
+		return FUTURE_AS_RUNNABLE(&f->cpy);
+	case OP_MEMMOVE:
+		return FUTURE_AS_RUNNABLE(&f->mov);
+	case OP_MEMSET:
+		return FUTURE_AS_RUNNABLE(&f->set);
+	case OP_FLUSH:
+	default:
+		return FUTURE_AS_RUNNABLE(&f->fl);
+	}
+}
+
+/*
+ * op_result -- the result in the output of a future of kind
+ */
+static enum vdm_operation_result
+op_result(union any_future *f, enum op_kind kind)
+{
+	switch (kind) {
+	case OP_MEMCPY:
+		return FUTURE_OUTPUT(&f->cpy)->result;
+	case OP_MEMMOVE:
+		return FUTURE_OUTPUT(&f->mov)->result;
+	case OP_MEMSET:
+		return FUTURE_OUTPUT(&f->set)->result;
+	case OP_FLUSH:
+	default:
+		return FUTURE_OUTPUT(&f->fl)->result;
+	}
+}
+
+/*
+ * expect_output -- checks the output of a complete future of kind: result,
+ * and the pointer (dest or str) where the kind has one
+ */
+static void
+expect_output(union any_future *f, enum op_kind kind,
+	enum vdm_operation_result result, void *ptr)
+{
+	assert_int_equal(op_head(f, kind)->context.state,
+		FUTURE_STATE_COMPLETE);
+	assert_int_equal(op_result(f, kind), result);
+	switch (kind) {
+	case OP_MEMCPY:
+		assert_ptr_equal(FUTURE_OUTPUT(&f->cpy)->dest, ptr);
+		break;
+	case OP_MEMMOVE:
+		assert_ptr_equal(FUTURE_OUTPUT(&f->mov)->dest, ptr);
+		break;
+	case OP_MEMSET:
+		assert_ptr_equal(FUTURE_OUTPUT(&f->set)->str, ptr);
+		break;
+	case OP_FLUSH:
+	default:
+		break;
+	}
+}
+
+/*
+ * busy_poll -- FUTURE_BUSY_POLL on the future of kind held in *f
+ */
+static void
+busy_poll(union any_future *f, enum op_kind kind)
+{
+	switch (kind) {
+	case OP_MEMCPY:
+		FUTURE_BUSY_POLL(&f->cpy);
+		break;
+	case OP_MEMMOVE:
+		FUTURE_BUSY_POLL(&f->mov);
+		break;
+	case OP_MEMSET:
+		FUTURE_BUSY_POLL(&f->set);
+		break;
+	case OP_FLUSH:
+	default:
+		FUTURE_BUSY_POLL(&f->fl);
+		break;
+	}
+}
+
+/*
+ * wait_for -- waits the way wk says for the future of kind held in *f
+ */
+static void
+wait_for(struct fixture *fx, union any_future *f, enum op_kind kind,
+	enum wait_kind wk)
+{
+	struct future *fut = op_head(f, kind);
+	struct future_notifier notifier;
+
+	switch (wk) {
+	case WAIT_POLL_ONCE:
+		memset(&notifier, 0, sizeof(notifier));
+		notifier.notifier_used = FUTURE_NOTIFIER_POLLER;
+		assert_int_equal(future_poll(fut, &notifier),
+			FUTURE_STATE_COMPLETE);
+		break;
+	case WAIT_RUNTIME:
+		runtime_wait(fx->rt, fut);
+		break;
+	case WAIT_BUSY_POLL:
+	default:
+		busy_poll(f, kind);
+		break;
+	}
+	assert_int_equal(fut->context.state, FUTURE_STATE_COMPLETE);
+}
+
+/*
+ * setup -- creates the mover and the runtime of a test
+ */
+static int
+setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	if (fx == NULL)
+		return -1;
+	fx->vdm = vdm_new(vdm_descriptor_synchronous());
+	fx->rt = runtime_new();
+	if (fx->vdm == NULL || fx->rt == NULL) {
+		vdm_delete(fx->vdm);
+		runtime_delete(fx->rt);
+		free(fx);
+		return -1;
+	}
+	*state = fx;
+	return 0;
+}
+
+/*
+ * teardown -- deletes what setup made
+ */
+static int
+teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	vdm_delete(fx->vdm);
+	runtime_delete(fx->rt);
+	free(fx);
+	return 0;
+}
+
+/*
+ * test_signatures -- the seed's entry points have exactly its signatures,
+ * and the others the spec's; a change fails to compile
+ */
+static void
+test_signatures(void **state)
+{
+	(void) state;
+
+	struct vdm *(*n)(struct vdm_descriptor *) = vdm_new;
+	void (*d)(struct vdm *) = vdm_delete;
+	struct vdm_memcpy_future (*fn)(struct vdm *, void *, void *, size_t,
+		uint64_t) = vdm_memcpy;
+	struct vdm_memmove_future (*mv)(struct vdm *, void *, void *, size_t,
+		uint64_t) = vdm_memmove;
+	struct vdm_memset_future (*st)(struct vdm *, void *, int, size_t,
+		uint64_t) = vdm_memset;
+	struct vdm_flush_future (*fl)(struct vdm *, void *, size_t,
+		uint64_t) = vdm_flush;
+	struct vdm_descriptor *(*sd)(void) = vdm_descriptor_synchronous;
+
+	/* and they work through the pointers */
+	unsigned char src[16], dst[16];
+	fill(src, sizeof(src), 1);
+	memset(dst, 0, sizeof(dst));
+
+	struct vdm *vdm = n(sd());
+	assert_non_null(vdm);
+	struct vdm_memcpy_future f = fn(vdm, dst, src, sizeof(dst), 0);
+	FUTURE_BUSY_POLL(&f);
+	assert_int_equal(FUTURE_OUTPUT(&f)->result, VDM_SUCCESS);
+	assert_ptr_equal(FUTURE_OUTPUT(&f)->dest, dst);
+	expect_bytes(dst, src, sizeof(dst), "memcpy through pointer");
+
+	struct vdm_memmove_future m = mv(vdm, dst, dst + 1, 8, 0);
+	FUTURE_BUSY_POLL(&m);
+	assert_int_equal(FUTURE_OUTPUT(&m)->result, VDM_SUCCESS);
+	struct vdm_memset_future s = st(vdm, dst, 7, 4, 0);
+	FUTURE_BUSY_POLL(&s);
+	assert_int_equal(FUTURE_OUTPUT(&s)->result, VDM_SUCCESS);
+	assert_int_equal(dst[3], 7);
+	struct vdm_flush_future l = fl(vdm, dst, sizeof(dst), 0);
+	FUTURE_BUSY_POLL(&l);
+	assert_int_equal(FUTURE_OUTPUT(&l)->result, FLUSH_RESULT);
+
+	d(vdm);
+}
+
+/*
+ * test_instance -- the synchronous mover's instances: distinct, aligned,
+ * capabilities 0, the descriptor unchanged and shared
+ */
+static void
+test_instance(void **state)
+{
+	(void) state;
+
+	struct vdm_descriptor *desc = vdm_descriptor_synchronous();
+	assert_non_null(desc);
+	assert_ptr_equal(vdm_descriptor_synchronous(), desc);
+	struct vdm_descriptor saved = *desc;
+
+	struct vdm *a = vdm_new(desc);
+	struct vdm *b = vdm_new(desc);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_ptr_not_equal(a, b);
+	assert_int_equal((uintptr_t)a % 64, 0);
+	assert_int_equal((uintptr_t)b % 64, 0);
+	assert_memory_equal(&saved, desc, sizeof(saved));
+
+	assert_int_equal(a->capabilities, 0);
+	assert_int_equal(vdm_is_supported(a, VDM_F_MEM_DURABLE), 0);
+	assert_int_equal(vdm_is_supported(a, VDM_F_NO_CACHE_HINT), 0);
+	assert_int_equal(vdm_is_supported(a, 0), 1);
+	assert_non_null(a->op_new);
+	assert_non_null(a->op_start);
+	assert_non_null(a->op_check);
+	assert_non_null(a->op_delete);
+
+	/* one instance gone, the other still works */
+	vdm_delete(a);
+	unsigned char src[100], dst[100];
+	fill(src, sizeof(src), 2);
+	memset(dst, 0, sizeof(dst));
+	struct vdm_memcpy_future f = vdm_memcpy(b, dst, src, sizeof(dst), 0);
+	FUTURE_BUSY_POLL(&f);
+	assert_int_equal(FUTURE_OUTPUT(&f)->result, VDM_SUCCESS);
+	expect_bytes(dst, src, sizeof(dst), "copy on the other instance");
+	vdm_delete(b);
+}
+
+/*
+ * test_memcpy -- every size and alignment: the range copied, the bytes
+ * around it and the source untouched, dest in the output
+ */
+static void
+test_memcpy(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned iter = 0;
+
+	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
+		size_t n = sizes[s];
+		size_t total = GUARD + 64 + n + GUARD;
+		unsigned char *src = xalloc(total);
+		unsigned char *dst = xalloc(total);
+		unsigned char *want = xalloc(total);
+		unsigned char *src_want = xalloc(total);
+
+		for (size_t o = 0; o < ARRAY_SIZE(offsets); o++, iter++) {
+			size_t doff = GUARD + offsets[o].dst;
+			size_t soff = GUARD + offsets[o].src;
+
+			fill(src, total, 10 + iter);
+			fill(dst, total, 20 + iter);
+			memcpy(src_want, src, total);
+			memcpy(want, dst, total);
+			for (size_t i = 0; i < n; i++)
+				want[doff + i] = src[soff + i];
+
+			union any_future f;
+			(void) op_make(&f, OP_MEMCPY, fx->vdm, dst + doff,
+				src + soff, 0, n, 0);
+			wait_for(fx, &f, OP_MEMCPY,
+				(enum wait_kind)(iter % WAIT_KINDS));
+
+			expect_output(&f, OP_MEMCPY, VDM_SUCCESS, dst + doff);
+			expect_bytes(dst, want, total, "memcpy dest");
+			expect_bytes(src, src_want, total, "memcpy src");
+		}
+		free(src);
+		free(dst);
+		free(want);
+		free(src_want);
+	}
+}
+
+/*
+ * memmove_case -- moves n bytes inside one buffer from soff to doff and
+ * checks the buffer against a byte-by-byte model of memmove
+ */
+static void
+memmove_case(struct fixture *fx, unsigned char *buf, unsigned char *want,
+	size_t total, size_t doff, size_t soff, size_t n, unsigned seed)
+{
+	fill(buf, total, seed);
+	memcpy(want, buf, total);
+	/* memmove copies as if through a temporary: read the original */
+	for (size_t i = 0; i < n; i++)
+		want[doff + i] = PATTERN(soff + i, seed);
+
+	union any_future f;
+	(void) op_make(&f, OP_MEMMOVE, fx->vdm, buf + doff, buf + soff, 0, n,
+		0);
+	wait_for(fx, &f, OP_MEMMOVE, (enum wait_kind)(seed % WAIT_KINDS));
+
+	expect_output(&f, OP_MEMMOVE, VDM_SUCCESS, buf + doff);
+	expect_bytes(buf, want, total, "memmove");
+}
+
+/*
+ * test_memmove -- overlapping ranges in both directions (dest above and
+ * below src) by several distances, and disjoint ranges, for every size
+ */
+static void
+test_memmove(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned seed = 0;
+
+	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
+		size_t n = sizes[s];
+		size_t shifts[] = {1, 7, 64, n / 2 + 1, n};
+		size_t total = GUARD + 64 + 2 * n + 64 + GUARD;
+		unsigned char *buf = xalloc(total);
+		unsigned char *want = xalloc(total);
+
+		for (size_t k = 0; k < ARRAY_SIZE(shifts); k++) {
+			size_t d = shifts[k];
+			size_t lo = GUARD + 3;
+
+			/* forward: dest above src, overlapping when d < n */
+			memmove_case(fx, buf, want, total, lo + d, lo, n,
+				seed++);
+			/* backward: dest below src */
+			memmove_case(fx, buf, want, total, lo, lo + d, n,
+				seed++);
+		}
+		/* the same range: nothing changes */
+		memmove_case(fx, buf, want, total, GUARD + 5, GUARD + 5, n,
+			seed++);
+		free(buf);
+		free(want);
+	}
+}
+
+/*
+ * test_memset -- every size and alignment, c taken as unsigned char
+ */
+static void
+test_memset(void **state)
+{
+	struct fixture *fx = *state;
+	static const int values[] = {0, 0xa5, 0x1a5, -1, 0x7f};
+	unsigned iter = 0;
+
+	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
+		size_t n = sizes[s];
+		size_t total = GUARD + 64 + n + GUARD;
+		unsigned char *dst = xalloc(total);
+		unsigned char *want = xalloc(total);
+
+		for (size_t o = 0; o < ARRAY_SIZE(offsets); o++, iter++) {
+			size_t doff = GUARD + offsets[o].dst;
+			int c = values[o % ARRAY_SIZE(values)];
+
+			fill(dst, total, 30 + iter);
+			memcpy(want, dst, total);
+			for (size_t i = 0; i < n; i++)
+				want[doff + i] = (unsigned char)c;
+
+			union any_future f;
+			(void) op_make(&f, OP_MEMSET, fx->vdm, dst + doff,
+				NULL, c, n, 0);
+			wait_for(fx, &f, OP_MEMSET,
+				(enum wait_kind)(iter % WAIT_KINDS));
+
+			expect_output(&f, OP_MEMSET, VDM_SUCCESS, dst + doff);
+			expect_bytes(dst, want, total, "memset");
+		}
+		free(dst);
+		free(want);
+	}
+}
+
+/*
+ * test_flush -- every size and alignment: the result, and no byte changed
+ */
+static void
+test_flush(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned iter = 0;
+
+	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
+		size_t n = sizes[s];
+		size_t total = GUARD + 64 + n + GUARD;
+		unsigned char *dst = xalloc(total);
+		unsigned char *want = xalloc(total);
+
+		for (size_t o = 0; o < ARRAY_SIZE(offsets); o++, iter++) {
+			size_t doff = GUARD + offsets[o].dst;
+
+			fill(dst, total, 40 + iter);
+			memcpy(want, dst, total);
+
+			union any_future f;
+			(void) op_make(&f, OP_FLUSH, fx->vdm, dst + doff,
+				NULL, 0, n, 0);
+			wait_for(fx, &f, OP_FLUSH,
+				(enum wait_kind)(iter % WAIT_KINDS));
+
+			expect_output(&f, OP_FLUSH, FLUSH_RESULT, NULL);
+			expect_bytes(dst, want, total, "flush");
+		}
+		free(dst);
+		free(want);
+	}
+}
+
+/*
+ * test_first_poll -- nothing moves before the first poll; the first poll
+ * completes the future and takes no notifier; later polls redo nothing
+ */
+static void
+test_first_poll(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned char src[256], dst[256], want[256], before[256];
+
+	for (int kind = 0; kind < OP_KINDS; kind++) {
+		for (int with_notifier = 0; with_notifier < 2;
+				with_notifier++) {
+			fill(src, sizeof(src), 50);
+			fill(dst, sizeof(dst), 51);
+			memcpy(before, dst, sizeof(dst));
+
+			union any_future f;
+			struct future *h = op_make(&f, (enum op_kind)kind,
+				fx->vdm, dst + 8, src + 8, 0x3c, 200, 0);
+
+			assert_int_equal(h->context.state, FUTURE_STATE_IDLE);
+			expect_bytes(dst, before, sizeof(dst),
+				"before the first poll");
+
+			struct future_notifier notifier;
+			memset(&notifier, 0, sizeof(notifier));
+			notifier.notifier_used = FUTURE_NOTIFIER_WAKER;
+			assert_int_equal(future_poll(h,
+				with_notifier ? &notifier : NULL),
+				FUTURE_STATE_COMPLETE);
+			if (with_notifier)
+				assert_int_equal(notifier.notifier_used,
+					FUTURE_NOTIFIER_NONE);
+
+			memcpy(want, before, sizeof(want));
+			if (kind == OP_MEMCPY || kind == OP_MEMMOVE)
+				memcpy(want + 8, src + 8, 200);
+			else if (kind == OP_MEMSET)
+				memset(want + 8, 0x3c, 200);
+			expect_bytes(dst, want, sizeof(dst), "first poll");
+			expect_output(&f, (enum op_kind)kind,
+				kind == OP_FLUSH ? FLUSH_RESULT : VDM_SUCCESS,
+				kind == OP_FLUSH ? NULL : dst + 8);
+
+			/* complete: a second poll runs nothing again */
+			fill(dst, sizeof(dst), 52);
+			memcpy(want, dst, sizeof(dst));
+			assert_int_equal(future_poll(h, NULL),
+				FUTURE_STATE_COMPLETE);
+			expect_bytes(dst, want, sizeof(dst), "second poll");
+			expect_output(&f, (enum op_kind)kind,
+				kind == OP_FLUSH ? FLUSH_RESULT : VDM_SUCCESS,
+				kind == OP_FLUSH ? NULL : dst + 8);
+		}
+	}
+}
+
+/*
+ * test_runtime_wait_multiple -- one runtime_wait_multiple() call over all
+ * four kinds of future on one mover
+ */
+static void
+test_runtime_wait_multiple(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned char a[512], b[512], c[512], d[512];
+	unsigned char wa[512], wc[512], wd[512];
+
+	fill(a, sizeof(a), 60);
+	fill(b, sizeof(b), 61);
+	fill(c, sizeof(c), 62);
+	fill(d, sizeof(d), 63);
+	memcpy(wa, b, sizeof(wa));
+	memcpy(wc, c, sizeof(wc));
+	memmove(wc + 1, c, 500);
+	memcpy(wd, d, sizeof(wd));
+	memset(wd + 3, 0xee, 400);
+
+	struct vdm_memcpy_future f1 = vdm_memcpy(fx->vdm, a, b, sizeof(a), 0);
+	struct vdm_memmove_future f2 = vdm_memmove(fx->vdm, c + 1, c, 500, 0);
+	struct vdm_memset_future f3 = vdm_memset(fx->vdm, d + 3, 0xee, 400,
+		VDM_F_NO_CACHE_HINT);
+	struct vdm_flush_future f4 = vdm_flush(fx->vdm, b, sizeof(b), 0);
+	struct future *futs[] = {
+		FUTURE_AS_RUNNABLE(&f1), FUTURE_AS_RUNNABLE(&f2),
+		FUTURE_AS_RUNNABLE(&f3), FUTURE_AS_RUNNABLE(&f4),
+	};
+
+	runtime_wait_multiple(fx->rt, futs, ARRAY_SIZE(futs));
+
+	for (size_t i = 0; i < ARRAY_SIZE(futs); i++)
+		assert_int_equal(futs[i]->context.state,
+			FUTURE_STATE_COMPLETE);
+	assert_int_equal(FUTURE_OUTPUT(&f1)->result, VDM_SUCCESS);
+	assert_ptr_equal(FUTURE_OUTPUT(&f1)->dest, a);
+	assert_int_equal(FUTURE_OUTPUT(&f2)->result, VDM_SUCCESS);
+	assert_ptr_equal(FUTURE_OUTPUT(&f2)->dest, c + 1);
+	assert_int_equal(FUTURE_OUTPUT(&f3)->result, VDM_SUCCESS);
+	assert_ptr_equal(FUTURE_OUTPUT(&f3)->str, d + 3);
+	assert_int_equal(FUTURE_OUTPUT(&f4)->result, FLUSH_RESULT);
+	expect_bytes(a, wa, sizeof(a), "memcpy");
+	expect_bytes(c, wc, sizeof(c), "memmove");
+	expect_bytes(d, wd, sizeof(d), "memset");
+
+	/* complete futures: the runtime returns at once */
+	runtime_wait_multiple(fx->rt, futs, ARRAY_SIZE(futs));
+	runtime_wait(fx->rt, futs[0]);
+}
+
+/*
+ * run_flag_case -- one operation of kind with flags: expect result; on
+ * success the bytes moved, on failure none did
+ */
+static void
+run_flag_case(struct fixture *fx, enum op_kind kind, uint64_t flags,
+	enum vdm_operation_result result, unsigned seed)
+{
+	size_t total = GUARD + 4096 + 64 + GUARD;
+	size_t doff = GUARD + 5, soff = GUARD + 9, n = 4096;
+	unsigned char *dst = xalloc(total);
+	unsigned char *src = xalloc(total);
+	unsigned char *want = xalloc(total);
+
+	fill(dst, total, seed);
+	fill(src, total, seed + 1);
+	memcpy(want, dst, total);
+	if (result == VDM_SUCCESS) {
+		if (kind == OP_MEMCPY || kind == OP_MEMMOVE)
+			memcpy(want + doff, src + soff, n);
+		else if (kind == OP_MEMSET)
+			memset(want + doff, 0x11, n);
+	}
+
+	union any_future f;
+	(void) op_make(&f, kind, fx->vdm, dst + doff, src + soff, 0x11, n,
+		flags);
+	wait_for(fx, &f, kind, (enum wait_kind)(seed % WAIT_KINDS));
+
+	void *ptr = (result == VDM_SUCCESS && kind != OP_FLUSH) ?
+		dst + doff : NULL;
+	expect_output(&f, kind, result, ptr);
+	expect_bytes(dst, want, total, "dest with flags");
+
+	free(dst);
+	free(src);
+	free(want);
+}
+
+/*
+ * test_no_cache_hint -- VDM_F_NO_CACHE_HINT is accepted by every operation
+ */
+static void
+test_no_cache_hint(void **state)
+{
+	struct fixture *fx = *state;
+
+	for (int kind = 0; kind < OP_KINDS; kind++)
+		run_flag_case(fx, (enum op_kind)kind, VDM_F_NO_CACHE_HINT,
+			kind == OP_FLUSH ? FLUSH_RESULT : VDM_SUCCESS,
+			70U + (unsigned)kind);
+}
+
+/*
+ * test_mem_durable -- VDM_F_MEM_DURABLE, alone or with the hint, fails
+ * every operation with VDM_ERROR_NOT_SUPPORTED and writes nothing
+ */
+static void
+test_mem_durable(void **state)
+{
+	struct fixture *fx = *state;
+
+	for (int kind = 0; kind < OP_KINDS; kind++) {
+		run_flag_case(fx, (enum op_kind)kind, VDM_F_MEM_DURABLE,
+			VDM_ERROR_NOT_SUPPORTED, 80U + (unsigned)kind);
+		run_flag_case(fx, (enum op_kind)kind,
+			VDM_F_MEM_DURABLE | VDM_F_NO_CACHE_HINT,
+			VDM_ERROR_NOT_SUPPORTED, 90U + (unsigned)kind);
+	}
+}
+
+/*
+ * test_property_async -- the synchronous mover's futures do not run
+ * elsewhere: FUTURE_PROPERTY_ASYNC is 0, before and after completion
+ */
+static void
+test_property_async(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned char src[64], dst[64];
+
+	fill(src, sizeof(src), 100);
+	for (int kind = 0; kind < OP_KINDS; kind++) {
+		union any_future f;
+		struct future *h = op_make(&f, (enum op_kind)kind, fx->vdm,
+			dst, src, 1, sizeof(dst), 0);
+		assert_int_equal(future_has_property(h,
+			FUTURE_PROPERTY_ASYNC), 0);
+		busy_poll(&f, (enum op_kind)kind);
+		assert_int_equal(future_has_property(h,
+			FUTURE_PROPERTY_ASYNC), 0);
+	}
+}
+
+/*
+ * test_moved_before_first_poll -- a future copied elsewhere (and the
+ * original scribbled over) before its first poll still does its work
+ */
+static void
+test_moved_before_first_poll(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned char src[300], dst[300], want[300];
+
+	for (int kind = 0; kind < OP_KINDS; kind++) {
+		fill(src, sizeof(src), 110);
+		fill(dst, sizeof(dst), 111);
+		memcpy(want, dst, sizeof(want));
+		if (kind == OP_MEMCPY || kind == OP_MEMMOVE)
+			memcpy(want + 1, src + 2, 290);
+		else if (kind == OP_MEMSET)
+			memset(want + 1, 0x5a, 290);
+
+		union any_future *orig = malloc(sizeof(*orig));
+		union any_future *moved = malloc(sizeof(*moved));
+		assert_non_null(orig);
+		assert_non_null(moved);
+
+		(void) op_make(orig, (enum op_kind)kind, fx->vdm, dst + 1,
+			src + 2, 0x5a, 290, 0);
+		memcpy(moved, orig, sizeof(*moved));
+		memset(orig, 0xff, sizeof(*orig));
+		free(orig);
+
+		struct future *h = op_head(moved, (enum op_kind)kind);
+		assert_int_equal(future_poll(h, NULL), FUTURE_STATE_COMPLETE);
+		expect_output(moved, (enum op_kind)kind,
+			kind == OP_FLUSH ? FLUSH_RESULT : VDM_SUCCESS,
+			kind == OP_FLUSH ? NULL : dst + 1);
+		expect_bytes(dst, want, sizeof(dst), "moved future");
+		free(moved);
+	}
+}
+
+/*
+ * test_operation_table -- the mover driven through its struct vdm alone,
+ * as a program with its own generic future does (libpmem2 1.12)
+ */
+static void
+test_operation_table(void **state)
+{
+	struct fixture *fx = *state;
+	struct vdm *vdm = fx->vdm;
+	unsigned char src[128], dst[128];
+
+	fill(src, sizeof(src), 120);
+	fill(dst, sizeof(dst), 121);
+
+	struct vdm_operation op;
+	memset(&op, 0, sizeof(op));
+	op.type = VDM_OPERATION_MEMCPY;
+	op.data.memcpy.dest = dst;
+	op.data.memcpy.src = src;
+	op.data.memcpy.n = sizeof(dst);
+	op.data.memcpy.flags = 0;
+
+	void *handle = vdm->op_new(vdm, VDM_OPERATION_MEMCPY);
+	assert_non_null(handle);
+
+	struct future_notifier notifier;
+	memset(&notifier, 0, sizeof(notifier));
+	notifier.notifier_used = FUTURE_NOTIFIER_WAKER;
+	assert_int_equal(vdm->op_start(handle, &op, &notifier), 0);
+	assert_int_equal(notifier.notifier_used, FUTURE_NOTIFIER_NONE);
+	assert_int_equal(vdm->op_check(handle, &op), FUTURE_STATE_COMPLETE);
+
+	struct vdm_operation_output out;
+	memset(&out, 0xff, sizeof(out));
+	vdm->op_delete(handle, &op, &out);
+	assert_int_equal(out.type, VDM_OPERATION_MEMCPY);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	assert_ptr_equal(out.output.memcpy.dest, dst);
+	expect_bytes(dst, src, sizeof(dst), "through the table");
+
+	/* the same with a flag the mover cannot honour */
+	fill(dst, sizeof(dst), 122);
+	unsigned char want[128];
+	memcpy(want, dst, sizeof(want));
+	op.data.memcpy.flags = VDM_F_MEM_DURABLE;
+	handle = vdm->op_new(vdm, VDM_OPERATION_MEMCPY);
+	assert_non_null(handle);
+	assert_int_equal(vdm->op_start(handle, &op, NULL), 0);
+	assert_int_equal(vdm->op_check(handle, &op), FUTURE_STATE_COMPLETE);
+	memset(&out, 0, sizeof(out));
+	vdm->op_delete(handle, &op, &out);
+	assert_int_equal(out.type, VDM_OPERATION_MEMCPY);
+	assert_int_equal(out.result, VDM_ERROR_NOT_SUPPORTED);
+	expect_bytes(dst, want, sizeof(dst), "durable through the table");
+}
+
+/*
+ * table_run -- runs op through the mover's table alone and returns the
+ * result op_delete reports
+ */
+static enum vdm_operation_result
+table_run(struct vdm *vdm, const struct vdm_operation *op)
+{
+	void *handle = vdm->op_new(vdm, op->type);
+	assert_non_null(handle);
+	assert_int_equal(vdm->op_start(handle, op, NULL), 0);
+	assert_int_equal(vdm->op_check(handle, op), FUTURE_STATE_COMPLETE);
+
+	struct vdm_operation_output out;
+	memset(&out, 0, sizeof(out));
+	vdm->op_delete(handle, op, &out);
+	assert_int_equal(out.type, op->type);
+	return out.result;
+}
+
+/*
+ * test_operation_table_bad_input -- operations built without vdm_memcpy()
+ * and friends (as libpmem2 1.12 builds them) reach the mover unchecked: the
+ * mover itself must refuse NULL pointers and unknown flags, moving nothing
+ */
+static void
+test_operation_table_bad_input(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned char src[64], dst[64], want[64];
+	struct vdm_operation op;
+
+	fill(src, sizeof(src), 130);
+	fill(dst, sizeof(dst), 131);
+	memcpy(want, dst, sizeof(want));
+
+	memset(&op, 0, sizeof(op));
+	op.type = VDM_OPERATION_MEMCPY;
+	op.data.memcpy.dest = NULL;
+	op.data.memcpy.src = src;
+	op.data.memcpy.n = sizeof(src);
+	assert_int_equal(table_run(fx->vdm, &op), VDM_ERROR_INVALID_ARGUMENT);
+
+	op.type = VDM_OPERATION_MEMMOVE;
+	op.data.memmove.dest = dst;
+	op.data.memmove.src = NULL;
+	op.data.memmove.n = sizeof(dst);
+	assert_int_equal(table_run(fx->vdm, &op), VDM_ERROR_INVALID_ARGUMENT);
+
+	memset(&op, 0, sizeof(op));
+	op.type = VDM_OPERATION_MEMSET;
+	op.data.memset.str = NULL;
+	op.data.memset.c = 1;
+	op.data.memset.n = 16;
+	assert_int_equal(table_run(fx->vdm, &op), VDM_ERROR_INVALID_ARGUMENT);
+
+	memset(&op, 0, sizeof(op));
+	op.type = VDM_OPERATION_FLUSH;
+	op.data.flush.dest = NULL;
+	op.data.flush.n = 4096;
+	assert_int_equal(table_run(fx->vdm, &op), VDM_ERROR_INVALID_ARGUMENT);
+
+	memset(&op, 0, sizeof(op));
+	op.type = VDM_OPERATION_MEMCPY;
+	op.data.memcpy.dest = dst;
+	op.data.memcpy.src = src;
+	op.data.memcpy.n = sizeof(dst);
+	op.data.memcpy.flags = (uint64_t)1 << 40;
+	assert_int_equal(table_run(fx->vdm, &op), VDM_ERROR_INVALID_FLAGS);
+
+	expect_bytes(dst, want, sizeof(dst), "bad input through the table");
+}
+
+/*
+ * main -- runs the synchronous mover's tests
+ */
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_signatures),
+		cmocka_unit_test(test_instance),
+		cmocka_unit_test_setup_teardown(test_memcpy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_memmove, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_memset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flush, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_first_poll, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_runtime_wait_multiple,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_cache_hint, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_mem_durable, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_property_async, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_moved_before_first_poll,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(test_operation_table, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_operation_table_bad_input,
+			setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
