@@ -21,6 +21,8 @@
 /* the hidden header of every mover instance */
 struct vdm_instance {
 	vdm_fini_fn fini;
+	/* the descriptor's run, or NULL */
+	vdm_operation_run run;
 };
 
 #define VDM_INSTANCE_HEADER_SIZE CORE__CACHELINE_SIZE
@@ -68,6 +70,7 @@ vdm_new(struct vdm_descriptor *descriptor)
 		(mem + VDM_INSTANCE_HEADER_SIZE);
 
 	instance->fini = descriptor->fini;
+	instance->run = descriptor->run;
 	*vdm = descriptor->ops;
 
 	if (descriptor->init != NULL) {
@@ -160,6 +163,26 @@ vdm_operation_task(struct future_context *context,
 }
 
 /*
+ * vdm_run_task -- the task of a typed vdm future whose mover runs its
+ * operations on the polling thread: one call does all
+ */
+static enum future_state
+vdm_run_task(struct future_context *context, struct future_notifier *notifier)
+{
+	(void) notifier;
+	struct vdm_operation_data *data = future_context_get_data(context);
+	enum vdm_operation_result result =
+		vdm_instance_of(data->vdm)->run(data->vdm, &data->operation);
+
+	/* every operation's destination is its first argument */
+	vdm_output_set(data->operation.type,
+		future_context_get_output(context), result,
+		data->operation.data.memcpy.dest);
+
+	return FUTURE_STATE_COMPLETE;
+}
+
+/*
  * vdm_future_fail -- makes a typed vdm future complete at once: bad
  * arguments, nothing to do (n == 0), or no handle from the mover
  */
@@ -214,12 +237,16 @@ vdm_future_init(struct future *base, struct vdm_operation_data *data,
 		return;
 	}
 
-	if (core__unlikely((data->data = vdm->op_new(vdm, type)) == NULL)) {
+	if (vdm_instance_of(vdm)->run != NULL) {
+		base->task = vdm_run_task;
+	} else if (core__likely((data->data = vdm->op_new(vdm, type))
+			!= NULL)) {
+		base->task = vdm_operation_task;
+	} else {
 		vdm_future_fail(base, output, type, vdm, ptr, ptr2, n, flags);
 		return;
 	}
 
-	base->task = vdm_operation_task;
 	base->has_property = vdm->has_property;
 	base->context.state = FUTURE_STATE_IDLE;
 }

@@ -8,6 +8,7 @@
  * The mover keeps no per-operation state: op_new hands back the mover itself
  * as the handle, and op_delete derives the result from the operation again
  * (the checks are a few compares), so nothing is allocated per operation.
+ * The library's own futures skip the table and make one call to sync_run.
  */
 
 #include <string.h>
@@ -47,18 +48,15 @@ sync_op_result(const struct vdm_operation *op)
 }
 
 /*
- * sync_op_start -- performs the operation now
+ * sync_run -- checks the operation and, if it is good, performs it now
  */
-static int
-sync_op_start(void *data, const struct vdm_operation *op,
-	struct future_notifier *n)
+static enum vdm_operation_result
+sync_run(struct vdm *vdm, const struct vdm_operation *op)
 {
-	(void) data;
-	if (n != NULL)
-		n->notifier_used = FUTURE_NOTIFIER_NONE;
-
-	if (core__unlikely(sync_op_result(op) != VDM_SUCCESS))
-		return 0;
+	(void) vdm;
+	enum vdm_operation_result result = sync_op_result(op);
+	if (core__unlikely(result != VDM_SUCCESS))
+		return result;
 
 	switch (op->type) {
 	case VDM_OPERATION_MEMCPY:
@@ -77,6 +75,20 @@ sync_op_start(void *data, const struct vdm_operation *op,
 		core__flush_range(op->data.flush.dest, op->data.flush.n);
 		break;
 	}
+	return VDM_SUCCESS;
+}
+
+/*
+ * sync_op_start -- performs the operation now (the table's way in, used by
+ * libpmem2; the library's own futures call sync_run directly)
+ */
+static int
+sync_op_start(void *data, const struct vdm_operation *op,
+	struct future_notifier *n)
+{
+	if (n != NULL)
+		n->notifier_used = FUTURE_NOTIFIER_NONE;
+	(void) sync_run(data, op);
 	return 0;
 }
 
@@ -133,6 +145,7 @@ static struct vdm_descriptor sync_descriptor = {
 		.capabilities = 0,
 		.has_property = NULL,
 	},
+	.run = sync_run,
 };
 
 /*

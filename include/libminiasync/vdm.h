@@ -220,9 +220,17 @@ vdm_is_supported(struct vdm *vdm, unsigned capability)
  * instance; fini is then not called.  vdm_delete() calls fini(vdm), if not
  * NULL, before it frees the instance.  vdm_new() keeps no pointer to the
  * descriptor: it may be a temporary.
+ *
+ * run is optional.  A mover whose operations always finish on the thread
+ * that polls may give it: run(vdm, operation) moves the bytes and returns
+ * the result, exactly as op_new, op_start, op_check and op_delete together
+ * would (those stay required: libpmem2 uses them).  The futures of
+ * vdm_memcpy() and friends then make that one call at their first poll.
  */
 typedef int (*vdm_init_fn)(struct vdm *vdm, void *arg);
 typedef void (*vdm_fini_fn)(struct vdm *vdm);
+typedef enum vdm_operation_result (*vdm_operation_run)(struct vdm *vdm,
+	const struct vdm_operation *operation);
 
 struct vdm_descriptor {
 	size_t size;
@@ -230,6 +238,7 @@ struct vdm_descriptor {
 	vdm_fini_fn fini;
 	void *init_arg;
 	struct vdm ops;
+	vdm_operation_run run;
 };
 
 /*
@@ -278,8 +287,8 @@ FUTURE(vdm_flush_future, struct vdm_operation_data,
 	struct vdm_flush_output);
 
 /*
- * vdm_memcpy -- a future that copies n bytes from src to dest on vdm.
- * Bad arguments give a future that is complete at once; the first of these
+ * vdm_memcpy -- a future that copies n bytes from src to dest on vdm, a
+ * mover made by vdm_new().  Bad arguments give a future that is complete at once; the first of these
  * checks that fails decides its result:
  *	vdm is NULL			VDM_ERROR_INVALID_ARGUMENT
  *	a flag outside VDM_F_VALID_FLAGS	VDM_ERROR_INVALID_FLAGS
