@@ -288,8 +288,8 @@ FUTURE(vdm_flush_future, struct vdm_operation_data,
 
 /*
  * vdm_memcpy -- a future that copies n bytes from src to dest on vdm, a
- * mover made by vdm_new().  Bad arguments give a future that is complete at once; the first of these
- * checks that fails decides its result:
+ * mover made by vdm_new().  Bad arguments give a future that is complete at
+ * once; the first of these checks that fails decides its result:
  *	vdm is NULL			VDM_ERROR_INVALID_ARGUMENT
  *	a flag outside VDM_F_VALID_FLAGS	VDM_ERROR_INVALID_FLAGS
  *	n == 0				VDM_SUCCESS, nothing touched, the

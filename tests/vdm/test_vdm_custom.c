@@ -11,6 +11,11 @@
  * out handles from a fixed table, refuses op_start a configurable number of
  * times, moves the bytes only at the second op_check (the first says
  * RUNNING), and records every call it gets.
+ *
+ * Set up with_run, its descriptor also gives run, the one-call form of the
+ * same work: the typed futures then call run once at their first poll and
+ * none of the four operations, while the table (what libpmem2 drives)
+ * still works through the four.
  */
 
 #include <stdarg.h>
@@ -19,6 +24,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,14 +41,17 @@ enum event {
 	EV_CHECK,
 	EV_DELETE,
 	EV_PROPERTY,
+	EV_RUN,
 };
 
 struct record {
 	enum event ev;
-	struct vdm *vdm;		/* EV_INIT, EV_FINI, EV_NEW */
+	struct vdm *vdm;		/* EV_INIT, EV_FINI, EV_NEW, EV_RUN */
 	void *handle;			/* EV_START, EV_CHECK, EV_DELETE */
 	enum vdm_operation_type type;	/* EV_NEW */
-	struct vdm_operation op;	/* EV_START, EV_CHECK, EV_DELETE */
+	/* EV_START, EV_CHECK, EV_DELETE, EV_RUN */
+	struct vdm_operation op;
+	const struct vdm_operation *op_addr;	/* EV_RUN: where op was */
 	int notifier;			/* EV_START: notifier not NULL */
 	void *future;			/* EV_PROPERTY */
 };
@@ -66,6 +75,7 @@ struct lazy_config {
 	size_t size;			/* the descriptor's size */
 	/* how often op_start says "not yet" before it starts an operation */
 	unsigned start_refusals;
+	int with_run;			/* the descriptor gives run */
 };
 
 #define LAZY_SLOTS 8
@@ -89,7 +99,7 @@ struct lazy_mover {
 	uint64_t magic;
 	struct lazy_config *cfg;
 	int fail_new;			/* op_new returns NULL */
-	/* the result op_delete reports */
+	/* the result op_delete (and run) reports */
 	enum vdm_operation_result report;
 	unsigned live;			/* handles given out, not back yet */
 	struct lazy_op slots[LAZY_SLOTS];
@@ -299,6 +309,25 @@ lazy_op_delete(void *data, const struct vdm_operation *op,
 }
 
 /*
+ * lazy_run -- the one-call form of op_new, op_start, op_check and
+ * op_delete: does the work and returns the result op_delete would report
+ */
+static enum vdm_operation_result
+lazy_run(struct vdm *vdm, const struct vdm_operation *op)
+{
+	struct lazy_mover *m = lazy_of(vdm);
+	struct record *r = trace_add(EV_RUN);
+
+	r->vdm = vdm;
+	r->op = *op;
+	r->op_addr = op;
+	assert_int_equal(m->magic, LAZY_MAGIC);
+
+	lazy_perform(op);
+	return m->report;
+}
+
+/*
  * lazy_has_property -- the work runs outside poll as far as the poller can
  * tell: ASYNC
  */
@@ -386,6 +415,7 @@ lazy_descriptor(struct lazy_config *cfg)
 	d.ops.op_check = lazy_op_check;
 	d.ops.capabilities = 0;
 	d.ops.has_property = lazy_has_property;
+	d.run = cfg->with_run ? lazy_run : NULL;
 	return d;
 }
 
@@ -396,21 +426,41 @@ struct fixture {
 };
 
 /*
- * fixture_new -- a lazy mover refusing op_start refusals times
+ * fixture_make -- a lazy mover refusing op_start refusals times, giving
+ * run if with_run
  */
 static struct fixture *
-fixture_new(unsigned refusals)
+fixture_make(unsigned refusals, int with_run)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	assert_non_null(fx);
 	fx->cfg.size = sizeof(struct lazy_mover);
 	fx->cfg.start_refusals = refusals;
+	fx->cfg.with_run = with_run;
 
 	struct vdm_descriptor d = lazy_descriptor(&fx->cfg);
 	fx->vdm = vdm_new(&d);
 	assert_non_null(fx->vdm);
 	trace_reset();
 	return fx;
+}
+
+/*
+ * fixture_new -- a lazy mover refusing op_start refusals times, no run
+ */
+static struct fixture *
+fixture_new(unsigned refusals)
+{
+	return fixture_make(refusals, 0);
+}
+
+/*
+ * fixture_new_run -- a lazy mover that gives run
+ */
+static struct fixture *
+fixture_new_run(void)
+{
+	return fixture_make(0, 1);
 }
 
 /*
@@ -599,6 +649,96 @@ bufs_make(struct bufs *b, union any_future *f, enum op_kind kind,
 }
 
 /*
+ * bufs_operation -- the operation of kind over the buffers, built by hand
+ * as a program with its own generic future (libpmem2) builds it
+ */
+static void
+bufs_operation(struct bufs *b, struct vdm_operation *op, enum op_kind kind,
+	uint64_t flags)
+{
+	memset(op, 0, sizeof(*op));
+	op->type = op_type(kind);
+	switch (kind) {
+	case OP_MEMCPY:
+		op->data.memcpy.dest = b->dst + BUF_OFF;
+		op->data.memcpy.src = b->src + BUF_OFF;
+		op->data.memcpy.n = BUF_LEN;
+		op->data.memcpy.flags = flags;
+		break;
+	case OP_MEMMOVE:
+		op->data.memmove.dest = b->dst + BUF_OFF;
+		op->data.memmove.src = b->src + BUF_OFF;
+		op->data.memmove.n = BUF_LEN;
+		op->data.memmove.flags = flags;
+		break;
+	case OP_MEMSET:
+		op->data.memset.str = b->dst + BUF_OFF;
+		op->data.memset.c = 0x77;
+		op->data.memset.n = BUF_LEN;
+		op->data.memset.flags = flags;
+		break;
+	case OP_FLUSH:
+	default:
+		op->data.flush.dest = b->dst + BUF_OFF;
+		op->data.flush.n = BUF_LEN;
+		op->data.flush.flags = flags;
+		break;
+	}
+}
+
+/*
+ * expect_operation -- op is the operation of kind over the buffers, with
+ * flags, as bufs_make() asked for it
+ */
+static void
+expect_operation(const struct vdm_operation *op, enum op_kind kind,
+	struct bufs *b, uint64_t flags)
+{
+	struct vdm_operation want;
+
+	bufs_operation(b, &want, kind, flags);
+	assert_int_equal(op->type, want.type);
+	switch (kind) {
+	case OP_MEMCPY:
+		assert_ptr_equal(op->data.memcpy.dest, want.data.memcpy.dest);
+		assert_ptr_equal(op->data.memcpy.src, want.data.memcpy.src);
+		assert_int_equal(op->data.memcpy.n, want.data.memcpy.n);
+		assert_int_equal(op->data.memcpy.flags, flags);
+		break;
+	case OP_MEMMOVE:
+		assert_ptr_equal(op->data.memmove.dest,
+			want.data.memmove.dest);
+		assert_ptr_equal(op->data.memmove.src, want.data.memmove.src);
+		assert_int_equal(op->data.memmove.n, want.data.memmove.n);
+		assert_int_equal(op->data.memmove.flags, flags);
+		break;
+	case OP_MEMSET:
+		assert_ptr_equal(op->data.memset.str, want.data.memset.str);
+		assert_int_equal(op->data.memset.c, want.data.memset.c);
+		assert_int_equal(op->data.memset.n, want.data.memset.n);
+		assert_int_equal(op->data.memset.flags, flags);
+		break;
+	case OP_FLUSH:
+	default:
+		assert_ptr_equal(op->data.flush.dest, want.data.flush.dest);
+		assert_int_equal(op->data.flush.n, want.data.flush.n);
+		assert_int_equal(op->data.flush.flags, flags);
+		break;
+	}
+}
+
+/*
+ * op_operation -- the operation inside the future of kind held in *f
+ */
+static const struct vdm_operation *
+op_operation(union any_future *f, enum op_kind kind)
+{
+	struct vdm_operation_data *data =
+		future_context_get_data(&op_head(f, kind)->context);
+	return &data->operation;
+}
+
+/*
  * test_new_delete -- vdm_new() allocates the descriptor's size, 64-byte
  * aligned and zeroed after the struct vdm, copies the ops, calls init once
  * with init_arg; it keeps no pointer to the descriptor; vdm_delete() calls
@@ -736,43 +876,7 @@ test_call_order(void **state)
 		struct record *st = &trace.rec[1];
 		assert_ptr_equal(st->handle, handle);
 		assert_true(st->notifier);
-		assert_int_equal(st->op.type, op_type(kind));
-		switch (kind) {
-		case OP_MEMCPY:
-			assert_ptr_equal(st->op.data.memcpy.dest,
-				bf.dst + BUF_OFF);
-			assert_ptr_equal(st->op.data.memcpy.src,
-				bf.src + BUF_OFF);
-			assert_int_equal(st->op.data.memcpy.n, BUF_LEN);
-			assert_int_equal(st->op.data.memcpy.flags,
-				VDM_F_NO_CACHE_HINT);
-			break;
-		case OP_MEMMOVE:
-			assert_ptr_equal(st->op.data.memmove.dest,
-				bf.dst + BUF_OFF);
-			assert_ptr_equal(st->op.data.memmove.src,
-				bf.src + BUF_OFF);
-			assert_int_equal(st->op.data.memmove.n, BUF_LEN);
-			assert_int_equal(st->op.data.memmove.flags,
-				VDM_F_NO_CACHE_HINT);
-			break;
-		case OP_MEMSET:
-			assert_ptr_equal(st->op.data.memset.str,
-				bf.dst + BUF_OFF);
-			assert_int_equal(st->op.data.memset.c, 0x77);
-			assert_int_equal(st->op.data.memset.n, BUF_LEN);
-			assert_int_equal(st->op.data.memset.flags,
-				VDM_F_NO_CACHE_HINT);
-			break;
-		case OP_FLUSH:
-		default:
-			assert_ptr_equal(st->op.data.flush.dest,
-				bf.dst + BUF_OFF);
-			assert_int_equal(st->op.data.flush.n, BUF_LEN);
-			assert_int_equal(st->op.data.flush.flags,
-				VDM_F_NO_CACHE_HINT);
-			break;
-		}
+		expect_operation(&st->op, kind, &bf, VDM_F_NO_CACHE_HINT);
 
 		assert_int_equal(future_poll(h, NULL), FUTURE_STATE_COMPLETE);
 		EXPECT_TRACE(EV_NEW, EV_START, EV_CHECK, EV_CHECK, EV_DELETE);
@@ -1023,6 +1127,436 @@ test_moved_between_polls(void **state)
 }
 
 /*
+ * test_run_call_order -- for every kind, on a mover that gives run: the
+ * future's creation calls nothing; the first poll calls run once, with the
+ * mover and the operation as given (inside the future), and completes the
+ * future with the bytes moved, the argument as the output pointer and
+ * run's result; op_new, op_start, op_check and op_delete are never called;
+ * later polls call nothing
+ */
+static void
+test_run_call_order(void **state)
+{
+	(void) state;
+	struct fixture *fx = fixture_new_run();
+
+	for (int k = 0; k < OP_KINDS; k++) {
+		enum op_kind kind = (enum op_kind)k;
+		struct bufs bf;
+		union any_future f;
+		struct future_notifier notifier;
+
+		bufs_init(&bf, kind, 80U + (unsigned)k);
+		trace_reset();
+		bufs_make(&bf, &f, kind, fx->vdm, VDM_F_NO_CACHE_HINT);
+		struct future *h = op_head(&f, kind);
+
+		assert_int_equal(trace.n, 0);
+		assert_int_equal(h->context.state, FUTURE_STATE_IDLE);
+		assert_memory_equal(bf.dst, bf.before, sizeof(bf.dst));
+
+		memset(&notifier, 0, sizeof(notifier));
+		notifier.notifier_used = FUTURE_NOTIFIER_WAKER;
+		assert_int_equal(future_poll(h, &notifier),
+			FUTURE_STATE_COMPLETE);
+		EXPECT_TRACE(EV_RUN);
+		assert_ptr_equal(trace.rec[0].vdm, fx->vdm);
+		assert_ptr_equal(trace.rec[0].op_addr, op_operation(&f, kind));
+		expect_operation(&trace.rec[0].op, kind, &bf,
+			VDM_F_NO_CACHE_HINT);
+		assert_int_equal(notifier.notifier_used,
+			FUTURE_NOTIFIER_NONE);
+		assert_memory_equal(bf.dst, bf.want, sizeof(bf.dst));
+		expect_output(&f, kind, VDM_SUCCESS,
+			kind == OP_FLUSH ? NULL : bf.dst + BUF_OFF);
+
+		/* complete: polling again calls nothing */
+		assert_int_equal(future_poll(h, &notifier),
+			FUTURE_STATE_COMPLETE);
+		assert_int_equal(future_poll(h, NULL), FUTURE_STATE_COMPLETE);
+		EXPECT_TRACE(EV_RUN);
+		expect_output(&f, kind, VDM_SUCCESS,
+			kind == OP_FLUSH ? NULL : bf.dst + BUF_OFF);
+	}
+	assert_int_equal(lazy_of(fx->vdm)->live, 0);
+	fixture_delete(fx);
+}
+
+/*
+ * test_run_result -- whatever run returns is the future's result; when it
+ * is an error the output pointer is NULL
+ */
+static void
+test_run_result(void **state)
+{
+	(void) state;
+	static const enum vdm_operation_result results[] = {
+		VDM_ERROR_NOT_SUPPORTED,
+		VDM_ERROR_OUT_OF_RANGE,
+		VDM_ERROR_CANCELED,
+		VDM_ERROR_JOB_CORRUPTED,
+		VDM_ERROR_OUT_OF_MEMORY,
+		VDM_SUCCESS,
+	};
+	struct fixture *fx = fixture_new_run();
+
+	for (size_t i = 0; i < ARRAY_SIZE(results); i++) {
+		lazy_of(fx->vdm)->report = results[i];
+		for (int k = 0; k < OP_KINDS; k++) {
+			enum op_kind kind = (enum op_kind)k;
+			struct bufs bf;
+			union any_future f;
+
+			bufs_init(&bf, kind, 90U + (unsigned)k);
+			trace_reset();
+			bufs_make(&bf, &f, kind, fx->vdm, 0);
+			assert_int_equal(future_poll(op_head(&f, kind), NULL),
+				FUTURE_STATE_COMPLETE);
+			EXPECT_TRACE(EV_RUN);
+			void *ptr = results[i] == VDM_SUCCESS &&
+				kind != OP_FLUSH ? bf.dst + BUF_OFF : NULL;
+			expect_output(&f, kind, results[i], ptr);
+		}
+	}
+	fixture_delete(fx);
+}
+
+/*
+ * run_expect_at_once -- an operation of kind on a mover giving run is
+ * complete when created, with result and ptr in its output; polling it
+ * calls nothing, not even run, and no byte of the buffers changes
+ */
+static void
+run_expect_at_once(struct fixture *fx, enum op_kind kind, void *dest,
+	void *src, size_t n, uint64_t flags, struct bufs *bf,
+	enum vdm_operation_result result, void *ptr)
+{
+	union any_future f;
+	struct future_notifier notifier;
+
+	trace_reset();
+	op_make(&f, kind, fx->vdm, dest, src, n, flags);
+	struct future *h = op_head(&f, kind);
+	expect_output(&f, kind, result, ptr);
+
+	memset(&notifier, 0, sizeof(notifier));
+	assert_int_equal(future_poll(h, &notifier), FUTURE_STATE_COMPLETE);
+	assert_int_equal(future_poll(h, NULL), FUTURE_STATE_COMPLETE);
+	expect_output(&f, kind, result, ptr);
+	assert_int_equal(future_has_property(h, FUTURE_PROPERTY_ASYNC), 0);
+
+	assert_int_equal(trace.n, 0);
+	assert_memory_equal(bf->dst, bf->before, sizeof(bf->dst));
+}
+
+/*
+ * test_run_bad_input -- bad input never reaches run: a NULL pointer with
+ * n > 0, an unknown flag, and n == 0 give futures complete at once
+ */
+static void
+test_run_bad_input(void **state)
+{
+	(void) state;
+	struct fixture *fx = fixture_new_run();
+
+	for (int k = 0; k < OP_KINDS; k++) {
+		enum op_kind kind = (enum op_kind)k;
+		struct bufs bf;
+		unsigned char *dst;
+		unsigned char *src;
+
+		bufs_init(&bf, kind, 100U + (unsigned)k);
+		dst = bf.dst + BUF_OFF;
+		src = bf.src + BUF_OFF;
+
+		run_expect_at_once(fx, kind, NULL, src, BUF_LEN, 0, &bf,
+			VDM_ERROR_INVALID_ARGUMENT, NULL);
+		if (kind == OP_MEMCPY || kind == OP_MEMMOVE)
+			run_expect_at_once(fx, kind, dst, NULL, BUF_LEN, 0,
+				&bf, VDM_ERROR_INVALID_ARGUMENT, NULL);
+		run_expect_at_once(fx, kind, dst, src, BUF_LEN,
+			(uint64_t)1 << 7, &bf, VDM_ERROR_INVALID_FLAGS, NULL);
+		run_expect_at_once(fx, kind, dst, src, BUF_LEN,
+			~(uint64_t)VDM_F_VALID_FLAGS, &bf,
+			VDM_ERROR_INVALID_FLAGS, NULL);
+		run_expect_at_once(fx, kind, dst, src, 0, 0, &bf,
+			VDM_SUCCESS, kind == OP_FLUSH ? NULL : dst);
+		run_expect_at_once(fx, kind, NULL, NULL, 0,
+			VDM_F_NO_CACHE_HINT, &bf, VDM_SUCCESS, NULL);
+	}
+	fixture_delete(fx);
+}
+
+/*
+ * test_run_not_before_poll -- futures of every kind created at once run
+ * nothing until polled; asking for a property calls has_property, not run;
+ * each poll runs its own operation only; a future dropped unpolled leaves
+ * nothing behind
+ */
+static void
+test_run_not_before_poll(void **state)
+{
+	(void) state;
+	struct fixture *fx = fixture_new_run();
+	struct bufs bf[OP_KINDS];
+	union any_future f[OP_KINDS];
+	union any_future dropped;
+	struct bufs bd;
+
+	trace_reset();
+	for (int k = 0; k < OP_KINDS; k++) {
+		bufs_init(&bf[k], (enum op_kind)k, 110U + (unsigned)k);
+		bufs_make(&bf[k], &f[k], (enum op_kind)k, fx->vdm, 0);
+	}
+	bufs_init(&bd, OP_MEMCPY, 115U);
+	bufs_make(&bd, &dropped, OP_MEMCPY, fx->vdm, 0);
+	assert_int_equal(trace.n, 0);
+
+	for (int k = 0; k < OP_KINDS; k++) {
+		struct future *h = op_head(&f[k], (enum op_kind)k);
+		assert_int_equal(h->context.state, FUTURE_STATE_IDLE);
+		assert_int_equal(future_has_property(h,
+			FUTURE_PROPERTY_ASYNC), 1);
+		assert_memory_equal(bf[k].dst, bf[k].before,
+			sizeof(bf[k].dst));
+	}
+	assert_int_equal(trace_count(EV_PROPERTY), OP_KINDS);
+	assert_int_equal(trace.n, OP_KINDS);
+
+	trace_reset();
+	for (int k = OP_KINDS - 1; k >= 0; k--) {
+		enum op_kind kind = (enum op_kind)k;
+		assert_int_equal(future_poll(op_head(&f[k], kind), NULL),
+			FUTURE_STATE_COMPLETE);
+		assert_int_equal(trace.n, (size_t)(OP_KINDS - k));
+		assert_int_equal(trace_count(EV_RUN), OP_KINDS - k);
+		assert_ptr_equal(trace.rec[trace.n - 1].op_addr,
+			op_operation(&f[k], kind));
+		expect_output(&f[k], kind, VDM_SUCCESS,
+			kind == OP_FLUSH ? NULL : bf[k].dst + BUF_OFF);
+		for (int j = 0; j < OP_KINDS; j++)
+			assert_memory_equal(bf[j].dst,
+				j >= k ? bf[j].want : bf[j].before,
+				sizeof(bf[j].dst));
+	}
+	assert_memory_equal(bd.dst, bd.before, sizeof(bd.dst));
+
+	/* the dropped future took nothing from the mover */
+	assert_int_equal(lazy_of(fx->vdm)->live, 0);
+	fixture_delete(fx);
+}
+
+/*
+ * test_run_moved_before_first_poll -- a future copied elsewhere (the
+ * original scribbled over and freed) before its first poll runs from the
+ * copy: run gets the copy's operation
+ */
+static void
+test_run_moved_before_first_poll(void **state)
+{
+	(void) state;
+	struct fixture *fx = fixture_new_run();
+
+	for (int k = 0; k < OP_KINDS; k++) {
+		enum op_kind kind = (enum op_kind)k;
+		struct bufs bf;
+		union any_future *orig = malloc(sizeof(*orig));
+		union any_future *moved = malloc(sizeof(*moved));
+		assert_non_null(orig);
+		assert_non_null(moved);
+
+		bufs_init(&bf, kind, 120U + (unsigned)k);
+		trace_reset();
+		bufs_make(&bf, orig, kind, fx->vdm, VDM_F_NO_CACHE_HINT);
+		memcpy(moved, orig, sizeof(*moved));
+		memset(orig, 0xff, sizeof(*orig));
+		free(orig);
+
+		struct future *h = op_head(moved, kind);
+		assert_int_equal(future_poll(h, NULL), FUTURE_STATE_COMPLETE);
+		EXPECT_TRACE(EV_RUN);
+		assert_ptr_equal(trace.rec[0].vdm, fx->vdm);
+		assert_ptr_equal(trace.rec[0].op_addr,
+			op_operation(moved, kind));
+		expect_operation(&trace.rec[0].op, kind, &bf,
+			VDM_F_NO_CACHE_HINT);
+		expect_output(moved, kind, VDM_SUCCESS,
+			kind == OP_FLUSH ? NULL : bf.dst + BUF_OFF);
+		assert_memory_equal(bf.dst, bf.want, sizeof(bf.dst));
+		free(moved);
+	}
+	fixture_delete(fx);
+}
+
+/*
+ * test_run_runtime_wait -- the runtime completes futures of a mover that
+ * gives run, one or several at once, with one run each
+ */
+static void
+test_run_runtime_wait(void **state)
+{
+	(void) state;
+	struct fixture *fx = fixture_new_run();
+	struct runtime *rt = runtime_new();
+	assert_non_null(rt);
+
+	struct bufs bf[OP_KINDS];
+	union any_future f[OP_KINDS];
+	struct future *futs[OP_KINDS];
+
+	bufs_init(&bf[0], OP_MEMMOVE, 130);
+	trace_reset();
+	bufs_make(&bf[0], &f[0], OP_MEMMOVE, fx->vdm, 0);
+	runtime_wait(rt, op_head(&f[0], OP_MEMMOVE));
+	EXPECT_TRACE(EV_RUN);
+	expect_output(&f[0], OP_MEMMOVE, VDM_SUCCESS, bf[0].dst + BUF_OFF);
+	assert_memory_equal(bf[0].dst, bf[0].want, sizeof(bf[0].dst));
+
+	trace_reset();
+	for (int k = 0; k < OP_KINDS; k++) {
+		bufs_init(&bf[k], (enum op_kind)k, 140U + (unsigned)k);
+		bufs_make(&bf[k], &f[k], (enum op_kind)k, fx->vdm, 0);
+		futs[k] = op_head(&f[k], (enum op_kind)k);
+	}
+	runtime_wait_multiple(rt, futs, OP_KINDS);
+	for (int k = 0; k < OP_KINDS; k++) {
+		expect_output(&f[k], (enum op_kind)k, VDM_SUCCESS,
+			k == OP_FLUSH ? NULL : bf[k].dst + BUF_OFF);
+		assert_memory_equal(bf[k].dst, bf[k].want, sizeof(bf[k].dst));
+	}
+	/* the runtime may ask for properties, nothing else but run */
+	assert_int_equal(trace_count(EV_RUN), OP_KINDS);
+	assert_int_equal(trace.n - trace_count(EV_PROPERTY), OP_KINDS);
+
+	runtime_delete(rt);
+	fixture_delete(fx);
+}
+
+/*
+ * test_run_table -- a mover that gives run, driven through its operation
+ * table alone (as libpmem2 drives it), still goes through op_new,
+ * op_start, op_check and op_delete and never through run; the table and a
+ * typed future give the same result and the same bytes
+ */
+static void
+test_run_table(void **state)
+{
+	(void) state;
+	static const enum vdm_operation_result results[] = {
+		VDM_SUCCESS,
+		VDM_ERROR_OUT_OF_RANGE,
+	};
+	struct fixture *fx = fixture_new_run();
+	struct vdm *vdm = fx->vdm;
+
+	assert_ptr_equal(vdm->op_new, lazy_op_new);
+	assert_ptr_equal(vdm->op_start, lazy_op_start);
+	assert_ptr_equal(vdm->op_check, lazy_op_check);
+	assert_ptr_equal(vdm->op_delete, lazy_op_delete);
+
+	for (size_t i = 0; i < ARRAY_SIZE(results); i++) {
+		lazy_of(vdm)->report = results[i];
+		for (int k = 0; k < OP_KINDS; k++) {
+			enum op_kind kind = (enum op_kind)k;
+			struct bufs bf;
+			struct vdm_operation op;
+			struct vdm_operation_output out;
+			struct future_notifier notifier;
+
+			bufs_init(&bf, kind, 150U + (unsigned)k);
+			bufs_operation(&bf, &op, kind, 0);
+			trace_reset();
+
+			void *handle = vdm->op_new(vdm, op.type);
+			assert_non_null(handle);
+			memset(&notifier, 0, sizeof(notifier));
+			assert_int_equal(vdm->op_start(handle, &op, &notifier),
+				0);
+			assert_int_equal(vdm->op_check(handle, &op),
+				FUTURE_STATE_RUNNING);
+			assert_memory_equal(bf.dst, bf.before,
+				sizeof(bf.dst));
+			assert_int_equal(vdm->op_check(handle, &op),
+				FUTURE_STATE_COMPLETE);
+			memset(&out, 0, sizeof(out));
+			vdm->op_delete(handle, &op, &out);
+			EXPECT_TRACE(EV_NEW, EV_START, EV_CHECK, EV_CHECK,
+				EV_DELETE);
+			assert_int_equal(out.type, op.type);
+			assert_int_equal(out.result, results[i]);
+			if (kind != OP_FLUSH)
+				assert_ptr_equal(out.output.memcpy.dest,
+					bf.dst + BUF_OFF);
+			assert_memory_equal(bf.dst, bf.want, sizeof(bf.dst));
+			assert_int_equal(lazy_of(vdm)->live, 0);
+
+			/* the same through a typed future: run alone */
+			union any_future f;
+			bufs_init(&bf, kind, 150U + (unsigned)k);
+			trace_reset();
+			bufs_make(&bf, &f, kind, vdm, 0);
+			busy_poll(&f, kind);
+			EXPECT_TRACE(EV_RUN);
+			void *ptr = results[i] == VDM_SUCCESS &&
+				kind != OP_FLUSH ? bf.dst + BUF_OFF : NULL;
+			expect_output(&f, kind, results[i], ptr);
+			assert_memory_equal(bf.dst, bf.want, sizeof(bf.dst));
+		}
+	}
+	fixture_delete(fx);
+}
+
+/*
+ * test_run_ops_required -- giving run does not make the four operations
+ * optional: a descriptor missing any of them is refused (EINVAL, init not
+ * called); with all four, vdm_new() copies them as usual
+ */
+static void
+test_run_ops_required(void **state)
+{
+	(void) state;
+	struct lazy_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.size = sizeof(struct lazy_mover);
+	cfg.with_run = 1;
+
+	for (int missing = 0; missing < 4; missing++) {
+		struct vdm_descriptor d = lazy_descriptor(&cfg);
+		assert_ptr_equal(d.run, lazy_run);
+		switch (missing) {
+		case 0:
+			d.ops.op_new = NULL;
+			break;
+		case 1:
+			d.ops.op_delete = NULL;
+			break;
+		case 2:
+			d.ops.op_start = NULL;
+			break;
+		default:
+			d.ops.op_check = NULL;
+			break;
+		}
+		trace_reset();
+		errno = 0;
+		assert_null(vdm_new(&d));
+		assert_int_equal(errno, EINVAL);
+		assert_int_equal(trace.n, 0);
+	}
+
+	struct vdm_descriptor d = lazy_descriptor(&cfg);
+	trace_reset();
+	struct vdm *vdm = vdm_new(&d);
+	assert_non_null(vdm);
+	EXPECT_TRACE(EV_INIT);
+	assert_true(trace.zeroed);
+	assert_true(trace.ops_copied);
+	trace_reset();
+	vdm_delete(vdm);
+	EXPECT_TRACE(EV_FINI);
+}
+
+/*
  * main -- runs the user-defined mover's tests
  */
 int
@@ -1038,6 +1572,14 @@ main(void)
 		cmocka_unit_test(test_property),
 		cmocka_unit_test(test_mover_error),
 		cmocka_unit_test(test_moved_between_polls),
+		cmocka_unit_test(test_run_call_order),
+		cmocka_unit_test(test_run_result),
+		cmocka_unit_test(test_run_bad_input),
+		cmocka_unit_test(test_run_not_before_poll),
+		cmocka_unit_test(test_run_moved_before_first_poll),
+		cmocka_unit_test(test_run_runtime_wait),
+		cmocka_unit_test(test_run_table),
+		cmocka_unit_test(test_run_ops_required),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
