@@ -64,4 +64,31 @@ _Static_assert(offsetof(struct vdm_operation_data_memmove, flags) ==
 _Static_assert(offsetof(struct vdm_operation_data_memmove, n) ==
 	offsetof(struct vdm_operation_data_memcpy, n), "memmove shape");
 
+/*
+ * vdm__operation_len -- the length of any kind of operation
+ */
+static inline size_t
+vdm__operation_len(const struct vdm_operation *op)
+{
+	switch (op->type) {
+	case VDM_OPERATION_MEMCPY:
+		return op->data.memcpy.n;
+	case VDM_OPERATION_MEMMOVE:
+		return op->data.memmove.n;
+	case VDM_OPERATION_MEMSET:
+		return op->data.memset.n;
+	case VDM_OPERATION_FLUSH:
+		return op->data.flush.n;
+	}
+	return 0;
+}
+
+/*
+ * vdm__operation_run -- moves the bytes [off, off + len) of a checked
+ * operation on the calling thread; a memmove is cut into ranges only when
+ * its source and destination do not overlap
+ */
+void vdm__operation_run(const struct vdm_operation *op, size_t off,
+	size_t len);
+
 #endif /* MINIASYNC_VDM_H */

@@ -58,23 +58,7 @@ sync_run(struct vdm *vdm, const struct vdm_operation *op)
 	if (core__unlikely(result != VDM_SUCCESS))
 		return result;
 
-	switch (op->type) {
-	case VDM_OPERATION_MEMCPY:
-		memcpy(op->data.memcpy.dest, op->data.memcpy.src,
-			op->data.memcpy.n);
-		break;
-	case VDM_OPERATION_MEMMOVE:
-		memmove(op->data.memmove.dest, op->data.memmove.src,
-			op->data.memmove.n);
-		break;
-	case VDM_OPERATION_MEMSET:
-		memset(op->data.memset.str, op->data.memset.c,
-			op->data.memset.n);
-		break;
-	case VDM_OPERATION_FLUSH:
-		core__flush_range(op->data.flush.dest, op->data.flush.n);
-		break;
-	}
+	vdm__operation_run(op, 0, vdm__operation_len(op));
 	return VDM_SUCCESS;
 }
 
