@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <time.h>
 
 #include <libminiasync/runtime.h>
 
@@ -29,6 +30,9 @@
 
 /* poll passes that spin on the CPU before each further pass yields it */
 #define RUNTIME_SPINS_BEFORE_YIELD 128
+
+/* how long a waiter watches the wake-up counter before it sleeps */
+#define RUNTIME_SPIN_NS 20000
 
 struct runtime {
 	pthread_mutex_t lock;
@@ -114,11 +118,36 @@ runtime_wake(void *arg)
 }
 
 /*
- * runtime_sleep -- sleeps until the wake-up counter moves away from seen
+ * runtime_now_ns -- the monotonic clock in nanoseconds
+ */
+static uint64_t
+runtime_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * runtime_sleep -- waits until the wake-up counter moves away from seen:
+ * watches it for a short while first (a wake-up that comes soon then costs
+ * no trip through the kernel), then sleeps
  */
 static void
 runtime_sleep(struct runtime *rt, uint64_t seen)
 {
+	uint64_t until = runtime_now_ns() + RUNTIME_SPIN_NS;
+	unsigned spins = 0;
+
+	/* acquire: see runtime_wake; what the waker published is visible */
+	while (atomic_load_explicit(CORE__ATOMIC(&rt->wakeups),
+			memory_order_acquire) == seen) {
+		future__cpu_relax();
+		if ((++spins & 63) == 0 && runtime_now_ns() > until)
+			break;
+	}
+
 	pthread_mutex_lock(&rt->lock);
 	/* seq_cst: ordered before the counter read below; see runtime_wake */
 	core__add_seq_uint(&rt->sleepers, 1);
