@@ -14,5 +14,6 @@
 #include <libminiasync/runtime.h>
 #include <libminiasync/vdm.h>
 #include <libminiasync/vdm_synchronous.h>
+#include <libminiasync/vdm_threads.h>
 
 #endif /* LIBMINIASYNC_H */

@@ -33,6 +33,9 @@
 #if __has_feature(address_sanitizer)
 #define TEST_ASAN 1
 #endif
+#if __has_feature(thread_sanitizer)
+#define TEST_TSAN 1
+#endif
 #endif
 #if defined(__SANITIZE_ADDRESS__) || defined(TEST_ASAN)
 /*
@@ -47,6 +50,19 @@ const char *__asan_default_options(void);
 __attribute__((visibility("default"), used))
 const char *
 __asan_default_options(void)
+{
+	return "allocator_may_return_null=1";
+}
+#endif
+
+#if defined(__SANITIZE_THREAD__) || defined(TEST_TSAN)
+/* __tsan_default_options -- the same for ThreadSanitizer */
+__attribute__((visibility("default"), used))
+const char *__tsan_default_options(void);
+
+__attribute__((visibility("default"), used))
+const char *
+__tsan_default_options(void)
 {
 	return "allocator_may_return_null=1";
 }

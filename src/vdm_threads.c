@@ -1,0 +1,879 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Copyright 2026, libminiasync developers */
+
+/*
+ * vdm_threads.c -- the thread-pool mover
+ *
+ * Every operation in flight owns a slot of the mover (taken in op_new,
+ * given back in op_delete); the future keeps only the slot's address, so it
+ * may move freely.  op_start copies the operation into the slot and queues
+ * it, cut into pieces when it is large, on a bounded lock-free ring of
+ * entries (slot, generation).  Whoever holds an entry claims the slot's next
+ * piece through the slot's claim word; a poll after the first one claims
+ * and moves the pieces no worker has taken yet, rather than wait.  The
+ * thread that finishes an operation's last piece calls the waker (if the
+ * poll gave one) and only then publishes completion: once op_check can see
+ * the operation complete, no thread of the mover touches the waker or the
+ * future again, so a waiter may return and free its runtime at once.
+ *
+ * A worker that finds the ring empty spins for a short while if no other
+ * worker spins, then sleeps on the condition variable, so a stream of
+ * operations does not pay a wake-up per operation while an idle mover burns
+ * no CPU.  vdm_delete() queues one stop entry per worker behind the work
+ * already queued and joins them: the work queued before it is done first.
+ *
+ * Entries whose pieces were all claimed by pollers stay in the ring until a
+ * worker takes them, so the ring may fill up; op_start then moves the
+ * pieces it could not queue itself.  When every slot is taken, op_new hands
+ * out the inline handle instead, and such an operation runs on the polling
+ * thread at its first poll.  Nothing is ever dropped.
+ *
+ * Lock order: threads_mover.lock (sleeping workers) is the only lock.
+ */
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libminiasync/vdm_threads.h>
+
+#include "core/alloc.h"
+#include "core/atomics.h"
+#include "core/cpu.h"
+#include "core/util.h"
+#include "vdm.h"
+
+#define THREADS_SUPPORTED_FLAGS ((uint64_t)VDM_F_NO_CACHE_HINT)
+
+#define THREADS_MAX_THREADS 256
+#define THREADS_MAX_QUEUE_DEPTH (1U << 16)
+
+/* operations at least this long are cut into pieces for several workers */
+#define THREADS_SPLIT_MIN ((size_t)1 << 20)
+/* ... of at least this many bytes each, and at most this many pieces */
+#define THREADS_PIECE_MIN ((size_t)256 << 10)
+#define THREADS_MAX_PIECES 16U
+
+/* how long an idle worker spins before it sleeps */
+#define THREADS_SPIN_NS 50000
+
+/* the ring entry that stops a worker */
+#define THREADS_STOP UINT64_MAX
+
+struct threads_mover;
+
+/* a cell of the ring: its turn and its entry */
+struct threads_cell {
+	unsigned seq;
+	uint64_t entry;
+};
+
+/*
+ * The state of one operation in flight; only the mover's threads and the
+ * polling thread touch it, never through the future.
+ *
+ * Pieces are claimed through the claim word, (generation << 32) | next
+ * piece: a ring entry names a slot and a generation, and whoever holds it
+ * (a worker, or a poller that helps) claims the next piece with a CAS that
+ * fails once the slot has moved on to another operation.  An entry whose
+ * pieces were all claimed by others is thus harmless, even after the slot
+ * was reused.
+ */
+struct threads_slot {
+	/* set up in vdm_new(), read-only afterwards */
+	struct threads_mover *mover;
+	unsigned index;
+	int is_inline;	/* the shared handle of operations without a slot */
+
+	/* the polling thread's own: op_start to op_delete */
+	uint32_t gen;	/* generation of the current operation */
+	int fresh;	/* no op_check since op_start yet */
+
+	/* written by op_start before its release store of claim, read by
+	 * whoever claims a piece (acquire) */
+	struct vdm_operation op;
+	struct future_waker waker;
+	int has_waker;
+	unsigned pieces;	/* also read, relaxed, before a claim */
+	size_t piece_size;
+
+	/* see above; release store in op_start, acquire CAS in a claim */
+	uint64_t claim;
+
+	/* pieces not finished yet; whoever takes it to 0 finishes the
+	 * operation (acq_rel: every piece's bytes before the finish) */
+	unsigned pieces_left;
+
+	/* 0 while running, 1 once complete: the word a poller watches.  The
+	 * finishing thread's release store pairs with op_check's acquire */
+	uint64_t complete;
+
+	/* the slot is taken (op_new to op_delete): acquire CAS in op_new,
+	 * release store in op_delete */
+	int busy;
+} __attribute__((aligned(CORE__CACHELINE_SIZE)));
+
+struct threads_mover {
+	struct vdm base;
+
+	unsigned nthreads;
+	unsigned nslots;
+	unsigned max_pieces;
+	enum future_notifier_type notifier;
+
+	struct threads_slot *slots;
+	pthread_t *threads;
+	unsigned started;	/* threads created */
+
+	/* where op_new starts looking for a free slot (relaxed: a hint); on
+	 * a line of its own, away from what the workers read */
+	unsigned slot_hint __attribute__((aligned(CORE__CACHELINE_SIZE)));
+
+	/* the handle of the operations that got no slot: they run inline */
+	struct threads_slot inline_slot;
+
+	/* the ring of piece entries: a bounded queue for many producers
+	 * and many consumers; each cell's sequence number tells whose turn
+	 * it is (see threads_ring_push/pop) */
+	struct threads_cell *ring;
+	unsigned ring_mask;
+	unsigned tail __attribute__((aligned(CORE__CACHELINE_SIZE)));
+	unsigned head __attribute__((aligned(CORE__CACHELINE_SIZE)));
+
+	/* sleeping workers, guarded by lock */
+	pthread_mutex_t lock __attribute__((aligned(CORE__CACHELINE_SIZE)));
+	pthread_cond_t work;	/* signalled when entries arrive */
+	unsigned idle;		/* workers asleep or about to be (RMW only) */
+	unsigned signaled;	/* ... of which were signalled already */
+	int spinning;		/* a worker spins for work (CAS, relaxed) */
+};
+
+/*
+ * threads_now_ns -- the monotonic clock in nanoseconds
+ */
+static uint64_t
+threads_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * threads_result -- the outcome of an operation on this mover
+ */
+static enum vdm_operation_result
+threads_result(const struct vdm_operation *op)
+{
+	enum vdm_operation_result result =
+		vdm__operation_check(op, THREADS_SUPPORTED_FLAGS);
+
+	if (result == VDM_SUCCESS && op->type == VDM_OPERATION_FLUSH &&
+			!core__flush_supported())
+		return VDM_ERROR_NOT_SUPPORTED;
+	return result;
+}
+
+/*
+ * threads_pieces -- how many pieces an operation is cut into
+ */
+static unsigned
+threads_pieces(const struct threads_mover *m, const struct vdm_operation *op,
+	size_t len)
+{
+	if (len < THREADS_SPLIT_MIN || m->max_pieces < 2)
+		return 1;
+
+	if (op->type == VDM_OPERATION_MEMMOVE) {
+		uintptr_t d = (uintptr_t)op->data.memmove.dest;
+		uintptr_t s = (uintptr_t)op->data.memmove.src;
+		/* overlapping ranges must move in one sweep */
+		if (d < s + len && s < d + len)
+			return 1;
+	}
+
+	size_t pieces = len / THREADS_PIECE_MIN;
+	if (pieces > m->max_pieces)
+		pieces = m->max_pieces;
+	return pieces < 1 ? 1 : (unsigned)pieces;
+}
+
+/*
+ * threads_finish -- the last piece of an operation is done: wake the poller
+ * and publish completion, in that order (see the top of the file)
+ */
+static void
+threads_finish(struct threads_slot *slot)
+{
+	if (slot->has_waker)
+		FUTURE_WAKER_WAKE(&slot->waker);
+
+	/* release: the bytes, and the waker call, before the completion */
+	atomic_store_explicit(CORE__ATOMIC(&slot->complete), 1,
+		memory_order_release);
+}
+
+/*
+ * threads_claim -- claims the next piece of generation gen of a slot;
+ * returns the piece, or -1 if there is none left (or the slot moved on)
+ */
+static long
+threads_claim(struct threads_slot *slot, uint32_t gen)
+{
+	/* acquire: pairs with op_start's release store of claim */
+	uint64_t c = atomic_load_explicit(CORE__ATOMIC(&slot->claim),
+		memory_order_acquire);
+
+	for (;;) {
+		if ((uint32_t)(c >> 32) != gen)
+			return -1;
+		/* relaxed: written before claim's release for this gen */
+		unsigned pieces = atomic_load_explicit(
+			CORE__ATOMIC(&slot->pieces), memory_order_relaxed);
+		if ((uint32_t)c >= pieces)
+			return -1;
+		/* acquire on success: the operation as op_start wrote it */
+		if (atomic_compare_exchange_weak_explicit(
+				CORE__ATOMIC(&slot->claim), &c, c + 1,
+				memory_order_acquire, memory_order_acquire))
+			return (long)(uint32_t)c;
+	}
+}
+
+/*
+ * threads_work -- claims and moves pieces of generation gen of a slot: one
+ * (a worker holding one ring entry) or all that are left (a helper);
+ * returns non-zero if this call finished the operation
+ */
+static int
+threads_work(struct threads_slot *slot, uint32_t gen, int one)
+{
+	long piece;
+	int finished = 0;
+
+	while ((piece = threads_claim(slot, gen)) >= 0) {
+		size_t len = vdm__operation_len(&slot->op);
+		size_t off = (size_t)piece * slot->piece_size;
+		size_t piece_len = (unsigned)piece + 1 == slot->pieces ?
+			len - off : slot->piece_size;
+
+		vdm__operation_run(&slot->op, off, piece_len);
+
+		/* acq_rel: every piece's bytes happen before the finish */
+		if (atomic_fetch_sub_explicit(CORE__ATOMIC(&slot->pieces_left),
+				1, memory_order_acq_rel) == 1) {
+			threads_finish(slot);
+			finished = 1;
+		}
+		if (one)
+			break;
+	}
+	return finished;
+}
+
+/*
+ * threads_ring_push -- queues an entry; 0, or -1 if the ring is full
+ *
+ * A cell whose seq equals the position is free for the producer that
+ * claims that position (CAS on tail); it stores the entry, then seq =
+ * position + 1 (release) hands the cell to the consumer of that position.
+ */
+static int
+threads_ring_push(struct threads_mover *m, uint64_t entry)
+{
+	unsigned pos = atomic_load_explicit(CORE__ATOMIC(&m->tail),
+		memory_order_relaxed);
+
+	for (;;) {
+		struct threads_cell *cell = &m->ring[pos & m->ring_mask];
+		/* acquire: pairs with the consumer's release that freed it */
+		unsigned seq = atomic_load_explicit(CORE__ATOMIC(&cell->seq),
+			memory_order_acquire);
+		int diff = (int)(seq - pos);
+
+		if (diff == 0) {
+			if (atomic_compare_exchange_weak_explicit(
+					CORE__ATOMIC(&m->tail), &pos, pos + 1,
+					memory_order_relaxed,
+					memory_order_relaxed)) {
+				cell->entry = entry;
+				/* release: the entry (and the slot written
+				 * before it) to the consumer */
+				atomic_store_explicit(CORE__ATOMIC(&cell->seq),
+					pos + 1, memory_order_release);
+				return 0;
+			}
+		} else if (diff < 0) {
+			return -1;
+		} else {
+			pos = atomic_load_explicit(CORE__ATOMIC(&m->tail),
+				memory_order_relaxed);
+		}
+	}
+}
+
+/*
+ * threads_ring_pop -- takes an entry; 0, or -1 if the ring is empty
+ *
+ * A cell whose seq equals position + 1 holds the entry of that position
+ * for the consumer that claims it (CAS on head); it reads the entry, then
+ * seq = position + ring size (release) frees the cell for the producer of
+ * the next lap.
+ */
+static int
+threads_ring_pop(struct threads_mover *m, uint64_t *entry)
+{
+	unsigned pos = atomic_load_explicit(CORE__ATOMIC(&m->head),
+		memory_order_relaxed);
+
+	for (;;) {
+		struct threads_cell *cell = &m->ring[pos & m->ring_mask];
+		/* acquire: pairs with the producer's release of the entry */
+		unsigned seq = atomic_load_explicit(CORE__ATOMIC(&cell->seq),
+			memory_order_acquire);
+		int diff = (int)(seq - (pos + 1));
+
+		if (diff == 0) {
+			if (atomic_compare_exchange_weak_explicit(
+					CORE__ATOMIC(&m->head), &pos, pos + 1,
+					memory_order_relaxed,
+					memory_order_relaxed)) {
+				*entry = cell->entry;
+				/* release: done reading, the producer of the
+				 * next lap may write */
+				atomic_store_explicit(CORE__ATOMIC(&cell->seq),
+					pos + m->ring_mask + 1,
+					memory_order_release);
+				return 0;
+			}
+		} else if (diff < 0) {
+			return -1;
+		} else {
+			pos = atomic_load_explicit(CORE__ATOMIC(&m->head),
+				memory_order_relaxed);
+		}
+	}
+}
+
+/*
+ * threads_ring_ready -- non-zero if an entry waits at the head of the ring
+ * (acquire: what a later pop reads; a hint, the pop decides)
+ */
+static int
+threads_ring_ready(struct threads_mover *m)
+{
+	unsigned pos = atomic_load_explicit(CORE__ATOMIC(&m->head),
+		memory_order_relaxed);
+	struct threads_cell *cell = &m->ring[pos & m->ring_mask];
+
+	return atomic_load_explicit(CORE__ATOMIC(&cell->seq),
+		memory_order_acquire) == pos + 1;
+}
+
+/*
+ * threads_wake_worker -- after entries were queued: wakes a sleeping worker
+ * unless every sleeper was signalled already
+ *
+ * Against lost wake-ups: after its push, the producer reads idle with a
+ * read-modify-write (adding 0, acq_rel); the worker increments idle, also
+ * with a read-modify-write, before its last look at the ring (threads_idle).
+ * The two are ordered in idle's modification order: if the producer's comes
+ * later it sees the sleeper; if it comes first, the worker's increment reads
+ * from it, so the push happens before the worker's look, which sees the
+ * entry.  The signal is sent under the lock, which the sleeper holds from
+ * that look until pthread_cond_wait.
+ */
+static void
+threads_wake_worker(struct threads_mover *m)
+{
+	if (atomic_fetch_add_explicit(CORE__ATOMIC(&m->idle), 0,
+			memory_order_acq_rel) == 0)
+		return;
+
+	pthread_mutex_lock(&m->lock);
+	/* relaxed: idle changes only under the lock, but producers RMW it */
+	if (atomic_load_explicit(CORE__ATOMIC(&m->idle),
+			memory_order_relaxed) > m->signaled) {
+		m->signaled++;
+		pthread_cond_signal(&m->work);
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+/*
+ * threads_idle -- a worker found the ring empty: spin for a while if no
+ * other worker spins (more spinners would take the CPUs the submitting
+ * threads need), else, or then, sleep until signalled
+ */
+static void
+threads_idle(struct threads_mover *m)
+{
+	int expected = 0;
+
+	if (atomic_compare_exchange_strong_explicit(
+			CORE__ATOMIC(&m->spinning), &expected, 1,
+			memory_order_relaxed, memory_order_relaxed)) {
+		uint64_t until = threads_now_ns() + THREADS_SPIN_NS;
+		unsigned spins = 0;
+		int ready;
+
+		while (!(ready = threads_ring_ready(m))) {
+			future__cpu_relax();
+			if ((++spins & 63) == 0 && threads_now_ns() > until)
+				break;
+		}
+		atomic_store_explicit(CORE__ATOMIC(&m->spinning), 0,
+			memory_order_relaxed);
+		if (ready)
+			return;
+	}
+
+	pthread_mutex_lock(&m->lock);
+	/* acq_rel, before the look at the ring: see threads_wake_worker */
+	atomic_fetch_add_explicit(CORE__ATOMIC(&m->idle), 1,
+		memory_order_acq_rel);
+	while (!threads_ring_ready(m)) {
+		pthread_cond_wait(&m->work, &m->lock);
+		/* every wake-up uses up a signal, if one is owed */
+		if (m->signaled > 0)
+			m->signaled--;
+	}
+	atomic_fetch_sub_explicit(CORE__ATOMIC(&m->idle), 1,
+		memory_order_relaxed);
+	pthread_mutex_unlock(&m->lock);
+}
+
+/*
+ * threads_worker -- a worker thread: take an entry, move its piece, repeat
+ * until a stop entry
+ */
+static void *
+threads_worker(void *arg)
+{
+	struct threads_mover *m = arg;
+	uint64_t entry;
+
+	for (;;) {
+		if (threads_ring_pop(m, &entry) != 0) {
+			threads_idle(m);
+			continue;
+		}
+		if (entry == THREADS_STOP)
+			break;
+		threads_work(&m->slots[entry >> 32], (uint32_t)entry, 1);
+	}
+	return NULL;
+}
+
+/*
+ * threads_push -- queues up to count copies of entry and returns how many
+ * it queued: fewer when the ring is full
+ */
+static unsigned
+threads_push(struct threads_mover *m, uint64_t entry, unsigned count)
+{
+	unsigned n = 0;
+
+	while (n < count && threads_ring_push(m, entry) == 0)
+		n++;
+	/* one sleeper per entry at most: the spinning worker may be busy */
+	for (unsigned i = 0; i < n && i < m->nthreads; i++)
+		threads_wake_worker(m);
+	return n;
+}
+
+/*
+ * threads_op_new -- takes a free slot, or the inline handle if none is free
+ */
+static void *
+threads_op_new(struct vdm *vdm, const enum vdm_operation_type type)
+{
+	struct threads_mover *m = (struct threads_mover *)vdm;
+	(void) type;
+
+	unsigned start = atomic_load_explicit(CORE__ATOMIC(&m->slot_hint),
+		memory_order_relaxed);
+	for (unsigned i = 0; i < m->nslots; i++) {
+		unsigned idx = (start + i) & (m->nslots - 1);
+		struct threads_slot *slot = &m->slots[idx];
+		int expected = 0;
+
+		if (atomic_load_explicit(CORE__ATOMIC(&slot->busy),
+				memory_order_relaxed) != 0)
+			continue;
+		/* acquire: pairs with the release in op_delete, so the
+		 * slot's last user is done with it */
+		if (atomic_compare_exchange_strong_explicit(
+				CORE__ATOMIC(&slot->busy), &expected, 1,
+				memory_order_acquire, memory_order_relaxed)) {
+			if (idx != start)
+				atomic_store_explicit(
+					CORE__ATOMIC(&m->slot_hint), idx,
+					memory_order_relaxed);
+			return slot;
+		}
+	}
+
+	return &m->inline_slot;
+}
+
+/*
+ * threads_op_start -- queues the operation (or runs it, without a slot)
+ */
+static int
+threads_op_start(void *data, const struct vdm_operation *op,
+	struct future_notifier *n)
+{
+	struct threads_slot *slot = data;
+	struct threads_mover *m = slot->mover;
+	enum vdm_operation_result result = threads_result(op);
+	size_t len = vdm__operation_len(op);
+
+	if (n != NULL)
+		n->notifier_used = FUTURE_NOTIFIER_NONE;
+
+	if (slot->is_inline) {
+		if (result == VDM_SUCCESS)
+			vdm__operation_run(op, 0, len);
+		return 0;
+	}
+
+	slot->op = *op;
+	slot->has_waker = 0;
+	slot->fresh = 1;
+	slot->gen++;
+
+	if (result != VDM_SUCCESS || len == 0) {
+		/* nothing to move: complete at once; op_delete derives the
+		 * result again.  Relaxed: only polling threads read it */
+		atomic_store_explicit(CORE__ATOMIC(&slot->complete), 1,
+			memory_order_relaxed);
+		return 0;
+	}
+
+	unsigned pieces = threads_pieces(m, op, len);
+	slot->piece_size = CORE__ALIGN_UP(len / pieces,
+		(size_t)CORE__CACHELINE_SIZE);
+	/* the rounding up may leave fewer pieces with bytes to move */
+	while (pieces > 1 && (size_t)(pieces - 1) * slot->piece_size >= len)
+		pieces--;
+	atomic_store_explicit(CORE__ATOMIC(&slot->pieces), pieces,
+		memory_order_relaxed);
+	atomic_store_explicit(CORE__ATOMIC(&slot->pieces_left), pieces,
+		memory_order_relaxed);
+	/* relaxed: the slot's last user is done with it (op_new's acquire) */
+	atomic_store_explicit(CORE__ATOMIC(&slot->complete), 0,
+		memory_order_relaxed);
+
+	if (n != NULL) {
+		if (m->notifier == FUTURE_NOTIFIER_POLLER) {
+			n->notifier_used = FUTURE_NOTIFIER_POLLER;
+			n->poller.ptr_to_monitor = &slot->complete;
+		} else {
+			slot->waker = n->waker;
+			slot->has_waker = 1;
+			n->notifier_used = FUTURE_NOTIFIER_WAKER;
+		}
+	}
+
+	/* release: everything above before any claim of this generation */
+	atomic_store_explicit(CORE__ATOMIC(&slot->claim),
+		(uint64_t)slot->gen << 32, memory_order_release);
+
+	uint64_t entry = ((uint64_t)slot->index << 32) | slot->gen;
+	if (threads_push(m, entry, pieces) < pieces) {
+		/* the ring is full of entries: move what no entry covers now */
+		threads_work(slot, slot->gen, 0);
+	}
+	return 0;
+}
+
+/*
+ * threads_op_check -- complete once the last piece is done
+ */
+static enum future_state
+threads_op_check(void *data, const struct vdm_operation *op)
+{
+	struct threads_slot *slot = data;
+	(void) op;
+
+	if (slot->is_inline)
+		return FUTURE_STATE_COMPLETE;
+
+	/* acquire: pairs with the release in threads_finish */
+	if (atomic_load_explicit(CORE__ATOMIC(&slot->complete),
+			memory_order_acquire))
+		return FUTURE_STATE_COMPLETE;
+
+	/*
+	 * Polled again and not done: rather than wait, move the pieces no
+	 * worker has taken yet.  Not in the poll that started the operation,
+	 * which must return at once.
+	 */
+	if (slot->fresh) {
+		slot->fresh = 0;
+		return FUTURE_STATE_RUNNING;
+	}
+	threads_work(slot, slot->gen, 0);
+
+	return atomic_load_explicit(CORE__ATOMIC(&slot->complete),
+		memory_order_acquire) ? FUTURE_STATE_COMPLETE :
+		FUTURE_STATE_RUNNING;
+}
+
+/*
+ * threads_op_delete -- reports the outcome and gives the slot back
+ */
+static void
+threads_op_delete(void *data, const struct vdm_operation *op,
+	struct vdm_operation_output *output)
+{
+	struct threads_slot *slot = data;
+
+	output->type = op->type;
+	output->result = threads_result(op);
+	/* every operation's destination is its first argument */
+	output->output.memcpy.dest = op->data.memcpy.dest;
+	if (op->type == VDM_OPERATION_FLUSH)
+		output->output.flush.unused = 0;
+
+	if (!slot->is_inline) {
+		/* release: pairs with the acquire CAS in op_new */
+		atomic_store_explicit(CORE__ATOMIC(&slot->busy), 0,
+			memory_order_release);
+	}
+}
+
+/*
+ * threads_has_property -- the bytes move on other threads
+ */
+static int
+threads_has_property(void *future, enum future_property property)
+{
+	(void) future;
+	return property == FUTURE_PROPERTY_ASYNC;
+}
+
+/*
+ * threads_round_pow2 -- the smallest power of two not below x (x <= 2^31)
+ */
+static unsigned
+threads_round_pow2(unsigned x)
+{
+	unsigned p = 1;
+
+	while (p < x)
+		p <<= 1;
+	return p;
+}
+
+/*
+ * threads_stop -- queues a stop entry per worker, behind the work already
+ * queued, and joins the workers
+ */
+static void
+threads_stop(struct threads_mover *m)
+{
+	for (unsigned i = 0; i < m->started; i++) {
+		/* a full ring drains: the workers are running */
+		while (threads_ring_push(m, THREADS_STOP) != 0)
+			(void) sched_yield();
+		threads_wake_worker(m);
+	}
+	for (unsigned i = 0; i < m->started; i++)
+		(void) pthread_join(m->threads[i], NULL);
+	m->started = 0;
+}
+
+/*
+ * threads_free -- frees what threads_init allocated
+ */
+static void
+threads_free(struct threads_mover *m)
+{
+	core__free(m->ring);
+	core__free(m->threads);
+	core__free(m->slots);
+}
+
+/*
+ * threads_init -- sizes the mover, allocates its slots and ring, starts
+ * the workers (arg: a struct vdm_threads_config, or NULL)
+ */
+static int
+threads_init(struct vdm *vdm, void *arg, enum future_notifier_type notifier)
+{
+	struct threads_mover *m = (struct threads_mover *)vdm;
+	const struct vdm_threads_config *config = arg;
+	unsigned nthreads = config != NULL ? config->nthreads : 0;
+	unsigned depth = config != NULL ? config->queue_depth : 0;
+	int ret;
+
+	if (nthreads == 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		nthreads = cpus > 0 ? (unsigned)cpus : 1;
+		if (nthreads > THREADS_MAX_THREADS)
+			nthreads = THREADS_MAX_THREADS;
+	}
+	if (depth == 0)
+		depth = VDM_THREADS_DEFAULT_QUEUE_DEPTH;
+	if (nthreads > THREADS_MAX_THREADS || depth > THREADS_MAX_QUEUE_DEPTH)
+		return EINVAL;
+
+	m->notifier = notifier;
+	m->nthreads = nthreads;
+	m->nslots = threads_round_pow2(depth);
+	m->max_pieces = nthreads < THREADS_MAX_PIECES ? nthreads :
+		THREADS_MAX_PIECES;
+	m->ring_mask = threads_round_pow2(m->nslots * m->max_pieces +
+		nthreads) - 1;
+
+	m->slots = core__zalloc_aligned(CORE__CACHELINE_SIZE,
+		m->nslots * sizeof(*m->slots));
+	m->threads = core__malloc(nthreads * sizeof(*m->threads));
+	m->ring = core__zalloc_aligned(CORE__CACHELINE_SIZE,
+		((size_t)m->ring_mask + 1) * sizeof(*m->ring));
+	if (m->slots == NULL || m->threads == NULL || m->ring == NULL) {
+		ret = ENOMEM;
+		goto err_free;
+	}
+
+	for (unsigned i = 0; i <= m->ring_mask; i++)
+		m->ring[i].seq = i;
+	for (unsigned i = 0; i < m->nslots; i++) {
+		m->slots[i].mover = m;
+		m->slots[i].index = i;
+	}
+	m->inline_slot.mover = m;
+	m->inline_slot.is_inline = 1;
+
+	ret = pthread_mutex_init(&m->lock, NULL);
+	if (ret != 0)
+		goto err_free;
+	ret = pthread_cond_init(&m->work, NULL);
+	if (ret != 0)
+		goto err_mutex;
+
+	for (; m->started < nthreads; m->started++) {
+		ret = pthread_create(&m->threads[m->started], NULL,
+			threads_worker, m);
+		if (ret != 0)
+			goto err_threads;
+	}
+	return 0;
+
+err_threads:
+	threads_stop(m);
+	(void) pthread_cond_destroy(&m->work);
+err_mutex:
+	(void) pthread_mutex_destroy(&m->lock);
+err_free:
+	threads_free(m);
+	return ret;
+}
+
+/*
+ * threads_init_waker -- threads_init for the waker descriptor
+ */
+static int
+threads_init_waker(struct vdm *vdm, void *arg)
+{
+	return threads_init(vdm, arg, FUTURE_NOTIFIER_WAKER);
+}
+
+/*
+ * threads_init_poller -- threads_init for the poller descriptor
+ */
+static int
+threads_init_poller(struct vdm *vdm, void *arg)
+{
+	return threads_init(vdm, arg, FUTURE_NOTIFIER_POLLER);
+}
+
+/*
+ * threads_fini -- lets queued work finish, stops the workers, frees all
+ */
+static void
+threads_fini(struct vdm *vdm)
+{
+	struct threads_mover *m = (struct threads_mover *)vdm;
+
+	threads_stop(m);
+	(void) pthread_cond_destroy(&m->work);
+	(void) pthread_mutex_destroy(&m->lock);
+	threads_free(m);
+}
+
+#define THREADS_OPS {\
+	.op_new = threads_op_new,\
+	.op_delete = threads_op_delete,\
+	.op_start = threads_op_start,\
+	.op_check = threads_op_check,\
+	/* 0: see the capabilities warning in vdm.h */\
+	.capabilities = 0,\
+	.has_property = threads_has_property,\
+}
+
+static struct vdm_descriptor threads_descriptor = {
+	.size = sizeof(struct threads_mover),
+	.init = threads_init_waker,
+	.fini = threads_fini,
+	.init_arg = NULL,
+	.ops = THREADS_OPS,
+	.run = NULL,
+};
+
+static struct vdm_descriptor threads_polled_descriptor = {
+	.size = sizeof(struct threads_mover),
+	.init = threads_init_poller,
+	.fini = threads_fini,
+	.init_arg = NULL,
+	.ops = THREADS_OPS,
+	.run = NULL,
+};
+
+/*
+ * vdm_descriptor_threads -- the thread pool whose workers call the waker
+ */
+struct vdm_descriptor *
+vdm_descriptor_threads(void)
+{
+	return &threads_descriptor;
+}
+
+/*
+ * vdm_descriptor_threads_polled -- the thread pool with the poller notifier
+ */
+struct vdm_descriptor *
+vdm_descriptor_threads_polled(void)
+{
+	return &threads_polled_descriptor;
+}
+
+/*
+ * vdm_threads_new -- a thread pool made as config says
+ */
+struct vdm *
+vdm_threads_new(const struct vdm_threads_config *config,
+	enum future_notifier_type notifier)
+{
+	struct vdm_descriptor desc;
+
+	if (notifier == FUTURE_NOTIFIER_WAKER)
+		desc = threads_descriptor;
+	else if (notifier == FUTURE_NOTIFIER_POLLER)
+		desc = threads_polled_descriptor;
+	else {
+		errno = EINVAL;
+		return NULL;
+	}
+
+	/* the config is only read during vdm_new() */
+	desc.init_arg = (void *)(uintptr_t)config;
+	return vdm_new(&desc);
+}

@@ -1,0 +1,1256 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Copyright 2026, libminiasync developers */
+
+/*
+ * test_vdm_threads.c -- the thread-pool mover: every kind of operation at
+ * every size class on both notifier variants and several pool shapes, with
+ * every byte and the guard bytes around it checked; the notifier each
+ * variant hands back; futures moved, or finished on another thread, between
+ * polls; more futures than slots; vdm_delete() with operations in flight;
+ * bad configurations; and workers that burn no CPU while idle.
+ *
+ * MINIASYNC_TEST_QUICK=1 (for helgrind and drd, which are slow) leaves out
+ * the operations larger than 2 MiB.
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include <libminiasync.h>
+
+#include "test_future_helpers.h"
+
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define TEST_UNDER_VALGRIND() (RUNNING_ON_VALGRIND != 0)
+#endif
+#endif
+#ifndef TEST_UNDER_VALGRIND
+#define TEST_UNDER_VALGRIND() 0
+#endif
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* bytes before and after every destination that no operation may touch */
+#define GUARD 96
+
+#define KIB ((size_t)1 << 10)
+#define MIB ((size_t)1 << 20)
+
+/* the sizes every kind of operation runs at */
+static const size_t op_sizes[] = {
+	0, 1, 64, 4 * KIB, MIB + 13, 8 * MIB,
+};
+
+/* MINIASYNC_TEST_QUICK (for helgrind and drd): no size above this */
+static size_t max_size = SIZE_MAX;
+
+/* how a test gets its mover */
+struct mover_cfg {
+	const char *name;
+	/* 0: vdm_new() of the descriptor itself, 1: of a copy with the
+	 * config as init_arg, 2: vdm_threads_new() */
+	int how;
+	int polled;
+	struct vdm_threads_config config;
+};
+
+static struct mover_cfg cfg_desc_waker = {
+	"vdm_descriptor_threads()", 0, 0, {0, 0} };
+static struct mover_cfg cfg_desc_polled = {
+	"vdm_descriptor_threads_polled()", 0, 1, {0, 0} };
+static struct mover_cfg cfg_1t_q1_waker = {
+	"1 thread, depth 1, waker", 2, 0, {1, 1} };
+static struct mover_cfg cfg_2t_q2_polled = {
+	"2 threads, depth 2, poller", 2, 1, {2, 2} };
+static struct mover_cfg cfg_2t_q1024_waker = {
+	"2 threads, depth 1024, waker (descriptor copy)", 1, 0, {2, 1024} };
+static struct mover_cfg cfg_1t_q1024_polled = {
+	"1 thread, depth 1024, poller (descriptor copy)", 1, 1, {1, 1024} };
+static struct mover_cfg cfg_3t_q1_polled = {
+	"3 threads, depth 1, poller", 2, 1, {3, 1} };
+static struct mover_cfg cfg_4t_q2_waker = {
+	"4 threads, depth 2, waker", 2, 0, {4, 2} };
+
+/* what each test gets as its state */
+struct fixture {
+	const struct mover_cfg *cfg;
+	struct vdm *vdm;
+	struct runtime *rt;
+};
+
+/*
+ * mover_new -- makes the mover a configuration describes
+ */
+static struct vdm *
+mover_new(const struct mover_cfg *cfg)
+{
+	struct vdm_descriptor desc;
+
+	switch (cfg->how) {
+	case 0:
+		return vdm_new(cfg->polled ? vdm_descriptor_threads_polled() :
+			vdm_descriptor_threads());
+	case 1:
+		desc = cfg->polled ? *vdm_descriptor_threads_polled() :
+			*vdm_descriptor_threads();
+		desc.init_arg = (void *)(uintptr_t)&cfg->config;
+		return vdm_new(&desc);
+	default:
+		return vdm_threads_new(&cfg->config, cfg->polled ?
+			FUTURE_NOTIFIER_POLLER : FUTURE_NOTIFIER_WAKER);
+	}
+}
+
+/*
+ * setup -- makes the mover of the test's configuration and a runtime
+ */
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	if (f == NULL)
+		return -1;
+	f->cfg = *state;
+	f->vdm = mover_new(f->cfg);
+	f->rt = runtime_new();
+	if (f->vdm == NULL || f->rt == NULL) {
+		fprintf(stderr, "%s: %s\n", f->cfg->name, strerror(errno));
+		vdm_delete(f->vdm);
+		runtime_delete(f->rt);
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+/*
+ * teardown -- undoes setup()
+ */
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	vdm_delete(f->vdm);
+	runtime_delete(f->rt);
+	free(f);
+	return 0;
+}
+
+/*
+ * xmalloc -- malloc that fails the test instead of returning NULL
+ */
+static unsigned char *
+xmalloc(size_t n)
+{
+	unsigned char *p = malloc(n);
+	assert_non_null(p);
+	return p;
+}
+
+/*
+ * fill -- fills buf with pseudo-random bytes that depend on seed (a word
+ * at a time: the buffers are large and the tests run under valgrind too)
+ */
+static void
+fill(unsigned char *buf, size_t n, unsigned seed)
+{
+	uint64_t x = (uint64_t)seed * 0x9e3779b97f4a7c15ULL + 1;
+	size_t i = 0;
+
+	for (; i < n; i += sizeof(x)) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		size_t left = n - i < sizeof(x) ? n - i : sizeof(x);
+		memcpy(buf + i, &x, left);
+	}
+}
+
+/*
+ * check_bytes -- buf must equal ref over n bytes; names the first byte
+ * that differs
+ */
+static void
+check_bytes(const unsigned char *buf, const unsigned char *ref, size_t n,
+	const char *what)
+{
+	if (memcmp(buf, ref, n) == 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] != ref[i])
+			fail_msg("%s: byte %zu of %zu is 0x%02x, expected "
+				"0x%02x", what, i, n, buf[i], ref[i]);
+	}
+}
+
+/* the kinds of operation the tests run */
+enum kind {
+	K_MEMCPY,
+	K_MEMMOVE,	/* from another buffer: no overlap */
+	K_MEMMOVE_FWD,	/* dest above src, overlapping */
+	K_MEMMOVE_BWD,	/* dest below src, overlapping */
+	K_MEMSET,
+	K_FLUSH,
+	K_COUNT
+};
+
+static const char *const kind_names[] = {
+	"memcpy", "memmove", "memmove (overlap, dest > src)",
+	"memmove (overlap, dest < src)", "memset", "flush",
+};
+
+/* any typed vdm future */
+union any_future {
+	struct vdm_memcpy_future cpy;
+	struct vdm_memmove_future mov;
+	struct vdm_memset_future set;
+	struct vdm_flush_future fl;
+};
+
+/*
+ * One operation, with its buffers: dst holds GUARD + span + GUARD bytes
+ * (span covers an overlapping memmove's source too), ref what dst must hold
+ * once the operation is done.
+ */
+struct job {
+	enum kind kind;
+	size_t n;
+	size_t shift;		/* of an overlapping memmove */
+	unsigned char *dst;
+	unsigned char *ref;
+	unsigned char *src;	/* memcpy and memmove: the other buffer */
+	size_t size;		/* of dst and ref */
+	unsigned seed;		/* dst was fill()ed with it */
+	unsigned char *dest;	/* where the operation writes */
+	int c;
+	uint64_t flags;
+	union any_future fut;
+};
+
+/*
+ * job_prepare -- allocates and fills the buffers of a job, computes what
+ * dst must hold afterwards and makes the future (not polled yet)
+ */
+static void
+job_prepare(struct job *j, struct vdm *vdm, enum kind kind, size_t n,
+	unsigned seed, uint64_t flags)
+{
+	memset(j, 0, sizeof(*j));
+	j->kind = kind;
+	j->n = n;
+	j->seed = seed;
+	j->flags = flags;
+	j->c = (int)(0x40U + (seed & 0x3fU));
+	j->shift = kind == K_MEMMOVE_FWD || kind == K_MEMMOVE_BWD ?
+		n / 3 + 1 : 0;
+	/* an odd offset: the operations are not cache-line aligned */
+	size_t off = GUARD + 3;
+	j->size = off + n + j->shift + GUARD;
+	j->dst = xmalloc(j->size);
+	j->ref = xmalloc(j->size);
+	fill(j->dst, j->size, seed);
+	memcpy(j->ref, j->dst, j->size);
+
+	unsigned char *src = NULL;
+	switch (kind) {
+	case K_MEMCPY:
+	case K_MEMMOVE:
+		j->src = xmalloc(n + 16);
+		fill(j->src, n + 16, seed + 1000U);
+		src = j->src + 5;
+		j->dest = j->dst + off;
+		memcpy(j->ref + off, src, n);
+		break;
+	case K_MEMMOVE_FWD:
+		src = j->dst + off;
+		j->dest = src + j->shift;
+		memmove(j->ref + off + j->shift, j->ref + off, n);
+		break;
+	case K_MEMMOVE_BWD:
+		j->dest = j->dst + off;
+		src = j->dest + j->shift;
+		memmove(j->ref + off, j->ref + off + j->shift, n);
+		break;
+	case K_MEMSET:
+		j->dest = j->dst + off;
+		memset(j->ref + off, j->c, n);
+		break;
+	case K_FLUSH:
+	case K_COUNT:
+		j->dest = j->dst + off;
+		break;
+	}
+
+	switch (kind) {
+	case K_MEMCPY:
+		j->fut.cpy = vdm_memcpy(vdm, j->dest, src, n, flags);
+		break;
+	case K_MEMMOVE:
+	case K_MEMMOVE_FWD:
+	case K_MEMMOVE_BWD:
+		j->fut.mov = vdm_memmove(vdm, j->dest, src, n, flags);
+		break;
+	case K_MEMSET:
+		j->fut.set = vdm_memset(vdm, j->dest, j->c, n, flags);
+		break;
+	case K_FLUSH:
+	case K_COUNT:
+		j->fut.fl = vdm_flush(vdm, j->dest, n, flags);
+		break;
+	}
+}
+
+/*
+ * job_future -- the runnable future of a job
+ */
+static struct future *
+job_future(struct job *j)
+{
+	return FUTURE_AS_RUNNABLE(&j->fut.cpy);
+}
+
+/*
+ * job_result -- the result and pointer a completed job's output holds
+ * (the pointer is NULL for a flush)
+ */
+static enum vdm_operation_result
+job_result(const union any_future *fut, enum kind kind, void **ptr)
+{
+	switch (kind) {
+	case K_MEMCPY:
+		*ptr = fut->cpy.output.dest;
+		return fut->cpy.output.result;
+	case K_MEMMOVE:
+	case K_MEMMOVE_FWD:
+	case K_MEMMOVE_BWD:
+		*ptr = fut->mov.output.dest;
+		return fut->mov.output.result;
+	case K_MEMSET:
+		*ptr = fut->set.output.str;
+		return fut->set.output.result;
+	case K_FLUSH:
+	case K_COUNT:
+		break;
+	}
+	*ptr = NULL;
+	return fut->fl.output.result;
+}
+
+/*
+ * flush_result -- what a flush ends with on this machine
+ */
+static enum vdm_operation_result
+flush_result(void)
+{
+#if defined(__x86_64__)
+	return VDM_SUCCESS;
+#else
+	return VDM_ERROR_NOT_SUPPORTED;
+#endif
+}
+
+/*
+ * job_check -- a completed job (its future is fut, wherever it is now) must
+ * have the expected output and have written exactly what ref says
+ */
+static void
+job_check(struct job *j, const union any_future *fut)
+{
+	char what[128];
+	void *ptr;
+
+	(void) snprintf(what, sizeof(what), "%s of %zu bytes",
+		kind_names[j->kind], j->n);
+
+	assert_int_equal(FUTURE_STATE(&fut->cpy), FUTURE_STATE_COMPLETE);
+	enum vdm_operation_result result = job_result(fut, j->kind, &ptr);
+	enum vdm_operation_result expected = VDM_SUCCESS;
+	if (j->flags & VDM_F_MEM_DURABLE)
+		expected = VDM_ERROR_NOT_SUPPORTED;
+	else if (j->kind == K_FLUSH && j->n > 0)
+		expected = flush_result();
+	if (result != expected)
+		fail_msg("%s: result %d, expected %d", what, (int)result,
+			(int)expected);
+
+	if (j->kind != K_FLUSH) {
+		if (expected == VDM_SUCCESS)
+			assert_ptr_equal(ptr, j->dest);
+		else
+			assert_null(ptr);
+	}
+
+	if (expected != VDM_SUCCESS) {
+		/* a failed operation writes nothing */
+		fill(j->ref, j->size, j->seed);
+	}
+	check_bytes(j->dst, j->ref, j->size, what);
+}
+
+/*
+ * job_free -- frees the buffers of a job
+ */
+static void
+job_free(struct job *j)
+{
+	free(j->dst);
+	free(j->ref);
+	free(j->src);
+}
+
+/*
+ * test_ops -- every kind of operation at every size, each waited for with
+ * runtime_wait(); the property of every future that went to the mover
+ */
+static void
+test_ops(void **state)
+{
+	struct fixture *f = *state;
+	struct job j;
+	unsigned seed = 1;
+
+	for (size_t s = 0; s < ARRAY_SIZE(op_sizes); s++) {
+		if (op_sizes[s] > max_size)
+			continue;
+		for (int k = 0; k < K_COUNT; k++) {
+			job_prepare(&j, f->vdm, (enum kind)k, op_sizes[s],
+				seed++, 0);
+			/* n == 0 never reaches the mover: no property */
+			assert_int_equal(future_has_property(job_future(&j),
+				FUTURE_PROPERTY_ASYNC), op_sizes[s] > 0);
+			runtime_wait(f->rt, job_future(&j));
+			job_check(&j, &j.fut);
+			job_free(&j);
+		}
+	}
+}
+
+/*
+ * test_durable -- VDM_F_MEM_DURABLE fails with VDM_ERROR_NOT_SUPPORTED and
+ * writes nothing; VDM_F_NO_CACHE_HINT is accepted
+ */
+static void
+test_durable(void **state)
+{
+	struct fixture *f = *state;
+	struct job j;
+	static const size_t sizes[] = { 64, 2 * MIB + 1 };
+
+	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
+		for (int k = 0; k < K_COUNT; k++) {
+			job_prepare(&j, f->vdm, (enum kind)k, sizes[s],
+				(unsigned)(100 + k), VDM_F_MEM_DURABLE);
+			unsigned char *before = xmalloc(j.size);
+			memcpy(before, j.dst, j.size);
+			runtime_wait(f->rt, job_future(&j));
+
+			void *ptr;
+			assert_int_equal(job_result(&j.fut, j.kind, &ptr),
+				VDM_ERROR_NOT_SUPPORTED);
+			assert_null(ptr);
+			check_bytes(j.dst, before, j.size,
+				"operation with VDM_F_MEM_DURABLE");
+			free(before);
+			job_free(&j);
+
+			job_prepare(&j, f->vdm, (enum kind)k, sizes[s],
+				(unsigned)(200 + k), VDM_F_NO_CACHE_HINT);
+			runtime_wait(f->rt, job_future(&j));
+			job_check(&j, &j.fut);
+			job_free(&j);
+		}
+	}
+}
+
+/* a waker that counts its calls and checks the bytes when called */
+struct counting_waker {
+	atomic_uint calls;
+	/* set before the first poll: what dest must hold at the call */
+	const unsigned char *dest;
+	const unsigned char *expect;
+	size_t n;
+	atomic_int bytes_ok;
+};
+
+/*
+ * counting_wake -- the waker: counts, and checks the operation's bytes are
+ * all in place already (the mover wakes once every piece is done)
+ */
+static void
+counting_wake(void *arg)
+{
+	struct counting_waker *w = arg;
+
+	if (w->dest != NULL)
+		atomic_store(&w->bytes_ok,
+			memcmp(w->dest, w->expect, w->n) == 0);
+	TEST_HAPPENS_BEFORE(&w->calls);
+	atomic_fetch_add(&w->calls, 1);
+}
+
+/*
+ * counting_calls -- how often the waker ran (acquire)
+ */
+static unsigned
+counting_calls(struct counting_waker *w)
+{
+	unsigned calls = atomic_load(&w->calls);
+	TEST_HAPPENS_AFTER(&w->calls);
+	return calls;
+}
+
+/*
+ * notifier_init -- a notifier whose waker is w
+ */
+static void
+notifier_init(struct future_notifier *n, struct counting_waker *w)
+{
+	memset(n, 0, sizeof(*n));
+	n->waker.data = w;
+	n->waker.wake = counting_wake;
+	n->poller.ptr_to_monitor = NULL;
+	n->notifier_used = FUTURE_NOTIFIER_NONE;
+}
+
+/*
+ * waker_init -- a counting waker that will check the bytes of job j
+ */
+static void
+waker_init(struct counting_waker *w, struct job *j)
+{
+	atomic_init(&w->calls, 0);
+	atomic_init(&w->bytes_ok, 0);
+	w->dest = j != NULL ? j->dst : NULL;
+	w->expect = j != NULL ? j->ref : NULL;
+	w->n = j != NULL ? j->size : 0;
+}
+
+/*
+ * test_waker_notifier -- the waker variant hands back FUTURE_NOTIFIER_WAKER
+ * at the first poll and its worker calls the waker exactly once, with every
+ * byte in place, without the future being polled again; polling while
+ * waiting (the poller helps) calls it at most once
+ */
+static void
+test_waker_notifier(void **state)
+{
+	struct fixture *f = *state;
+	static const size_t sizes[] = { 1, 64 * KIB, 8 * MIB + 1 };
+
+	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
+		if (sizes[s] > max_size)
+			continue;
+		for (int help = 0; help < 2; help++) {
+			struct job j;
+			struct counting_waker w;
+			struct future_notifier n;
+
+			job_prepare(&j, f->vdm, K_MEMCPY, sizes[s],
+				(unsigned)(s * 2 + (size_t)help), 0);
+			waker_init(&w, &j);
+			notifier_init(&n, &w);
+
+			enum future_state st = future_poll(job_future(&j), &n);
+			assert_int_equal(n.notifier_used,
+				FUTURE_NOTIFIER_WAKER);
+
+			if (!help) {
+				/* the workers finish it unpolled */
+				while (counting_calls(&w) == 0)
+					(void) sched_yield();
+			}
+			while (st != FUTURE_STATE_COMPLETE) {
+				st = future_poll(job_future(&j), NULL);
+				if (st != FUTURE_STATE_COMPLETE)
+					(void) sched_yield();
+			}
+			job_check(&j, &j.fut);
+			if (help) {
+				assert_in_range(counting_calls(&w), 0, 1);
+			} else {
+				assert_int_equal(counting_calls(&w), 1);
+				assert_true(atomic_load(&w.bytes_ok));
+			}
+			job_free(&j);
+		}
+	}
+}
+
+/*
+ * test_poller_notifier -- the polled variant hands back
+ * FUTURE_NOTIFIER_POLLER and a word that turns non-zero once the bytes are
+ * in place; the next poll then completes
+ */
+static void
+test_poller_notifier(void **state)
+{
+	struct fixture *f = *state;
+	static const size_t sizes[] = { 1, 64 * KIB, 8 * MIB + 1 };
+
+	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
+		if (sizes[s] > max_size)
+			continue;
+		struct job j;
+		struct counting_waker w;
+		struct future_notifier n;
+
+		job_prepare(&j, f->vdm, K_MEMSET, sizes[s], (unsigned)s, 0);
+		waker_init(&w, NULL);
+		notifier_init(&n, &w);
+
+		enum future_state st = future_poll(job_future(&j), &n);
+		assert_int_equal(n.notifier_used, FUTURE_NOTIFIER_POLLER);
+		assert_non_null(n.poller.ptr_to_monitor);
+
+		while (test_word_load(n.poller.ptr_to_monitor) == 0)
+			(void) sched_yield();
+		/* the word says done: the bytes are there, the poll agrees */
+		check_bytes(j.dst, j.ref, j.size, "memset, word set");
+		if (st != FUTURE_STATE_COMPLETE)
+			st = future_poll(job_future(&j), &n);
+		assert_int_equal(st, FUTURE_STATE_COMPLETE);
+		job_check(&j, &j.fut);
+		/* the poller variant never calls the waker */
+		assert_int_equal(counting_calls(&w), 0);
+		job_free(&j);
+	}
+}
+
+#define MULTI 64
+
+/*
+ * test_wait_multiple -- 64 operations of every kind and many sizes on
+ * disjoint ranges of one buffer, waited for with runtime_wait_multiple()
+ */
+static void
+test_wait_multiple(void **state)
+{
+	struct fixture *f = *state;
+	size_t sizes[MULTI];
+	size_t offs[MULTI];
+	size_t total = GUARD;
+
+	for (unsigned i = 0; i < MULTI; i++) {
+		/* mostly small, every eighth one large enough to split */
+		sizes[i] = i % 8 == 7 ? MIB + i * 4097U : i * 1031U + 1U;
+		offs[i] = total + (i % 7);
+		total = offs[i] + 2 * sizes[i] + GUARD;
+	}
+
+	unsigned char *buf = xmalloc(total);
+	unsigned char *ref = xmalloc(total);
+	unsigned char *src = xmalloc(2 * MIB);
+	fill(buf, total, 77);
+	memcpy(ref, buf, total);
+	fill(src, 2 * MIB, 78);
+
+	union any_future futs[MULTI];
+	struct future *runnable[MULTI];
+	for (unsigned i = 0; i < MULTI; i++) {
+		unsigned char *d = buf + offs[i];
+		unsigned char *r = ref + offs[i];
+		size_t n = sizes[i];
+		switch (i % 5) {
+		case 0:
+			futs[i].cpy = vdm_memcpy(f->vdm, d, src + i, n, 0);
+			memcpy(r, src + i, n);
+			break;
+		case 1:
+			futs[i].mov = vdm_memmove(f->vdm, d + n / 2, d, n, 0);
+			memmove(r + n / 2, r, n);
+			break;
+		case 2:
+			futs[i].mov = vdm_memmove(f->vdm, d, d + n, n, 0);
+			memmove(r, r + n, n);
+			break;
+		case 3:
+			futs[i].set = vdm_memset(f->vdm, d, (int)i, n, 0);
+			memset(r, (int)i, n);
+			break;
+		default:
+			futs[i].fl = vdm_flush(f->vdm, d, n, 0);
+			break;
+		}
+		runnable[i] = FUTURE_AS_RUNNABLE(&futs[i].cpy);
+	}
+
+	runtime_wait_multiple(f->rt, runnable, MULTI);
+
+	for (unsigned i = 0; i < MULTI; i++) {
+		void *ptr;
+		assert_int_equal(FUTURE_STATE(&futs[i].cpy),
+			FUTURE_STATE_COMPLETE);
+		switch (i % 5) {
+		case 0:
+			assert_ptr_equal(futs[i].cpy.output.dest,
+				buf + offs[i]);
+			assert_int_equal(futs[i].cpy.output.result,
+				VDM_SUCCESS);
+			break;
+		case 1:
+			assert_ptr_equal(futs[i].mov.output.dest,
+				buf + offs[i] + sizes[i] / 2);
+			assert_int_equal(futs[i].mov.output.result,
+				VDM_SUCCESS);
+			break;
+		case 2:
+			assert_ptr_equal(futs[i].mov.output.dest,
+				buf + offs[i]);
+			assert_int_equal(futs[i].mov.output.result,
+				VDM_SUCCESS);
+			break;
+		case 3:
+			assert_ptr_equal(futs[i].set.output.str,
+				buf + offs[i]);
+			assert_int_equal(futs[i].set.output.result,
+				VDM_SUCCESS);
+			break;
+		default:
+			assert_int_equal(job_result(&futs[i], K_FLUSH, &ptr),
+				flush_result());
+			break;
+		}
+	}
+	check_bytes(buf, ref, total, "64 operations at once");
+
+	free(buf);
+	free(ref);
+	free(src);
+}
+
+/*
+ * test_moved_future -- a future copied elsewhere between its first poll and
+ * its completion (the old place scribbled over) completes from its new place
+ */
+static void
+test_moved_future(void **state)
+{
+	struct fixture *f = *state;
+	static const size_t sizes[] = { 100, 4 * MIB + 3 };
+
+	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
+		struct job j;
+		struct counting_waker w;
+		struct future_notifier n;
+
+		job_prepare(&j, f->vdm, K_MEMMOVE_BWD, sizes[s],
+			(unsigned)(40 + s), 0);
+		waker_init(&w, NULL);
+		notifier_init(&n, &w);
+		(void) future_poll(job_future(&j), &n);
+
+		union any_future *moved = malloc(sizeof(*moved));
+		assert_non_null(moved);
+		memcpy(moved, &j.fut, sizeof(*moved));
+		memset(&j.fut, 0xa5, sizeof(j.fut));
+
+		runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&moved->mov));
+		job_check(&j, moved);
+
+		/* the waker the first poll gave is the one called, if any */
+		if (n.notifier_used == FUTURE_NOTIFIER_WAKER) {
+			while (counting_calls(&w) == 0)
+				(void) sched_yield();
+			assert_int_equal(counting_calls(&w), 1);
+		}
+		free(moved);
+		job_free(&j);
+	}
+}
+
+/* a job handed from one thread to another */
+struct handoff {
+	struct job *job;
+	struct vdm *vdm;
+	int first_poll_here;	/* 1: this thread makes the first poll */
+	struct counting_waker w;
+	struct future_notifier n;
+};
+
+/*
+ * first_poll -- the first poll of a handed-over job, with a counting waker
+ */
+static void
+first_poll(struct handoff *h)
+{
+	waker_init(&h->w, NULL);
+	notifier_init(&h->n, &h->w);
+	(void) future_poll(job_future(h->job), &h->n);
+}
+
+/*
+ * finisher -- a thread that waits, with a runtime of its own, for a job
+ * another thread started (or starts it itself first)
+ */
+static void *
+finisher(void *arg)
+{
+	struct handoff *h = arg;
+	struct runtime *rt = runtime_new();
+
+	if (rt == NULL)
+		return NULL;
+	if (h->first_poll_here)
+		first_poll(h);
+	else
+		runtime_wait(rt, job_future(h->job));
+	runtime_delete(rt);
+	return h;
+}
+
+/*
+ * test_cross_thread -- a future polled first on one thread and completed by
+ * polling on another, both ways round
+ */
+static void
+test_cross_thread(void **state)
+{
+	struct fixture *f = *state;
+	static const size_t sizes[] = { 64, 64 * KIB, 3 * MIB + 7 };
+
+	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
+		for (int way = 0; way < 2; way++) {
+			struct job j;
+			struct handoff h;
+			pthread_t t;
+			void *ret;
+
+			job_prepare(&j, f->vdm, K_MEMCPY, sizes[s],
+				(unsigned)(60 + 2 * s + (size_t)way), 0);
+			memset(&h, 0, sizeof(h));
+			h.job = &j;
+			h.vdm = f->vdm;
+			h.first_poll_here = way;
+
+			/* way 0: poll here, finish there; way 1: reverse */
+			if (way == 0)
+				first_poll(&h);
+			assert_int_equal(pthread_create(&t, NULL, finisher,
+				&h), 0);
+			assert_int_equal(pthread_join(t, &ret), 0);
+			assert_ptr_equal(ret, &h);
+			if (way == 1)
+				runtime_wait(f->rt, job_future(&j));
+
+			job_check(&j, &j.fut);
+			if (h.n.notifier_used == FUTURE_NOTIFIER_WAKER) {
+				while (counting_calls(&h.w) == 0)
+					(void) sched_yield();
+				assert_int_equal(counting_calls(&h.w), 1);
+			}
+			job_free(&j);
+		}
+	}
+}
+
+#define BACKLOG 8
+
+/*
+ * test_backpressure -- on a mover of one slot (depth 1), eight futures made
+ * before any is polled: the first has the slot, the other seven run on the
+ * polling thread at their first poll; then, with the slot free again, eight
+ * more waited for together
+ */
+static void
+test_backpressure(void **state)
+{
+	struct fixture *f = *state;
+
+	for (int round = 0; round < 2; round++) {
+		struct job jobs[BACKLOG];
+		struct future *runnable[BACKLOG];
+
+		for (unsigned i = 0; i < BACKLOG; i++) {
+			job_prepare(&jobs[i], f->vdm, (enum kind)(i % 5),
+				i == 0 ? 2 * MIB : 256 * KIB + i,
+				(unsigned)(round * 10) + i, 0);
+			runnable[i] = job_future(&jobs[i]);
+		}
+
+		if (round == 0) {
+			/* those without a slot: done at their first poll */
+			for (unsigned i = 1; i < BACKLOG; i++) {
+				struct counting_waker w;
+				struct future_notifier n;
+				waker_init(&w, NULL);
+				notifier_init(&n, &w);
+				assert_int_equal(future_poll(runnable[i], &n),
+					FUTURE_STATE_COMPLETE);
+				assert_int_equal(n.notifier_used,
+					FUTURE_NOTIFIER_NONE);
+				assert_int_equal(counting_calls(&w), 0);
+				job_check(&jobs[i], &jobs[i].fut);
+			}
+			runtime_wait(f->rt, runnable[0]);
+		} else {
+			runtime_wait_multiple(f->rt, runnable, BACKLOG);
+		}
+
+		for (unsigned i = 0; i < BACKLOG; i++) {
+			job_check(&jobs[i], &jobs[i].fut);
+			job_free(&jobs[i]);
+		}
+	}
+}
+
+/*
+ * test_backlog_any -- on any mover: more futures made before polling than
+ * it has slots all complete correctly
+ */
+static void
+test_backlog_any(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 24 };
+	struct job jobs[N];
+	struct future *runnable[N];
+
+	for (unsigned i = 0; i < N; i++) {
+		job_prepare(&jobs[i], f->vdm, (enum kind)(i % K_COUNT),
+			i % 6 == 0 ? MIB + i : 3000U * i + 1U, 300U + i, 0);
+		runnable[i] = job_future(&jobs[i]);
+	}
+	/* polled in reverse order of creation */
+	for (unsigned i = N; i-- > 0;)
+		runtime_wait(f->rt, runnable[i]);
+	for (unsigned i = 0; i < N; i++) {
+		job_check(&jobs[i], &jobs[i].fut);
+		job_free(&jobs[i]);
+	}
+}
+
+#define IN_FLIGHT 16
+
+/*
+ * test_delete_in_flight -- many large operations polled once, then
+ * vdm_delete() at once: it must return (not hang), and every started
+ * operation must have moved every byte by then; futures made but never
+ * polled cost nothing
+ */
+static void
+test_delete_in_flight(void **state)
+{
+	const struct mover_cfg *cfg = *state;
+	struct vdm *vdm = mover_new(cfg);
+	assert_non_null(vdm);
+
+	struct job *jobs = calloc(IN_FLIGHT + 2, sizeof(*jobs));
+	struct counting_waker *wakers = calloc(IN_FLIGHT, sizeof(*wakers));
+	assert_non_null(jobs);
+	assert_non_null(wakers);
+
+	for (unsigned i = 0; i < IN_FLIGHT; i++) {
+		enum kind kind = i % 3 == 0 ? K_MEMSET : i % 3 == 1 ?
+			K_MEMCPY : K_MEMMOVE_FWD;
+		job_prepare(&jobs[i], vdm, kind, MIB + 5 * i,
+			500U + i, 0);
+		struct future_notifier n;
+		waker_init(&wakers[i], NULL);
+		notifier_init(&n, &wakers[i]);
+		/* every other one with a waker, the rest with none */
+		(void) future_poll(job_future(&jobs[i]),
+			i % 2 ? &n : NULL);
+	}
+	/* two never polled */
+	job_prepare(&jobs[IN_FLIGHT], vdm, K_MEMCPY, MIB, 900, 0);
+	job_prepare(&jobs[IN_FLIGHT + 1], vdm, K_MEMSET, 4 * KIB, 901, 0);
+
+	vdm_delete(vdm);
+
+	for (unsigned i = 0; i < IN_FLIGHT; i++) {
+		char what[64];
+		(void) snprintf(what, sizeof(what),
+			"operation %u in flight at vdm_delete", i);
+		check_bytes(jobs[i].dst, jobs[i].ref, jobs[i].size, what);
+		/* a waker handed over is called before the pool stops */
+		if (cfg->polled)
+			assert_int_equal(counting_calls(&wakers[i]), 0);
+		else
+			assert_in_range(counting_calls(&wakers[i]), 0, 1);
+		if (i % 2 && !cfg->polled &&
+				FUTURE_STATE(&jobs[i].fut.cpy) ==
+				FUTURE_STATE_RUNNING)
+			assert_int_equal(counting_calls(&wakers[i]), 1);
+		job_free(&jobs[i]);
+	}
+	/* the two never polled: untouched */
+	for (unsigned i = IN_FLIGHT; i < IN_FLIGHT + 2; i++) {
+		fill(jobs[i].ref, jobs[i].size, 900U + (i - IN_FLIGHT));
+		check_bytes(jobs[i].dst, jobs[i].ref, jobs[i].size,
+			"operation never polled");
+		job_free(&jobs[i]);
+	}
+	free(jobs);
+	free(wakers);
+}
+
+/*
+ * expect_einval -- vdm_threads_new() with config and notifier, and vdm_new()
+ * of a descriptor copy carrying config, both fail with EINVAL
+ */
+static void
+expect_einval(const struct vdm_threads_config *config,
+	enum future_notifier_type notifier, int descriptor_too)
+{
+	errno = 0;
+	assert_null(vdm_threads_new(config, notifier));
+	assert_int_equal(errno, EINVAL);
+
+	if (!descriptor_too)
+		return;
+	struct vdm_descriptor desc = *vdm_descriptor_threads();
+	desc.init_arg = (void *)(uintptr_t)config;
+	errno = 0;
+	assert_null(vdm_new(&desc));
+	assert_int_equal(errno, EINVAL);
+
+	desc = *vdm_descriptor_threads_polled();
+	desc.init_arg = (void *)(uintptr_t)config;
+	errno = 0;
+	assert_null(vdm_new(&desc));
+	assert_int_equal(errno, EINVAL);
+}
+
+/*
+ * use_once -- one memcpy through vdm, checked, then the mover is deleted
+ */
+static void
+use_once(struct vdm *vdm)
+{
+	struct runtime *rt = runtime_new();
+	struct job j;
+
+	assert_non_null(vdm);
+	assert_non_null(rt);
+	job_prepare(&j, vdm, K_MEMCPY, 3 * MIB + 1, 7, 0);
+	runtime_wait(rt, job_future(&j));
+	job_check(&j, &j.fut);
+	job_free(&j);
+	runtime_delete(rt);
+	vdm_delete(vdm);
+}
+
+/*
+ * test_bad_config -- notifiers other than waker and poller, more than 256
+ * threads or 65536 slots: NULL and EINVAL; the limits themselves work
+ */
+static void
+test_bad_config(void **state)
+{
+	(void) state;
+	struct vdm_threads_config ok = { 1, 1 };
+	struct vdm_threads_config threads = { 257, 1 };
+	struct vdm_threads_config depth = { 1, 65537 };
+	struct vdm_threads_config huge = { UINT32_MAX, UINT32_MAX };
+
+	expect_einval(NULL, FUTURE_NOTIFIER_NONE, 0);
+	expect_einval(&ok, FUTURE_NOTIFIER_NONE, 0);
+	expect_einval(&ok, (enum future_notifier_type)3, 0);
+	expect_einval(&ok, (enum future_notifier_type)-1, 0);
+	expect_einval(&threads, FUTURE_NOTIFIER_WAKER, 1);
+	expect_einval(&threads, FUTURE_NOTIFIER_POLLER, 0);
+	expect_einval(&depth, FUTURE_NOTIFIER_WAKER, 1);
+	expect_einval(&depth, FUTURE_NOTIFIER_POLLER, 0);
+	expect_einval(&huge, FUTURE_NOTIFIER_WAKER, 1);
+
+	/* the limits themselves are fine; NULL means all defaults */
+	struct vdm_threads_config max_depth = { 1, 65536 };
+	use_once(vdm_threads_new(&max_depth, FUTURE_NOTIFIER_POLLER));
+	struct vdm_threads_config max_threads = { 256, 1 };
+	use_once(vdm_threads_new(&max_threads, FUTURE_NOTIFIER_WAKER));
+	struct vdm_threads_config odd = { 3, 3 };
+	use_once(vdm_threads_new(&odd, FUTURE_NOTIFIER_WAKER));
+	use_once(vdm_threads_new(NULL, FUTURE_NOTIFIER_WAKER));
+	use_once(vdm_threads_new(NULL, FUTURE_NOTIFIER_POLLER));
+}
+
+/*
+ * cpu_ms -- the CPU time of the process so far, in milliseconds
+ */
+static double
+cpu_ms(void)
+{
+	struct rusage ru;
+
+	assert_int_equal(getrusage(RUSAGE_SELF, &ru), 0);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000.0 +
+		(double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000.0;
+}
+
+/*
+ * sleep_ms -- sleeps for ms milliseconds
+ */
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/*
+ * test_idle_cpu -- workers sleep when there is no work: a mover left alone
+ * for 300 ms, fresh and again after a burst of work, costs the process far
+ * less than 10 ms of CPU (a busy worker would cost about 300 ms)
+ */
+static void
+test_idle_cpu(void **state)
+{
+	const struct mover_cfg *cfg = *state;
+	struct vdm *vdm = mover_new(cfg);
+	struct runtime *rt = runtime_new();
+	assert_non_null(vdm);
+	assert_non_null(rt);
+
+	/* the workers may spin briefly right after they start */
+	sleep_ms(20);
+	double before = cpu_ms();
+	sleep_ms(300);
+	double idle = cpu_ms() - before;
+	fprintf(stderr, "%s: %.2f ms of CPU in 300 ms idle (fresh)\n",
+		cfg->name, idle);
+	assert_true(idle < 10.0);
+
+	for (unsigned i = 0; i < 50; i++) {
+		struct job j;
+		job_prepare(&j, vdm, (enum kind)(i % K_COUNT),
+			i % 10 == 0 ? MIB + i : 100U * i + 1U, i, 0);
+		runtime_wait(rt, job_future(&j));
+		job_check(&j, &j.fut);
+		job_free(&j);
+	}
+
+	sleep_ms(20);
+	before = cpu_ms();
+	sleep_ms(300);
+	idle = cpu_ms() - before;
+	fprintf(stderr, "%s: %.2f ms of CPU in 300 ms idle (after work)\n",
+		cfg->name, idle);
+	assert_true(idle < 10.0);
+
+	runtime_delete(rt);
+	vdm_delete(vdm);
+}
+
+/* the tests run on a mover made for them, with the configuration _cfg */
+#define MOVER_TESTS(_cfg)\
+	cmocka_unit_test_prestate_setup_teardown(test_ops, setup, teardown,\
+		&(_cfg)),\
+	cmocka_unit_test_prestate_setup_teardown(test_durable, setup,\
+		teardown, &(_cfg)),\
+	cmocka_unit_test_prestate_setup_teardown(test_wait_multiple, setup,\
+		teardown, &(_cfg)),\
+	cmocka_unit_test_prestate_setup_teardown(test_moved_future, setup,\
+		teardown, &(_cfg)),\
+	cmocka_unit_test_prestate_setup_teardown(test_cross_thread, setup,\
+		teardown, &(_cfg)),\
+	cmocka_unit_test_prestate_setup_teardown(test_backlog_any, setup,\
+		teardown, &(_cfg)),\
+	cmocka_unit_test_prestate(test_delete_in_flight, &(_cfg))
+
+/*
+ * main -- runs every group
+ */
+int
+main(void)
+{
+	const char *quick = getenv("MINIASYNC_TEST_QUICK");
+	if (quick != NULL && *quick != '\0' && *quick != '0')
+		max_size = 2 * MIB;
+
+	const struct CMUnitTest desc_waker[] = {
+		MOVER_TESTS(cfg_desc_waker),
+		cmocka_unit_test_prestate_setup_teardown(test_waker_notifier,
+			setup, teardown, &cfg_desc_waker),
+		cmocka_unit_test_prestate(test_idle_cpu, &cfg_desc_waker),
+	};
+	const struct CMUnitTest desc_polled[] = {
+		MOVER_TESTS(cfg_desc_polled),
+		cmocka_unit_test_prestate_setup_teardown(test_poller_notifier,
+			setup, teardown, &cfg_desc_polled),
+		cmocka_unit_test_prestate(test_idle_cpu, &cfg_desc_polled),
+	};
+	const struct CMUnitTest q1_waker[] = {
+		MOVER_TESTS(cfg_1t_q1_waker),
+		cmocka_unit_test_prestate_setup_teardown(test_waker_notifier,
+			setup, teardown, &cfg_1t_q1_waker),
+		cmocka_unit_test_prestate_setup_teardown(test_backpressure,
+			setup, teardown, &cfg_1t_q1_waker),
+	};
+	const struct CMUnitTest q2_polled[] = {
+		MOVER_TESTS(cfg_2t_q2_polled),
+		cmocka_unit_test_prestate_setup_teardown(test_poller_notifier,
+			setup, teardown, &cfg_2t_q2_polled),
+	};
+	const struct CMUnitTest q1024_waker[] = {
+		MOVER_TESTS(cfg_2t_q1024_waker),
+		cmocka_unit_test_prestate_setup_teardown(test_waker_notifier,
+			setup, teardown, &cfg_2t_q1024_waker),
+		cmocka_unit_test_prestate(test_idle_cpu, &cfg_2t_q1024_waker),
+	};
+	const struct CMUnitTest q1024_polled[] = {
+		MOVER_TESTS(cfg_1t_q1024_polled),
+		cmocka_unit_test_prestate_setup_teardown(test_poller_notifier,
+			setup, teardown, &cfg_1t_q1024_polled),
+	};
+	const struct CMUnitTest t3_q1_polled[] = {
+		cmocka_unit_test_prestate_setup_teardown(test_backpressure,
+			setup, teardown, &cfg_3t_q1_polled),
+		cmocka_unit_test_prestate_setup_teardown(test_backlog_any,
+			setup, teardown, &cfg_3t_q1_polled),
+		cmocka_unit_test_prestate(test_delete_in_flight,
+			&cfg_3t_q1_polled),
+	};
+	const struct CMUnitTest t4_q2_waker[] = {
+		cmocka_unit_test_prestate_setup_teardown(test_ops, setup,
+			teardown, &cfg_4t_q2_waker),
+		cmocka_unit_test_prestate_setup_teardown(test_wait_multiple,
+			setup, teardown, &cfg_4t_q2_waker),
+		cmocka_unit_test_prestate_setup_teardown(test_waker_notifier,
+			setup, teardown, &cfg_4t_q2_waker),
+		cmocka_unit_test_prestate(test_delete_in_flight,
+			&cfg_4t_q2_waker),
+	};
+	const struct CMUnitTest config[] = {
+		cmocka_unit_test(test_bad_config),
+	};
+
+	int failed = 0;
+	failed += cmocka_run_group_tests_name(cfg_desc_waker.name,
+		desc_waker, NULL, NULL);
+	failed += cmocka_run_group_tests_name(cfg_desc_polled.name,
+		desc_polled, NULL, NULL);
+	failed += cmocka_run_group_tests_name(cfg_1t_q1_waker.name,
+		q1_waker, NULL, NULL);
+	failed += cmocka_run_group_tests_name(cfg_2t_q2_polled.name,
+		q2_polled, NULL, NULL);
+	failed += cmocka_run_group_tests_name(cfg_2t_q1024_waker.name,
+		q1024_waker, NULL, NULL);
+	failed += cmocka_run_group_tests_name(cfg_1t_q1024_polled.name,
+		q1024_polled, NULL, NULL);
+	failed += cmocka_run_group_tests_name(cfg_3t_q1_polled.name,
+		t3_q1_polled, NULL, NULL);
+	failed += cmocka_run_group_tests_name(cfg_4t_q2_waker.name,
+		t4_q2_waker, NULL, NULL);
+	failed += cmocka_run_group_tests_name("configuration", config,
+		NULL, NULL);
+	return failed;
+}
