@@ -111,31 +111,6 @@ _Static_assert(offsetof(struct vdm_memset_output, result) ==
 	offsetof(struct vdm_memcpy_output, result), "memset output shape");
 
 /*
- * vdm__operation_run -- moves bytes of an operation on this thread
- */
-void
-vdm__operation_run(const struct vdm_operation *op, size_t off, size_t len)
-{
-	switch (op->type) {
-	case VDM_OPERATION_MEMCPY:
-		memcpy((char *)op->data.memcpy.dest + off,
-			(char *)op->data.memcpy.src + off, len);
-		break;
-	case VDM_OPERATION_MEMMOVE:
-		memmove((char *)op->data.memmove.dest + off,
-			(char *)op->data.memmove.src + off, len);
-		break;
-	case VDM_OPERATION_MEMSET:
-		memset((char *)op->data.memset.str + off, op->data.memset.c,
-			len);
-		break;
-	case VDM_OPERATION_FLUSH:
-		core__flush_range((char *)op->data.flush.dest + off, len);
-		break;
-	}
-}
-
-/*
  * vdm_output_set -- writes the typed output of a vdm future; the pointer is
  * NULL when the operation failed
  */

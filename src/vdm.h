@@ -8,8 +8,11 @@
 #ifndef MINIASYNC_VDM_H
 #define MINIASYNC_VDM_H 1
 
+#include <string.h>
+
 #include <libminiasync/vdm.h>
 
+#include "core/cpu.h"
 #include "core/util.h"
 
 /*
@@ -84,11 +87,44 @@ vdm__operation_len(const struct vdm_operation *op)
 }
 
 /*
+ * vdm__operation_flags -- the flags of any kind of operation
+ */
+static inline uint64_t
+vdm__operation_flags(const struct vdm_operation *op)
+{
+	/* memcpy, memmove and memset keep their flags at the same place */
+	return op->type == VDM_OPERATION_FLUSH ? op->data.flush.flags :
+		op->data.memcpy.flags;
+}
+
+_Static_assert(offsetof(struct vdm_operation_data_memset, flags) ==
+	offsetof(struct vdm_operation_data_memcpy, flags), "memset shape");
+
+/*
  * vdm__operation_run -- moves the bytes [off, off + len) of a checked
  * operation on the calling thread; a memmove is cut into ranges only when
  * its source and destination do not overlap
  */
-void vdm__operation_run(const struct vdm_operation *op, size_t off,
-	size_t len);
+static inline void
+vdm__operation_run(const struct vdm_operation *op, size_t off, size_t len)
+{
+	switch (op->type) {
+	case VDM_OPERATION_MEMCPY:
+		memcpy((char *)op->data.memcpy.dest + off,
+			(char *)op->data.memcpy.src + off, len);
+		break;
+	case VDM_OPERATION_MEMMOVE:
+		memmove((char *)op->data.memmove.dest + off,
+			(char *)op->data.memmove.src + off, len);
+		break;
+	case VDM_OPERATION_MEMSET:
+		memset((char *)op->data.memset.str + off, op->data.memset.c,
+			len);
+		break;
+	case VDM_OPERATION_FLUSH:
+		core__flush_range((char *)op->data.flush.dest + off, len);
+		break;
+	}
+}
 
 #endif /* MINIASYNC_VDM_H */

@@ -48,15 +48,15 @@ sync_op_result(const struct vdm_operation *op)
 }
 
 /*
- * sync_run -- checks the operation and, if it is good, performs it now
+ * sync_run -- performs an operation that vdm_memcpy() and friends checked
+ * already, unless it asks for a flag this mover cannot honour
  */
 static enum vdm_operation_result
 sync_run(struct vdm *vdm, const struct vdm_operation *op)
 {
 	(void) vdm;
-	enum vdm_operation_result result = sync_op_result(op);
-	if (core__unlikely(result != VDM_SUCCESS))
-		return result;
+	if (core__unlikely(vdm__operation_flags(op) & ~SYNC_SUPPORTED_FLAGS))
+		return VDM_ERROR_NOT_SUPPORTED;
 
 	vdm__operation_run(op, 0, vdm__operation_len(op));
 	return VDM_SUCCESS;
@@ -70,9 +70,12 @@ static int
 sync_op_start(void *data, const struct vdm_operation *op,
 	struct future_notifier *n)
 {
+	(void) data;
 	if (n != NULL)
 		n->notifier_used = FUTURE_NOTIFIER_NONE;
-	(void) sync_run(data, op);
+	/* operations from the table are not checked yet */
+	if (sync_op_result(op) == VDM_SUCCESS)
+		vdm__operation_run(op, 0, vdm__operation_len(op));
 	return 0;
 }
 

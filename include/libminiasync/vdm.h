@@ -225,7 +225,10 @@ vdm_is_supported(struct vdm *vdm, unsigned capability)
  * that polls may give it: run(vdm, operation) moves the bytes and returns
  * the result, exactly as op_new, op_start, op_check and op_delete together
  * would (those stay required: libpmem2 uses them).  The futures of
- * vdm_memcpy() and friends then make that one call at their first poll.
+ * vdm_memcpy() and friends then make that one call at their first poll,
+ * with an operation they checked already: pointers are not NULL, n > 0,
+ * and no flag lies outside VDM_F_VALID_FLAGS; whether the mover honours
+ * the flags is still for run to decide.
  */
 typedef int (*vdm_init_fn)(struct vdm *vdm, void *arg);
 typedef void (*vdm_fini_fn)(struct vdm *vdm);
