@@ -16,10 +16,20 @@
  * A new mover is one more entry in bench_cases[]: its setup and teardown,
  * a function that runs one batch of operations on the mover, one that runs
  * the same batch with the baseline, and the goals of the ratio.
+ *
+ * After the size sweeps come the figures of the thread-pool mover, each a
+ * fixed situation rather than a sweep (bench_figures[]): the latency of one
+ * small copy, many copies waited together, one large copy, the CPU time an
+ * idle pool burns, and how late a sleeping waiter learns that a long copy
+ * is done.  Each is printed beside its baseline, measured in the same run,
+ * with its goal.
  */
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
+#include <pthread.h>
 #include <sched.h>
 #include <sys/resource.h>
 #include <stdint.h>
@@ -27,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libminiasync.h>
 
@@ -61,6 +72,21 @@
 #define BENCH_REPS_QUICK 3
 #define BENCH_BATCH_NS_QUICK (1000 * 1000ULL)
 #define BENCH_WARMUP_NS_QUICK (10 * 1000 * 1000ULL)
+
+/* how long the idle pool is watched (threads-idle), default and --quick */
+#define BENCH_IDLE_NS_DEFAULT (1000 * 1000 * 1000ULL)
+#define BENCH_IDLE_NS_QUICK (200 * 1000 * 1000ULL)
+
+/*
+ * the largest copy of threads-waiter (two buffers of it stay under 1 GiB),
+ * default and --quick (which then copies less than 20 ms' worth)
+ */
+#define BENCH_WAITER_MAX_DEFAULT ((size_t)384 << 20)
+#define BENCH_WAITER_MAX_QUICK ((size_t)64 << 20)
+
+/* warm-up operations before a measurement: at most 16, at most 64 MiB */
+#define BENCH_WARM_BYTES ((size_t)64 << 20)
+#define BENCH_WARM_OPS 16
 
 /*
  * bench_barrier -- keeps the compiler from merging or dropping the copies of
@@ -129,6 +155,8 @@ struct bench_opts {
 	unsigned reps;
 	uint64_t batch_ns;
 	uint64_t warmup_ns; /* busy time before the first measurement */
+	uint64_t idle_ns; /* how long threads-idle watches the idle pool */
+	size_t waiter_max; /* the largest copy of threads-waiter */
 	int cpu; /* -1: not pinned */
 	const char *csv;
 	const char *only; /* run only this case, or NULL */
@@ -343,6 +371,30 @@ fill_src(char *src, size_t n)
 }
 
 /*
+ * verify_span -- one operation of fn into a cleared destination must make
+ * the first span bytes of the destination equal to those of the source;
+ * returns 0 if it does
+ */
+static int
+verify_span(const struct bench_case *c, const char *which,
+	int (*fn)(struct bench_env *, uint64_t), struct bench_env *env,
+	size_t span)
+{
+	memset(env->dst, 0, span);
+	if (fn(env, 1) != 0) {
+		fprintf(stderr, "%s: %s, %zu bytes: the operation failed\n",
+			c->name, which, env->n);
+		return -1;
+	}
+	if (memcmp(env->dst, env->src, span) != 0) {
+		fprintf(stderr, "%s: %s, %zu bytes: wrong bytes copied\n",
+			c->name, which, env->n);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * verify -- one operation of fn into a cleared destination must reproduce
  * the source exactly; returns 0 if it does
  */
@@ -350,18 +402,7 @@ static int
 verify(const struct bench_case *c, const char *which,
 	int (*fn)(struct bench_env *, uint64_t), struct bench_env *env)
 {
-	memset(env->dst, 0, env->n);
-	if (fn(env, 1) != 0) {
-		fprintf(stderr, "%s: %s, %zu bytes: the operation failed\n",
-			c->name, which, env->n);
-		return -1;
-	}
-	if (memcmp(env->dst, env->src, env->n) != 0) {
-		fprintf(stderr, "%s: %s, %zu bytes: wrong bytes copied\n",
-			c->name, which, env->n);
-		return -1;
-	}
-	return 0;
+	return verify_span(c, which, fn, env, env->n);
 }
 
 /*
@@ -425,7 +466,11 @@ measure(const struct bench_case *c, struct bench_env *env,
 	}
 
 	/* warm the buffers, the caches and the branch predictors */
-	if (c->run(env, 16) != 0 || c->baseline_run(env, 16) != 0)
+	uint64_t warm = env->n >= BENCH_WARM_BYTES ? 1 :
+		BENCH_WARM_BYTES / env->n;
+	if (warm > BENCH_WARM_OPS)
+		warm = BENCH_WARM_OPS;
+	if (c->run(env, warm) != 0 || c->baseline_run(env, warm) != 0)
 		goto failed;
 
 	if (calibrate(c, env, o->batch_ns, &r->ops) != 0)
@@ -586,6 +631,1437 @@ run_case(const struct bench_case *c, const struct bench_opts *o, char *src,
 }
 
 /*
+ * The figures of the thread-pool mover.  Each is one fixed situation, with
+ * its own buffers, measured beside its baseline and printed with its goal.
+ */
+
+/* the buffers of the small figures (64 B copies, 64 x 4 KiB copies) */
+#define FIG_SMALL_LEN ((size_t)256 << 10)
+
+#define FIG_LATENCY_SIZE 64
+#define FIG_LATENCY_GOAL_NS 450.0
+
+#define FIG_BATCH_COPIES 64
+#define FIG_BATCH_SIZE ((size_t)4096)
+#define FIG_BATCH_GOAL 0.7
+
+#define FIG_LARGE_SIZE ((size_t)64 << 20)
+#define FIG_LARGE_REPS 9
+#define FIG_LARGE_GOAL 1.4
+
+#define FIG_IDLE_SETTLE_NS (100 * 1000 * 1000ULL)
+#define FIG_IDLE_GOAL_PCT 0.1
+
+/* a copy of about this long; its size is found on the running machine */
+#define FIG_WAITER_NS (20 * 1000 * 1000ULL)
+#define FIG_WAITER_REPS 15
+#define FIG_WAITER_GAP_NS (1000 * 1000ULL)
+#define FIG_LATE_GOAL_NS 20000.0
+#define FIG_WAIT_CPU_GOAL_PCT 2.0
+
+/* round trips of the floor before any is timed */
+#define FIG_PINGPONG_WARM 100
+
+/* the CPUs the program may use, saved before --cpu pins it */
+static cpu_set_t bench_cpus;
+static int bench_pinned;
+
+/* what a figure works on */
+struct fig_ctx {
+	const struct bench_opts *o;
+	FILE *csv;
+	unsigned *met;
+	unsigned *goals;
+	unsigned ncpus; /* online CPUs: the workers of a default pool */
+	char *src; /* FIG_SMALL_LEN bytes each */
+	char *dst;
+	char *big_src; /* big_len bytes each, allocated on demand */
+	char *big_dst;
+	size_t big_len;
+};
+
+/* a thread-pool mover as a figure makes it */
+struct pool_spec {
+	const char *mover; /* the CSV's mover column */
+	struct vdm_descriptor *(*descriptor)(void); /* NULL: vdm_threads_new */
+	unsigned nthreads; /* vdm_threads_new only */
+	enum future_notifier_type notifier; /* vdm_threads_new only */
+};
+
+static const struct pool_spec pool_default = {
+	"threads", vdm_descriptor_threads, 0, FUTURE_NOTIFIER_WAKER,
+};
+
+static const struct pool_spec pool_one = {
+	"threads-1", NULL, 1, FUTURE_NOTIFIER_WAKER,
+};
+
+static const struct pool_spec pool_polled = {
+	"threads-polled", vdm_descriptor_threads_polled, 0,
+	FUTURE_NOTIFIER_POLLER,
+};
+
+/* a pool and the runtime that waits on it: a figure's bench_env state */
+struct pool {
+	struct vdm *vdm;
+	struct runtime *rt;
+};
+
+/*
+ * pool_open -- makes the mover spec describes, and a runtime; the workers
+ * may run on every CPU the program was given, even when --cpu pinned the
+ * measuring thread
+ */
+static int
+pool_open(struct pool *p, const struct pool_spec *spec)
+{
+	cpu_set_t pinned;
+	int err;
+
+	if (bench_pinned) {
+		CPU_ZERO(&pinned);
+		(void) pthread_getaffinity_np(pthread_self(), sizeof(pinned),
+			&pinned);
+		(void) pthread_setaffinity_np(pthread_self(),
+			sizeof(bench_cpus), &bench_cpus);
+	}
+
+	if (spec->descriptor != NULL) {
+		p->vdm = vdm_new(spec->descriptor());
+	} else {
+		struct vdm_threads_config cfg = {
+			.nthreads = spec->nthreads,
+			.queue_depth = 0,
+		};
+		p->vdm = vdm_threads_new(&cfg, spec->notifier);
+	}
+	err = errno;
+
+	if (bench_pinned)
+		(void) pthread_setaffinity_np(pthread_self(), sizeof(pinned),
+			&pinned);
+
+	if (p->vdm == NULL) {
+		fprintf(stderr, "%s: cannot make the mover: %s\n", spec->mover,
+			strerror(err));
+		return -1;
+	}
+	p->rt = runtime_new();
+	if (p->rt == NULL) {
+		fprintf(stderr, "runtime_new: %s\n", strerror(errno));
+		vdm_delete(p->vdm);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * pool_close -- deletes the runtime and the mover
+ */
+static void
+pool_close(struct pool *p)
+{
+	runtime_delete(p->rt);
+	vdm_delete(p->vdm);
+}
+
+/*
+ * threads_wait_run -- ops copies, each a vdm_memcpy future waited for with
+ * runtime_wait: submit (the first poll) to complete
+ */
+BENCH_BATCH static int
+threads_wait_run(struct bench_env *env, uint64_t ops)
+{
+	struct pool *p = env->state;
+	char *dst = env->dst;
+	char *src = env->src;
+	size_t n = env->n;
+	int bad = 0;
+
+	for (uint64_t i = 0; i < ops; i++) {
+		struct vdm_memcpy_future fut =
+			vdm_memcpy(p->vdm, dst, src, n, 0);
+		runtime_wait(p->rt, FUTURE_AS_RUNNABLE(&fut));
+		bad |= (FUTURE_OUTPUT(&fut)->result != VDM_SUCCESS) |
+			(FUTURE_OUTPUT(&fut)->dest != dst);
+		bench_barrier();
+	}
+
+	return bad ? -1 : 0;
+}
+
+/*
+ * threads_batch_run -- ops times: FIG_BATCH_COPIES futures copying distinct
+ * ranges of env->n bytes, waited for together with runtime_wait_multiple
+ */
+BENCH_BATCH static int
+threads_batch_run(struct bench_env *env, uint64_t ops)
+{
+	struct pool *p = env->state;
+	struct vdm_memcpy_future futs[FIG_BATCH_COPIES];
+	struct future *ptrs[FIG_BATCH_COPIES];
+	size_t n = env->n;
+	int bad = 0;
+
+	for (uint64_t i = 0; i < ops; i++) {
+		for (size_t k = 0; k < FIG_BATCH_COPIES; k++) {
+			futs[k] = vdm_memcpy(p->vdm, env->dst + k * n,
+				env->src + k * n, n, 0);
+			ptrs[k] = FUTURE_AS_RUNNABLE(&futs[k]);
+		}
+		runtime_wait_multiple(p->rt, ptrs, FIG_BATCH_COPIES);
+		for (size_t k = 0; k < FIG_BATCH_COPIES; k++)
+			bad |= (FUTURE_OUTPUT(&futs[k])->result !=
+					VDM_SUCCESS) |
+				(FUTURE_OUTPUT(&futs[k])->dest !=
+					env->dst + k * n);
+		bench_barrier();
+	}
+
+	return bad ? -1 : 0;
+}
+
+/*
+ * baseline_batch -- ops times: FIG_BATCH_COPIES memcpy calls on the ranges
+ * threads_batch_run copies
+ */
+BENCH_BATCH static int
+baseline_batch(struct bench_env *env, uint64_t ops)
+{
+	size_t n = env->n;
+
+	for (uint64_t i = 0; i < ops; i++) {
+		for (size_t k = 0; k < FIG_BATCH_COPIES; k++) {
+			memcpy(env->dst + k * n, env->src + k * n, n);
+			bench_barrier();
+		}
+	}
+	return 0;
+}
+
+/*
+ * fill_words -- a pattern that never repeats within len bytes (a 64-bit word
+ * per 8 bytes), so that a piece copied to the wrong place shows; seed makes
+ * it differ from one figure to the next
+ */
+static void
+fill_words(char *buf, size_t len, uint64_t seed)
+{
+	uint64_t *w = (uint64_t *)buf;
+
+	for (size_t i = 0; i < len / sizeof(*w); i++)
+		w[i] = (i + seed) * 0x9e3779b97f4a7c15ULL;
+	for (size_t i = len & ~(sizeof(*w) - 1); i < len; i++)
+		buf[i] = (char)(unsigned char)(i + seed);
+}
+
+/*
+ * fig_alloc -- two page-aligned buffers of len bytes, every page faulted
+ * in; returns 0 or -1
+ */
+static int
+fig_alloc(char **src, char **dst, size_t len)
+{
+	*src = NULL;
+	*dst = NULL;
+	if (posix_memalign((void **)src, BENCH_PAGE_SIZE, len) != 0 ||
+		posix_memalign((void **)dst, BENCH_PAGE_SIZE, len) != 0) {
+		free(*src);
+		*src = NULL;
+		fprintf(stderr, "out of memory (2 x %zu bytes)\n", len);
+		return -1;
+	}
+	memset(*src, 1, len);
+	memset(*dst, 2, len);
+	return 0;
+}
+
+/*
+ * fig_big -- makes the big buffers at least len bytes long
+ */
+static int
+fig_big(struct fig_ctx *x, size_t len)
+{
+	if (x->big_len >= len)
+		return 0;
+	free(x->big_src);
+	free(x->big_dst);
+	x->big_len = 0;
+	if (fig_alloc(&x->big_src, &x->big_dst, len) != 0)
+		return -1;
+	x->big_len = len;
+	return 0;
+}
+
+/*
+ * fig_goal -- counts a goal and returns its verdict
+ */
+static const char *
+fig_goal(struct fig_ctx *x, int met)
+{
+	(*x->goals)++;
+	if (met)
+		(*x->met)++;
+	return met ? "PASS" : "MISS";
+}
+
+/*
+ * csv_num -- a CSV field: the number, or NaN where it does not apply
+ */
+static void
+csv_num(FILE *f, const char *fmt, double v)
+{
+	if (isnan(v))
+		fputs("NaN", f);
+	else
+		fprintf(f, fmt, v);
+}
+
+/*
+ * csv_fig -- one CSV row of a figure (goal NaN: none, the field is empty)
+ */
+static void
+csv_fig(struct fig_ctx *x, const char *name, const char *mover, size_t size,
+	double ns, double base_ns, double ratio, double goal)
+{
+	if (x->csv == NULL)
+		return;
+	fprintf(x->csv, "%s,%s,%zu,", name, mover, size);
+	csv_num(x->csv, "%.3f", ns);
+	fputc(',', x->csv);
+	csv_num(x->csv, "%.3f", base_ns);
+	fputc(',', x->csv);
+	csv_num(x->csv, "%.4f", ratio);
+	fputc(',', x->csv);
+	if (!isnan(goal))
+		fprintf(x->csv, "%.2f", goal);
+	fputc('\n', x->csv);
+}
+
+/*
+ * fig_header -- the column heads of a figure's table of medians
+ */
+static void
+fig_header(void)
+{
+	printf("  %-15s %10s %10s %10s %10s %5s %7s %10s\n", "mover",
+		"mover-med", "mover-min", "base-med", "base-min", "quiet",
+		"ratio", "goal");
+}
+
+/*
+ * fig_row -- a line of a figure's table, the times divided by scale
+ */
+static void
+fig_row(const char *mover, const struct bench_result *r, double scale,
+	double ratio, const char *goal, const char *verdict)
+{
+	printf("  %-15s %10.2f %10.2f %10.2f %10.2f %5u %7.2f %10s %s\n",
+		mover, r->mover_med / scale, r->mover_min / scale,
+		r->base_med / scale, r->base_min / scale, r->quiet, ratio,
+		goal, verdict);
+}
+
+/*
+ * fig_case -- a bench_case for measure() and verify() on a pool
+ */
+static struct bench_case
+fig_case(const char *name, const char *mover,
+	int (*run)(struct bench_env *, uint64_t),
+	int (*baseline_run)(struct bench_env *, uint64_t))
+{
+	struct bench_case c = {
+		.name = name,
+		.mover = mover,
+		.baseline = "memcpy",
+		.what = name,
+		.setup = NULL,
+		.teardown = NULL,
+		.run = run,
+		.baseline_run = baseline_run,
+		.goals = NULL,
+	};
+	return c;
+}
+
+/*
+ * sleep_ns -- sleeps for ns nanoseconds, signals or not
+ */
+static void
+sleep_ns(uint64_t ns)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(ns / BENCH_NSEC_PER_SEC),
+		.tv_nsec = (long)(ns % BENCH_NSEC_PER_SEC),
+	};
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/*
+ * cpu_ns -- the CPU time (user and system) of the process
+ * (CLOCK_PROCESS_CPUTIME_ID: every thread, the ones gone included) or of
+ * this thread (CLOCK_THREAD_CPUTIME_ID), in nanoseconds: what getrusage()
+ * counts (RUSAGE_SELF, RUSAGE_THREAD), read to the nanosecond
+ */
+static double
+cpu_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	if (clock_gettime(clock, &ts) != 0)
+		return NAN;
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* the flag value that ends the helper of the round trips */
+#define PINGPONG_STOP UINT64_MAX
+
+/*
+ * pingpong_helper -- the far end of the floor's round trips: answers every
+ * odd value of the flag with the next even one, until PINGPONG_STOP
+ */
+static void *
+pingpong_helper(void *arg)
+{
+	uint64_t *flag = arg;
+	uint64_t seen = 0;
+
+	for (;;) {
+		uint64_t v;
+		while ((v = __atomic_load_n(flag, __ATOMIC_ACQUIRE)) == seen)
+			;
+		if (v == PINGPONG_STOP)
+			return NULL;
+		seen = v + 1;
+		__atomic_store_n(flag, seen, __ATOMIC_RELEASE);
+	}
+}
+
+/*
+ * pingpong_batch -- rounds round trips of the flag's cache line: this
+ * thread writes, the helper answers, this thread sees the answer
+ */
+BENCH_BATCH static void
+pingpong_batch(uint64_t *flag, uint64_t *value, uint64_t rounds)
+{
+	uint64_t v = *value;
+
+	for (uint64_t i = 0; i < rounds; i++) {
+		__atomic_store_n(flag, v + 1, __ATOMIC_RELEASE);
+		while (__atomic_load_n(flag, __ATOMIC_ACQUIRE) != v + 2)
+			;
+		v += 2;
+	}
+	*value = v;
+}
+
+/*
+ * pick_cpus -- two distinct CPUs for the round trips: this thread's first
+ * allowed CPU, and another the program may use; -1 if there is none
+ */
+static int
+pick_cpus(int *a, int *b)
+{
+	cpu_set_t cur;
+
+	*a = -1;
+	*b = -1;
+	if (sched_getaffinity(0, sizeof(cur), &cur) != 0)
+		return -1;
+	for (size_t i = 0; i < CPU_SETSIZE && *a < 0; i++)
+		if (CPU_ISSET(i, &cur))
+			*a = (int)i;
+	for (size_t i = 0; i < CPU_SETSIZE && *b < 0; i++)
+		if ((int)i != *a && CPU_ISSET(i, &bench_cpus))
+			*b = (int)i;
+	return *a >= 0 && *b >= 0 ? 0 : -1;
+}
+
+/*
+ * fig_floor -- the floor under any mover whose bytes another thread moves:
+ * the round trip of a cache line between this thread and a helper thread,
+ * each pinned to its own CPU (median ns per round trip of reps batches)
+ */
+static int
+fig_floor(struct fig_ctx *x)
+{
+	/* the flag alone on its cache line */
+	static struct {
+		uint64_t flag;
+		char pad[64 - sizeof(uint64_t)];
+	} line __attribute__((aligned(64)));
+	uint64_t *flag = &line.flag;
+	const struct bench_opts *o = x->o;
+	cpu_set_t saved, set;
+	pthread_attr_t attr;
+	pthread_t helper;
+	int a, b;
+
+	if (pick_cpus(&a, &b) != 0) {
+		printf("  floor: skipped, a second CPU is needed\n");
+		return 0;
+	}
+
+	double *v = calloc(o->reps, sizeof(*v));
+	if (v == NULL) {
+		fprintf(stderr, "out of memory\n");
+		return -1;
+	}
+
+	(void) sched_getaffinity(0, sizeof(saved), &saved);
+	CPU_ZERO(&set);
+	CPU_SET((size_t)a, &set);
+	(void) sched_setaffinity(0, sizeof(set), &set);
+
+	__atomic_store_n(flag, 0, __ATOMIC_RELAXED);
+	CPU_ZERO(&set);
+	CPU_SET((size_t)b, &set);
+	int e = pthread_attr_init(&attr);
+	if (e == 0) {
+		(void) pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+		e = pthread_create(&helper, &attr, pingpong_helper, flag);
+		(void) pthread_attr_destroy(&attr);
+	}
+	if (e != 0) {
+		(void) sched_setaffinity(0, sizeof(saved), &saved);
+		fprintf(stderr, "floor: pthread_create: %s\n", strerror(e));
+		free(v);
+		return -1;
+	}
+
+	/*
+	 * Warm up, then size the batches like the other measurements: twice
+	 * as many round trips until they last batch_ns / 8 (a busy machine
+	 * may make each of them last a time slice).
+	 */
+	uint64_t value = 0, rounds = 1, t0;
+	double per;
+	pingpong_batch(flag, &value, FIG_PINGPONG_WARM);
+	for (;;) {
+		t0 = now_ns();
+		pingpong_batch(flag, &value, rounds);
+		uint64_t took = now_ns() - t0;
+		per = (double)took / (double)rounds;
+		if (took >= o->batch_ns / 8 || rounds >= (1ULL << 40))
+			break;
+		rounds *= 2;
+	}
+	double want = (double)o->batch_ns / (per > 1.0 ? per : 1.0);
+	rounds = want < 1.0 ? 1 : (uint64_t)want;
+
+	for (unsigned i = 0; i < o->reps; i++) {
+		t0 = now_ns();
+		pingpong_batch(flag, &value, rounds);
+		v[i] = (double)(now_ns() - t0) / (double)rounds;
+	}
+
+	__atomic_store_n(flag, PINGPONG_STOP, __ATOMIC_RELEASE);
+	(void) pthread_join(helper, NULL);
+	(void) sched_setaffinity(0, sizeof(saved), &saved);
+
+	double med = median(v, o->reps);
+	printf("  floor: a cache-line round trip between CPU %d and CPU %d "
+	       "(two threads\n  ping-ponging an atomic flag): %.2f ns median, "
+	       "%.2f ns min; no mover whose\n  bytes another thread moves "
+	       "can complete a copy faster\n",
+		a, b, med, v[0]);
+	csv_fig(x, "threads-latency", "pingpong", 64, med, NAN, NAN, NAN);
+	free(v);
+	return 0;
+}
+
+/*
+ * fig_latency -- one small copy, submit to complete with runtime_wait, on
+ * the default pool, a pool of one worker and the polled pool, against
+ * memcpy; then the floor
+ */
+static int
+fig_latency(struct fig_ctx *x)
+{
+	static const struct pool_spec *const specs[] = {
+		&pool_default, &pool_one, &pool_polled,
+	};
+	char goal[32];
+	int ret = 0;
+
+	snprintf(goal, sizeof(goal), "<= %.0f ns", FIG_LATENCY_GOAL_NS);
+	printf("\nthreads-latency: one %d B copy, vdm_memcpy() + "
+	       "runtime_wait(), submit to\n  complete, against memcpy of "
+	       "%d B; times in ns; goal: mover median %s\n  (absolute); "
+	       "ratio = mover / memcpy time; threads: default pool (%u\n  "
+	       "workers), threads-1: one worker, threads-polled: the polled "
+	       "pool (%u workers)\n",
+		FIG_LATENCY_SIZE, FIG_LATENCY_SIZE, goal, x->ncpus, x->ncpus);
+	fig_header();
+
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		const struct pool_spec *spec = specs[i];
+		struct bench_case c = fig_case("threads-latency", spec->mover,
+			threads_wait_run, baseline_memcpy);
+		struct bench_env env = {
+			.src = x->src,
+			.dst = x->dst,
+			.n = FIG_LATENCY_SIZE,
+			.max_size = FIG_LATENCY_SIZE,
+			.state = NULL,
+		};
+		struct bench_result r;
+		struct pool p;
+
+		if (pool_open(&p, spec) != 0) {
+			ret = -1;
+			continue;
+		}
+		env.state = &p;
+		fill_src(env.src, env.n);
+
+		int e = measure(&c, &env, x->o, &r) != 0 ||
+			verify(&c, c.mover, c.run, &env) != 0 ||
+			verify(&c, c.baseline, c.baseline_run, &env) != 0;
+		pool_close(&p);
+		if (e) {
+			ret = -1;
+			continue;
+		}
+
+		fig_row(spec->mover, &r, 1.0, r.ratio, goal, fig_goal(x,
+			r.mover_med <= FIG_LATENCY_GOAL_NS));
+		csv_fig(x, "threads-latency", spec->mover, env.n, r.mover_med,
+			r.base_med, r.ratio, FIG_LATENCY_GOAL_NS);
+		fflush(stdout);
+	}
+
+	if (fig_floor(x) != 0)
+		ret = -1;
+	return ret;
+}
+
+/*
+ * fig_batch -- FIG_BATCH_COPIES copies of 4 KiB waited for together, against
+ * the same copies by memcpy on this thread
+ */
+static int
+fig_batch(struct fig_ctx *x)
+{
+	struct bench_case c = fig_case("threads-batch", pool_default.mover,
+		threads_batch_run, baseline_batch);
+	struct bench_env env = {
+		.src = x->src,
+		.dst = x->dst,
+		.n = FIG_BATCH_SIZE,
+		.max_size = FIG_BATCH_SIZE,
+		.state = NULL,
+	};
+	size_t span = FIG_BATCH_COPIES * FIG_BATCH_SIZE;
+	struct bench_result r;
+	struct pool p;
+	char goal[32];
+
+	snprintf(goal, sizeof(goal), ">= %.2f", FIG_BATCH_GOAL);
+	printf("\nthreads-batch: %d copies of 4 KiB on distinct ranges, "
+	       "%d x vdm_memcpy() then\n  runtime_wait_multiple(), default "
+	       "pool (%u workers), against %d memcpy()\n  calls on this "
+	       "thread; ns per copy; ratio = memcpy time / mover time\n  "
+	       "(higher is better)\n",
+		FIG_BATCH_COPIES, FIG_BATCH_COPIES, x->ncpus,
+		FIG_BATCH_COPIES);
+
+	if (pool_open(&p, &pool_default) != 0)
+		return -1;
+	env.state = &p;
+	fill_words(env.src, span, 1);
+
+	int e = measure(&c, &env, x->o, &r) != 0 ||
+		verify_span(&c, c.mover, c.run, &env, span) != 0 ||
+		verify_span(&c, c.baseline, c.baseline_run, &env, span) != 0;
+	pool_close(&p);
+	if (e)
+		return -1;
+
+	/* per copy, not per group of copies */
+	r.mover_med /= FIG_BATCH_COPIES;
+	r.mover_min /= FIG_BATCH_COPIES;
+	r.base_med /= FIG_BATCH_COPIES;
+	r.base_min /= FIG_BATCH_COPIES;
+	double ratio = r.base_med / r.mover_med;
+
+	fig_header();
+	fig_row(pool_default.mover, &r, 1.0, ratio, goal,
+		fig_goal(x, ratio >= FIG_BATCH_GOAL));
+	csv_fig(x, "threads-batch", pool_default.mover, env.n, r.mover_med,
+		r.base_med, ratio, FIG_BATCH_GOAL);
+	return 0;
+}
+
+/*
+ * The ceiling of a copy split among threads: plain threads, each moving its
+ * share with memcpy, started and awaited through a condition variable like
+ * the pool's workers.
+ */
+struct par_copy {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned gen; /* bumped to start a copy */
+	unsigned pending; /* threads not done with this copy */
+	int stop;
+	char *dst;
+	const char *src;
+	size_t n;
+	size_t piece;
+};
+
+/* one thread of a par_copy and its share */
+struct par_thread {
+	struct par_copy *pc;
+	unsigned index;
+	pthread_t thread;
+};
+
+/*
+ * par_worker -- copies this thread's share at every new generation, until
+ * stop
+ */
+static void *
+par_worker(void *arg)
+{
+	struct par_thread *t = arg;
+	struct par_copy *pc = t->pc;
+	unsigned seen = 0;
+
+	for (;;) {
+		pthread_mutex_lock(&pc->lock);
+		while (pc->gen == seen && !pc->stop)
+			pthread_cond_wait(&pc->cond, &pc->lock);
+		seen = pc->gen;
+		int stop = pc->stop;
+		pthread_mutex_unlock(&pc->lock);
+		if (stop)
+			return NULL;
+
+		size_t off = (size_t)t->index * pc->piece;
+		if (off < pc->n) {
+			size_t len = pc->n - off < pc->piece ? pc->n - off :
+				pc->piece;
+			memcpy(pc->dst + off, pc->src + off, len);
+		}
+
+		pthread_mutex_lock(&pc->lock);
+		if (--pc->pending == 0)
+			pthread_cond_broadcast(&pc->cond);
+		pthread_mutex_unlock(&pc->lock);
+	}
+}
+
+/*
+ * par_ceiling -- reps copies of n bytes, each split among nthreads plain
+ * threads (in pieces cut as the pool cuts them); the median and the
+ * minimum ns of a copy go to *med and *min, and dst holds the copy
+ */
+static int
+par_ceiling(char *dst, const char *src, size_t n, unsigned nthreads,
+	unsigned reps, double *med, double *min)
+{
+	struct par_copy pc = {
+		.lock = PTHREAD_MUTEX_INITIALIZER,
+		.cond = PTHREAD_COND_INITIALIZER,
+		.gen = 0,
+		.pending = 0,
+		.stop = 0,
+		.dst = dst,
+		.src = src,
+		.n = n,
+		.piece = (n / nthreads + 63) & ~(size_t)63,
+	};
+	struct par_thread *t = calloc(nthreads, sizeof(*t));
+	double *v = calloc(reps, sizeof(*v));
+	unsigned started = 0;
+	pthread_attr_t attr;
+	int ret = -1;
+
+	if (t == NULL || v == NULL || pthread_attr_init(&attr) != 0) {
+		fprintf(stderr, "out of memory\n");
+		goto out;
+	}
+	/* the threads run where the pools' workers would */
+	(void) pthread_attr_setaffinity_np(&attr, sizeof(bench_cpus),
+		&bench_cpus);
+	for (; started < nthreads; started++) {
+		t[started].pc = &pc;
+		t[started].index = started;
+		int e = pthread_create(&t[started].thread, &attr, par_worker,
+			&t[started]);
+		if (e != 0) {
+			fprintf(stderr, "pthread_create: %s\n", strerror(e));
+			break;
+		}
+	}
+	(void) pthread_attr_destroy(&attr);
+
+	for (unsigned i = 0; started == nthreads && i < reps; i++) {
+		uint64_t t0 = now_ns();
+		pthread_mutex_lock(&pc.lock);
+		pc.pending = nthreads;
+		pc.gen++;
+		pthread_cond_broadcast(&pc.cond);
+		while (pc.pending != 0)
+			pthread_cond_wait(&pc.cond, &pc.lock);
+		pthread_mutex_unlock(&pc.lock);
+		v[i] = (double)(now_ns() - t0);
+	}
+	if (started == nthreads) {
+		*med = median(v, reps);
+		*min = v[0];
+		ret = 0;
+	}
+
+	pthread_mutex_lock(&pc.lock);
+	pc.stop = 1;
+	pthread_cond_broadcast(&pc.cond);
+	pthread_mutex_unlock(&pc.lock);
+	for (unsigned i = 0; i < started; i++)
+		(void) pthread_join(t[i].thread, NULL);
+	(void) pthread_cond_destroy(&pc.cond);
+	(void) pthread_mutex_destroy(&pc.lock);
+out:
+	free(t);
+	free(v);
+	return ret;
+}
+
+/* the handshake of the wake-up floor */
+struct wake_floor {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int phase; /* 0 idle, 1 busy, 2 done (stamp set), 3 stop */
+	uint64_t busy_ns;
+	uint64_t stamp; /* when the helper broadcast the end of phase 1 */
+};
+
+/*
+ * wake_helper -- plays the mover: at each request, stays busy busy_ns on
+ * the CPU, then notes the time and wakes the sleeping requester
+ */
+static void *
+wake_helper(void *arg)
+{
+	struct wake_floor *w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (w->phase != 1 && w->phase != 3)
+			pthread_cond_wait(&w->cond, &w->lock);
+		if (w->phase == 3)
+			break;
+		pthread_mutex_unlock(&w->lock);
+
+		uint64_t end = now_ns() + w->busy_ns;
+		while (now_ns() < end)
+			;
+
+		pthread_mutex_lock(&w->lock);
+		w->stamp = now_ns();
+		w->phase = 2;
+		pthread_cond_broadcast(&w->cond);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/*
+ * wake_floor -- how long after another thread broadcasts a thread asleep on
+ * a condition variable for about busy_ns runs again: the median and the
+ * minimum of reps such wake-ups
+ */
+static int
+wake_floor(uint64_t busy_ns, unsigned reps, double *med, double *min)
+{
+	struct wake_floor w = {
+		.lock = PTHREAD_MUTEX_INITIALIZER,
+		.cond = PTHREAD_COND_INITIALIZER,
+		.phase = 0,
+		.busy_ns = busy_ns,
+		.stamp = 0,
+	};
+	double *v = calloc(reps, sizeof(*v));
+	pthread_t helper;
+
+	if (v == NULL) {
+		fprintf(stderr, "out of memory\n");
+		return -1;
+	}
+	/* the helper runs where the pools' workers would */
+	pthread_attr_t attr;
+	int e = pthread_attr_init(&attr);
+	if (e == 0) {
+		(void) pthread_attr_setaffinity_np(&attr, sizeof(bench_cpus),
+			&bench_cpus);
+		e = pthread_create(&helper, &attr, wake_helper, &w);
+		(void) pthread_attr_destroy(&attr);
+	}
+	if (e != 0) {
+		fprintf(stderr, "pthread_create: %s\n", strerror(e));
+		free(v);
+		return -1;
+	}
+
+	for (unsigned i = 0; i < reps; i++) {
+		sleep_ns(FIG_WAITER_GAP_NS);
+		pthread_mutex_lock(&w.lock);
+		w.phase = 1;
+		pthread_cond_broadcast(&w.cond);
+		while (w.phase != 2)
+			pthread_cond_wait(&w.cond, &w.lock);
+		v[i] = (double)(now_ns() - w.stamp);
+		w.phase = 0;
+		pthread_mutex_unlock(&w.lock);
+	}
+
+	pthread_mutex_lock(&w.lock);
+	w.phase = 3;
+	pthread_cond_broadcast(&w.cond);
+	pthread_mutex_unlock(&w.lock);
+	(void) pthread_join(helper, NULL);
+	(void) pthread_cond_destroy(&w.cond);
+	(void) pthread_mutex_destroy(&w.lock);
+
+	*med = median(v, reps);
+	*min = v[0];
+	free(v);
+	return 0;
+}
+
+/*
+ * fig_large -- one 64 MiB copy waited for with runtime_wait, against one
+ * memcpy of 64 MiB, the same buffers every time
+ */
+static int
+fig_large(struct fig_ctx *x)
+{
+	struct bench_case c = fig_case("threads-large", pool_default.mover,
+		threads_wait_run, baseline_memcpy);
+	struct bench_opts o = *x->o;
+	struct bench_result r;
+	struct pool p;
+	char goal[32];
+
+	if (o.reps > FIG_LARGE_REPS)
+		o.reps = FIG_LARGE_REPS;
+	snprintf(goal, sizeof(goal), ">= %.2f", FIG_LARGE_GOAL);
+	printf("\nthreads-large: one copy of 64 MiB, vdm_memcpy() + "
+	       "runtime_wait(), default pool\n  (%u workers), against one "
+	       "memcpy() of 64 MiB; %u repetitions; times in us;\n  ratio = "
+	       "memcpy time / mover time (higher is better)\n",
+		x->ncpus, o.reps);
+
+	if (fig_big(x, FIG_LARGE_SIZE) != 0 ||
+		pool_open(&p, &pool_default) != 0)
+		return -1;
+
+	struct bench_env env = {
+		.src = x->big_src,
+		.dst = x->big_dst,
+		.n = FIG_LARGE_SIZE,
+		.max_size = FIG_LARGE_SIZE,
+		.state = &p,
+	};
+	fill_words(env.src, env.n, 2);
+
+	int e = measure(&c, &env, &o, &r) != 0 ||
+		verify(&c, c.mover, c.run, &env) != 0 ||
+		verify(&c, c.baseline, c.baseline_run, &env) != 0;
+	pool_close(&p);
+	if (e)
+		return -1;
+
+	double ratio = r.base_med / r.mover_med;
+	fig_header();
+	fig_row(pool_default.mover, &r, 1e3, ratio, goal,
+		fig_goal(x, ratio >= FIG_LARGE_GOAL));
+	csv_fig(x, "threads-large", pool_default.mover, env.n, r.mover_med,
+		r.base_med, ratio, FIG_LARGE_GOAL);
+
+	/* the same copy by as many plain threads, without the library */
+	struct bench_result cr = r;
+	memset(env.dst, 0, env.n);
+	if (par_ceiling(env.dst, env.src, env.n, x->ncpus, o.reps,
+			&cr.mover_med, &cr.mover_min) != 0)
+		return -1;
+	if (memcmp(env.dst, env.src, env.n) != 0) {
+		fprintf(stderr, "threads-large: the plain threads copied wrong "
+				"bytes\n");
+		return -1;
+	}
+	cr.quiet = 0;
+	fig_row("plain threads", &cr, 1e3, cr.base_med / cr.mover_med, "-",
+		"");
+	printf("  plain threads: the ceiling, the same copy cut into %u "
+	       "pieces moved by %u threads\n  with memcpy(), started and "
+	       "awaited through a condition variable (no library);\n  "
+	       "no quiet count; its baseline is the memcpy above\n",
+		x->ncpus, x->ncpus);
+	csv_fig(x, "threads-large", "plain-threads", env.n, cr.mover_med,
+		cr.base_med, cr.base_med / cr.mover_med, NAN);
+	return 0;
+}
+
+/*
+ * others_cpu_ns -- the time on a CPU of every thread of the process but this
+ * one, in nanoseconds, from /proc/self/task/TID/schedstat; NAN if it cannot
+ * be read
+ */
+static double
+others_cpu_ns(void)
+{
+	DIR *dir = opendir("/proc/self/task");
+	long self = (long)gettid();
+	struct dirent *de;
+	double sum = 0.0;
+
+	if (dir == NULL)
+		return NAN;
+	while ((de = readdir(dir)) != NULL) {
+		char path[64];
+		unsigned long long ns;
+		char *end;
+
+		long tid = strtol(de->d_name, &end, 10);
+		if (end == de->d_name || *end != '\0' || tid == self)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%ld/schedstat",
+			tid);
+		FILE *f = fopen(path, "r");
+		if (f == NULL)
+			continue; /* gone meanwhile */
+		int got = fscanf(f, "%llu", &ns);
+		fclose(f);
+		if (got != 1) {
+			sum = NAN;
+			break;
+		}
+		sum += (double)ns;
+	}
+	closedir(dir);
+	return sum;
+}
+
+/* what threads-idle reads over one sleep */
+struct idle_cpu {
+	double process; /* ns of CPU, every thread */
+	double others; /* ns of CPU, every thread but this one */
+	double wall; /* ns */
+};
+
+/*
+ * idle_over -- the CPU time of the process, and of its other threads, while
+ * this thread sleeps ns
+ */
+static void
+idle_over(uint64_t ns, struct idle_cpu *ic)
+{
+	double o0 = others_cpu_ns();
+	double c0 = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
+	uint64_t t0 = now_ns();
+	sleep_ns(ns);
+	uint64_t t1 = now_ns();
+	double c1 = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
+	double o1 = others_cpu_ns();
+
+	ic->process = c1 - c0;
+	ic->others = o1 - o0;
+	ic->wall = (double)(t1 - t0);
+}
+
+/*
+ * fig_idle -- the CPU time an idle default pool burns, against the process
+ * sleeping without one
+ */
+static int
+fig_idle(struct fig_ctx *x)
+{
+	struct bench_case c = fig_case("threads-idle", pool_default.mover,
+		threads_wait_run, baseline_memcpy);
+	struct idle_cpu base, with;
+	struct pool p;
+
+	printf("\nthreads-idle: CPU time while a default pool (%u workers) "
+	       "sits idle, %.0f ms\n  after it was made, over %.2f s of "
+	       "sleep; against the same sleep without a\n  pool; in %% of "
+	       "one core\n",
+		x->ncpus, (double)FIG_IDLE_SETTLE_NS / 1e6,
+		(double)x->o->idle_ns / 1e9);
+
+	idle_over(x->o->idle_ns, &base);
+
+	if (pool_open(&p, &pool_default) != 0)
+		return -1;
+	sleep_ns(FIG_IDLE_SETTLE_NS);
+	idle_over(x->o->idle_ns, &with);
+
+	/* the pool still works after its rest */
+	struct bench_env env = {
+		.src = x->src,
+		.dst = x->dst,
+		.n = FIG_SMALL_LEN,
+		.max_size = FIG_SMALL_LEN,
+		.state = &p,
+	};
+	fill_words(env.src, env.n, 3);
+	int e = verify(&c, c.mover, c.run, &env);
+	pool_close(&p);
+	if (e != 0)
+		return -1;
+
+	double pct = with.process / with.wall * 100.0;
+	double base_pct = base.process / base.wall * 100.0;
+	double workers_pct = with.others / with.wall * 100.0;
+	/* the workers' own time, when the system tells it */
+	double judged = isnan(workers_pct) ? pct : workers_pct;
+	char goal[32];
+
+	snprintf(goal, sizeof(goal), "<= %.2f %%", FIG_IDLE_GOAL_PCT);
+	printf("  %-26s %12s %12s %12s\n", "", "% of a core", "CPU", "goal");
+	printf("  %-26s %10.4f %% %9.1f us %12s %s\n", "workers (the goal)",
+		workers_pct, with.others / 1e3, goal,
+		fig_goal(x, judged <= FIG_IDLE_GOAL_PCT));
+	printf("  %-26s %10.4f %% %9.1f us\n", "process, with the pool",
+		pct, with.process / 1e3);
+	printf("  %-26s %10.4f %% %9.1f us\n", "process, without (base)",
+		base_pct, base.process / 1e3);
+	printf("  (workers: every thread but the sleeping one, from\n  "
+	       "/proc/self/task/*/schedstat; process: CLOCK_PROCESS_CPUTIME_ID,"
+	       "\n  which also counts what waking the sleeping thread "
+	       "costs)\n");
+	csv_fig(x, "threads-idle", pool_default.mover, 0,
+		with.process / with.wall * 1e9, base.process / base.wall * 1e9,
+		judged, FIG_IDLE_GOAL_PCT);
+	return 0;
+}
+
+/*
+ * A future around another that notes when the inner one's mover called the
+ * waker, then passes the call on to the waker of whoever polls: it shows
+ * when the mover finished a copy whose waiter sleeps in runtime_wait.
+ */
+struct stamp_data {
+	struct future *inner;
+	struct future_waker outer; /* the poller's, from the first poll */
+	uint64_t woken; /* ns of the waker call, 0 before (atomic) */
+};
+
+struct stamp_output {
+	uint64_t unused;
+};
+
+FUTURE(stamp_future, struct stamp_data, struct stamp_output);
+
+/*
+ * stamp_wake -- the waker the inner future gets: note the time, then wake
+ * the poller
+ */
+static void
+stamp_wake(void *arg)
+{
+	struct stamp_data *d = arg;
+
+	/* release: seen by the waiter after its runtime_wait returned */
+	__atomic_store_n(&d->woken, now_ns(), __ATOMIC_RELEASE);
+	FUTURE_WAKER_WAKE(&d->outer);
+}
+
+/*
+ * stamp_task -- polls the inner future with stamp_wake as its waker and
+ * hands back whichever notifier it took
+ */
+static enum future_state
+stamp_task(struct future_context *context, struct future_notifier *notifier)
+{
+	struct stamp_data *d = future_context_get_data(context);
+	struct future_notifier inner;
+	enum future_state s;
+
+	if (notifier == NULL) {
+		s = future_poll(d->inner, NULL);
+		return s == FUTURE_STATE_COMPLETE ? s : FUTURE_STATE_RUNNING;
+	}
+
+	/* the first poll only: once the mover holds stamp_wake, it reads
+	 * outer at any time */
+	if (context->state == FUTURE_STATE_IDLE)
+		d->outer = notifier->waker;
+	inner.waker.data = d;
+	inner.waker.wake = stamp_wake;
+	inner.poller.ptr_to_monitor = NULL;
+	inner.notifier_used = FUTURE_NOTIFIER_NONE;
+	inner.padding = 0;
+
+	s = future_poll(d->inner, &inner);
+	notifier->notifier_used = inner.notifier_used;
+	notifier->poller = inner.poller;
+	return s == FUTURE_STATE_COMPLETE ? s : FUTURE_STATE_RUNNING;
+}
+
+/*
+ * waiter_copy -- one copy of n bytes waited for with runtime_wait through a
+ * stamp future; the times are ns after the submit
+ */
+static int
+waiter_copy(struct pool *p, char *dst, char *src, size_t n, double *woken,
+	double *returned, double *cpu, double *wall)
+{
+	struct stamp_future sf;
+
+	double c0 = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
+	uint64_t t0 = now_ns();
+
+	struct vdm_memcpy_future fut = vdm_memcpy(p->vdm, dst, src, n, 0);
+	sf.data.inner = FUTURE_AS_RUNNABLE(&fut);
+	sf.data.woken = 0;
+	FUTURE_INIT(&sf, stamp_task);
+	runtime_wait(p->rt, FUTURE_AS_RUNNABLE(&sf));
+
+	uint64_t t1 = now_ns();
+	double c1 = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
+	uint64_t w = __atomic_load_n(&sf.data.woken, __ATOMIC_ACQUIRE);
+
+	if (FUTURE_OUTPUT(&fut)->result != VDM_SUCCESS ||
+		FUTURE_OUTPUT(&fut)->dest != dst) {
+		fprintf(stderr, "threads-waiter: the copy failed\n");
+		return -1;
+	}
+	if (w == 0) {
+		fprintf(stderr, "threads-waiter: the mover never called the "
+				"waker\n");
+		return -1;
+	}
+	*woken = (double)(w - t0);
+	*returned = (double)(t1 - t0);
+	*cpu = c1 - c0;
+	*wall = (double)(t1 - t0);
+	return 0;
+}
+
+/*
+ * waiter_time -- the median ns of 3 copies of n bytes on the big buffers
+ */
+static int
+waiter_time(struct fig_ctx *x, struct pool *p, size_t n, double *ns)
+{
+	double t[3];
+
+	for (unsigned i = 0; i < 3; i++) {
+		double w, ret, cpu, wall;
+		if (waiter_copy(p, x->big_dst, x->big_src, n, &w, &ret, &cpu,
+				&wall) != 0)
+			return -1;
+		t[i] = ret;
+	}
+	*ns = median(t, 3);
+	return 0;
+}
+
+/*
+ * waiter_scale -- the whole MiB that a copy of n bytes taking ns would need
+ * to last FIG_WAITER_NS, no less than 1 MiB and no more than max
+ */
+static size_t
+waiter_scale(size_t n, double ns, size_t max)
+{
+	size_t mib = (size_t)1 << 20;
+	double want = (double)n * (double)FIG_WAITER_NS / ns;
+	size_t size = (size_t)(want / (double)mib + 0.5) * mib;
+
+	if (size < mib)
+		size = mib;
+	return size > max ? max : size;
+}
+
+/*
+ * waiter_size -- the size of a copy that takes the default pool about
+ * FIG_WAITER_NS: a guess from copies of 64 MiB, then corrected once from
+ * copies of the guessed size (the big buffers get half as much again, so
+ * the correction has room); the big buffers are then at least that long
+ */
+static int
+waiter_size(struct fig_ctx *x, struct pool *p, size_t *n, double *ns64)
+{
+	double ns;
+
+	if (fig_big(x, FIG_LARGE_SIZE) != 0 ||
+		waiter_time(x, p, FIG_LARGE_SIZE, ns64) != 0)
+		return -1;
+
+	size_t max = x->o->waiter_max;
+	size_t guess = waiter_scale(FIG_LARGE_SIZE, *ns64, max);
+	size_t room = guess + guess / 2;
+	if (room > max)
+		room = max;
+	if (fig_big(x, room) != 0 || waiter_time(x, p, guess, &ns) != 0)
+		return -1;
+
+	*n = waiter_scale(guess, ns, x->big_len);
+	return 0;
+}
+
+/*
+ * fig_waiter -- a thread waiting in runtime_wait for a copy of about 20 ms:
+ * how long after the mover called the waker it returns, and how much CPU
+ * the waiting thread burns
+ */
+static int
+fig_waiter(struct fig_ctx *x)
+{
+	unsigned reps = x->o->reps < FIG_WAITER_REPS ? x->o->reps :
+		FIG_WAITER_REPS;
+	double *woken = calloc(reps, sizeof(double));
+	double *returned = calloc(reps, sizeof(double));
+	double *late = calloc(reps, sizeof(double));
+	double *cpu = calloc(reps, sizeof(double));
+	double *wall = calloc(reps, sizeof(double));
+	double *pct = calloc(reps, sizeof(double));
+	struct pool p;
+	size_t n = 0;
+	double ns64 = 0.0;
+	int ret = -1;
+	char sz[32];
+
+	if (!woken || !returned || !late || !cpu || !wall || !pct) {
+		fprintf(stderr, "out of memory\n");
+		goto out;
+	}
+	if (pool_open(&p, &pool_default) != 0)
+		goto out;
+
+	if (waiter_size(x, &p, &n, &ns64) != 0)
+		goto close;
+	fill_words(x->big_src, n, 4);
+
+	printf("\nthreads-waiter: runtime_wait() on one copy of %s, "
+	       "default pool (%u workers)\n  (the size of about %.0f ms: "
+	       "64 MiB took %.2f ms, at most %zu MiB); %u\n  repetitions, "
+	       "%.0f ms apart; times from the submit: when the mover called "
+	       "the\n  waker (its last piece done) and when runtime_wait() "
+	       "returned;\n  late = return - waker call\n",
+		size_str(n, sz, sizeof(sz)), x->ncpus,
+		(double)FIG_WAITER_NS / 1e6, ns64 / 1e6, x->o->waiter_max >> 20,
+		reps, (double)FIG_WAITER_GAP_NS / 1e6);
+
+	for (unsigned i = 0; i < reps; i++) {
+		sleep_ns(FIG_WAITER_GAP_NS);
+		if (waiter_copy(&p, x->big_dst, x->big_src, n, &woken[i],
+				&returned[i], &cpu[i], &wall[i]) != 0)
+			goto close;
+		late[i] = returned[i] - woken[i];
+		pct[i] = cpu[i] / wall[i] * 100.0;
+	}
+
+	/* the bytes of one more copy, into a cleared destination */
+	memset(x->big_dst, 0, n);
+	double w, r, c, wl;
+	if (waiter_copy(&p, x->big_dst, x->big_src, n, &w, &r, &c, &wl) != 0)
+		goto close;
+	if (memcmp(x->big_dst, x->big_src, n) != 0) {
+		fprintf(stderr, "threads-waiter: %zu bytes: wrong bytes "
+				"copied\n", n);
+		goto close;
+	}
+
+	double woken_med = median(woken, reps);
+	double returned_med = median(returned, reps);
+	double late_med = median(late, reps);
+	double cpu_med = median(cpu, reps);
+	double wall_med = median(wall, reps);
+	double pct_med = median(pct, reps);
+	char goal[32];
+
+	printf("  %-22s %12s %12s %12s\n", "", "median", "min", "goal");
+	printf("  %-22s %9.3f ms %9.3f ms\n", "waker called", woken_med / 1e6,
+		woken[0] / 1e6);
+	printf("  %-22s %9.3f ms %9.3f ms\n", "runtime_wait returned",
+		returned_med / 1e6, returned[0] / 1e6);
+	snprintf(goal, sizeof(goal), "<= %.0f us", FIG_LATE_GOAL_NS / 1e3);
+	printf("  %-22s %9.2f us %9.2f us %12s %s\n", "late", late_med / 1e3,
+		late[0] / 1e3, goal,
+		fig_goal(x, late_med <= FIG_LATE_GOAL_NS));
+	snprintf(goal, sizeof(goal), "<= %.0f %%", FIG_WAIT_CPU_GOAL_PCT);
+	printf("  %-22s %10.3f %% %10.3f %% %12s %s\n",
+		"waiting thread's CPU", pct_med, pct[0], goal,
+		fig_goal(x, pct_med <= FIG_WAIT_CPU_GOAL_PCT));
+	printf("  (CPU: the waiting thread's CPU time, CLOCK_THREAD_CPUTIME_ID,"
+	       " over the\n  wall time from the submit to the return: median "
+	       "%.1f us of %.3f ms)\n",
+		cpu_med / 1e3, wall_med / 1e6);
+
+	csv_fig(x, "threads-waiter-late", pool_default.mover, n, returned_med,
+		woken_med, late_med, FIG_LATE_GOAL_NS);
+	csv_fig(x, "threads-waiter-cpu", pool_default.mover, n, cpu_med,
+		wall_med, pct_med, FIG_WAIT_CPU_GOAL_PCT);
+
+	/* what waking a sleeping thread costs here, library or not */
+	double fmed, fmin;
+	if (wake_floor((uint64_t)woken_med, reps, &fmed, &fmin) != 0)
+		goto close;
+	printf("  floor: a thread asleep on a condition variable, while "
+	       "another is busy for\n  %.3f ms, runs again %.2f us (median; "
+	       "min %.2f us) after that one\n  broadcasts: a waiter that "
+	       "sleeps cannot learn of completion sooner\n",
+		woken_med / 1e6, fmed / 1e3, fmin / 1e3);
+	csv_fig(x, "threads-waiter-late", "condvar", n, NAN, NAN, fmed, NAN);
+	ret = 0;
+
+close:
+	pool_close(&p);
+out:
+	free(woken);
+	free(returned);
+	free(late);
+	free(cpu);
+	free(wall);
+	free(pct);
+	return ret;
+}
+
+/* a figure: one fixed situation, measured and printed by run */
+struct bench_figure {
+	const char *name;
+	const char *what;
+	int (*run)(struct fig_ctx *x);
+};
+
+static const struct bench_figure bench_figures[] = {
+	{
+		"threads-latency",
+		"one 64 B copy, vdm_memcpy() + runtime_wait(), on three pools "
+		"(and the floor: a cache-line round trip)",
+		fig_latency,
+	},
+	{
+		"threads-batch",
+		"64 x 4 KiB copies waited with runtime_wait_multiple()",
+		fig_batch,
+	},
+	{
+		"threads-large",
+		"one 64 MiB copy waited with runtime_wait()",
+		fig_large,
+	},
+	{
+		"threads-idle",
+		"CPU time burnt by an idle pool",
+		fig_idle,
+	},
+	{
+		"threads-waiter",
+		"how late runtime_wait() returns after a ~20 ms copy, and "
+		"the CPU it burns",
+		fig_waiter,
+	},
+};
+
+#define BENCH_NFIGURES (sizeof(bench_figures) / sizeof(bench_figures[0]))
+
+/*
  * parse_size -- a byte count with an optional K, M or G suffix (powers of
  * 1024; "KiB", "k", "KB" alike); returns 0 on success
  */
@@ -676,12 +2152,64 @@ usage(FILE *f, const char *prog)
 "                   (default %u)\n"
 "  --sizes LIST     copy sizes, comma-separated, K/M/G suffixes allowed\n"
 "                   (default 64,4K,64K,1M)\n"
-"  --case NAME      run only this case\n"
+"  --case NAME      run only this case or figure (see --list)\n"
 "  --cpu N          pin the program to CPU N\n"
 "  --csv FILE       also write the results to FILE as CSV:\n"
 "                   case,mover,size,ns_per_op,baseline_ns_per_op,ratio,goal\n"
+"                   (see below)\n"
 "  --list           list the cases and exit\n"
 "  --help           this text\n"
+"\n"
+"After the cases that sweep --sizes come the figures of the thread-pool\n"
+"mover, each one fixed situation (--sizes does not apply to them; --cpu\n"
+"pins the measuring thread, not the pools' workers).  threads is the\n"
+"default pool (vdm_descriptor_threads(), a worker per CPU), threads-1 a\n"
+"pool of one worker, threads-polled vdm_descriptor_threads_polled().\n"
+"  threads-latency  one 64 B copy, vdm_memcpy() + runtime_wait(), against\n"
+"                   memcpy; goal: at most 450 ns (absolute); and the floor:\n"
+"                   a cache-line round trip between threads on two CPUs\n"
+"  threads-batch    64 x 4 KiB copies waited with runtime_wait_multiple(),\n"
+"                   against 64 memcpy() calls; goal: memcpy time / mover\n"
+"                   time at least 0.7\n"
+"  threads-large    one 64 MiB copy against memcpy (at most 9 repetitions);\n"
+"                   goal: memcpy time / mover time at least 1.4; and the\n"
+"                   ceiling: plain threads, one per CPU, each copying a piece\n"
+"  threads-idle     CPU time of an idle default pool's workers, and of the\n"
+"                   process with and without the pool, over 1 s of sleep\n"
+"                   (0.2 s with --quick); goal: the workers use at most\n"
+"                   0.1%% of one core\n"
+"  threads-waiter   runtime_wait() on a copy of about 20 ms: how long after\n"
+"                   the mover called the waker it returns (goal: at most\n"
+"                   20 us) and the waiting thread's CPU time (goal: at most\n"
+"                   2%% of the wall time); at most 15 repetitions, copies\n"
+"                   of at most 384 MiB (64 MiB with --quick); and the floor:\n"
+"                   the wake-up of a thread asleep on a condition variable\n"
+"\n"
+"CSV rows, by case (NaN where a number does not apply; goal empty if none):\n"
+"  sync             ns per copy of size bytes, mover and baseline; ratio =\n"
+"                   mover / baseline time; goal: the largest ratio\n"
+"  threads-latency  movers threads, threads-1, threads-polled: as sync, but\n"
+"                   the goal is the largest ns_per_op (ns, absolute); mover\n"
+"                   pingpong: ns_per_op = one round trip of the floor,\n"
+"                   baseline_ns_per_op and ratio NaN\n"
+"  threads-batch    ns per copy of 4096 bytes; ratio = baseline / mover\n"
+"                   time (higher is better); goal: the smallest ratio\n"
+"  threads-large    as threads-batch, one copy of size bytes; mover\n"
+"                   plain-threads: the ceiling (no goal)\n"
+"  threads-idle     size 0; ns_per_op = the process's CPU ns per second of\n"
+"                   wall time with the pool, baseline_ns_per_op = without;\n"
+"                   ratio = %% of one core the workers used (all threads\n"
+"                   but the sleeping one; the process's %% if unreadable);\n"
+"                   goal: the largest ratio\n"
+"  threads-waiter-late  size = bytes copied; ns_per_op = when runtime_wait()\n"
+"                   returned, baseline_ns_per_op = when the waker was called\n"
+"                   (ns after the submit, medians); ratio = median lateness\n"
+"                   in ns; goal: the largest ratio; mover condvar: the\n"
+"                   floor, ratio = its median wake-up in ns, others NaN\n"
+"  threads-waiter-cpu  ns_per_op = the waiting thread's CPU ns,\n"
+"                   baseline_ns_per_op = the wall ns (medians); ratio =\n"
+"                   median CPU %% of the wall time; goal: the largest ratio\n"
+"plot.sh draws the sweeps only (cases not named threads-*).\n"
 "\n"
 "The exit status is 0 unless a case is broken (wrong bytes, failed\n"
 "operations); a missed goal is reported, never an error.\n",
@@ -749,6 +2277,8 @@ parse_args(int argc, char *argv[], struct bench_opts *o)
 			if (!batch_set)
 				o->batch_ns = BENCH_BATCH_NS_QUICK;
 			o->warmup_ns = BENCH_WARMUP_NS_QUICK;
+			o->idle_ns = BENCH_IDLE_NS_QUICK;
+			o->waiter_max = BENCH_WAITER_MAX_QUICK;
 			break;
 		case OPT_REPS:
 			if (parse_uint(optarg, 1000, &v) != 0 || v == 0)
@@ -779,10 +2309,13 @@ parse_args(int argc, char *argv[], struct bench_opts *o)
 			break;
 		case OPT_LIST:
 			for (size_t i = 0; i < BENCH_NCASES; i++)
-				printf("%-12s %s against %s\n",
+				printf("%-15s %s against %s\n",
 					bench_cases[i].name,
 					bench_cases[i].what,
 					bench_cases[i].baseline);
+			for (size_t i = 0; i < BENCH_NFIGURES; i++)
+				printf("%-15s %s\n", bench_figures[i].name,
+					bench_figures[i].what);
 			return 1;
 		case 'h':
 		case OPT_HELP:
@@ -856,6 +2389,8 @@ main(int argc, char *argv[])
 		.reps = BENCH_REPS_DEFAULT,
 		.batch_ns = BENCH_BATCH_NS_DEFAULT,
 		.warmup_ns = BENCH_WARMUP_NS_DEFAULT,
+		.idle_ns = BENCH_IDLE_NS_DEFAULT,
+		.waiter_max = BENCH_WAITER_MAX_DEFAULT,
 		.cpu = -1,
 		.csv = NULL,
 		.only = NULL,
@@ -871,15 +2406,24 @@ main(int argc, char *argv[])
 		return p > 0 ? 0 : 2;
 
 	if (o.only != NULL) {
-		size_t i;
-		for (i = 0; i < BENCH_NCASES; i++)
-			if (strcmp(bench_cases[i].name, o.only) == 0)
-				break;
-		if (i == BENCH_NCASES) {
+		int found = 0;
+		for (size_t i = 0; i < BENCH_NCASES; i++)
+			found |= strcmp(bench_cases[i].name, o.only) == 0;
+		for (size_t i = 0; i < BENCH_NFIGURES; i++)
+			found |= strcmp(bench_figures[i].name, o.only) == 0;
+		if (!found) {
 			fprintf(stderr, "%s: no case '%s' (see --list)\n",
 				argv[0], o.only);
 			return 2;
 		}
+	}
+
+	/* the pools' workers may use all of these, whatever --cpu says */
+	CPU_ZERO(&bench_cpus);
+	if (sched_getaffinity(0, sizeof(bench_cpus), &bench_cpus) != 0) {
+		fprintf(stderr, "%s: sched_getaffinity: %s\n", argv[0],
+			strerror(errno));
+		return 2;
 	}
 
 	if (o.cpu >= 0) {
@@ -891,6 +2435,7 @@ main(int argc, char *argv[])
 				argv[0], o.cpu, strerror(errno));
 			return 2;
 		}
+		bench_pinned = 1;
 	}
 
 	size_t max_size = 0;
@@ -952,6 +2497,39 @@ main(int argc, char *argv[])
 		if (run_case(c, &o, src, dst, max_size, csv, &met, &goals) != 0)
 			status = 1;
 	}
+
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	struct fig_ctx fx = {
+		.o = &o,
+		.csv = csv,
+		.met = &met,
+		.goals = &goals,
+		.ncpus = cpus > 0 ? (unsigned)cpus : 1,
+		.src = NULL,
+		.dst = NULL,
+		.big_src = NULL,
+		.big_dst = NULL,
+		.big_len = 0,
+	};
+	for (size_t i = 0; i < BENCH_NFIGURES; i++) {
+		const struct bench_figure *f = &bench_figures[i];
+		if (o.only != NULL && strcmp(f->name, o.only) != 0)
+			continue;
+		if (fx.src == NULL &&
+			fig_alloc(&fx.src, &fx.dst, FIG_SMALL_LEN) != 0) {
+			status = 1;
+			break;
+		}
+		if (f->run(&fx) != 0) {
+			fprintf(stderr, "%s: broken (see above)\n", f->name);
+			status = 1;
+		}
+		fflush(stdout);
+	}
+	free(fx.src);
+	free(fx.dst);
+	free(fx.big_src);
+	free(fx.big_dst);
 
 	printf("\ngoals met: %u of %u%s\n", met, goals,
 		status != 0 ? "; SOME CASES ARE BROKEN (see above)" : "");
