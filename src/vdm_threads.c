@@ -76,8 +76,10 @@ struct threads_cell {
  * The state of one operation in flight; only the mover's threads and the
  * polling thread touch it, never through the future.
  *
- * Pieces are claimed through the claim word, (generation << 32) | next
- * piece: a ring entry names a slot and a generation, and whoever holds it
+ * Pieces are claimed through the claim word, (generation << 32) | (pieces
+ * << 16) | next piece, one word so that a claim never pairs the count of
+ * one operation with the progress of another: a ring entry names a slot
+ * and a generation, and whoever holds it
  * (a worker, or a poller that helps) claims the next piece with a CAS that
  * fails once the slot has moved on to another operation.  An entry whose
  * pieces were all claimed by others is thus harmless, even after the slot
@@ -232,16 +234,14 @@ threads_claim(struct threads_slot *slot, uint32_t gen)
 	for (;;) {
 		if ((uint32_t)(c >> 32) != gen)
 			return -1;
-		/* relaxed: written before claim's release for this gen */
-		unsigned pieces = atomic_load_explicit(
-			CORE__ATOMIC(&slot->pieces), memory_order_relaxed);
-		if ((uint32_t)c >= pieces)
+		/* the piece count of this very generation, from the same word */
+		if ((c & 0xffffU) >= ((c >> 16) & 0xffffU))
 			return -1;
 		/* acquire on success: the operation as op_start wrote it */
 		if (atomic_compare_exchange_weak_explicit(
 				CORE__ATOMIC(&slot->claim), &c, c + 1,
 				memory_order_acquire, memory_order_acquire))
-			return (long)(uint32_t)c;
+			return (long)(c & 0xffffU);
 	}
 }
 
@@ -369,10 +369,21 @@ threads_ring_ready(struct threads_mover *m)
 {
 	unsigned pos = atomic_load_explicit(CORE__ATOMIC(&m->head),
 		memory_order_relaxed);
-	struct threads_cell *cell = &m->ring[pos & m->ring_mask];
 
-	return atomic_load_explicit(CORE__ATOMIC(&cell->seq),
-		memory_order_acquire) == pos + 1;
+	for (;;) {
+		struct threads_cell *cell = &m->ring[pos & m->ring_mask];
+		unsigned seq = atomic_load_explicit(CORE__ATOMIC(&cell->seq),
+			memory_order_acquire);
+		int diff = (int)(seq - (pos + 1));
+
+		if (diff == 0)
+			return 1;
+		if (diff < 0)
+			return 0;
+		/* popped since head was read: look at the new head */
+		pos = atomic_load_explicit(CORE__ATOMIC(&m->head),
+			memory_order_relaxed);
+	}
 }
 
 /*
@@ -583,7 +594,8 @@ threads_op_start(void *data, const struct vdm_operation *op,
 
 	/* release: everything above before any claim of this generation */
 	atomic_store_explicit(CORE__ATOMIC(&slot->claim),
-		(uint64_t)slot->gen << 32, memory_order_release);
+		((uint64_t)slot->gen << 32) | ((uint64_t)pieces << 16),
+		memory_order_release);
 
 	uint64_t entry = ((uint64_t)slot->index << 32) | slot->gen;
 	if (threads_push(m, entry, pieces) < pieces) {

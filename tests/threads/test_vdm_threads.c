@@ -7,7 +7,8 @@
  * every byte and the guard bytes around it checked; the notifier each
  * variant hands back; futures moved, or finished on another thread, between
  * polls; more futures than slots; vdm_delete() with operations in flight;
- * bad configurations; and workers that burn no CPU while idle.
+ * bad configurations; pools made and deleted over and over (vdm_delete()
+ * must always return); and workers that burn no CPU while idle.
  *
  * MINIASYNC_TEST_QUICK=1 (for helgrind and drd, which are slow) leaves out
  * the operations larger than 2 MiB.
@@ -22,12 +23,14 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libminiasync.h>
 
@@ -1082,6 +1085,56 @@ test_bad_config(void **state)
 }
 
 /*
+ * watchdog_fire -- SIGALRM in test_delete_churn: a vdm_delete() hangs
+ */
+static void
+watchdog_fire(int sig)
+{
+	static const char msg[] =
+		"test_delete_churn: vdm_delete() did not return\n";
+
+	(void) sig;
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(2);
+	_exit(1);
+}
+
+/*
+ * test_delete_churn -- pools of 2 and of 64 workers made and deleted over
+ * and over, some after an operation: every worker must get its stop entry
+ * and vdm_delete() must return (a watchdog ends the process otherwise)
+ */
+static void
+test_delete_churn(void **state)
+{
+	(void) state;
+	unsigned rounds = TEST_UNDER_VALGRIND() ? 8 : 300;
+	static unsigned char src[4 * KIB];
+	static unsigned char dst[4 * KIB];
+
+	fill(src, sizeof(src), 5);
+	assert_true(signal(SIGALRM, watchdog_fire) != SIG_ERR);
+	(void) alarm(TEST_UNDER_VALGRIND() ? 900 : 60);
+	for (unsigned r = 0; r < rounds; r++) {
+		struct vdm_threads_config cfg = { r % 4 ? 64 : 2, 1 };
+		struct vdm *vdm = vdm_threads_new(&cfg, r % 3 ?
+			FUTURE_NOTIFIER_WAKER : FUTURE_NOTIFIER_POLLER);
+		assert_non_null(vdm);
+		if (r % 4 == 1) {
+			memset(dst, 0, sizeof(dst));
+			struct vdm_memcpy_future f = vdm_memcpy(vdm, dst, src,
+				sizeof(dst), 0);
+			FUTURE_BUSY_POLL(&f);
+			assert_int_equal(f.output.result, VDM_SUCCESS);
+			assert_memory_equal(dst, src, sizeof(dst));
+		}
+		vdm_delete(vdm);
+	}
+	(void) alarm(0);
+	assert_true(signal(SIGALRM, SIG_DFL) != SIG_ERR);
+}
+
+/*
  * cpu_ms -- the CPU time of the process so far, in milliseconds
  */
 static double
@@ -1231,6 +1284,7 @@ main(void)
 	};
 	const struct CMUnitTest config[] = {
 		cmocka_unit_test(test_bad_config),
+		cmocka_unit_test(test_delete_churn),
 	};
 
 	int failed = 0;
@@ -1250,7 +1304,7 @@ main(void)
 		t3_q1_polled, NULL, NULL);
 	failed += cmocka_run_group_tests_name(cfg_4t_q2_waker.name,
 		t4_q2_waker, NULL, NULL);
-	failed += cmocka_run_group_tests_name("configuration", config,
-		NULL, NULL);
+	failed += cmocka_run_group_tests_name("configuration and deletion",
+		config, NULL, NULL);
 	return failed;
 }

@@ -114,7 +114,6 @@ struct item {
 
 /* one submitting thread, its buffers, and its finisher */
 struct submitter {
-	unsigned id;
 	struct vdm *vdm;
 	unsigned long ops;
 	uint64_t rng;
@@ -212,8 +211,8 @@ finisher_main(void *arg)
 	struct future *runnable[BATCH_MAX];
 
 	if (rt == NULL) {
-		(void) snprintf(s->error, sizeof(s->error),
-			"finisher: runtime_new: %s", strerror(errno));
+		fprintf(stderr, "finisher: runtime_new: %s\n",
+			strerror(errno));
 		abort();
 	}
 
@@ -385,8 +384,8 @@ op_verify(struct submitter *s, const struct op *o,
 		size_t i = lo;
 		while (s->dst[i] == s->ref[i])
 			i++;
-		return stress_fail(s, "op %lu (kind %d, %zu bytes at offset %zu): "
-			"byte at offset %zd is 0x%02x, expected 0x%02x",
+		return stress_fail(s, "op %lu (kind %d, %zu bytes at offset "
+			"%zu): byte at offset %zd is 0x%02x, expected 0x%02x",
 			opno, (int)o->kind, o->n, o->lo, (ssize_t)i - GUARD,
 			s->dst[i], s->ref[i]);
 	}
@@ -536,7 +535,6 @@ run(const struct vdm_threads_config *config,
 
 	for (unsigned i = 0; i < SUBMITTERS; i++) {
 		struct submitter *s = &subs[i];
-		s->id = i;
 		s->vdm = vdm;
 		s->ops = nops;
 		s->rng = (base_seed + i + 1) * 0x9e3779b97f4a7c15ULL | 1;
