@@ -263,10 +263,10 @@ do {\
 } while (0)
 
 /*
- * vdm_memcpy -- a future copying n bytes from src to dest
+ * vdm_memcpy_table -- vdm_memcpy() for any mover and any arguments
  */
-struct vdm_memcpy_future
-vdm_memcpy(struct vdm *vdm, void *dest, void *src, size_t n, uint64_t flags)
+static __attribute__((noinline)) struct vdm_memcpy_future
+vdm_memcpy_table(struct vdm *vdm, void *dest, void *src, size_t n, uint64_t flags)
 {
 	struct vdm_memcpy_future future;
 
@@ -281,10 +281,10 @@ vdm_memcpy(struct vdm *vdm, void *dest, void *src, size_t n, uint64_t flags)
 }
 
 /*
- * vdm_memmove -- a future moving n bytes from src to dest, ranges may overlap
+ * vdm_memmove_table -- vdm_memmove() for any mover and any arguments
  */
-struct vdm_memmove_future
-vdm_memmove(struct vdm *vdm, void *dest, void *src, size_t n, uint64_t flags)
+static __attribute__((noinline)) struct vdm_memmove_future
+vdm_memmove_table(struct vdm *vdm, void *dest, void *src, size_t n, uint64_t flags)
 {
 	struct vdm_memmove_future future;
 
@@ -299,10 +299,10 @@ vdm_memmove(struct vdm *vdm, void *dest, void *src, size_t n, uint64_t flags)
 }
 
 /*
- * vdm_memset -- a future setting n bytes at str to (unsigned char)c
+ * vdm_memset_table -- vdm_memset() for any mover and any arguments
  */
-struct vdm_memset_future
-vdm_memset(struct vdm *vdm, void *str, int c, size_t n, uint64_t flags)
+static __attribute__((noinline)) struct vdm_memset_future
+vdm_memset_table(struct vdm *vdm, void *str, int c, size_t n, uint64_t flags)
 {
 	struct vdm_memset_future future;
 
@@ -317,10 +317,10 @@ vdm_memset(struct vdm *vdm, void *str, int c, size_t n, uint64_t flags)
 }
 
 /*
- * vdm_flush -- a future writing n bytes at dest back from the CPU caches
+ * vdm_flush_table -- vdm_flush() for any mover and any arguments
  */
-struct vdm_flush_future
-vdm_flush(struct vdm *vdm, void *dest, size_t n, uint64_t flags)
+static __attribute__((noinline)) struct vdm_flush_future
+vdm_flush_table(struct vdm *vdm, void *dest, size_t n, uint64_t flags)
 {
 	struct vdm_flush_future future;
 
@@ -330,5 +330,112 @@ vdm_flush(struct vdm *vdm, void *dest, size_t n, uint64_t flags)
 	future.data.operation.data.flush.flags = flags;
 	VDM_FUTURE_INIT(&future, vdm, dest, dest, n, flags);
 
+	return future;
+}
+
+/*
+ * VDM_RUN_PATH -- true when the arguments are good and the mover has run:
+ * the constructors below then build the future themselves, with no call,
+ * and leave everything else to their out-of-line *_table twins (internal)
+ */
+#define VDM_RUN_PATH(_vdm, _ptr, _ptr2, _n, _flags)\
+	(core__likely((_vdm) != NULL) &&\
+	core__likely(!(((_n) == 0) | ((_ptr) == NULL) | ((_ptr2) == NULL) |\
+		(((_flags) & ~(uint64_t)VDM_F_VALID_FLAGS) != 0))) &&\
+	core__likely(vdm_instance_of(_vdm)->run != NULL))
+
+/*
+ * VDM_RUN_FUTURE -- fills in the head of a typed future on a mover with run
+ * whose operation is filled in (internal)
+ */
+#define VDM_RUN_FUTURE(_futp, _vdm)\
+do {\
+	(_futp)->data.vdm = (_vdm);\
+	(_futp)->data.data = NULL;\
+	(_futp)->data.operation.padding = 0;\
+	(_futp)->base.task = vdm_run_task;\
+	(_futp)->base.has_property = (_vdm)->has_property;\
+	(_futp)->base.context.data_size = sizeof((_futp)->data);\
+	(_futp)->base.context.output_size = sizeof((_futp)->output);\
+	(_futp)->base.context.state = FUTURE_STATE_IDLE;\
+	(_futp)->base.context.padding = 0;\
+} while (0)
+
+/*
+ * vdm_memcpy -- a future copying n bytes from src to dest
+ */
+struct vdm_memcpy_future
+vdm_memcpy(struct vdm *vdm, void *dest, void *src, size_t n, uint64_t flags)
+{
+	struct vdm_memcpy_future future;
+
+	if (!VDM_RUN_PATH(vdm, dest, src, n, flags))
+		return vdm_memcpy_table(vdm, dest, src, n, flags);
+
+	future.data.operation.type = VDM_OPERATION_MEMCPY;
+	future.data.operation.data.memcpy.dest = dest;
+	future.data.operation.data.memcpy.src = src;
+	future.data.operation.data.memcpy.n = n;
+	future.data.operation.data.memcpy.flags = flags;
+	VDM_RUN_FUTURE(&future, vdm);
+	return future;
+}
+
+/*
+ * vdm_memmove -- a future moving n bytes from src to dest, ranges may overlap
+ */
+struct vdm_memmove_future
+vdm_memmove(struct vdm *vdm, void *dest, void *src, size_t n, uint64_t flags)
+{
+	struct vdm_memmove_future future;
+
+	if (!VDM_RUN_PATH(vdm, dest, src, n, flags))
+		return vdm_memmove_table(vdm, dest, src, n, flags);
+
+	future.data.operation.type = VDM_OPERATION_MEMMOVE;
+	future.data.operation.data.memmove.dest = dest;
+	future.data.operation.data.memmove.src = src;
+	future.data.operation.data.memmove.n = n;
+	future.data.operation.data.memmove.flags = flags;
+	VDM_RUN_FUTURE(&future, vdm);
+	return future;
+}
+
+/*
+ * vdm_memset -- a future setting n bytes at str to (unsigned char)c
+ */
+struct vdm_memset_future
+vdm_memset(struct vdm *vdm, void *str, int c, size_t n, uint64_t flags)
+{
+	struct vdm_memset_future future;
+
+	if (!VDM_RUN_PATH(vdm, str, str, n, flags))
+		return vdm_memset_table(vdm, str, c, n, flags);
+
+	future.data.operation.type = VDM_OPERATION_MEMSET;
+	future.data.operation.data.memset.str = str;
+	future.data.operation.data.memset.c = c;
+	future.data.operation.data.memset.n = n;
+	future.data.operation.data.memset.flags = flags;
+	VDM_RUN_FUTURE(&future, vdm);
+	return future;
+}
+
+/*
+ * vdm_flush -- a future writing n bytes at dest back from the CPU caches
+ */
+struct vdm_flush_future
+vdm_flush(struct vdm *vdm, void *dest, size_t n, uint64_t flags)
+{
+	struct vdm_flush_future future;
+
+	if (!VDM_RUN_PATH(vdm, dest, dest, n, flags))
+		return vdm_flush_table(vdm, dest, n, flags);
+
+	future.data.operation.type = VDM_OPERATION_FLUSH;
+	future.data.operation.data.flush.dest = dest;
+	future.data.operation.data.flush.n = n;
+	future.data.operation.data.flush.flags = flags;
+	VDM_RUN_FUTURE(&future, vdm);
 	return future;
 }
