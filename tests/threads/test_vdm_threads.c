@@ -46,6 +46,18 @@
 #define TEST_UNDER_VALGRIND() 0
 #endif
 
+/* sanitizers make thread creation slow: fewer pools in test_delete_churn */
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define TEST_SANITIZED 1
+#endif
+#endif
+#ifndef TEST_SANITIZED
+#define TEST_SANITIZED 0
+#endif
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* bytes before and after every destination that no operation may touch */
@@ -1108,7 +1120,8 @@ static void
 test_delete_churn(void **state)
 {
 	(void) state;
-	unsigned rounds = TEST_UNDER_VALGRIND() ? 8 : 300;
+	unsigned rounds = TEST_UNDER_VALGRIND() ? 8 :
+		TEST_SANITIZED ? 40 : 300;
 	static unsigned char src[4 * KIB];
 	static unsigned char dst[4 * KIB];
 
