@@ -22,8 +22,8 @@
 /* the hidden header of every mover instance */
 struct vdm_instance {
 	vdm_fini_fn fini;
-	/* the descriptor's run, or NULL */
-	vdm_operation_run run;
+	/* the descriptor's run tasks, NULL where a type has none */
+	future_task_fn run[VDM_OPERATION_TYPES];
 };
 
 #define VDM_INSTANCE_HEADER_SIZE CORE__CACHELINE_SIZE
@@ -71,7 +71,7 @@ vdm_new(struct vdm_descriptor *descriptor)
 		(mem + VDM_INSTANCE_HEADER_SIZE);
 
 	instance->fini = descriptor->fini;
-	instance->run = descriptor->run;
+	memcpy(instance->run, descriptor->run, sizeof(instance->run));
 	*vdm = descriptor->ops;
 
 	if (descriptor->init != NULL) {
@@ -100,15 +100,6 @@ vdm_delete(struct vdm *vdm)
 		instance->fini(vdm);
 	core__free(instance);
 }
-
-/*
- * The outputs of memcpy, memmove and memset are one shape: a pointer, then
- * the result; flush has the result alone.
- */
-_Static_assert(offsetof(struct vdm_memmove_output, result) ==
-	offsetof(struct vdm_memcpy_output, result), "memmove output shape");
-_Static_assert(offsetof(struct vdm_memset_output, result) ==
-	offsetof(struct vdm_memcpy_output, result), "memset output shape");
 
 /*
  * vdm_output_set -- writes the typed output of a vdm future; the pointer is
@@ -159,26 +150,6 @@ vdm_operation_task(struct future_context *context,
 	vdm_output_set(data->operation.type,
 		future_context_get_output(context), out.result,
 		out.output.memcpy.dest);
-
-	return FUTURE_STATE_COMPLETE;
-}
-
-/*
- * vdm_run_task -- the task of a typed vdm future whose mover runs its
- * operations on the polling thread: one call does all
- */
-static enum future_state
-vdm_run_task(struct future_context *context, struct future_notifier *notifier)
-{
-	(void) notifier;
-	struct vdm_operation_data *data = future_context_get_data(context);
-	enum vdm_operation_result result =
-		vdm_instance_of(data->vdm)->run(data->vdm, &data->operation);
-
-	/* every operation's destination is its first argument */
-	vdm_output_set(data->operation.type,
-		future_context_get_output(context), result,
-		data->operation.data.memcpy.dest);
 
 	return FUTURE_STATE_COMPLETE;
 }
@@ -238,8 +209,8 @@ vdm_future_init(struct future *base, struct vdm_operation_data *data,
 		return;
 	}
 
-	if (vdm_instance_of(vdm)->run != NULL) {
-		base->task = vdm_run_task;
+	if (vdm_instance_of(vdm)->run[type] != NULL) {
+		base->task = vdm_instance_of(vdm)->run[type];
 	} else if (core__likely((data->data = vdm->op_new(vdm, type))
 			!= NULL)) {
 		base->task = vdm_operation_task;
@@ -334,26 +305,34 @@ vdm_flush_table(struct vdm *vdm, void *dest, size_t n, uint64_t flags)
 }
 
 /*
- * VDM_RUN_PATH -- true when the arguments are good and the mover has run:
- * the constructors below then build the future themselves, with no call,
- * and leave everything else to their out-of-line *_table twins (internal)
+ * vdm_run_task_of -- the run task of the mover for an operation of type
+ * with these arguments, or NULL when the arguments are bad or the mover has
+ * none: the constructors below build a future with a run task themselves,
+ * with no call, and leave everything else to their out-of-line *_table
+ * twins
  */
-#define VDM_RUN_PATH(_vdm, _ptr, _ptr2, _n, _flags)\
-	(core__likely((_vdm) != NULL) &&\
-	core__likely(!(((_n) == 0) | ((_ptr) == NULL) | ((_ptr2) == NULL) |\
-		(((_flags) & ~(uint64_t)VDM_F_VALID_FLAGS) != 0))) &&\
-	core__likely(vdm_instance_of(_vdm)->run != NULL))
+static inline __attribute__((always_inline)) future_task_fn
+vdm_run_task_of(struct vdm *vdm, enum vdm_operation_type type, void *ptr,
+	void *ptr2, size_t n, uint64_t flags)
+{
+	if (core__unlikely(vdm == NULL))
+		return NULL;
+	if (core__unlikely((n == 0) | (ptr == NULL) | (ptr2 == NULL) |
+			((flags & ~(uint64_t)VDM_F_VALID_FLAGS) != 0)))
+		return NULL;
+	return vdm_instance_of(vdm)->run[type];
+}
 
 /*
- * VDM_RUN_FUTURE -- fills in the head of a typed future on a mover with run
- * whose operation is filled in (internal)
+ * VDM_RUN_FUTURE -- fills in the head of a typed future whose operation is
+ * filled in, with the run task _task (internal)
  */
-#define VDM_RUN_FUTURE(_futp, _vdm)\
+#define VDM_RUN_FUTURE(_futp, _vdm, _task)\
 do {\
 	(_futp)->data.vdm = (_vdm);\
 	(_futp)->data.data = NULL;\
 	(_futp)->data.operation.padding = 0;\
-	(_futp)->base.task = vdm_run_task;\
+	(_futp)->base.task = (_task);\
 	(_futp)->base.has_property = (_vdm)->has_property;\
 	(_futp)->base.context.data_size = sizeof((_futp)->data);\
 	(_futp)->base.context.output_size = sizeof((_futp)->output);\
@@ -369,7 +348,10 @@ vdm_memcpy(struct vdm *vdm, void *dest, void *src, size_t n, uint64_t flags)
 {
 	struct vdm_memcpy_future future;
 
-	if (!VDM_RUN_PATH(vdm, dest, src, n, flags))
+	future_task_fn task = vdm_run_task_of(vdm, VDM_OPERATION_MEMCPY, dest,
+		src, n, flags);
+
+	if (task == NULL)
 		return vdm_memcpy_table(vdm, dest, src, n, flags);
 
 	future.data.operation.type = VDM_OPERATION_MEMCPY;
@@ -377,7 +359,7 @@ vdm_memcpy(struct vdm *vdm, void *dest, void *src, size_t n, uint64_t flags)
 	future.data.operation.data.memcpy.src = src;
 	future.data.operation.data.memcpy.n = n;
 	future.data.operation.data.memcpy.flags = flags;
-	VDM_RUN_FUTURE(&future, vdm);
+	VDM_RUN_FUTURE(&future, vdm, task);
 	return future;
 }
 
@@ -389,7 +371,10 @@ vdm_memmove(struct vdm *vdm, void *dest, void *src, size_t n, uint64_t flags)
 {
 	struct vdm_memmove_future future;
 
-	if (!VDM_RUN_PATH(vdm, dest, src, n, flags))
+	future_task_fn task = vdm_run_task_of(vdm, VDM_OPERATION_MEMMOVE, dest,
+		src, n, flags);
+
+	if (task == NULL)
 		return vdm_memmove_table(vdm, dest, src, n, flags);
 
 	future.data.operation.type = VDM_OPERATION_MEMMOVE;
@@ -397,7 +382,7 @@ vdm_memmove(struct vdm *vdm, void *dest, void *src, size_t n, uint64_t flags)
 	future.data.operation.data.memmove.src = src;
 	future.data.operation.data.memmove.n = n;
 	future.data.operation.data.memmove.flags = flags;
-	VDM_RUN_FUTURE(&future, vdm);
+	VDM_RUN_FUTURE(&future, vdm, task);
 	return future;
 }
 
@@ -409,7 +394,10 @@ vdm_memset(struct vdm *vdm, void *str, int c, size_t n, uint64_t flags)
 {
 	struct vdm_memset_future future;
 
-	if (!VDM_RUN_PATH(vdm, str, str, n, flags))
+	future_task_fn task = vdm_run_task_of(vdm, VDM_OPERATION_MEMSET, str,
+		str, n, flags);
+
+	if (task == NULL)
 		return vdm_memset_table(vdm, str, c, n, flags);
 
 	future.data.operation.type = VDM_OPERATION_MEMSET;
@@ -417,7 +405,7 @@ vdm_memset(struct vdm *vdm, void *str, int c, size_t n, uint64_t flags)
 	future.data.operation.data.memset.c = c;
 	future.data.operation.data.memset.n = n;
 	future.data.operation.data.memset.flags = flags;
-	VDM_RUN_FUTURE(&future, vdm);
+	VDM_RUN_FUTURE(&future, vdm, task);
 	return future;
 }
 
@@ -429,13 +417,16 @@ vdm_flush(struct vdm *vdm, void *dest, size_t n, uint64_t flags)
 {
 	struct vdm_flush_future future;
 
-	if (!VDM_RUN_PATH(vdm, dest, dest, n, flags))
+	future_task_fn task = vdm_run_task_of(vdm, VDM_OPERATION_FLUSH, dest,
+		dest, n, flags);
+
+	if (task == NULL)
 		return vdm_flush_table(vdm, dest, n, flags);
 
 	future.data.operation.type = VDM_OPERATION_FLUSH;
 	future.data.operation.data.flush.dest = dest;
 	future.data.operation.data.flush.n = n;
 	future.data.operation.data.flush.flags = flags;
-	VDM_RUN_FUTURE(&future, vdm);
+	VDM_RUN_FUTURE(&future, vdm, task);
 	return future;
 }

@@ -8,7 +8,8 @@
  * The mover keeps no per-operation state: op_new hands back the mover itself
  * as the handle, and op_delete derives the result from the operation again
  * (the checks are a few compares), so nothing is allocated per operation.
- * The library's own futures skip the table and make one call to sync_run.
+ * The library's own futures skip the table: their tasks are the run tasks
+ * below.
  */
 
 #include <string.h>
@@ -48,23 +49,93 @@ sync_op_result(const struct vdm_operation *op)
 }
 
 /*
- * sync_run -- performs an operation that vdm_memcpy() and friends checked
- * already, unless it asks for a flag this mover cannot honour
+ * The run tasks: the futures of vdm_memcpy() and friends run these as their
+ * own tasks, with operations checked already; only a flag this mover cannot
+ * honour is left to refuse.
  */
-static enum vdm_operation_result
-sync_run(struct vdm *vdm, const struct vdm_operation *op)
-{
-	(void) vdm;
-	if (core__unlikely(vdm__operation_flags(op) & ~SYNC_SUPPORTED_FLAGS))
-		return VDM_ERROR_NOT_SUPPORTED;
 
-	vdm__operation_run(op, 0, vdm__operation_len(op));
-	return VDM_SUCCESS;
+/*
+ * sync_unsupported -- non-zero if a checked operation asks for a flag this
+ * mover cannot honour
+ */
+static inline int
+sync_unsupported(uint64_t flags)
+{
+	return (flags & ~SYNC_SUPPORTED_FLAGS) != 0;
+}
+
+/*
+ * sync_memcpy_task -- the task of vdm_memcpy() futures
+ */
+static enum future_state
+sync_memcpy_task(struct future_context *context,
+	struct future_notifier *notifier)
+{
+	(void) notifier;
+	struct vdm_operation_data *data = future_context_get_data(context);
+	struct vdm_operation_data_memcpy *op = &data->operation.data.memcpy;
+
+	if (core__unlikely(sync_unsupported(op->flags)))
+		return vdm_run_complete(context, VDM_ERROR_NOT_SUPPORTED);
+	memcpy(op->dest, op->src, op->n);
+	return vdm_run_complete(context, VDM_SUCCESS);
+}
+
+/*
+ * sync_memmove_task -- the task of vdm_memmove() futures
+ */
+static enum future_state
+sync_memmove_task(struct future_context *context,
+	struct future_notifier *notifier)
+{
+	(void) notifier;
+	struct vdm_operation_data *data = future_context_get_data(context);
+	struct vdm_operation_data_memmove *op = &data->operation.data.memmove;
+
+	if (core__unlikely(sync_unsupported(op->flags)))
+		return vdm_run_complete(context, VDM_ERROR_NOT_SUPPORTED);
+	memmove(op->dest, op->src, op->n);
+	return vdm_run_complete(context, VDM_SUCCESS);
+}
+
+/*
+ * sync_memset_task -- the task of vdm_memset() futures
+ */
+static enum future_state
+sync_memset_task(struct future_context *context,
+	struct future_notifier *notifier)
+{
+	(void) notifier;
+	struct vdm_operation_data *data = future_context_get_data(context);
+	struct vdm_operation_data_memset *op = &data->operation.data.memset;
+
+	if (core__unlikely(sync_unsupported(op->flags)))
+		return vdm_run_complete(context, VDM_ERROR_NOT_SUPPORTED);
+	memset(op->str, op->c, op->n);
+	return vdm_run_complete(context, VDM_SUCCESS);
+}
+
+/*
+ * sync_flush_task -- the task of vdm_flush() futures
+ */
+static enum future_state
+sync_flush_task(struct future_context *context,
+	struct future_notifier *notifier)
+{
+	(void) notifier;
+	struct vdm_operation_data *data = future_context_get_data(context);
+	struct vdm_operation_data_flush *op = &data->operation.data.flush;
+
+	if (core__unlikely(sync_unsupported(op->flags) ||
+			!core__flush_supported()))
+		return vdm_run_complete(context, VDM_ERROR_NOT_SUPPORTED);
+	core__flush_range(op->dest, op->n);
+	return vdm_run_complete(context, VDM_SUCCESS);
 }
 
 /*
  * sync_op_start -- performs the operation now (the table's way in, used by
- * libpmem2; the library's own futures call sync_run directly)
+ * libpmem2; the library's own futures run the tasks above)
  */
 static int
 sync_op_start(void *data, const struct vdm_operation *op,
@@ -132,7 +203,12 @@ static struct vdm_descriptor sync_descriptor = {
 		.capabilities = 0,
 		.has_property = NULL,
 	},
-	.run = sync_run,
+	.run = {
+		[VDM_OPERATION_MEMCPY] = sync_memcpy_task,
+		[VDM_OPERATION_MEMMOVE] = sync_memmove_task,
+		[VDM_OPERATION_MEMSET] = sync_memset_task,
+		[VDM_OPERATION_FLUSH] = sync_flush_task,
+	},
 };
 
 /*

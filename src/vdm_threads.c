@@ -837,7 +837,7 @@ static struct vdm_descriptor threads_descriptor = {
 	.fini = threads_fini,
 	.init_arg = NULL,
 	.ops = THREADS_OPS,
-	.run = NULL,
+	.run = { NULL },
 };
 
 static struct vdm_descriptor threads_polled_descriptor = {
@@ -846,7 +846,7 @@ static struct vdm_descriptor threads_polled_descriptor = {
 	.fini = threads_fini,
 	.init_arg = NULL,
 	.ops = THREADS_OPS,
-	.run = NULL,
+	.run = { NULL },
 };
 
 /*

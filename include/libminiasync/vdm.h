@@ -221,19 +221,28 @@ vdm_is_supported(struct vdm *vdm, unsigned capability)
  * NULL, before it frees the instance.  vdm_new() keeps no pointer to the
  * descriptor: it may be a temporary.
  *
- * run is optional.  A mover whose operations always finish on the thread
- * that polls may give it: run(vdm, operation) moves the bytes and returns
- * the result, exactly as op_new, op_start, op_check and op_delete together
- * would (those stay required: libpmem2 uses them).  The futures of
- * vdm_memcpy() and friends then make that one call at their first poll,
- * with an operation they checked already: pointers are not NULL, n > 0,
- * and no flag lies outside VDM_F_VALID_FLAGS; whether the mover honours
- * the flags is still for run to decide.
+ * run is optional: one future task per operation type, indexed by enum
+ * vdm_operation_type.  A mover whose operations of a type always finish on
+ * the thread that polls may give that type a task; the futures vdm_memcpy()
+ * and friends make for that type then run it as their own task, so their
+ * first poll makes one call that moves the bytes.  Types whose entry is
+ * NULL go through op_new, op_start, op_check and op_delete as always (those
+ * stay required: libpmem2 builds its futures with them).  A run task:
+ *	- finds the struct vdm_operation_data in the future's data:
+ *	  future_context_get_data(context); its vdm member is the mover;
+ *	- gets an operation vdm_memcpy() and friends checked already: its
+ *	  pointers are not NULL, n > 0, and no flag lies outside
+ *	  VDM_F_VALID_FLAGS (whether the mover honours the flags is still for
+ *	  the task to decide);
+ *	- may be given a NULL notifier, and need not set one;
+ *	- completes at the first call: it ends with
+ *	  return vdm_run_complete(context, result);
  */
 typedef int (*vdm_init_fn)(struct vdm *vdm, void *arg);
 typedef void (*vdm_fini_fn)(struct vdm *vdm);
-typedef enum vdm_operation_result (*vdm_operation_run)(struct vdm *vdm,
-	const struct vdm_operation *operation);
+
+/* the number of operation types: the size of a descriptor's run table */
+#define VDM_OPERATION_TYPES 4
 
 struct vdm_descriptor {
 	size_t size;
@@ -241,7 +250,7 @@ struct vdm_descriptor {
 	vdm_fini_fn fini;
 	void *init_arg;
 	struct vdm ops;
-	vdm_operation_run run;
+	future_task_fn run[VDM_OPERATION_TYPES];
 };
 
 /*
@@ -290,6 +299,36 @@ FUTURE(vdm_flush_future, struct vdm_operation_data,
 	struct vdm_flush_output);
 
 /*
+ * vdm_run_complete -- for a descriptor's run task: records result as the
+ * outcome of the typed future whose context is context (the output pointer
+ * is the operation's destination on success, NULL otherwise) and returns
+ * FUTURE_STATE_COMPLETE.  Only for futures made by vdm_memcpy() and friends.
+ */
+static inline enum future_state
+vdm_run_complete(struct future_context *context,
+	enum vdm_operation_result result)
+{
+	struct vdm_operation_data *data = (struct vdm_operation_data *)
+		future_context_get_data(context);
+	/* every typed future keeps its output at the same place */
+	void *output = (char *)context +
+		(offsetof(struct vdm_memcpy_future, output) -
+		offsetof(struct vdm_memcpy_future, base.context));
+
+	if (data->operation.type == VDM_OPERATION_FLUSH) {
+		((struct vdm_flush_output *)output)->result = result;
+	} else {
+		/* memmove and memset outputs have memcpy's shape */
+		struct vdm_memcpy_output *out =
+			(struct vdm_memcpy_output *)output;
+		out->dest = result == VDM_SUCCESS ?
+			data->operation.data.memcpy.dest : NULL;
+		out->result = result;
+	}
+	return FUTURE_STATE_COMPLETE;
+}
+
+/*
  * vdm_memcpy -- a future that copies n bytes from src to dest on vdm, a
  * mover made by vdm_new().  Bad arguments give a future that is complete at
  * once; the first of these checks that fails decides its result:
@@ -319,6 +358,18 @@ MINIASYNC_EXPORT struct vdm_memset_future vdm_memset(struct vdm *vdm,
  */
 MINIASYNC_EXPORT struct vdm_flush_future vdm_flush(struct vdm *vdm,
 	void *dest, size_t n, uint64_t flags);
+
+/* vdm_run_complete() finds every typed future's output at one place */
+MINIASYNC_STATIC_ASSERT(offsetof(struct vdm_memmove_future, output) ==
+	offsetof(struct vdm_memcpy_future, output), "memmove future shape");
+MINIASYNC_STATIC_ASSERT(offsetof(struct vdm_memset_future, output) ==
+	offsetof(struct vdm_memcpy_future, output), "memset future shape");
+MINIASYNC_STATIC_ASSERT(offsetof(struct vdm_flush_future, output) ==
+	offsetof(struct vdm_memcpy_future, output), "flush future shape");
+MINIASYNC_STATIC_ASSERT(offsetof(struct vdm_memmove_output, result) ==
+	offsetof(struct vdm_memcpy_output, result), "memmove output shape");
+MINIASYNC_STATIC_ASSERT(offsetof(struct vdm_memset_output, result) ==
+	offsetof(struct vdm_memcpy_output, result), "memset output shape");
 
 /* the binary layout libpmem2 1.12 was compiled against (x86-64, LP64) */
 #if UINTPTR_MAX == UINT64_MAX

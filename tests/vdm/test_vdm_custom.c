@@ -12,10 +12,10 @@
  * times, moves the bytes only at the second op_check (the first says
  * RUNNING), and records every call it gets.
  *
- * Set up with_run, its descriptor also gives run, the one-call form of the
- * same work: the typed futures then call run once at their first poll and
- * none of the four operations, while the table (what libpmem2 drives)
- * still works through the four.
+ * Set up with_run, its descriptor also gives run tasks, the one-call form
+ * of the same work: the typed futures of those types then run it as their
+ * task at their first poll and call none of the four operations, while the
+ * table (what libpmem2 drives) still works through the four.
  */
 
 #include <stdarg.h>
@@ -75,7 +75,8 @@ struct lazy_config {
 	size_t size;			/* the descriptor's size */
 	/* how often op_start says "not yet" before it starts an operation */
 	unsigned start_refusals;
-	int with_run;			/* the descriptor gives run */
+	/* bit t set: the descriptor gives a run task for operation type t */
+	unsigned with_run;
 };
 
 #define LAZY_SLOTS 8
@@ -309,22 +310,25 @@ lazy_op_delete(void *data, const struct vdm_operation *op,
 }
 
 /*
- * lazy_run -- the one-call form of op_new, op_start, op_check and
- * op_delete: does the work and returns the result op_delete would report
+ * lazy_run -- the run task of every type: the one-call form of op_new,
+ * op_start, op_check and op_delete, which does the work and completes the
+ * future with the result op_delete would report
  */
-static enum vdm_operation_result
-lazy_run(struct vdm *vdm, const struct vdm_operation *op)
+static enum future_state
+lazy_run(struct future_context *context, struct future_notifier *notifier)
 {
-	struct lazy_mover *m = lazy_of(vdm);
+	(void) notifier;
+	struct vdm_operation_data *data = future_context_get_data(context);
+	struct lazy_mover *m = lazy_of(data->vdm);
 	struct record *r = trace_add(EV_RUN);
 
-	r->vdm = vdm;
-	r->op = *op;
-	r->op_addr = op;
+	r->vdm = data->vdm;
+	r->op = data->operation;
+	r->op_addr = &data->operation;
 	assert_int_equal(m->magic, LAZY_MAGIC);
 
-	lazy_perform(op);
-	return m->report;
+	lazy_perform(&data->operation);
+	return vdm_run_complete(context, m->report);
 }
 
 /*
@@ -415,7 +419,8 @@ lazy_descriptor(struct lazy_config *cfg)
 	d.ops.op_check = lazy_op_check;
 	d.ops.capabilities = 0;
 	d.ops.has_property = lazy_has_property;
-	d.run = cfg->with_run ? lazy_run : NULL;
+	for (unsigned t = 0; t < VDM_OPERATION_TYPES; t++)
+		d.run[t] = cfg->with_run & (1U << t) ? lazy_run : NULL;
 	return d;
 }
 
@@ -427,10 +432,10 @@ struct fixture {
 
 /*
  * fixture_make -- a lazy mover refusing op_start refusals times, giving
- * run if with_run
+ * run tasks for the types with_run has bits for
  */
 static struct fixture *
-fixture_make(unsigned refusals, int with_run)
+fixture_make(unsigned refusals, unsigned with_run)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	assert_non_null(fx);
@@ -455,12 +460,12 @@ fixture_new(unsigned refusals)
 }
 
 /*
- * fixture_new_run -- a lazy mover that gives run
+ * fixture_new_run -- a lazy mover that gives a run task for every type
  */
 static struct fixture *
 fixture_new_run(void)
 {
-	return fixture_make(0, 1);
+	return fixture_make(0, (1U << VDM_OPERATION_TYPES) - 1);
 }
 
 /*
@@ -1518,11 +1523,12 @@ test_run_ops_required(void **state)
 	struct lazy_config cfg;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.size = sizeof(struct lazy_mover);
-	cfg.with_run = 1;
+	cfg.with_run = (1U << VDM_OPERATION_TYPES) - 1;
 
 	for (int missing = 0; missing < 4; missing++) {
 		struct vdm_descriptor d = lazy_descriptor(&cfg);
-		assert_ptr_equal(d.run, lazy_run);
+		for (unsigned t = 0; t < VDM_OPERATION_TYPES; t++)
+			assert_ptr_equal(d.run[t], lazy_run);
 		switch (missing) {
 		case 0:
 			d.ops.op_new = NULL;
@@ -1557,6 +1563,44 @@ test_run_ops_required(void **state)
 }
 
 /*
+ * test_run_partial -- a mover may give run tasks for some types only: for
+ * each type in turn the one with a run task makes one call at the first
+ * poll, every other type goes through op_new, op_start, op_check and
+ * op_delete; both move their bytes and report their result
+ */
+static void
+test_run_partial(void **state)
+{
+	(void) state;
+
+	for (int r = 0; r < OP_KINDS; r++) {
+		enum vdm_operation_type with = op_type((enum op_kind)r);
+		struct fixture *fx = fixture_make(0, 1U << with);
+
+		for (int k = 0; k < OP_KINDS; k++) {
+			enum op_kind kind = (enum op_kind)k;
+			int runs = op_type(kind) == with;
+			struct bufs bf;
+			union any_future f;
+
+			bufs_init(&bf, kind, 160U + (unsigned)(r * 4 + k));
+			trace_reset();
+			bufs_make(&bf, &f, kind, fx->vdm, 0);
+			assert_int_equal(trace_count(EV_NEW), !runs);
+			busy_poll(&f, kind);
+			assert_int_equal(trace_count(EV_RUN), runs);
+			assert_int_equal(trace_count(EV_NEW), !runs);
+			assert_int_equal(trace_count(EV_DELETE), !runs);
+			expect_output(&f, kind, VDM_SUCCESS,
+				kind == OP_FLUSH ? NULL : bf.dst + BUF_OFF);
+			assert_memory_equal(bf.dst, bf.want, sizeof(bf.dst));
+		}
+		assert_int_equal(lazy_of(fx->vdm)->live, 0);
+		fixture_delete(fx);
+	}
+}
+
+/*
  * main -- runs the user-defined mover's tests
  */
 int
@@ -1580,6 +1624,7 @@ main(void)
 		cmocka_unit_test(test_run_runtime_wait),
 		cmocka_unit_test(test_run_table),
 		cmocka_unit_test(test_run_ops_required),
+		cmocka_unit_test(test_run_partial),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
