@@ -46,6 +46,7 @@
 #include "core/cpu.h"
 #include "core/util.h"
 #include "vdm.h"
+#include "vdm_threads.h"
 
 #define THREADS_SUPPORTED_FLAGS ((uint64_t)VDM_F_NO_CACHE_HINT)
 
@@ -122,6 +123,10 @@ struct threads_slot {
 struct threads_mover {
 	struct vdm base;
 
+	/* how bytes move: the plain backend, or a mover's own */
+	const struct vdm__threads_backend *backend;
+	void *backend_arg;
+
 	unsigned nthreads;
 	unsigned nslots;
 	unsigned max_pieces;
@@ -167,11 +172,13 @@ threads_now_ns(void)
 }
 
 /*
- * threads_result -- the outcome of an operation on this mover
+ * threads_plain_check -- the outcome of an operation on the thread-pool
+ * mover
  */
 static enum vdm_operation_result
-threads_result(const struct vdm_operation *op)
+threads_plain_check(void *arg, const struct vdm_operation *op)
 {
+	(void) arg;
 	enum vdm_operation_result result =
 		vdm__operation_check(op, THREADS_SUPPORTED_FLAGS);
 
@@ -179,6 +186,31 @@ threads_result(const struct vdm_operation *op)
 			!core__flush_supported())
 		return VDM_ERROR_NOT_SUPPORTED;
 	return result;
+}
+
+/*
+ * threads_plain_piece -- moves a piece of an operation with the C library
+ */
+static void
+threads_plain_piece(void *arg, const struct vdm_operation *op, size_t off,
+	size_t len)
+{
+	(void) arg;
+	vdm__operation_run(op, off, len);
+}
+
+static const struct vdm__threads_backend threads_plain_backend = {
+	.check = threads_plain_check,
+	.piece = threads_plain_piece,
+};
+
+/*
+ * threads_result -- the outcome of an operation on this mover
+ */
+static inline enum vdm_operation_result
+threads_result(const struct threads_mover *m, const struct vdm_operation *op)
+{
+	return m->backend->check(m->backend_arg, op);
 }
 
 /*
@@ -253,6 +285,7 @@ threads_claim(struct threads_slot *slot, uint32_t gen)
 static int
 threads_work(struct threads_slot *slot, uint32_t gen, int one)
 {
+	const struct threads_mover *m = slot->mover;
 	long piece;
 	int finished = 0;
 
@@ -262,7 +295,7 @@ threads_work(struct threads_slot *slot, uint32_t gen, int one)
 		size_t piece_len = (unsigned)piece + 1 == slot->pieces ?
 			len - off : slot->piece_size;
 
-		vdm__operation_run(&slot->op, off, piece_len);
+		m->backend->piece(m->backend_arg, &slot->op, off, piece_len);
 
 		/* acq_rel: every piece's bytes happen before the finish */
 		if (atomic_fetch_sub_explicit(CORE__ATOMIC(&slot->pieces_left),
@@ -542,15 +575,15 @@ threads_op_start(void *data, const struct vdm_operation *op,
 {
 	struct threads_slot *slot = data;
 	struct threads_mover *m = slot->mover;
-	enum vdm_operation_result result = threads_result(op);
+	enum vdm_operation_result result = threads_result(m, op);
 	size_t len = vdm__operation_len(op);
 
 	if (n != NULL)
 		n->notifier_used = FUTURE_NOTIFIER_NONE;
 
 	if (slot->is_inline) {
-		if (result == VDM_SUCCESS)
-			vdm__operation_run(op, 0, len);
+		if (result == VDM_SUCCESS && len != 0)
+			m->backend->piece(m->backend_arg, op, 0, len);
 		return 0;
 	}
 
@@ -648,7 +681,7 @@ threads_op_delete(void *data, const struct vdm_operation *op,
 	struct threads_slot *slot = data;
 
 	output->type = op->type;
-	output->result = threads_result(op);
+	output->result = threads_result(slot->mover, op);
 	/* every operation's destination is its first argument */
 	output->output.memcpy.dest = op->data.memcpy.dest;
 	if (op->type == VDM_OPERATION_FLUSH)
@@ -703,7 +736,7 @@ threads_stop(struct threads_mover *m)
 }
 
 /*
- * threads_free -- frees what threads_init allocated
+ * threads_free -- frees what vdm__threads_init allocated
  */
 static void
 threads_free(struct threads_mover *m)
@@ -714,14 +747,24 @@ threads_free(struct threads_mover *m)
 }
 
 /*
- * threads_init -- sizes the mover, allocates its slots and ring, starts
- * the workers (arg: a struct vdm_threads_config, or NULL)
+ * vdm__threads_size -- the bytes of the engine's state
  */
-static int
-threads_init(struct vdm *vdm, void *arg, enum future_notifier_type notifier)
+size_t
+vdm__threads_size(void)
+{
+	return sizeof(struct threads_mover);
+}
+
+/*
+ * vdm__threads_init -- sizes the mover, allocates its slots and ring,
+ * starts the workers
+ */
+int
+vdm__threads_init(struct vdm *vdm, const struct vdm_threads_config *config,
+	enum future_notifier_type notifier,
+	const struct vdm__threads_backend *backend, void *arg)
 {
 	struct threads_mover *m = (struct threads_mover *)vdm;
-	const struct vdm_threads_config *config = arg;
 	unsigned nthreads = config != NULL ? config->nthreads : 0;
 	unsigned depth = config != NULL ? config->queue_depth : 0;
 	int ret;
@@ -737,6 +780,8 @@ threads_init(struct vdm *vdm, void *arg, enum future_notifier_type notifier)
 	if (nthreads > THREADS_MAX_THREADS || depth > THREADS_MAX_QUEUE_DEPTH)
 		return EINVAL;
 
+	m->backend = backend;
+	m->backend_arg = arg;
 	m->notifier = notifier;
 	m->nthreads = nthreads;
 	m->nslots = threads_round_pow2(depth);
@@ -790,28 +835,31 @@ err_free:
 }
 
 /*
- * threads_init_waker -- threads_init for the waker descriptor
+ * threads_init_waker -- vdm__threads_init for the waker descriptor
  */
 static int
 threads_init_waker(struct vdm *vdm, void *arg)
 {
-	return threads_init(vdm, arg, FUTURE_NOTIFIER_WAKER);
+	return vdm__threads_init(vdm, arg, FUTURE_NOTIFIER_WAKER,
+		&threads_plain_backend, NULL);
 }
 
 /*
- * threads_init_poller -- threads_init for the poller descriptor
+ * threads_init_poller -- vdm__threads_init for the poller descriptor
  */
 static int
 threads_init_poller(struct vdm *vdm, void *arg)
 {
-	return threads_init(vdm, arg, FUTURE_NOTIFIER_POLLER);
+	return vdm__threads_init(vdm, arg, FUTURE_NOTIFIER_POLLER,
+		&threads_plain_backend, NULL);
 }
 
 /*
- * threads_fini -- lets queued work finish, stops the workers, frees all
+ * vdm__threads_fini -- lets queued work finish, stops the workers, frees
+ * all
  */
-static void
-threads_fini(struct vdm *vdm)
+void
+vdm__threads_fini(struct vdm *vdm)
 {
 	struct threads_mover *m = (struct threads_mover *)vdm;
 
@@ -834,7 +882,7 @@ threads_fini(struct vdm *vdm)
 static struct vdm_descriptor threads_descriptor = {
 	.size = sizeof(struct threads_mover),
 	.init = threads_init_waker,
-	.fini = threads_fini,
+	.fini = vdm__threads_fini,
 	.init_arg = NULL,
 	.ops = THREADS_OPS,
 	.run = { NULL },
@@ -843,11 +891,20 @@ static struct vdm_descriptor threads_descriptor = {
 static struct vdm_descriptor threads_polled_descriptor = {
 	.size = sizeof(struct threads_mover),
 	.init = threads_init_poller,
-	.fini = threads_fini,
+	.fini = vdm__threads_fini,
 	.init_arg = NULL,
 	.ops = THREADS_OPS,
 	.run = { NULL },
 };
+
+/*
+ * vdm__threads_ops -- the engine's operation table
+ */
+struct vdm
+vdm__threads_ops(void)
+{
+	return threads_descriptor.ops;
+}
 
 /*
  * vdm_descriptor_threads -- the thread pool whose workers call the waker

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Copyright 2026, libminiasync developers */
+
+/*
+ * vdm_threads.h -- the thread-pool engine, for movers that move bytes their
+ * own way on its workers (internal)
+ *
+ * The thread-pool mover is the engine with the plain backend: memcpy,
+ * memmove, memset and a cache write-back.  Another mover (the pmem mover)
+ * gives a backend of its own and gets the same slots, queue, splitting of
+ * large operations, notification and vdm_delete() behaviour.
+ */
+
+#ifndef MINIASYNC_VDM_THREADS_INTERNAL_H
+#define MINIASYNC_VDM_THREADS_INTERNAL_H 1
+
+#include <libminiasync/vdm_threads.h>
+
+/*
+ * struct vdm__threads_backend -- how the engine's movers move bytes; both
+ * functions are called from any thread of the mover and from polling
+ * threads, concurrently, and get the backend's arg.
+ *
+ * check returns the result the operation will end with: VDM_SUCCESS, or an
+ * error, and then nothing moves.  piece moves the bytes [off, off + len) of
+ * an operation check accepted; the operation is complete (durable, for a
+ * mover that promises it) once every piece returned.  A piece of a memmove
+ * is the whole operation when its ranges overlap.
+ */
+struct vdm__threads_backend {
+	enum vdm_operation_result (*check)(void *arg,
+		const struct vdm_operation *op);
+	void (*piece)(void *arg, const struct vdm_operation *op, size_t off,
+		size_t len);
+};
+
+/* vdm__threads_size -- the bytes of the engine's state, the struct vdm first */
+size_t vdm__threads_size(void);
+
+/*
+ * vdm__threads_init -- starts the engine in an instance of at least
+ * vdm__threads_size() bytes from vdm_new(), as config says (NULL: defaults),
+ * moving bytes through backend (which must outlive it) with arg; 0 or an
+ * errno value
+ */
+int vdm__threads_init(struct vdm *vdm, const struct vdm_threads_config *config,
+	enum future_notifier_type notifier,
+	const struct vdm__threads_backend *backend, void *arg);
+
+/* vdm__threads_fini -- lets queued work finish, stops the engine */
+void vdm__threads_fini(struct vdm *vdm);
+
+/* vdm__threads_ops -- the engine's operation table */
+struct vdm vdm__threads_ops(void);
+
+#endif /* MINIASYNC_VDM_THREADS_INTERNAL_H */
