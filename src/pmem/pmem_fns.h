@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Copyright 2026, libminiasync developers */
+
+/*
+ * pmem_fns.h -- the functions a pmem mover stores and persists with, and
+ * the seam through which tests see them (internal)
+ */
+
+#ifndef MINIASYNC_PMEM_FNS_H
+#define MINIASYNC_PMEM_FNS_H 1
+
+#include <libpmem2.h>
+
+/* a map's own functions, as libpmem2 hands them out for it */
+struct pmem__fns {
+	pmem2_memcpy_fn memcpy;
+	pmem2_memmove_fn memmove;
+	pmem2_memset_fn memset;
+	pmem2_flush_fn flush;
+	pmem2_drain_fn drain;
+	pmem2_persist_fn persist;
+};
+
+#ifdef MINIASYNC_PMEM_TEST_SEAM
+/*
+ * pmem__seam -- when not NULL, called with the functions of every new pmem
+ * mover, which it may replace (with wrappers that record the calls and then
+ * call the originals).  Only in the test build of the library.
+ */
+extern void (*pmem__seam)(struct pmem__fns *fns);
+#endif
+
+#endif /* MINIASYNC_PMEM_FNS_H */
