@@ -62,6 +62,9 @@
 /* how long an idle worker spins before it sleeps */
 #define THREADS_SPIN_NS 50000
 
+/* pieces a thread moves before it must persist them (backend->persist) */
+#define THREADS_BATCH_MAX 32
+
 /* the ring entry that stops a worker */
 #define THREADS_STOP UINT64_MAX
 
@@ -202,6 +205,19 @@ threads_plain_piece(void *arg, const struct vdm_operation *op, size_t off,
 static const struct vdm__threads_backend threads_plain_backend = {
 	.check = threads_plain_check,
 	.piece = threads_plain_piece,
+	.persist = NULL,
+};
+
+/*
+ * The pieces a thread moved and has yet to persist, for a backend with
+ * persist: they count as done only once persisted.  Each thread has its
+ * own: a worker's lives as long as the worker, a polling thread's as long
+ * as the op_start or op_check call.
+ */
+struct threads_batch {
+	unsigned n;
+	struct threads_slot *slots[THREADS_BATCH_MAX];
+	struct vdm__range ranges[THREADS_BATCH_MAX];
 };
 
 /*
@@ -278,16 +294,44 @@ threads_claim(struct threads_slot *slot, uint32_t gen)
 }
 
 /*
- * threads_work -- claims and moves pieces of generation gen of a slot: one
- * (a worker holding one ring entry) or all that are left (a helper);
- * returns non-zero if this call finished the operation
+ * threads_piece_done -- a piece of the slot's operation is done (and
+ * durable, for a backend with persist); the last one finishes it
  */
-static int
-threads_work(struct threads_slot *slot, uint32_t gen, int one)
+static void
+threads_piece_done(struct threads_slot *slot)
+{
+	/* acq_rel: every piece's bytes happen before the finish */
+	if (atomic_fetch_sub_explicit(CORE__ATOMIC(&slot->pieces_left), 1,
+			memory_order_acq_rel) == 1)
+		threads_finish(slot);
+}
+
+/*
+ * threads_batch_flush -- persists the pieces of a batch, then counts them
+ * done
+ */
+static void
+threads_batch_flush(const struct threads_mover *m, struct threads_batch *b)
+{
+	if (b->n == 0)
+		return;
+	m->backend->persist(m->backend_arg, b->ranges, b->n);
+	for (unsigned i = 0; i < b->n; i++)
+		threads_piece_done(b->slots[i]);
+	b->n = 0;
+}
+
+/*
+ * threads_work -- claims and moves pieces of generation gen of a slot: one
+ * (a worker holding one ring entry) or all that are left (a helper).  With
+ * a backend that persists, the pieces join the caller's batch b.
+ */
+static void
+threads_work(struct threads_slot *slot, uint32_t gen, int one,
+	struct threads_batch *b)
 {
 	const struct threads_mover *m = slot->mover;
 	long piece;
-	int finished = 0;
 
 	while ((piece = threads_claim(slot, gen)) >= 0) {
 		size_t len = vdm__operation_len(&slot->op);
@@ -297,16 +341,22 @@ threads_work(struct threads_slot *slot, uint32_t gen, int one)
 
 		m->backend->piece(m->backend_arg, &slot->op, off, piece_len);
 
-		/* acq_rel: every piece's bytes happen before the finish */
-		if (atomic_fetch_sub_explicit(CORE__ATOMIC(&slot->pieces_left),
-				1, memory_order_acq_rel) == 1) {
-			threads_finish(slot);
-			finished = 1;
+		if (m->backend->persist == NULL) {
+			threads_piece_done(slot);
+		} else {
+			if (b->n == THREADS_BATCH_MAX)
+				threads_batch_flush(m, b);
+			b->slots[b->n] = slot;
+			/* every operation's destination is its first
+			 * argument */
+			b->ranges[b->n].addr =
+				(char *)slot->op.data.memcpy.dest + off;
+			b->ranges[b->n].len = piece_len;
+			b->n++;
 		}
 		if (one)
 			break;
 	}
-	return finished;
 }
 
 /*
@@ -494,23 +544,31 @@ threads_idle(struct threads_mover *m)
 
 /*
  * threads_worker -- a worker thread: take an entry, move its piece, repeat
- * until a stop entry
+ * until a stop entry; persist the batch whenever the ring runs empty
  */
 static void *
 threads_worker(void *arg)
 {
 	struct threads_mover *m = arg;
+	struct threads_batch batch;
 	uint64_t entry;
 
+	batch.n = 0;
 	for (;;) {
 		if (threads_ring_pop(m, &entry) != 0) {
-			threads_idle(m);
+			/* out of work: first make what was moved durable */
+			if (batch.n > 0)
+				threads_batch_flush(m, &batch);
+			else
+				threads_idle(m);
 			continue;
 		}
 		if (entry == THREADS_STOP)
 			break;
-		threads_work(&m->slots[entry >> 32], (uint32_t)entry, 1);
+		threads_work(&m->slots[entry >> 32], (uint32_t)entry, 1,
+			&batch);
 	}
+	threads_batch_flush(m, &batch);
 	return NULL;
 }
 
@@ -582,8 +640,18 @@ threads_op_start(void *data, const struct vdm_operation *op,
 		n->notifier_used = FUTURE_NOTIFIER_NONE;
 
 	if (slot->is_inline) {
-		if (result == VDM_SUCCESS && len != 0)
+		if (result == VDM_SUCCESS && len != 0) {
 			m->backend->piece(m->backend_arg, op, 0, len);
+			if (m->backend->persist != NULL) {
+				/* every operation's destination is its
+				 * first argument */
+				struct vdm__range r = {
+					.addr = op->data.memcpy.dest,
+					.len = len,
+				};
+				m->backend->persist(m->backend_arg, &r, 1);
+			}
+		}
 		return 0;
 	}
 
@@ -633,7 +701,10 @@ threads_op_start(void *data, const struct vdm_operation *op,
 	uint64_t entry = ((uint64_t)slot->index << 32) | slot->gen;
 	if (threads_push(m, entry, pieces) < pieces) {
 		/* the ring is full of entries: move what no entry covers now */
-		threads_work(slot, slot->gen, 0);
+		struct threads_batch b;
+		b.n = 0;
+		threads_work(slot, slot->gen, 0, &b);
+		threads_batch_flush(m, &b);
 	}
 	return 0;
 }
@@ -664,7 +735,10 @@ threads_op_check(void *data, const struct vdm_operation *op)
 		slot->fresh = 0;
 		return FUTURE_STATE_RUNNING;
 	}
-	threads_work(slot, slot->gen, 0);
+	struct threads_batch b;
+	b.n = 0;
+	threads_work(slot, slot->gen, 0, &b);
+	threads_batch_flush(slot->mover, &b);
 
 	return atomic_load_explicit(CORE__ATOMIC(&slot->complete),
 		memory_order_acquire) ? FUTURE_STATE_COMPLETE :

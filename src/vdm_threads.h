@@ -16,22 +16,36 @@
 
 #include <libminiasync/vdm_threads.h>
 
+/* a range of bytes a backend stored and has yet to make durable */
+struct vdm__range {
+	void *addr;
+	size_t len;
+};
+
 /*
- * struct vdm__threads_backend -- how the engine's movers move bytes; both
+ * struct vdm__threads_backend -- how the engine's movers move bytes; the
  * functions are called from any thread of the mover and from polling
  * threads, concurrently, and get the backend's arg.
  *
  * check returns the result the operation will end with: VDM_SUCCESS, or an
  * error, and then nothing moves.  piece moves the bytes [off, off + len) of
- * an operation check accepted; the operation is complete (durable, for a
- * mover that promises it) once every piece returned.  A piece of a memmove
- * is the whole operation when its ranges overlap.
+ * an operation check accepted.  A piece of a memmove is the whole operation
+ * when its ranges overlap.
+ *
+ * persist is optional.  Without it, an operation is complete once every
+ * piece returned.  With it, pieces are not durable when piece returns: the
+ * thread that moved them later calls persist once for a batch of the
+ * ranges it moved since its last call (a worker when it runs out of queued
+ * work or its batch is full, a polling thread before its poll returns),
+ * and only then do they count as done.  So many operations share one
+ * drain, or one write-back of their coalesced ranges.
  */
 struct vdm__threads_backend {
 	enum vdm_operation_result (*check)(void *arg,
 		const struct vdm_operation *op);
 	void (*piece)(void *arg, const struct vdm_operation *op, size_t off,
 		size_t len);
+	void (*persist)(void *arg, struct vdm__range *ranges, unsigned n);
 };
 
 /* vdm__threads_size -- the bytes of the engine's state, the struct vdm first */
