@@ -235,8 +235,11 @@ vdm_is_supported(struct vdm *vdm, unsigned capability)
  *	  VDM_F_VALID_FLAGS (whether the mover honours the flags is still for
  *	  the task to decide);
  *	- may be given a NULL notifier, and need not set one;
- *	- completes at the first call: it ends with
- *	  return vdm_run_complete(context, result);
+ *	- completes with return vdm_run_complete(context, result); usually at
+ *	  the first call.  One that returns FUTURE_STATE_RUNNING instead
+ *	  (context->state is then RUNNING at the next call) is polled again
+ *	  with no notifier; until it completes it may keep a value of its own
+ *	  in the data's data member, which is NULL at the first call.
  */
 typedef int (*vdm_init_fn)(struct vdm *vdm, void *arg);
 typedef void (*vdm_fini_fn)(struct vdm *vdm);
