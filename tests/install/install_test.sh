@@ -6,6 +6,7 @@
 # builds a program outside the project against it, twice: with the flags
 # pkg-config gives for libminiasync, and as a CMake project that finds the
 # miniasync package.  Both programs must run against the installed library.
+# When libminiasync-pmem was built, a second program does the same with it.
 #
 # usage: install_test.sh BUILD_DIR SOURCE_DIR CONSUMER_DIR CMAKE CC
 #	LIBDIR MANDIR VERSION
@@ -181,6 +182,33 @@ if "$cmake" -S "$tmp/cm-src" -B "$tmp/cm-build" \
 else
 	cat "$tmp/cm.log" >&2
 	fail "the CMake project does not build"
+fi
+
+# the pmem movers, when they were built
+if [ -e "$prefix/include/libminiasync-pmem.h" ]; then
+	step "libminiasync-pmem"
+	for f in "$prefix/$libdir/libminiasync-pmem.so" \
+			"$prefix/$libdir/pkgconfig/libminiasync-pmem.pc"; do
+		[ -e "$f" ] || fail "not installed: ${f#"$prefix"/}"
+	done
+	# shellcheck disable=SC2046 # pkg-config's output is a list of flags
+	if "$cc" -std=c11 -Wall -Wextra -Werror -o "$tmp/pc/pmem_consumer" \
+			"$consumer_dir/pmem_consumer.c" \
+			$(pkg-config --cflags --libs libminiasync-pmem libpmem2)
+	then
+		check_runs "the pkg-config build of the pmem consumer" \
+			"$tmp/pc/pmem_consumer"
+	else
+		fail "the pkg-config build of the pmem consumer does not" \
+			"compile"
+	fi
+	if [ -x "$tmp/cm-build/pmem_consumer" ]; then
+		check_runs "the CMake build of the pmem consumer" \
+			"$tmp/cm-build/pmem_consumer"
+	else
+		fail "the CMake project did not build the pmem consumer" \
+			"(miniasync::miniasync-pmem not found)"
+	fi
 fi
 
 if [ "$failures" -ne 0 ]; then
