@@ -5,8 +5,9 @@
  * libminiasync-pmem.h -- movers of persistent memory: every operation is
  * durable when its future completes (libminiasync-pmem, -lminiasync-pmem)
  *
- * vdm_pmem2_new() makes a mover for one libpmem2 mapping.  It is deleted
- * with vdm_delete() and takes the futures of vdm_memcpy(),
+ * vdm_pmem2_new() makes a mover for one libpmem2 mapping; vdm_pmem_new()
+ * one for any address, for programs that map with libpmem.  They are
+ * deleted with vdm_delete() and take the futures of vdm_memcpy(),
  * vdm_memmove(), vdm_memset() and vdm_flush(), and libpmem2's asynchronous
  * functions through pmem2_config_set_vdm().  When such a future completes
  * with VDM_SUCCESS, every byte of its destination range is in the
@@ -42,6 +43,17 @@ struct pmem2_map;
  */
 MINIASYNC_EXPORT struct vdm *vdm_pmem2_new(struct pmem2_map *map,
 	unsigned nthreads);
+
+/*
+ * vdm_pmem_new -- a mover whose operations are durable when complete, for
+ * memory mapped with libpmem (pmem_map_file()): a range that
+ * pmem_is_pmem() says is persistent memory is stored with libpmem's
+ * functions and drained; any other is written back with pmem_msync(), and
+ * an operation whose write-back fails ends with VDM_ERROR_IO.  nthreads as
+ * for vdm_pmem2_new().  NULL with errno set on failure (EINVAL: nthreads
+ * too large; ENOMEM).
+ */
+MINIASYNC_EXPORT struct vdm *vdm_pmem_new(unsigned nthreads);
 
 #ifdef __cplusplus
 }

@@ -114,6 +114,11 @@ struct threads_slot {
 	 * operation (acq_rel: every piece's bytes before the finish) */
 	unsigned pieces_left;
 
+	/* the error a failed persist of a piece left, or VDM_SUCCESS;
+	 * relaxed stores before the piece's acq_rel decrement of
+	 * pieces_left, read by op_delete after op_check's acquire */
+	unsigned failed;
+
 	/* 0 while running, 1 once complete: the word a poller watches.  The
 	 * finishing thread's release store pairs with op_check's acquire */
 	uint64_t complete;
@@ -308,18 +313,32 @@ threads_piece_done(struct threads_slot *slot)
 
 /*
  * threads_batch_flush -- persists the pieces of a batch, then counts them
- * done
+ * done (failed, if the persist failed)
  */
 static void
 threads_batch_flush(const struct threads_mover *m, struct threads_batch *b)
 {
 	if (b->n == 0)
 		return;
-	m->backend->persist(m->backend_arg, b->ranges, b->n);
-	for (unsigned i = 0; i < b->n; i++)
+	enum vdm_operation_result r =
+		m->backend->persist(m->backend_arg, b->ranges, b->n);
+	for (unsigned i = 0; i < b->n; i++) {
+		if (r != VDM_SUCCESS)
+			atomic_store_explicit(
+				CORE__ATOMIC(&b->slots[i]->failed),
+				(unsigned)r, memory_order_relaxed);
 		threads_piece_done(b->slots[i]);
+	}
 	b->n = 0;
 }
+
+/*
+ * The outcome of a persist on the inline handle, which many operations
+ * share: op_start sets it and op_delete takes it, on the same thread in
+ * the same poll (a vdm future's task calls both in the poll that starts
+ * the operation, since op_check reports the inline handle complete).
+ */
+static _Thread_local enum vdm_operation_result threads_inline_failed;
 
 /*
  * threads_work -- claims and moves pieces of generation gen of a slot: one
@@ -649,7 +668,8 @@ threads_op_start(void *data, const struct vdm_operation *op,
 					.addr = op->data.memcpy.dest,
 					.len = len,
 				};
-				m->backend->persist(m->backend_arg, &r, 1);
+				threads_inline_failed = m->backend->persist(
+					m->backend_arg, &r, 1);
 			}
 		}
 		return 0;
@@ -657,6 +677,9 @@ threads_op_start(void *data, const struct vdm_operation *op,
 
 	slot->op = *op;
 	slot->has_waker = 0;
+	/* relaxed: published by the release store of claim below */
+	atomic_store_explicit(CORE__ATOMIC(&slot->failed), VDM_SUCCESS,
+		memory_order_relaxed);
 	slot->fresh = 1;
 	slot->gen++;
 
@@ -756,6 +779,17 @@ threads_op_delete(void *data, const struct vdm_operation *op,
 
 	output->type = op->type;
 	output->result = threads_result(slot->mover, op);
+	if (slot->is_inline) {
+		if (output->result == VDM_SUCCESS)
+			output->result = threads_inline_failed;
+		threads_inline_failed = VDM_SUCCESS;
+	} else if (output->result == VDM_SUCCESS) {
+		/* relaxed: ordered by op_check's acquire of complete */
+		unsigned failed = atomic_load_explicit(
+			CORE__ATOMIC(&slot->failed), memory_order_relaxed);
+		if (failed != VDM_SUCCESS)
+			output->result = (enum vdm_operation_result)failed;
+	}
 	/* every operation's destination is its first argument */
 	output->output.memcpy.dest = op->data.memcpy.dest;
 	if (op->type == VDM_OPERATION_FLUSH)

@@ -38,14 +38,17 @@ struct vdm__range {
  * ranges it moved since its last call (a worker when it runs out of queued
  * work or its batch is full, a polling thread before its poll returns),
  * and only then do they count as done.  So many operations share one
- * drain, or one write-back of their coalesced ranges.
+ * drain, or one write-back of their coalesced ranges.  persist returns
+ * VDM_SUCCESS, or the error every operation with a range in the batch then
+ * ends with (their bytes were stored, not made durable).
  */
 struct vdm__threads_backend {
 	enum vdm_operation_result (*check)(void *arg,
 		const struct vdm_operation *op);
 	void (*piece)(void *arg, const struct vdm_operation *op, size_t off,
 		size_t len);
-	void (*persist)(void *arg, struct vdm__range *ranges, unsigned n);
+	enum vdm_operation_result (*persist)(void *arg,
+		struct vdm__range *ranges, unsigned n);
 };
 
 /* vdm__threads_size -- the bytes of the engine's state, the struct vdm first */

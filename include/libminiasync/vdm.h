@@ -58,6 +58,9 @@ enum vdm_operation_result {
 	VDM_ERROR_OUT_OF_RANGE = 6,
 	/* the mover was deleted before the operation could run */
 	VDM_ERROR_CANCELED = 7,
+	/* the bytes were stored but could not be made durable: writing them
+	 * back failed (an I/O error of the file behind a mapping) */
+	VDM_ERROR_IO = 8,
 };
 
 /* the caller wants the bytes durable when the future completes */

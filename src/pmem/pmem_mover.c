@@ -1,0 +1,544 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Copyright 2026, libminiasync developers */
+
+/*
+ * pmem_mover.c -- durable operations on a target, on the polling thread or
+ * on the pool engine of vdm_threads.c, with group persist
+ *
+ * A range is durable once it was stored and then either drained on the
+ * thread that stored it (persistent memory: the store flushed the cache
+ * lines or bypassed the caches) or written back to its file (msync).  The
+ * target says which a range needs.  Drains are per thread and cheap to
+ * share: a worker drains once for all it stored since it ran out of work.
+ * Write-backs go through the target's group (see pmem_mover.h), so
+ * operations in flight together share them.
+ *
+ * Without threads, a future's first poll stores its bytes; a range that
+ * needs a drain is drained and the future completes, one that needs a
+ * write-back joins the group and the future returns RUNNING, to complete
+ * at a later poll once its group was written back (by that poll, as the
+ * group's leader, or by another thread).
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include "core/atomics.h"
+#include "core/util.h"
+#include "pmem_mover.h"
+#include "vdm.h"
+
+/* every operation of these movers is durable: VDM_F_MEM_DURABLE is implied */
+#define PMEM_MAX_THREADS 256
+
+/* the unit in which ranges coalesce (msync writes back pages) */
+#define PMEM_PAGE ((uintptr_t)4096)
+
+/*
+ * pmem_write_back -- writes back ranges: one write-back per run of ranges
+ * that touch or overlap, in whole pages (sorts the ranges); 0, or -1 if
+ * any failed
+ */
+static int
+pmem_write_back(const struct pmem_target *t, struct vdm__range *r,
+	unsigned n)
+{
+	int ret = 0;
+
+	/* by address; a group is small */
+	for (unsigned i = 1; i < n; i++) {
+		struct vdm__range x = r[i];
+		unsigned j = i;
+		for (; j > 0 && (uintptr_t)r[j - 1].addr > (uintptr_t)x.addr;
+				j--)
+			r[j] = r[j - 1];
+		r[j] = x;
+	}
+
+	for (unsigned i = 0; i < n;) {
+		uintptr_t start = (uintptr_t)r[i].addr & ~(PMEM_PAGE - 1);
+		uintptr_t end = (uintptr_t)r[i].addr + r[i].len;
+		for (i++; i < n && ((uintptr_t)r[i].addr & ~(PMEM_PAGE - 1)) <=
+				end; i++) {
+			uintptr_t e = (uintptr_t)r[i].addr + r[i].len;
+			if (e > end)
+				end = e;
+		}
+		if (t->ops->write_back(t, (const void *)start, end - start))
+			ret = -1;
+	}
+	return ret;
+}
+
+/*
+ * pmem_group_lead -- closes the open group and writes it back, the lock
+ * dropped meanwhile (lock held, no leader; returns with the lock held)
+ */
+static void
+pmem_group_lead(struct pmem_target *t)
+{
+	struct pmem_group *g = &t->group;
+	struct vdm__range r[PMEM_GROUP_MAX];
+	unsigned n = g->n;
+	uint64_t closed = g->open;
+
+	memcpy(r, g->ranges, n * sizeof(r[0]));
+	g->n = 0;
+	g->open++;
+	g->leading = 1;
+	pthread_mutex_unlock(&g->lock);
+
+	int failed = pmem_write_back(t, r, n);
+
+	pthread_mutex_lock(&g->lock);
+	/* relaxed: published by the release store of durable below */
+	if (failed)
+		atomic_store_explicit(CORE__ATOMIC(&g->error), VDM_ERROR_IO,
+			memory_order_relaxed);
+	/* release: the write-back (and error) above before any thread sees
+	 * the group written back (pairs with the acquire in pmem_group_try) */
+	atomic_store_explicit(CORE__ATOMIC(&g->durable), closed,
+		memory_order_release);
+	g->leading = 0;
+	pthread_cond_broadcast(&g->done);
+}
+
+/*
+ * pmem_group_join -- adds stored ranges to the open group; returns the
+ * number of the group the last one joined
+ */
+static uint64_t
+pmem_group_join(struct pmem_target *t, const struct vdm__range *r,
+	unsigned n)
+{
+	struct pmem_group *g = &t->group;
+
+	pthread_mutex_lock(&g->lock);
+	for (unsigned i = 0; i < n; i++) {
+		/* a full group goes first, by this thread or the leader */
+		while (g->n == PMEM_GROUP_MAX) {
+			if (g->leading)
+				pthread_cond_wait(&g->done, &g->lock);
+			else
+				pmem_group_lead(t);
+		}
+		g->ranges[g->n++] = r[i];
+	}
+	uint64_t ticket = g->open;
+	pthread_mutex_unlock(&g->lock);
+	return ticket;
+}
+
+/*
+ * pmem_group_try -- once group ticket (and every one before it) is written
+ * back, sets *result and returns non-zero; leads the write-back if no
+ * thread does; if another does and wait is 0, returns 0 at once rather
+ * than wait for it
+ */
+static int
+pmem_group_try(struct pmem_target *t, uint64_t ticket, int wait,
+	enum vdm_operation_result *result)
+{
+	struct pmem_group *g = &t->group;
+
+	/* acquire: pairs with the release store in pmem_group_lead */
+	if (atomic_load_explicit(CORE__ATOMIC(&g->durable),
+			memory_order_acquire) >= ticket) {
+		/* relaxed: written before that release store */
+		*result = (enum vdm_operation_result)atomic_load_explicit(
+			CORE__ATOMIC(&g->error), memory_order_relaxed);
+		return 1;
+	}
+
+	pthread_mutex_lock(&g->lock);
+	/*
+	 * Relaxed: durable changes under this lock.  With no leader, every
+	 * closed group is written back, so the group still missing is the
+	 * open one: lead it.
+	 */
+	while (atomic_load_explicit(CORE__ATOMIC(&g->durable),
+			memory_order_relaxed) < ticket) {
+		if (!g->leading)
+			pmem_group_lead(t);
+		else if (wait)
+			pthread_cond_wait(&g->done, &g->lock);
+		else
+			break;
+	}
+	int done = atomic_load_explicit(CORE__ATOMIC(&g->durable),
+		memory_order_relaxed) >= ticket;
+	*result = (enum vdm_operation_result)g->error;
+	pthread_mutex_unlock(&g->lock);
+	return done;
+}
+
+/*
+ * pmem_group_init -- an empty group; 0 or an errno value
+ */
+static int
+pmem_group_init(struct pmem_group *g)
+{
+	int ret = pthread_mutex_init(&g->lock, NULL);
+	if (ret != 0)
+		return ret;
+	ret = pthread_cond_init(&g->done, NULL);
+	if (ret != 0) {
+		(void) pthread_mutex_destroy(&g->lock);
+		return ret;
+	}
+	g->open = 1;
+	g->durable = 0;
+	g->error = VDM_SUCCESS;
+	g->leading = 0;
+	g->n = 0;
+	return 0;
+}
+
+/*
+ * pmem_group_fini -- writes back what futures dropped after their first
+ * poll left in the open group, and frees the group
+ */
+static void
+pmem_group_fini(struct pmem_target *t)
+{
+	struct pmem_group *g = &t->group;
+
+	pthread_mutex_lock(&g->lock);
+	if (g->n > 0)
+		pmem_group_lead(t);
+	pthread_mutex_unlock(&g->lock);
+	(void) pthread_cond_destroy(&g->done);
+	(void) pthread_mutex_destroy(&g->lock);
+}
+
+/*
+ * pmem_persist -- makes durable the ranges this thread stored: one drain
+ * for those that need one, the group for those that need a write-back
+ * (waiting for it)
+ */
+static enum vdm_operation_result
+pmem_persist(void *arg, struct vdm__range *r, unsigned n)
+{
+	struct pmem_target *t = arg;
+	uint64_t ticket = 0;
+	unsigned nwb = 0;
+	int drain = 0;
+
+	/* the ranges that need a write-back move to the front, in order */
+	for (unsigned i = 0; i < n; i++) {
+		if (t->ops->needs_write_back(t, r[i].addr, r[i].len))
+			r[nwb++] = r[i];
+		else
+			drain = 1;
+	}
+	if (drain)
+		t->ops->drain(t);
+	if (nwb == 0)
+		return VDM_SUCCESS;
+
+	enum vdm_operation_result result;
+	ticket = pmem_group_join(t, r, nwb);
+	(void) pmem_group_try(t, ticket, 1, &result);
+	return result;
+}
+
+/*
+ * pmem_check -- the target's check
+ */
+static enum vdm_operation_result
+pmem_check(void *arg, const struct vdm_operation *op)
+{
+	const struct pmem_target *t = arg;
+
+	return t->ops->check(t, op);
+}
+
+/*
+ * pmem_piece -- stores a piece; the engine persists it with pmem_persist
+ */
+static void
+pmem_piece(void *arg, const struct vdm_operation *op, size_t off,
+	size_t len)
+{
+	const struct pmem_target *t = arg;
+
+	t->ops->store(t, op, off, len);
+}
+
+static const struct vdm__threads_backend pmem_backend = {
+	.check = pmem_check,
+	.piece = pmem_piece,
+	.persist = pmem_persist,
+};
+
+/*
+ * pmem_range_of -- the destination range of an operation
+ */
+static inline struct vdm__range
+pmem_range_of(const struct vdm_operation *op)
+{
+	struct vdm__range r = {
+		/* every operation's destination is its first argument */
+		.addr = op->data.memcpy.dest,
+		.len = vdm__operation_len(op),
+	};
+	return r;
+}
+
+/* a pmem mover without threads: the table, then the target */
+struct pmem_sync_mover {
+	struct vdm base;
+	struct pmem_target target;
+};
+
+/*
+ * pmem_sync_of -- the pmem mover without threads that vdm is
+ */
+static inline struct pmem_sync_mover *
+pmem_sync_of(struct vdm *vdm)
+{
+	return (struct pmem_sync_mover *)vdm;
+}
+
+/*
+ * pmem_sync_run -- the run task of every type: the first call stores the
+ * bytes and drains them, or joins the group; a later call completes once
+ * the group was written back
+ */
+static enum future_state
+pmem_sync_run(struct future_context *context, struct future_notifier *notifier)
+{
+	(void) notifier;
+	struct vdm_operation_data *data = future_context_get_data(context);
+	struct pmem_target *t = &pmem_sync_of(data->vdm)->target;
+	const struct vdm_operation *op = &data->operation;
+	enum vdm_operation_result result;
+
+	if (context->state == FUTURE_STATE_RUNNING) {
+		/* data->data holds the group this operation joined; while
+		 * another thread writes back, poll again rather than wait */
+		if (!pmem_group_try(t, (uint64_t)(uintptr_t)data->data, 0,
+				&result))
+			return FUTURE_STATE_RUNNING;
+		return vdm_run_complete(context, result);
+	}
+
+	result = t->ops->check(t, op);
+	if (result != VDM_SUCCESS)
+		return vdm_run_complete(context, result);
+
+	struct vdm__range r = pmem_range_of(op);
+	t->ops->store(t, op, 0, r.len);
+	if (!t->ops->needs_write_back(t, r.addr, r.len)) {
+		t->ops->drain(t);
+		return vdm_run_complete(context, VDM_SUCCESS);
+	}
+
+	data->data = (void *)(uintptr_t)pmem_group_join(t, &r, 1);
+	/* no notifier: the runtime polls again, and a poll writes back */
+	return FUTURE_STATE_RUNNING;
+}
+
+/*
+ * The outcome of the persist in pmem_sync_op_start, for pmem_sync_op_delete:
+ * the handle is the mover, shared by all operations, but a vdm future's
+ * task calls both on the same thread in the same poll (op_check reports
+ * the operation complete at once).
+ */
+static _Thread_local enum vdm_operation_result pmem_sync_failed;
+
+/*
+ * pmem_sync_op_new -- the handle of every operation is the mover itself
+ */
+static void *
+pmem_sync_op_new(struct vdm *vdm, const enum vdm_operation_type type)
+{
+	(void) type;
+	return vdm;
+}
+
+/*
+ * pmem_sync_op_start -- performs the operation now, durably (the table's
+ * way in, used by libpmem2)
+ */
+static int
+pmem_sync_op_start(void *data, const struct vdm_operation *op,
+	struct future_notifier *n)
+{
+	struct pmem_target *t = &pmem_sync_of(data)->target;
+
+	if (n != NULL)
+		n->notifier_used = FUTURE_NOTIFIER_NONE;
+	if (t->ops->check(t, op) == VDM_SUCCESS) {
+		struct vdm__range r = pmem_range_of(op);
+		t->ops->store(t, op, 0, r.len);
+		pmem_sync_failed = pmem_persist(t, &r, 1);
+	}
+	return 0;
+}
+
+/*
+ * pmem_sync_op_check -- an operation is done once started
+ */
+static enum future_state
+pmem_sync_op_check(void *data, const struct vdm_operation *op)
+{
+	(void) data;
+	(void) op;
+	return FUTURE_STATE_COMPLETE;
+}
+
+/*
+ * pmem_sync_op_delete -- reports the outcome; nothing to release
+ */
+static void
+pmem_sync_op_delete(void *data, const struct vdm_operation *op,
+	struct vdm_operation_output *output)
+{
+	struct pmem_target *t = &pmem_sync_of(data)->target;
+
+	output->type = op->type;
+	output->result = t->ops->check(t, op);
+	if (output->result == VDM_SUCCESS)
+		output->result = pmem_sync_failed;
+	pmem_sync_failed = VDM_SUCCESS;
+	/* every operation's destination is its first argument */
+	output->output.memcpy.dest = op->data.memcpy.dest;
+	if (op->type == VDM_OPERATION_FLUSH)
+		output->output.flush.unused = 0;
+}
+
+/* what the init functions get */
+struct pmem_init_args {
+	void (*setup)(struct pmem_target *t, void *arg);
+	void *arg;
+	unsigned nthreads;
+};
+
+/*
+ * pmem_sync_init -- sets the target up, readies its group
+ */
+static int
+pmem_sync_init(struct vdm *vdm, void *arg)
+{
+	const struct pmem_init_args *a = arg;
+	struct pmem_target *t = &pmem_sync_of(vdm)->target;
+
+	a->setup(t, a->arg);
+	return pmem_group_init(&t->group);
+}
+
+/*
+ * pmem_sync_fini -- writes back what the group still holds
+ */
+static void
+pmem_sync_fini(struct vdm *vdm)
+{
+	pmem_group_fini(&pmem_sync_of(vdm)->target);
+}
+
+static const struct vdm_descriptor pmem_sync_descriptor = {
+	.size = sizeof(struct pmem_sync_mover),
+	.init = pmem_sync_init,
+	.fini = pmem_sync_fini,
+	.init_arg = NULL,
+	.ops = {
+		.op_new = pmem_sync_op_new,
+		.op_delete = pmem_sync_op_delete,
+		.op_start = pmem_sync_op_start,
+		.op_check = pmem_sync_op_check,
+		/* durable it is: libpmem2 may skip its own persist */
+		.capabilities = VDM_F_MEM_DURABLE,
+		.has_property = NULL,
+	},
+	.run = {
+		[VDM_OPERATION_MEMCPY] = pmem_sync_run,
+		[VDM_OPERATION_MEMMOVE] = pmem_sync_run,
+		[VDM_OPERATION_MEMSET] = pmem_sync_run,
+		[VDM_OPERATION_FLUSH] = pmem_sync_run,
+	},
+};
+
+/* the engine's state comes first; the target follows on a line of its own */
+#define PMEM_POOL_TARGET_OFFSET \
+	CORE__ALIGN_UP(vdm__threads_size(), (size_t)CORE__CACHELINE_SIZE)
+
+/*
+ * pmem_pool_target -- the target of a pmem mover with threads
+ */
+static inline struct pmem_target *
+pmem_pool_target(struct vdm *vdm)
+{
+	return (struct pmem_target *)(void *)
+		((char *)vdm + PMEM_POOL_TARGET_OFFSET);
+}
+
+/*
+ * pmem_pool_init -- sets the target up, readies its group, starts the
+ * engine with the pmem backend
+ */
+static int
+pmem_pool_init(struct vdm *vdm, void *arg)
+{
+	const struct pmem_init_args *a = arg;
+	struct pmem_target *t = pmem_pool_target(vdm);
+	struct vdm_threads_config config = {
+		.nthreads = a->nthreads,
+		.queue_depth = 0,
+	};
+
+	a->setup(t, a->arg);
+	int ret = pmem_group_init(&t->group);
+	if (ret != 0)
+		return ret;
+	ret = vdm__threads_init(vdm, &config, FUTURE_NOTIFIER_WAKER,
+		&pmem_backend, t);
+	if (ret != 0)
+		pmem_group_fini(t);
+	return ret;
+}
+
+/*
+ * pmem_pool_fini -- lets the queued work finish, stops the workers, then
+ * frees the group
+ */
+static void
+pmem_pool_fini(struct vdm *vdm)
+{
+	vdm__threads_fini(vdm);
+	pmem_group_fini(pmem_pool_target(vdm));
+}
+
+/*
+ * pmem__mover_new -- a durable mover on the target setup fills in
+ */
+struct vdm *
+pmem__mover_new(void (*setup)(struct pmem_target *t, void *arg), void *arg,
+	unsigned nthreads)
+{
+	if (nthreads > PMEM_MAX_THREADS) {
+		errno = EINVAL;
+		return NULL;
+	}
+
+	struct pmem_init_args args = {
+		.setup = setup,
+		.arg = arg,
+		.nthreads = nthreads,
+	};
+	struct vdm_descriptor desc;
+
+	if (nthreads == 0) {
+		desc = pmem_sync_descriptor;
+	} else {
+		memset(&desc, 0, sizeof(desc));
+		desc.size = PMEM_POOL_TARGET_OFFSET + sizeof(struct pmem_target);
+		desc.init = pmem_pool_init;
+		desc.fini = pmem_pool_fini;
+		desc.ops = vdm__threads_ops();
+		/* durable it is: libpmem2 may skip its own persist */
+		desc.ops.capabilities = VDM_F_MEM_DURABLE;
+	}
+	desc.init_arg = &args;
+	return vdm_new(&desc);
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Copyright 2026, libminiasync developers */
+
+/*
+ * pmem_mover.h -- what every mover of persistent memory shares: durable
+ * operations on the polling thread or on the pool engine, with group
+ * persist; a target says how its ranges are stored and made durable
+ * (internal)
+ */
+
+#ifndef MINIASYNC_PMEM_MOVER_H
+#define MINIASYNC_PMEM_MOVER_H 1
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <libminiasync.h>
+
+#include "pmem_fns.h"
+#include "vdm_threads.h"
+
+/* ranges a group holds at most; a full group is written back first */
+#define PMEM_GROUP_MAX 64
+
+/*
+ * The group persist of the ranges that need a write-back (msync): stored
+ * ranges join the open group; one thread at a time (the leader) closes the
+ * open group and writes back all its ranges, coalesced, with the lock
+ * dropped, while new ranges join the next group.  So operations in flight
+ * together share msync calls: while one runs, the next group fills.
+ */
+struct pmem_group {
+	pthread_mutex_t lock;
+	pthread_cond_t done;	/* a leader finished (lock) */
+	uint64_t open;		/* the group new ranges join (lock) */
+	/* every group up to this one is written back: release store under
+	 * the lock after the leader's write-back, acquire load outside */
+	uint64_t durable;
+	/* VDM_SUCCESS, or VDM_ERROR_IO once a write-back failed: sticky,
+	 * as the kernel reports a write-back error once (lock; read after
+	 * the acquire of durable) */
+	unsigned error;
+	int leading;		/* a leader writes a group back (lock) */
+	unsigned n;		/* ranges in the open group (lock) */
+	struct vdm__range ranges[PMEM_GROUP_MAX];
+};
+
+struct pmem_target;
+
+/* how a target stores its ranges and makes them durable */
+struct pmem_target_ops {
+	/* the result an operation will end with; VDM_SUCCESS: move it */
+	enum vdm_operation_result (*check)(const struct pmem_target *t,
+		const struct vdm_operation *op);
+	/* stores [off, off + len) of a checked operation, not durable yet:
+	 * flushed or non-temporal but not drained, or not written back */
+	void (*store)(const struct pmem_target *t,
+		const struct vdm_operation *op, size_t off, size_t len);
+	/* non-zero if a stored range needs a write-back, not a drain */
+	int (*needs_write_back)(const struct pmem_target *t,
+		const void *addr, size_t len);
+	/* orders this thread's flushes and non-temporal stores */
+	void (*drain)(const struct pmem_target *t);
+	/* writes a range back to its file: 0, or -1 */
+	int (*write_back)(const struct pmem_target *t, const void *addr,
+		size_t len);
+};
+
+/* a target: its operations, its group, and what they need to know */
+struct pmem_target {
+	const struct pmem_target_ops *ops;
+	struct pmem_group group;
+
+	/* a libpmem2 map's */
+	uintptr_t base;		/* the map's first byte */
+	size_t size;		/* its length */
+	int page;		/* PAGE granularity: write back with msync */
+	struct pmem__fns fns;
+};
+
+/*
+ * pmem__mover_new -- a durable mover on a target that setup(target, arg)
+ * fills in (ops and its own fields); nthreads 0: on the polling thread,
+ * else on that many workers; NULL with errno set on failure
+ */
+struct vdm *pmem__mover_new(void (*setup)(struct pmem_target *t, void *arg),
+	void *arg, unsigned nthreads);
+
+#endif /* MINIASYNC_PMEM_MOVER_H */

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Copyright 2026, libminiasync developers */
+
+/*
+ * vdm_pmem.c -- the pmem mover for programs that map with libpmem:
+ * operations anywhere, durable when their futures complete
+ *
+ * Each range is persistent memory or not as pmem_is_pmem() says, and is
+ * made durable as libpmem would: persistent memory is stored with
+ * pmem_memcpy() and friends without a drain, then drained on the same
+ * thread; anything else is stored with the C library, then written back
+ * with pmem_msync(), through the group persist of pmem_mover.c.
+ */
+
+#include <string.h>
+
+#include <libminiasync-pmem.h>
+#include <libpmem.h>
+
+#include "pmem_mover.h"
+#include "vdm.h"
+
+/* every operation of this mover is durable: VDM_F_MEM_DURABLE is implied */
+#define PMEM_SUPPORTED_FLAGS \
+	((uint64_t)(VDM_F_MEM_DURABLE | VDM_F_NO_CACHE_HINT))
+
+/*
+ * libpmem_check -- bad input as everywhere
+ */
+static enum vdm_operation_result
+libpmem_check(const struct pmem_target *t, const struct vdm_operation *op)
+{
+	(void) t;
+	return vdm__operation_check(op, PMEM_SUPPORTED_FLAGS);
+}
+
+/*
+ * libpmem_needs_write_back -- a range that is not persistent memory
+ */
+static int
+libpmem_needs_write_back(const struct pmem_target *t, const void *addr,
+	size_t len)
+{
+	(void) t;
+	return !pmem_is_pmem(addr, len);
+}
+
+/*
+ * libpmem_store -- stores [off, off + len): persistent memory with
+ * libpmem's functions, without a drain; anything else with the C library
+ */
+static void
+libpmem_store(const struct pmem_target *t, const struct vdm_operation *op,
+	size_t off, size_t len)
+{
+	char *dest = (char *)op->data.memcpy.dest + off;
+
+	if (libpmem_needs_write_back(t, dest, len)) {
+		vdm__operation_run(op, off, len);
+		return;
+	}
+
+	unsigned flags = PMEM_F_MEM_NODRAIN;
+	if (vdm__operation_flags(op) & VDM_F_NO_CACHE_HINT)
+		flags |= PMEM_F_MEM_NONTEMPORAL;
+
+	switch (op->type) {
+	case VDM_OPERATION_MEMCPY:
+		pmem_memcpy(dest, (char *)op->data.memcpy.src + off, len,
+			flags);
+		break;
+	case VDM_OPERATION_MEMMOVE:
+		pmem_memmove(dest, (char *)op->data.memmove.src + off, len,
+			flags);
+		break;
+	case VDM_OPERATION_MEMSET:
+		pmem_memset(dest, op->data.memset.c, len, flags);
+		break;
+	case VDM_OPERATION_FLUSH:
+		pmem_flush(dest, len);
+		break;
+	}
+}
+
+/*
+ * libpmem_drain -- libpmem's drain
+ */
+static void
+libpmem_drain(const struct pmem_target *t)
+{
+	(void) t;
+	pmem_drain();
+}
+
+/*
+ * libpmem_write_back -- pmem_msync(): 0, or -1
+ */
+static int
+libpmem_write_back(const struct pmem_target *t, const void *addr,
+	size_t len)
+{
+	(void) t;
+	return pmem_msync(addr, len);
+}
+
+static const struct pmem_target_ops libpmem_ops = {
+	.check = libpmem_check,
+	.store = libpmem_store,
+	.needs_write_back = libpmem_needs_write_back,
+	.drain = libpmem_drain,
+	.write_back = libpmem_write_back,
+};
+
+/*
+ * libpmem_setup -- the target knows nothing but its functions
+ */
+static void
+libpmem_setup(struct pmem_target *t, void *arg)
+{
+	(void) arg;
+	t->ops = &libpmem_ops;
+	t->base = 0;
+	t->size = 0;
+	t->page = 0;
+	memset(&t->fns, 0, sizeof(t->fns));
+}
+
+/*
+ * vdm_pmem_new -- a durable mover for memory mapped with libpmem
+ */
+struct vdm *
+vdm_pmem_new(unsigned nthreads)
+{
+	return pmem__mover_new(libpmem_setup, NULL, nthreads);
+}
