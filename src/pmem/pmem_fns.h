@@ -28,6 +28,13 @@ struct pmem__fns {
  * call the originals).  Only in the test build of the library.
  */
 extern void (*pmem__seam)(struct pmem__fns *fns);
+
+/*
+ * pmem__fail_write_back -- when not NULL, asked after every write-back of
+ * a range (addr, len) whether to report it failed, as an I/O error would.
+ * Only in the test build of the library.
+ */
+extern int (*pmem__fail_write_back)(const void *addr, size_t len);
 #endif
 
 #endif /* MINIASYNC_PMEM_FNS_H */

@@ -34,6 +34,10 @@
 /* the unit in which ranges coalesce (msync writes back pages) */
 #define PMEM_PAGE ((uintptr_t)4096)
 
+#ifdef MINIASYNC_PMEM_TEST_SEAM
+int (*pmem__fail_write_back)(const void *addr, size_t len);
+#endif
+
 /*
  * pmem_write_back -- writes back ranges: one write-back per run of ranges
  * that touch or overlap, in whole pages (sorts the ranges); 0, or -1 if
@@ -66,6 +70,12 @@ pmem_write_back(const struct pmem_target *t, struct vdm__range *r,
 		}
 		if (t->ops->write_back(t, (const void *)start, end - start))
 			ret = -1;
+#ifdef MINIASYNC_PMEM_TEST_SEAM
+		if (pmem__fail_write_back != NULL &&
+				pmem__fail_write_back((const void *)start,
+					end - start))
+			ret = -1;
+#endif
 	}
 	return ret;
 }
