@@ -23,6 +23,16 @@
  * idle pool burns, and how late a sleeping waiter learns that a long copy
  * is done.  Each is printed beside its baseline, measured in the same run,
  * with its goal.
+ *
+ * When libminiasync-pmem is built (BENCH_HAVE_PMEM), the figures of the
+ * pmem mover follow: durable copies into a file of /var/tmp mapped with
+ * libpmem2, against libpmem2's own functions on the same map.  One 4 KiB
+ * copy on the mover without threads (pmem-4k), 64 copies of 4 KiB waited
+ * together, whose write-backs (msync) the mover groups (pmem-group), and
+ * 64 copies of 1 MiB on two workers (pmem-large).  pmem-4k and pmem-large
+ * force their maps to CACHE_LINE granularity with PMEM2_FORCE_GRANULARITY,
+ * which libpmem2 reads at every pmem2_map_new(); a figure whose map does
+ * not get the granularity it needs is skipped.
  */
 
 #include <dirent.h>
@@ -40,6 +50,12 @@
 #include <unistd.h>
 
 #include <libminiasync.h>
+
+#ifdef BENCH_HAVE_PMEM
+#include <fcntl.h>
+#include <libminiasync-pmem.h>
+#include <libpmem2.h>
+#endif
 
 #ifndef BENCH_VERSION
 #define BENCH_VERSION "(unknown version)"
@@ -447,14 +463,17 @@ calibrate(const struct bench_case *c, struct bench_env *env, uint64_t batch_ns,
 }
 
 /*
- * measure -- interleaved batches of the mover and of its baseline at one
- * size; the order alternates from one repetition to the next so that
- * neither always runs first, and a pair the kernel preempted is run again
- * (a few times at most) so that both times come from the same quiet moment
+ * measure_pairs -- o->reps pairs of batches of r->ops operations, one of the
+ * mover and one of its baseline; the order alternates from one repetition
+ * to the next so that neither always runs first, and a pair the kernel
+ * preempted is run again (retries times at most) so that both times come
+ * from the same quiet moment.  Fills in the medians, the minimums, the
+ * quiet count and ratio = mover / baseline; returns 0, or -1 if an
+ * operation failed (reported).
  */
 static int
-measure(const struct bench_case *c, struct bench_env *env,
-	const struct bench_opts *o, struct bench_result *r)
+measure_pairs(const struct bench_case *c, struct bench_env *env,
+	const struct bench_opts *o, unsigned retries, struct bench_result *r)
 {
 	double *mv = calloc(o->reps, sizeof(*mv));
 	double *bv = calloc(o->reps, sizeof(*bv));
@@ -465,17 +484,6 @@ measure(const struct bench_case *c, struct bench_env *env,
 		goto out;
 	}
 
-	/* warm the buffers, the caches and the branch predictors */
-	uint64_t warm = env->n >= BENCH_WARM_BYTES ? 1 :
-		BENCH_WARM_BYTES / env->n;
-	if (warm > BENCH_WARM_OPS)
-		warm = BENCH_WARM_OPS;
-	if (c->run(env, warm) != 0 || c->baseline_run(env, warm) != 0)
-		goto failed;
-
-	if (calibrate(c, env, o->batch_ns, &r->ops) != 0)
-		goto failed;
-
 	/* quiet pairs are kept at the front of mv and bv, the others after */
 	unsigned quiet = 0, noisy = 0;
 	for (unsigned i = 0; i < o->reps; i++) {
@@ -485,7 +493,7 @@ measure(const struct bench_case *c, struct bench_env *env,
 			e = time_pair(c, env, r->ops, i % 2 == 0, &m, &b);
 			if (e < 0)
 				goto failed;
-			if (e == 0 || retry == BENCH_RETRIES)
+			if (e == 0 || retry >= retries)
 				break;
 		}
 		unsigned slot = e == 0 ? quiet++ : o->reps - ++noisy;
@@ -505,7 +513,6 @@ measure(const struct bench_case *c, struct bench_env *env,
 	r->base_med = median(bv, used);
 	r->base_min = bv[0];
 	r->ratio = r->mover_med / r->base_med;
-	r->goal = goal_for(c, env->n);
 	ret = 0;
 	goto out;
 
@@ -516,6 +523,32 @@ out:
 	free(mv);
 	free(bv);
 	return ret;
+}
+
+/*
+ * measure -- interleaved batches of the mover and of its baseline at one
+ * size (measure_pairs), after a warm-up and batches sized by calibrate()
+ */
+static int
+measure(const struct bench_case *c, struct bench_env *env,
+	const struct bench_opts *o, struct bench_result *r)
+{
+	/* warm the buffers, the caches and the branch predictors */
+	uint64_t warm = env->n >= BENCH_WARM_BYTES ? 1 :
+		BENCH_WARM_BYTES / env->n;
+	if (warm > BENCH_WARM_OPS)
+		warm = BENCH_WARM_OPS;
+	if (c->run(env, warm) != 0 || c->baseline_run(env, warm) != 0 ||
+		calibrate(c, env, o->batch_ns, &r->ops) != 0) {
+		fprintf(stderr, "%s: %zu bytes: an operation failed\n",
+			c->name, env->n);
+		return -1;
+	}
+
+	if (measure_pairs(c, env, o, BENCH_RETRIES, r) != 0)
+		return -1;
+	r->goal = goal_for(c, env->n);
+	return 0;
 }
 
 /*
@@ -708,6 +741,34 @@ struct pool {
 };
 
 /*
+ * unpin -- lets this thread (and the threads it starts) run on every CPU
+ * the program was given, when --cpu pinned it; *pinned keeps what repin()
+ * restores
+ */
+static void
+unpin(cpu_set_t *pinned)
+{
+	if (!bench_pinned)
+		return;
+	CPU_ZERO(pinned);
+	(void) pthread_getaffinity_np(pthread_self(), sizeof(*pinned),
+		pinned);
+	(void) pthread_setaffinity_np(pthread_self(), sizeof(bench_cpus),
+		&bench_cpus);
+}
+
+/*
+ * repin -- pins this thread again as it was before unpin()
+ */
+static void
+repin(const cpu_set_t *pinned)
+{
+	if (bench_pinned)
+		(void) pthread_setaffinity_np(pthread_self(), sizeof(*pinned),
+			pinned);
+}
+
+/*
  * pool_open -- makes the mover spec describes, and a runtime; the workers
  * may run on every CPU the program was given, even when --cpu pinned the
  * measuring thread
@@ -718,14 +779,7 @@ pool_open(struct pool *p, const struct pool_spec *spec)
 	cpu_set_t pinned;
 	int err;
 
-	if (bench_pinned) {
-		CPU_ZERO(&pinned);
-		(void) pthread_getaffinity_np(pthread_self(), sizeof(pinned),
-			&pinned);
-		(void) pthread_setaffinity_np(pthread_self(),
-			sizeof(bench_cpus), &bench_cpus);
-	}
-
+	unpin(&pinned);
 	if (spec->descriptor != NULL) {
 		p->vdm = vdm_new(spec->descriptor());
 	} else {
@@ -736,10 +790,7 @@ pool_open(struct pool *p, const struct pool_spec *spec)
 		p->vdm = vdm_threads_new(&cfg, spec->notifier);
 	}
 	err = errno;
-
-	if (bench_pinned)
-		(void) pthread_setaffinity_np(pthread_self(), sizeof(pinned),
-			&pinned);
+	repin(&pinned);
 
 	if (p->vdm == NULL) {
 		fprintf(stderr, "%s: cannot make the mover: %s\n", spec->mover,
@@ -2022,6 +2073,630 @@ out:
 	return ret;
 }
 
+#ifdef BENCH_HAVE_PMEM
+/*
+ * The figures of the pmem mover (libminiasync-pmem): durable copies into a
+ * file of FIG_PMEM_DIR mapped with libpmem2, against libpmem2's own
+ * functions on the same map.  Each map is a new file, unlinked at once and
+ * its blocks allocated; one untimed pass of the baseline, then one of the
+ * mover, precede the timed ones, so that neither side pays for the first
+ * touch of the map's pages.
+ */
+
+/* where the mapped files are made */
+#define FIG_PMEM_DIR "/var/tmp"
+
+/*
+ * the environment variable that makes libpmem2 treat a file's map as
+ * another granularity; pmem2_map_new() reads it at every call
+ */
+#define FIG_PMEM_FORCE_ENV "PMEM2_FORCE_GRANULARITY"
+
+#define FIG_PMEM_4K_SIZE ((size_t)4096)
+#define FIG_PMEM_4K_GOAL 1.0
+
+/* the copies pmem-group and pmem-large wait for together */
+#define FIG_PMEM_COPIES 64
+
+#define FIG_PMEM_GROUP_SIZE ((size_t)4096)
+#define FIG_PMEM_GROUP_REPS 9
+#define FIG_PMEM_GROUP_GOAL 10.0
+
+#define FIG_PMEM_LARGE_SIZE ((size_t)1 << 20)
+#define FIG_PMEM_LARGE_REPS 9
+#define FIG_PMEM_LARGE_GOAL 1.0
+
+/* the workers of the pmem movers with threads */
+#define FIG_PMEM_THREADS 2U
+
+/* a pair of these long batches that the kernel preempted is run again once */
+#define FIG_PMEM_RETRIES 1
+
+/* a file of FIG_PMEM_DIR mapped with libpmem2 */
+struct pmem_file {
+	int fd;
+	struct pmem2_config *cfg;
+	struct pmem2_source *source;
+	struct pmem2_map *map;
+	char *addr;
+	size_t len;
+	enum pmem2_granularity gran; /* what the map got */
+};
+
+/*
+ * a pmem mover, the runtime that waits on it, and libpmem2's functions of
+ * the same map: the bench_env state of a pmem figure
+ */
+struct pmem_fig {
+	struct vdm *vdm;
+	struct runtime *rt;
+	pmem2_memcpy_fn memcpy_fn;
+	pmem2_persist_fn persist_fn;
+	uint64_t stamp; /* the number of the last pass, in its source */
+};
+
+/*
+ * gran_name -- the name of a store granularity
+ */
+static const char *
+gran_name(enum pmem2_granularity g)
+{
+	switch (g) {
+	case PMEM2_GRANULARITY_BYTE:
+		return "BYTE";
+	case PMEM2_GRANULARITY_CACHE_LINE:
+		return "CACHE_LINE";
+	case PMEM2_GRANULARITY_PAGE:
+		return "PAGE";
+	}
+	return "unknown";
+}
+
+/*
+ * pmem_file_unmap -- unmaps and closes what pmem_file_map made (the file
+ * is gone with its last descriptor)
+ */
+static void
+pmem_file_unmap(struct pmem_file *f)
+{
+	if (f->map != NULL)
+		(void) pmem2_map_delete(&f->map);
+	if (f->source != NULL)
+		(void) pmem2_source_delete(&f->source);
+	if (f->cfg != NULL)
+		(void) pmem2_config_delete(&f->cfg);
+	if (f->fd >= 0)
+		(void) close(f->fd);
+	f->fd = -1;
+}
+
+/*
+ * pmem_file_map -- a new file of len bytes in FIG_PMEM_DIR, unlinked at
+ * once, its blocks allocated with posix_fallocate, mapped with libpmem2;
+ * force, unless NULL, is the value of PMEM2_FORCE_GRANULARITY while the map
+ * is made (the program's own value is put back after).  Returns 0 (f->gran
+ * is the granularity the map got) or BENCH_SKIP, why saying why, when no
+ * such map can be made here.
+ */
+static int
+pmem_file_map(struct pmem_file *f, size_t len, const char *force, char *why,
+	size_t whylen)
+{
+	char path[] = FIG_PMEM_DIR "/miniasync-bench.XXXXXX";
+	char *saved = NULL;
+	int e;
+
+	memset(f, 0, sizeof(*f));
+	f->fd = mkstemp(path);
+	if (f->fd < 0) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return BENCH_SKIP;
+	}
+	(void) unlink(path);
+
+	e = posix_fallocate(f->fd, 0, (off_t)len);
+	if (e != 0) {
+		snprintf(why, whylen, "posix_fallocate of %zu bytes in %s: %s",
+			len, FIG_PMEM_DIR, strerror(e));
+		goto fail;
+	}
+	if (pmem2_config_new(&f->cfg) != 0 ||
+		pmem2_source_from_fd(&f->source, f->fd) != 0 ||
+		pmem2_config_set_required_store_granularity(f->cfg,
+			PMEM2_GRANULARITY_PAGE) != 0) {
+		snprintf(why, whylen, "libpmem2: %s", pmem2_errormsg());
+		goto fail;
+	}
+
+	if (force != NULL) {
+		const char *old = getenv(FIG_PMEM_FORCE_ENV);
+		if (old != NULL && (saved = strdup(old)) == NULL) {
+			snprintf(why, whylen, "out of memory");
+			goto fail;
+		}
+		(void) setenv(FIG_PMEM_FORCE_ENV, force, 1);
+	}
+	e = pmem2_map_new(&f->map, f->cfg, f->source);
+	if (e != 0)
+		snprintf(why, whylen, "pmem2_map_new: %s", pmem2_errormsg());
+	if (force != NULL) {
+		if (saved != NULL)
+			(void) setenv(FIG_PMEM_FORCE_ENV, saved, 1);
+		else
+			(void) unsetenv(FIG_PMEM_FORCE_ENV);
+		free(saved);
+	}
+	if (e != 0)
+		goto fail;
+
+	f->addr = pmem2_map_get_address(f->map);
+	f->len = pmem2_map_get_size(f->map);
+	f->gran = pmem2_map_get_store_granularity(f->map);
+	return 0;
+
+fail:
+	pmem_file_unmap(f);
+	return BENCH_SKIP;
+}
+
+/*
+ * pmem_file_open -- pmem_file_map, then prints the map and checks that it
+ * got the granularity want; returns 0, BENCH_SKIP (printed, nothing left
+ * mapped) or -1
+ */
+static int
+pmem_file_open(struct pmem_file *f, size_t len, const char *force,
+	enum pmem2_granularity want)
+{
+	char why[256] = "";
+	char sz[32];
+
+	if (pmem_file_map(f, len, force, why, sizeof(why)) != 0) {
+		printf("  skipped: %s\n", why);
+		return BENCH_SKIP;
+	}
+	printf("  map: %s in %s, %s granularity%s\n",
+		size_str(f->len, sz, sizeof(sz)), FIG_PMEM_DIR,
+		gran_name(f->gran), force != NULL ? " (forced)" : "");
+	if (f->gran != want) {
+		const char *env = getenv(FIG_PMEM_FORCE_ENV);
+		printf("  skipped: the figure needs a %s map\n",
+			gran_name(want));
+		if (env != NULL)
+			printf("  (%s=%s in the environment)\n",
+				FIG_PMEM_FORCE_ENV, env);
+		pmem_file_unmap(f);
+		return BENCH_SKIP;
+	}
+	return 0;
+}
+
+/*
+ * pmem_fig_open -- a pmem mover of f's map with nthreads workers (on every
+ * CPU the program was given), a runtime, and the map's functions
+ */
+static int
+pmem_fig_open(struct pmem_fig *p, struct pmem_file *f, unsigned nthreads)
+{
+	cpu_set_t pinned;
+
+	unpin(&pinned);
+	p->vdm = vdm_pmem2_new(f->map, nthreads);
+	int err = errno;
+	repin(&pinned);
+
+	if (p->vdm == NULL) {
+		fprintf(stderr, "vdm_pmem2_new(%u threads): %s\n", nthreads,
+			strerror(err));
+		return -1;
+	}
+	p->rt = runtime_new();
+	if (p->rt == NULL) {
+		fprintf(stderr, "runtime_new: %s\n", strerror(errno));
+		vdm_delete(p->vdm);
+		return -1;
+	}
+	p->memcpy_fn = pmem2_get_memcpy_fn(f->map);
+	p->persist_fn = pmem2_get_persist_fn(f->map);
+	p->stamp = 0;
+	return 0;
+}
+
+/*
+ * pmem_fig_close -- deletes the runtime and the mover (before the map)
+ */
+static void
+pmem_fig_close(struct pmem_fig *p)
+{
+	runtime_delete(p->rt);
+	vdm_delete(p->vdm);
+}
+
+/*
+ * pmem_busy_run -- ops durable copies, each a vdm_memcpy future on the pmem
+ * mover busy-polled to completion
+ */
+BENCH_BATCH static int
+pmem_busy_run(struct bench_env *env, uint64_t ops)
+{
+	struct pmem_fig *p = env->state;
+	char *dst = env->dst;
+	char *src = env->src;
+	size_t n = env->n;
+	int bad = 0;
+
+	for (uint64_t i = 0; i < ops; i++) {
+		struct vdm_memcpy_future fut =
+			vdm_memcpy(p->vdm, dst, src, n, 0);
+		FUTURE_BUSY_POLL(&fut);
+		bad |= (FUTURE_OUTPUT(&fut)->result != VDM_SUCCESS) |
+			(FUTURE_OUTPUT(&fut)->dest != dst);
+		bench_barrier();
+	}
+
+	return bad ? -1 : 0;
+}
+
+/*
+ * pmem_fn_base -- ops durable copies with libpmem2's memcpy function, flags
+ * 0: stored, then flushed and drained (or written back) as the map needs
+ */
+BENCH_BATCH static int
+pmem_fn_base(struct bench_env *env, uint64_t ops)
+{
+	struct pmem_fig *p = env->state;
+	char *dst = env->dst;
+	const char *src = env->src;
+	size_t n = env->n;
+	int bad = 0;
+
+	for (uint64_t i = 0; i < ops; i++) {
+		bad |= p->memcpy_fn(dst, src, n, 0) != dst;
+		bench_barrier();
+	}
+
+	return bad ? -1 : 0;
+}
+
+/*
+ * pmem_stamp -- makes the source of a pass differ from the last pass's:
+ * the pass's number in the first word of each of its FIG_PMEM_COPIES pieces
+ */
+static void
+pmem_stamp(struct bench_env *env, struct pmem_fig *p)
+{
+	p->stamp++;
+	for (size_t k = 0; k < FIG_PMEM_COPIES; k++)
+		memcpy(env->src + k * env->n, &p->stamp, sizeof(p->stamp));
+}
+
+/*
+ * pmem_multi_run -- ops passes: FIG_PMEM_COPIES durable copies of env->n
+ * bytes to consecutive ranges, vdm_memcpy futures on the pmem mover waited
+ * for together with runtime_wait_multiple
+ */
+BENCH_BATCH static int
+pmem_multi_run(struct bench_env *env, uint64_t ops)
+{
+	struct pmem_fig *p = env->state;
+	struct vdm_memcpy_future futs[FIG_PMEM_COPIES];
+	struct future *ptrs[FIG_PMEM_COPIES];
+	size_t n = env->n;
+	int bad = 0;
+
+	for (uint64_t i = 0; i < ops; i++) {
+		pmem_stamp(env, p);
+		for (size_t k = 0; k < FIG_PMEM_COPIES; k++) {
+			futs[k] = vdm_memcpy(p->vdm, env->dst + k * n,
+				env->src + k * n, n, 0);
+			ptrs[k] = FUTURE_AS_RUNNABLE(&futs[k]);
+		}
+		runtime_wait_multiple(p->rt, ptrs, FIG_PMEM_COPIES);
+		for (size_t k = 0; k < FIG_PMEM_COPIES; k++)
+			bad |= (FUTURE_OUTPUT(&futs[k])->result !=
+					VDM_SUCCESS) |
+				(FUTURE_OUTPUT(&futs[k])->dest !=
+					env->dst + k * n);
+		bench_barrier();
+	}
+
+	return bad ? -1 : 0;
+}
+
+/*
+ * pmem_group_base -- ops passes of the copies pmem_multi_run makes, each
+ * with libpmem2's memcpy function without flushing, then its persist
+ * function (on a PAGE map, an msync per copy)
+ */
+BENCH_BATCH static int
+pmem_group_base(struct bench_env *env, uint64_t ops)
+{
+	struct pmem_fig *p = env->state;
+	size_t n = env->n;
+	int bad = 0;
+
+	for (uint64_t i = 0; i < ops; i++) {
+		pmem_stamp(env, p);
+		for (size_t k = 0; k < FIG_PMEM_COPIES; k++) {
+			char *dst = env->dst + k * n;
+			bad |= p->memcpy_fn(dst, env->src + k * n, n,
+				PMEM2_F_MEM_NOFLUSH) != dst;
+			p->persist_fn(dst, n);
+			bench_barrier();
+		}
+	}
+
+	return bad ? -1 : 0;
+}
+
+/*
+ * pmem_large_base -- ops passes of the bytes pmem_multi_run copies, all
+ * FIG_PMEM_COPIES * env->n of them in one call of libpmem2's memcpy
+ * function, flags 0, on this thread
+ */
+BENCH_BATCH static int
+pmem_large_base(struct bench_env *env, uint64_t ops)
+{
+	struct pmem_fig *p = env->state;
+	size_t len = FIG_PMEM_COPIES * env->n;
+	int bad = 0;
+
+	for (uint64_t i = 0; i < ops; i++) {
+		pmem_stamp(env, p);
+		bad |= p->memcpy_fn(env->dst, env->src, len, 0) != env->dst;
+		bench_barrier();
+	}
+
+	return bad ? -1 : 0;
+}
+
+/*
+ * pmem_case -- a bench_case of a pmem figure, against libpmem2
+ */
+static struct bench_case
+pmem_case(const char *name, const char *mover,
+	int (*run)(struct bench_env *, uint64_t),
+	int (*baseline_run)(struct bench_env *, uint64_t))
+{
+	struct bench_case c = fig_case(name, mover, run, baseline_run);
+
+	c.baseline = "libpmem2";
+	return c;
+}
+
+/*
+ * pmem_warm -- one untimed pass of the baseline, then one of the mover:
+ * the map's pages are touched (and their blocks written) before anything
+ * is timed
+ */
+static int
+pmem_warm(const struct bench_case *c, struct bench_env *env)
+{
+	if (c->baseline_run(env, 1) != 0 || c->run(env, 1) != 0) {
+		fprintf(stderr, "%s: %s: the untimed pass failed\n", c->name,
+			c->mover);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * fig_pmem_4k -- one durable 4 KiB copy on the pmem mover without threads,
+ * busy-polled, against libpmem2's memcpy function on a CACHE_LINE map
+ */
+static int
+fig_pmem_4k(struct fig_ctx *x)
+{
+	struct bench_case c = pmem_case("pmem-4k", "pmem2-0", pmem_busy_run,
+		pmem_fn_base);
+	struct bench_result r;
+	struct pmem_file f;
+	struct pmem_fig p;
+	char goal[32];
+
+	snprintf(goal, sizeof(goal), ">= %.2f", FIG_PMEM_4K_GOAL);
+	printf("\npmem-4k: one durable copy of 4 KiB, vdm_memcpy() + "
+	       "FUTURE_BUSY_POLL on the pmem\n  mover without threads "
+	       "(pmem2-0), against libpmem2's memcpy function, flags 0\n  "
+	       "(store, flush, drain), on a file map forced to CACHE_LINE; "
+	       "ns per copy;\n  ratio = libpmem2 time / mover time (higher "
+	       "is better)\n");
+
+	int s = pmem_file_open(&f, FIG_PMEM_4K_SIZE, "CACHE_LINE",
+		PMEM2_GRANULARITY_CACHE_LINE);
+	if (s != 0)
+		return s == BENCH_SKIP ? 0 : -1;
+	if (pmem_fig_open(&p, &f, 0) != 0) {
+		pmem_file_unmap(&f);
+		return -1;
+	}
+
+	struct bench_env env = {
+		.src = x->src,
+		.dst = f.addr,
+		.n = FIG_PMEM_4K_SIZE,
+		.max_size = FIG_PMEM_4K_SIZE,
+		.state = &p,
+	};
+	fill_src(env.src, env.n);
+
+	int e = pmem_warm(&c, &env) != 0 || measure(&c, &env, x->o, &r) != 0 ||
+		verify(&c, c.mover, c.run, &env) != 0 ||
+		verify(&c, c.baseline, c.baseline_run, &env) != 0;
+	pmem_fig_close(&p);
+	pmem_file_unmap(&f);
+	if (e)
+		return -1;
+
+	double ratio = r.base_med / r.mover_med;
+	fig_header();
+	fig_row(c.mover, &r, 1.0, ratio, goal,
+		fig_goal(x, ratio >= FIG_PMEM_4K_GOAL));
+	csv_fig(x, "pmem-4k", c.mover, env.n, r.mover_med, r.base_med, ratio,
+		FIG_PMEM_4K_GOAL);
+	return 0;
+}
+
+/*
+ * fig_pmem_group -- 64 durable 4 KiB copies to consecutive pages waited for
+ * together (their write-backs grouped), on the pmem mover without threads
+ * and with FIG_PMEM_THREADS, against an msync per copy on a PAGE map
+ */
+static int
+fig_pmem_group(struct fig_ctx *x)
+{
+	static const unsigned nthreads[] = { 0, FIG_PMEM_THREADS };
+	size_t span = FIG_PMEM_COPIES * FIG_PMEM_GROUP_SIZE;
+	struct bench_opts o = *x->o;
+	struct pmem_file f;
+	char goal[32];
+	int ret = 0;
+
+	if (o.reps > FIG_PMEM_GROUP_REPS)
+		o.reps = FIG_PMEM_GROUP_REPS;
+	snprintf(goal, sizeof(goal), ">= %.2f", FIG_PMEM_GROUP_GOAL);
+	printf("\npmem-group: %d durable copies of 4 KiB to consecutive "
+	       "pages, %d x vdm_memcpy()\n  then runtime_wait_multiple(), "
+	       "on the pmem mover without threads (pmem2-0)\n  and with %u "
+	       "(pmem2-%u), against %d x (libpmem2's memcpy function with\n  "
+	       "PMEM2_F_MEM_NOFLUSH + its persist function), on a PAGE map "
+	       "(msync);\n  %u repetitions, one pass of %d copies each; us "
+	       "per copy; ratio =\n  libpmem2 time / mover time (higher is "
+	       "better)\n",
+		FIG_PMEM_COPIES, FIG_PMEM_COPIES, FIG_PMEM_THREADS,
+		FIG_PMEM_THREADS, FIG_PMEM_COPIES, o.reps, FIG_PMEM_COPIES);
+
+	int s = pmem_file_open(&f, span, NULL, PMEM2_GRANULARITY_PAGE);
+	if (s != 0)
+		return s == BENCH_SKIP ? 0 : -1;
+	fig_header();
+
+	for (size_t i = 0; i < sizeof(nthreads) / sizeof(nthreads[0]); i++) {
+		char mover[32];
+		struct bench_result r;
+		struct pmem_fig p;
+
+		snprintf(mover, sizeof(mover), "pmem2-%u", nthreads[i]);
+		struct bench_case c = pmem_case("pmem-group", mover,
+			pmem_multi_run, pmem_group_base);
+		if (pmem_fig_open(&p, &f, nthreads[i]) != 0) {
+			ret = -1;
+			continue;
+		}
+		struct bench_env env = {
+			.src = x->src,
+			.dst = f.addr,
+			.n = FIG_PMEM_GROUP_SIZE,
+			.max_size = FIG_PMEM_GROUP_SIZE,
+			.state = &p,
+		};
+		fill_words(env.src, span, 5);
+
+		/* a pass lasts milliseconds: one per batch */
+		r.ops = 1;
+		int e = pmem_warm(&c, &env) != 0 ||
+			measure_pairs(&c, &env, &o, FIG_PMEM_RETRIES,
+				&r) != 0 ||
+			verify_span(&c, c.mover, c.run, &env, span) != 0 ||
+			verify_span(&c, c.baseline, c.baseline_run, &env,
+				span) != 0;
+		pmem_fig_close(&p);
+		if (e) {
+			ret = -1;
+			continue;
+		}
+
+		/* per copy, not per pass */
+		r.mover_med /= FIG_PMEM_COPIES;
+		r.mover_min /= FIG_PMEM_COPIES;
+		r.base_med /= FIG_PMEM_COPIES;
+		r.base_min /= FIG_PMEM_COPIES;
+		double ratio = r.base_med / r.mover_med;
+
+		fig_row(mover, &r, 1e3, ratio, goal,
+			fig_goal(x, ratio >= FIG_PMEM_GROUP_GOAL));
+		csv_fig(x, "pmem-group", mover, env.n, r.mover_med, r.base_med,
+			ratio, FIG_PMEM_GROUP_GOAL);
+		fflush(stdout);
+	}
+
+	pmem_file_unmap(&f);
+	return ret;
+}
+
+/*
+ * fig_pmem_large -- 64 durable copies of 1 MiB waited for together on the
+ * pmem mover with FIG_PMEM_THREADS workers, against libpmem2's memcpy
+ * function copying the same 64 MiB on this thread, on a CACHE_LINE map
+ */
+static int
+fig_pmem_large(struct fig_ctx *x)
+{
+	char mover[32];
+	size_t span = FIG_PMEM_COPIES * FIG_PMEM_LARGE_SIZE;
+	struct bench_opts o = *x->o;
+	struct bench_result r;
+	struct pmem_file f;
+	struct pmem_fig p;
+	char goal[32];
+
+	snprintf(mover, sizeof(mover), "pmem2-%u", FIG_PMEM_THREADS);
+	struct bench_case c = pmem_case("pmem-large", mover, pmem_multi_run,
+		pmem_large_base);
+	if (o.reps > FIG_PMEM_LARGE_REPS)
+		o.reps = FIG_PMEM_LARGE_REPS;
+	snprintf(goal, sizeof(goal), ">= %.2f", FIG_PMEM_LARGE_GOAL);
+	printf("\npmem-large: %d durable copies of 1 MiB, %d x vdm_memcpy() "
+	       "then\n  runtime_wait_multiple(), on the pmem mover with %u "
+	       "workers (%s), against\n  libpmem2's memcpy function, flags 0, "
+	       "copying the same %zu MiB in one call on\n  this thread, on a "
+	       "file map forced to CACHE_LINE; %u repetitions; us per\n  "
+	       "%zu MiB; ratio = libpmem2 time / mover time (higher is "
+	       "better)\n",
+		FIG_PMEM_COPIES, FIG_PMEM_COPIES, FIG_PMEM_THREADS, mover,
+		span >> 20, o.reps, span >> 20);
+
+	if (fig_big(x, span) != 0)
+		return -1;
+	int s = pmem_file_open(&f, span, "CACHE_LINE",
+		PMEM2_GRANULARITY_CACHE_LINE);
+	if (s != 0)
+		return s == BENCH_SKIP ? 0 : -1;
+	if (pmem_fig_open(&p, &f, FIG_PMEM_THREADS) != 0) {
+		pmem_file_unmap(&f);
+		return -1;
+	}
+
+	struct bench_env env = {
+		.src = x->big_src,
+		.dst = f.addr,
+		.n = FIG_PMEM_LARGE_SIZE,
+		.max_size = FIG_PMEM_LARGE_SIZE,
+		.state = &p,
+	};
+	fill_words(env.src, span, 6);
+
+	/* a pass lasts milliseconds: one per batch */
+	r.ops = 1;
+	int e = pmem_warm(&c, &env) != 0 ||
+		measure_pairs(&c, &env, &o, FIG_PMEM_RETRIES, &r) != 0 ||
+		verify_span(&c, c.mover, c.run, &env, span) != 0 ||
+		verify_span(&c, c.baseline, c.baseline_run, &env, span) != 0;
+	pmem_fig_close(&p);
+	pmem_file_unmap(&f);
+	if (e)
+		return -1;
+
+	double ratio = r.base_med / r.mover_med;
+	fig_header();
+	fig_row(mover, &r, 1e3, ratio, goal,
+		fig_goal(x, ratio >= FIG_PMEM_LARGE_GOAL));
+	csv_fig(x, "pmem-large", mover, span, r.mover_med, r.base_med, ratio,
+		FIG_PMEM_LARGE_GOAL);
+	return 0;
+}
+#endif /* BENCH_HAVE_PMEM */
+
 /* a figure: one fixed situation, measured and printed by run */
 struct bench_figure {
 	const char *name;
@@ -2057,6 +2732,26 @@ static const struct bench_figure bench_figures[] = {
 		"the CPU it burns",
 		fig_waiter,
 	},
+#ifdef BENCH_HAVE_PMEM
+	{
+		"pmem-4k",
+		"one durable 4 KiB copy on the pmem mover without threads, "
+		"against libpmem2 (CACHE_LINE map)",
+		fig_pmem_4k,
+	},
+	{
+		"pmem-group",
+		"64 x 4 KiB durable copies waited together on the pmem mover, "
+		"against an msync per copy (PAGE map)",
+		fig_pmem_group,
+	},
+	{
+		"pmem-large",
+		"64 x 1 MiB durable copies on the pmem mover with 2 workers, "
+		"against libpmem2 (CACHE_LINE map)",
+		fig_pmem_large,
+	},
+#endif
 };
 
 #define BENCH_NFIGURES (sizeof(bench_figures) / sizeof(bench_figures[0]))
@@ -2183,7 +2878,41 @@ usage(FILE *f, const char *prog)
 "                   20 us) and the waiting thread's CPU time (goal: at most\n"
 "                   2%% of the wall time); at most 15 repetitions, copies\n"
 "                   of at most 384 MiB (64 MiB with --quick); and the floor:\n"
-"                   the wake-up of a thread asleep on a condition variable\n"
+"                   the wake-up of a thread asleep on a condition variable\n",
+		prog, BENCH_REPS_DEFAULT,
+		(unsigned)(BENCH_BATCH_NS_DEFAULT / 1000000));
+#ifdef BENCH_HAVE_PMEM
+	fputs(
+"\n"
+"Then the figures of the pmem mover (libminiasync-pmem), each on a new file\n"
+"of " FIG_PMEM_DIR " mapped with libpmem2 (unlinked at once, its blocks "
+"allocated\n"
+"with posix_fallocate), against libpmem2's own functions on the same map,\n"
+"after one untimed pass of each.  pmem2-N is vdm_pmem2_new(map, N): pmem2-0\n"
+"moves bytes on the polling thread, pmem2-2 on 2 workers.  A figure\n"
+"forced to CACHE_LINE sets PMEM2_FORCE_GRANULARITY=CACHE_LINE while its map\n"
+"is made; a figure whose map lacks the granularity it needs is skipped.\n"
+"  pmem-4k          one 4 KiB copy, vdm_memcpy() + FUTURE_BUSY_POLL on\n"
+"                   pmem2-0, against libpmem2's memcpy function with flags 0\n"
+"                   (store, flush, drain), CACHE_LINE map (forced); goal:\n"
+"                   libpmem2 time / mover time at least 1.0\n"
+"  pmem-group       64 x 4 KiB copies to consecutive pages waited with\n"
+"                   runtime_wait_multiple() on pmem2-0 and pmem2-2, against\n"
+"                   64 x (memcpy function with PMEM2_F_MEM_NOFLUSH + persist\n"
+"                   function), PAGE map (msync, the default on a file);\n"
+"                   every pass writes new bytes; at most 9 repetitions;\n"
+"                   goal: libpmem2 time / mover time at least 10\n"
+"  pmem-large       64 x 1 MiB copies waited together on pmem2-2, against\n"
+"                   one 64 MiB copy by libpmem2's memcpy function, flags 0,\n"
+"                   on this thread, CACHE_LINE map (forced); at most 9\n"
+"                   repetitions; goal: libpmem2 time / mover time at least\n"
+"                   1.0\n", f);
+#else
+	fputs(
+"\n"
+"(built without libminiasync-pmem: no figures of the pmem mover)\n", f);
+#endif
+	fprintf(f,
 "\n"
 "CSV rows, by case (NaN where a number does not apply; goal empty if none):\n"
 "  sync             ns per copy of size bytes, mover and baseline; ratio =\n"
@@ -2208,13 +2937,21 @@ usage(FILE *f, const char *prog)
 "                   floor, ratio = its median wake-up in ns, others NaN\n"
 "  threads-waiter-cpu  ns_per_op = the waiting thread's CPU ns,\n"
 "                   baseline_ns_per_op = the wall ns (medians); ratio =\n"
-"                   median CPU %% of the wall time; goal: the largest ratio\n"
-"plot.sh draws the sweeps only (cases not named threads-*).\n"
+"                   median CPU %% of the wall time; goal: the largest ratio\n");
+#ifdef BENCH_HAVE_PMEM
+	fputs(
+"  pmem-4k          ns per copy of 4096 bytes; ratio = baseline / mover\n"
+"                   time (higher is better); goal: the smallest ratio\n"
+"  pmem-group       movers pmem2-0, pmem2-2: ns per copy of 4096 bytes (of\n"
+"                   64 waited together); ratio and goal as pmem-4k\n"
+"  pmem-large       size 67108864 (64 x 1 MiB): ns per 64 MiB; ratio and\n"
+"                   goal as pmem-4k\n", f);
+#endif
+	fputs(
+"plot.sh draws the sweeps only (cases not named threads-* or pmem-*).\n"
 "\n"
 "The exit status is 0 unless a case is broken (wrong bytes, failed\n"
-"operations); a missed goal is reported, never an error.\n",
-		prog, BENCH_REPS_DEFAULT,
-		(unsigned)(BENCH_BATCH_NS_DEFAULT / 1000000));
+"operations); a missed goal is reported, never an error.\n", f);
 	/* clang-format on */
 }
 
