@@ -65,6 +65,14 @@
 /* pieces a thread moves before it must persist them (backend->persist) */
 #define THREADS_BATCH_MAX 32
 
+/* how long a worker with a costly batch waits for more work to share the
+ * persist with (backend->linger) */
+#define THREADS_LINGER_NS 50000
+
+/* the bits of threads_mover.waiters */
+#define THREADS_SPINNER (1U << 31)
+#define THREADS_IDLE_MASK (THREADS_SPINNER - 1)
+
 /* the ring entry that stops a worker */
 #define THREADS_STOP UINT64_MAX
 
@@ -162,9 +170,11 @@ struct threads_mover {
 	/* sleeping workers, guarded by lock */
 	pthread_mutex_t lock __attribute__((aligned(CORE__CACHELINE_SIZE)));
 	pthread_cond_t work;	/* signalled when entries arrive */
-	unsigned idle;		/* workers asleep or about to be (RMW only) */
-	unsigned signaled;	/* ... of which were signalled already */
-	int spinning;		/* a worker spins for work (CAS, relaxed) */
+	/* the workers that wait for work, RMW only: the count of those
+	 * asleep or about to be (THREADS_IDLE_MASK), and THREADS_SPINNER
+	 * while one spins watching the ring */
+	unsigned waiters;
+	unsigned signaled;	/* sleepers signalled already (lock) */
 };
 
 /*
@@ -211,6 +221,7 @@ static const struct vdm__threads_backend threads_plain_backend = {
 	.check = threads_plain_check,
 	.piece = threads_plain_piece,
 	.persist = NULL,
+	.linger = NULL,
 };
 
 /*
@@ -489,29 +500,36 @@ threads_ring_ready(struct threads_mover *m)
 }
 
 /*
- * threads_wake_worker -- after entries were queued: wakes a sleeping worker
- * unless every sleeper was signalled already
+ * threads_wake_worker -- after an entry was queued: wakes a sleeping worker
+ * unless every sleeper was signalled already, or, if may_skip, a worker
+ * spins watching the ring and will take the entry itself
  *
- * Against lost wake-ups: after its push, the producer reads idle with a
- * read-modify-write (adding 0, acq_rel); the worker increments idle, also
- * with a read-modify-write, before its last look at the ring (threads_idle).
- * The two are ordered in idle's modification order: if the producer's comes
- * later it sees the sleeper; if it comes first, the worker's increment reads
- * from it, so the push happens before the worker's look, which sees the
- * entry.  The signal is sent under the lock, which the sleeper holds from
- * that look until pthread_cond_wait.
+ * Against lost wake-ups: after its push, the producer reads waiters with a
+ * read-modify-write (adding 0, acq_rel); a worker changes waiters only with
+ * read-modify-writes too, and looks at the ring after each: after it adds
+ * itself to the sleepers (threads_idle), and after it stops spinning.  The
+ * producer's and the worker's read-modify-writes are ordered in the word's
+ * modification order: if the producer's comes later it sees the sleeper
+ * (or the spinner); if it comes first, the worker's reads from it (through
+ * the release sequence of read-modify-writes), so the push happens before
+ * the worker's next look, which sees the entry.  The signal is sent under
+ * the lock, which the sleeper holds from that look until pthread_cond_wait.
  */
 static void
-threads_wake_worker(struct threads_mover *m)
+threads_wake_worker(struct threads_mover *m, int may_skip)
 {
-	if (atomic_fetch_add_explicit(CORE__ATOMIC(&m->idle), 0,
-			memory_order_acq_rel) == 0)
+	unsigned w = atomic_fetch_add_explicit(CORE__ATOMIC(&m->waiters), 0,
+		memory_order_acq_rel);
+
+	if ((w & THREADS_IDLE_MASK) == 0 ||
+			(may_skip && (w & THREADS_SPINNER) != 0))
 		return;
 
 	pthread_mutex_lock(&m->lock);
-	/* relaxed: idle changes only under the lock, but producers RMW it */
-	if (atomic_load_explicit(CORE__ATOMIC(&m->idle),
-			memory_order_relaxed) > m->signaled) {
+	/* relaxed: sleepers change only under the lock */
+	if ((atomic_load_explicit(CORE__ATOMIC(&m->waiters),
+			memory_order_relaxed) & THREADS_IDLE_MASK) >
+			m->signaled) {
 		m->signaled++;
 		pthread_cond_signal(&m->work);
 	}
@@ -526,29 +544,38 @@ threads_wake_worker(struct threads_mover *m)
 static void
 threads_idle(struct threads_mover *m)
 {
-	int expected = 0;
+	/* relaxed: only a hint; the CAS below decides */
+	unsigned w = atomic_load_explicit(CORE__ATOMIC(&m->waiters),
+		memory_order_relaxed);
 
-	if (atomic_compare_exchange_strong_explicit(
-			CORE__ATOMIC(&m->spinning), &expected, 1,
-			memory_order_relaxed, memory_order_relaxed)) {
+	while ((w & THREADS_SPINNER) == 0) {
+		/* relaxed: the spinner looks at the ring after it stops */
+		if (!atomic_compare_exchange_weak_explicit(
+				CORE__ATOMIC(&m->waiters), &w,
+				w | THREADS_SPINNER, memory_order_relaxed,
+				memory_order_relaxed))
+			continue;
+
 		uint64_t until = threads_now_ns() + THREADS_SPIN_NS;
 		unsigned spins = 0;
-		int ready;
 
-		while (!(ready = threads_ring_ready(m))) {
+		while (!threads_ring_ready(m)) {
 			future__cpu_relax();
 			if ((++spins & 63) == 0 && threads_now_ns() > until)
 				break;
 		}
-		atomic_store_explicit(CORE__ATOMIC(&m->spinning), 0,
-			memory_order_relaxed);
-		if (ready)
+		/* acq_rel, before the look at the ring: producers that saw
+		 * the spinner did not wake anyone (threads_wake_worker) */
+		atomic_fetch_and_explicit(CORE__ATOMIC(&m->waiters),
+			~THREADS_SPINNER, memory_order_acq_rel);
+		if (threads_ring_ready(m))
 			return;
+		break;
 	}
 
 	pthread_mutex_lock(&m->lock);
 	/* acq_rel, before the look at the ring: see threads_wake_worker */
-	atomic_fetch_add_explicit(CORE__ATOMIC(&m->idle), 1,
+	atomic_fetch_add_explicit(CORE__ATOMIC(&m->waiters), 1,
 		memory_order_acq_rel);
 	while (!threads_ring_ready(m)) {
 		pthread_cond_wait(&m->work, &m->lock);
@@ -556,9 +583,26 @@ threads_idle(struct threads_mover *m)
 		if (m->signaled > 0)
 			m->signaled--;
 	}
-	atomic_fetch_sub_explicit(CORE__ATOMIC(&m->idle), 1,
+	atomic_fetch_sub_explicit(CORE__ATOMIC(&m->waiters), 1,
 		memory_order_relaxed);
 	pthread_mutex_unlock(&m->lock);
+}
+
+/*
+ * threads_linger -- waits until the ring has an entry, for at most
+ * THREADS_LINGER_NS
+ */
+static void
+threads_linger(struct threads_mover *m)
+{
+	uint64_t until = threads_now_ns() + THREADS_LINGER_NS;
+	unsigned spins = 0;
+
+	while (!threads_ring_ready(m)) {
+		future__cpu_relax();
+		if ((++spins & 63) == 0 && threads_now_ns() > until)
+			break;
+	}
 }
 
 /*
@@ -572,20 +616,36 @@ threads_worker(void *arg)
 	struct threads_batch batch;
 	uint64_t entry;
 
+	int lingered = 0;	/* waited for more work for this batch */
+
 	batch.n = 0;
 	for (;;) {
 		if (threads_ring_pop(m, &entry) != 0) {
-			/* out of work: first make what was moved durable */
-			if (batch.n > 0)
-				threads_batch_flush(m, &batch);
-			else
+			if (batch.n == 0) {
 				threads_idle(m);
+				continue;
+			}
+			/* out of work: first make what was moved durable,
+			 * once more work had a chance to join a costly
+			 * batch */
+			if (!lingered && m->backend->linger != NULL &&
+					m->backend->linger(m->backend_arg,
+						batch.ranges, batch.n)) {
+				lingered = 1;
+				threads_linger(m);
+				continue;
+			}
+			threads_batch_flush(m, &batch);
+			lingered = 0;
 			continue;
 		}
 		if (entry == THREADS_STOP)
 			break;
 		threads_work(&m->slots[entry >> 32], (uint32_t)entry, 1,
 			&batch);
+		/* a full batch was persisted: the next one may linger */
+		if (batch.n == 0)
+			lingered = 0;
 	}
 	threads_batch_flush(m, &batch);
 	return NULL;
@@ -602,9 +662,13 @@ threads_push(struct threads_mover *m, uint64_t entry, unsigned count)
 
 	while (n < count && threads_ring_push(m, entry) == 0)
 		n++;
-	/* one sleeper per entry at most: the spinning worker may be busy */
+	/*
+	 * One sleeper per entry at most.  A spinning worker takes the first
+	 * entry, so that one wakes nobody; the others are pieces of the same
+	 * operation, for more workers at once.
+	 */
 	for (unsigned i = 0; i < n && i < m->nthreads; i++)
-		threads_wake_worker(m);
+		threads_wake_worker(m, i == 0);
 	return n;
 }
 
@@ -752,16 +816,28 @@ threads_op_check(void *data, const struct vdm_operation *op)
 	/*
 	 * Polled again and not done: rather than wait, move the pieces no
 	 * worker has taken yet.  Not in the poll that started the operation,
-	 * which must return at once.
+	 * which must return at once, nor when persisting them costs so much
+	 * that they are better left to a worker, to share it with others.
 	 */
 	if (slot->fresh) {
 		slot->fresh = 0;
 		return FUTURE_STATE_RUNNING;
 	}
+	const struct threads_mover *m = slot->mover;
+	if (m->backend->linger != NULL) {
+		struct vdm__range r = {
+			/* every operation's destination is its first
+			 * argument */
+			.addr = slot->op.data.memcpy.dest,
+			.len = vdm__operation_len(&slot->op),
+		};
+		if (m->backend->linger(m->backend_arg, &r, 1))
+			return FUTURE_STATE_RUNNING;
+	}
 	struct threads_batch b;
 	b.n = 0;
 	threads_work(slot, slot->gen, 0, &b);
-	threads_batch_flush(slot->mover, &b);
+	threads_batch_flush(m, &b);
 
 	return atomic_load_explicit(CORE__ATOMIC(&slot->complete),
 		memory_order_acquire) ? FUTURE_STATE_COMPLETE :
@@ -836,7 +912,7 @@ threads_stop(struct threads_mover *m)
 		/* a full ring drains: the workers are running */
 		while (threads_ring_push(m, THREADS_STOP) != 0)
 			(void) sched_yield();
-		threads_wake_worker(m);
+		threads_wake_worker(m, 0);
 	}
 	for (unsigned i = 0; i < m->started; i++)
 		(void) pthread_join(m->threads[i], NULL);

@@ -41,6 +41,10 @@ struct vdm__range {
  * drain, or one write-back of their coalesced ranges.  persist returns
  * VDM_SUCCESS, or the error every operation with a range in the batch then
  * ends with (their bytes were stored, not made durable).
+ *
+ * linger is optional, with persist: non-zero if persisting this batch
+ * costs so much (a write-back to a file) that a worker that ran out of
+ * work had better wait a little for more to share it with.
  */
 struct vdm__threads_backend {
 	enum vdm_operation_result (*check)(void *arg,
@@ -49,6 +53,8 @@ struct vdm__threads_backend {
 		size_t len);
 	enum vdm_operation_result (*persist)(void *arg,
 		struct vdm__range *ranges, unsigned n);
+	int (*linger)(void *arg, const struct vdm__range *ranges,
+		unsigned n);
 };
 
 /* vdm__threads_size -- the bytes of the engine's state, the struct vdm first */

@@ -275,10 +275,26 @@ pmem_piece(void *arg, const struct vdm_operation *op, size_t off,
 	t->ops->store(t, op, off, len);
 }
 
+/*
+ * pmem_linger -- a batch with a range to write back is worth waiting for
+ * more work: one msync costs far more than a wait, and more work joins it
+ */
+static int
+pmem_linger(void *arg, const struct vdm__range *r, unsigned n)
+{
+	const struct pmem_target *t = arg;
+
+	for (unsigned i = 0; i < n; i++)
+		if (t->ops->needs_write_back(t, r[i].addr, r[i].len))
+			return 1;
+	return 0;
+}
+
 static const struct vdm__threads_backend pmem_backend = {
 	.check = pmem_check,
 	.piece = pmem_piece,
 	.persist = pmem_persist,
+	.linger = pmem_linger,
 };
 
 /*
