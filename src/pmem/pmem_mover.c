@@ -395,8 +395,9 @@ pmem_sync_op_start(void *data, const struct vdm_operation *op,
 
 	if (n != NULL)
 		n->notifier_used = FUTURE_NOTIFIER_NONE;
-	if (t->ops->check(t, op) == VDM_SUCCESS) {
-		struct vdm__range r = pmem_range_of(op);
+	/* nothing to store is nothing to make durable, wherever it points */
+	struct vdm__range r = pmem_range_of(op);
+	if (r.len != 0 && t->ops->check(t, op) == VDM_SUCCESS) {
 		t->ops->store(t, op, 0, r.len);
 		pmem_sync_failed = pmem_persist(t, &r, 1);
 	}
