@@ -35,8 +35,9 @@ struct pmem2_map;
 /*
  * vdm_pmem2_new -- a mover whose operations write inside map and are
  * durable when complete.  nthreads == 0: bytes move on the polling thread,
- * at the first poll; otherwise on nthreads workers of the mover's own
- * (at most 256).  A destination range not wholly inside the map fails with
+ * at the first poll (on a PAGE map a later poll writes them back, shared
+ * with the other operations in flight); otherwise on nthreads workers of
+ * the mover's own (at most 256).  A destination range not wholly inside the map fails with
  * VDM_ERROR_OUT_OF_RANGE and writes nothing.  The map must outlive the
  * mover.  NULL with errno set on failure (EINVAL: map is NULL or nthreads
  * too large; ENOMEM).
