@@ -32,15 +32,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_pagemap.h"
+
 /* the mapped file, in pages */
 #define FILE_PAGES 16
-
-/* kpageflags bits, see the kernel's Documentation/admin-guide/mm/pagemap */
-#define KPF_DIRTY_BIT		4
-#define KPF_WRITEBACK_BIT	8
-/* pagemap entry: page present, and the page frame number */
-#define PAGEMAP_PRESENT		(((uint64_t)1) << 63)
-#define PAGEMAP_PFN_MASK	((((uint64_t)1) << 55) - 1)
 
 /* which mover the maps of a test use */
 struct mode {
@@ -67,9 +62,9 @@ struct fixture {
 	enum pmem2_granularity gran;
 };
 
-/* the page-state probe, shared by all tests; fds are -1 when unavailable */
-static int pagemap_fd = -1;
-static int kpageflags_fd = -1;
+/* the page-state probe, shared by all tests; probe_ok is 0 when unavailable */
+static struct test_pagemap pagemap = { -1, -1, 0 };
+static int probe_ok;
 
 /*
  * page_probe_open -- opens the kernel's page tables and page flags; without
@@ -78,20 +73,14 @@ static int kpageflags_fd = -1;
 static void
 page_probe_open(void)
 {
-	pagemap_fd = open("/proc/self/pagemap", O_RDONLY);
-	kpageflags_fd = open("/proc/kpageflags", O_RDONLY);
-	if (pagemap_fd >= 0 && kpageflags_fd >= 0)
+	if (test_pagemap_open(&pagemap) == 0) {
+		probe_ok = 1;
 		return;
+	}
 
 	fprintf(stderr, "note: /proc/self/pagemap or /proc/kpageflags not "
 		"readable (%s): the dirty-page checks are skipped\n",
 		strerror(errno));
-	if (pagemap_fd >= 0)
-		(void) close(pagemap_fd);
-	if (kpageflags_fd >= 0)
-		(void) close(kpageflags_fd);
-	pagemap_fd = -1;
-	kpageflags_fd = -1;
 }
 
 /*
@@ -100,64 +89,31 @@ page_probe_open(void)
 static void
 page_probe_close(void)
 {
-	if (pagemap_fd >= 0)
-		(void) close(pagemap_fd);
-	if (kpageflags_fd >= 0)
-		(void) close(kpageflags_fd);
-	pagemap_fd = -1;
-	kpageflags_fd = -1;
-}
-
-/*
- * page_flags -- reads the kernel's flags of the page that holds addr;
- * returns 0, or -1 if the probe cannot say (it then turns itself off)
- */
-static int
-page_flags(const void *addr, size_t page, uint64_t *flags)
-{
-	uint64_t entry = 0;
-	off_t at = (off_t)((uintptr_t)addr / page * sizeof(entry));
-
-	if (pread(pagemap_fd, &entry, sizeof(entry), at) !=
-			(ssize_t)sizeof(entry))
-		goto unavailable;
-
-	/* a page that was just written is present */
-	assert_true(entry & PAGEMAP_PRESENT);
-
-	/* without CAP_SYS_ADMIN the kernel hides the frame number */
-	uint64_t pfn = entry & PAGEMAP_PFN_MASK;
-	if (pfn == 0)
-		goto unavailable;
-
-	if (pread(kpageflags_fd, flags, sizeof(*flags),
-			(off_t)(pfn * sizeof(*flags))) !=
-			(ssize_t)sizeof(*flags))
-		goto unavailable;
-
-	return 0;
-
-unavailable:
-	fprintf(stderr, "note: page flags not readable: the dirty-page "
-		"checks are skipped from here on\n");
-	page_probe_close();
-	return -1;
+	test_pagemap_close(&pagemap);
+	probe_ok = 0;
 }
 
 /*
  * page_is_dirty -- 1 if the page holding addr is dirty or under writeback,
- * 0 if it is clean, -1 if the probe cannot say
+ * 0 if it is clean, -1 if the probe cannot say (it then turns itself off)
  */
 static int
-page_is_dirty(const void *addr, size_t page)
+page_is_dirty(const void *addr)
 {
-	uint64_t flags;
-
-	if (pagemap_fd < 0 || page_flags(addr, page, &flags) != 0)
+	if (!probe_ok)
 		return -1;
 
-	return (flags & ((((uint64_t)1) << KPF_DIRTY_BIT) |
-		(((uint64_t)1) << KPF_WRITEBACK_BIT))) != 0;
+	enum test_page_state state = test_page_state(&pagemap, addr);
+
+	/* a page that was just written is present */
+	assert_int_not_equal(state, TEST_PAGE_ABSENT);
+	if (state == TEST_PAGE_UNKNOWN) {
+		fprintf(stderr, "note: page flags not readable: the "
+			"dirty-page checks are skipped from here on\n");
+		page_probe_close();
+		return -1;
+	}
+	return state == TEST_PAGE_DIRTY;
 }
 
 /*
@@ -174,7 +130,7 @@ check_durable(struct fixture *f, const void *ptr, size_t n)
 	uintptr_t end = (uintptr_t)ptr + n;
 
 	for (uintptr_t p = first; p < end; p += f->page) {
-		int dirty = page_is_dirty((const void *)p, f->page);
+		int dirty = page_is_dirty((const void *)p);
 		if (dirty < 0)
 			return;
 		if (dirty)
@@ -521,7 +477,7 @@ test_dirty_control(void **state)
 	check_done(&fut, dst);
 	check_durable(f, dst, pg);
 
-	int before = page_is_dirty(dst, pg);
+	int before = page_is_dirty(dst);
 	if (before < 0)
 		return;
 	assert_int_equal(before, 0);
@@ -532,8 +488,8 @@ test_dirty_control(void **state)
 	memcpy(f->addr + 15 * pg, "not persisted", 14);
 	memcpy(f->shadow + 15 * pg, "not persisted", 14);
 
-	assert_int_equal(page_is_dirty(dst, pg), 1);
-	assert_int_equal(page_is_dirty(f->addr + 15 * pg, pg), 1);
+	assert_int_equal(page_is_dirty(dst), 1);
+	assert_int_equal(page_is_dirty(f->addr + 15 * pg), 1);
 	check_contents(f);
 }
 

@@ -1,0 +1,990 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Copyright 2026, libminiasync developers */
+
+/*
+ * test_pmem2.c -- the pmem mover (vdm_pmem2_new()) on a file mapped from
+ * /var/tmp: its bad input, every operation through vdm_memcpy() and
+ * friends, through the operation table as libpmem2 drives it, and through
+ * libpmem2's pmem2_memcpy_async() and friends; destinations outside the
+ * map; large operations the workers split; many futures at once.
+ *
+ * Every test runs with the mover's operations done on the polling thread
+ * (no threads) and on two workers.  After each operation every byte of the
+ * file (the target map and its neighbours, see test_pmem_file.h) and of an
+ * ordinary buffer is compared with a shadow copy that got the same
+ * operations through libc, so a byte written where it must not be fails the
+ * test.  ctest runs it with the store granularity libpmem2 detects (PAGE
+ * on a file system) and forced to CACHE_LINE and to BYTE.  Skipped (77)
+ * where libpmem2 cannot map a file.
+ */
+
+#include "test_pmem_file.h"
+
+#include <libminiasync-pmem.h>
+
+#include <limits.h>
+#include <sched.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#define MIB (((size_t)1) << 20)
+/* room for an 8 MiB copy, with some to spare */
+#define TARGET_SIZE (9 * MIB)
+/* the ordinary memory that no operation may write */
+#define OUTSIDE_SIZE (((size_t)64) << 10)
+/* futures waited for at once */
+#define MANY 64
+
+/* where the mover moves bytes */
+struct mode {
+	const char *name;
+	unsigned nthreads;
+};
+
+static struct mode mode_inline = { "no threads", 0 };
+static struct mode mode_pool = { "2 threads", 2 };
+
+struct fixture {
+	const struct mode *mode;
+	struct pmem_file file;
+	struct vdm *vdm;
+	struct runtime *rt;
+	unsigned char *shadow;	/* what the whole file must hold */
+	unsigned char *outside;	/* ordinary memory, never written */
+	unsigned char *outside_shadow;
+};
+
+/*
+ * setup -- maps a fresh file, makes the mover of the mode in the prestate
+ * for its target map and attaches it to the after map
+ */
+static int
+setup(void **state)
+{
+	const struct mode *mode = *state;
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	f->mode = mode;
+	if (pmem_file_open(&f->file, TARGET_SIZE) != 0) {
+		free(f);
+		return -1;
+	}
+	f->vdm = vdm_pmem2_new(f->file.target, mode->nthreads);
+	if (f->vdm == NULL) {
+		fprintf(stderr, "vdm_pmem2_new: %s\n", strerror(errno));
+		goto err;
+	}
+	if (pmem_file_attach(&f->file, f->vdm) != 0)
+		goto err;
+
+	f->rt = runtime_new();
+	f->shadow = calloc(1, f->file.total);
+	f->outside = malloc(OUTSIDE_SIZE);
+	f->outside_shadow = malloc(OUTSIDE_SIZE);
+	if (f->rt == NULL || f->shadow == NULL || f->outside == NULL ||
+			f->outside_shadow == NULL)
+		goto err;
+	pmem_fill(f->outside, OUTSIDE_SIZE, 4242);
+	memcpy(f->outside_shadow, f->outside, OUTSIDE_SIZE);
+
+	*state = f;
+	return 0;
+
+err:
+	runtime_delete(f->rt);
+	free(f->shadow);
+	free(f->outside);
+	free(f->outside_shadow);
+	(void) pmem_file_detach(&f->file);
+	vdm_delete(f->vdm);
+	pmem_file_close(&f->file);
+	free(f);
+	return -1;
+}
+
+/*
+ * teardown -- frees what setup() made, the maps that use the mover first
+ */
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	runtime_delete(f->rt);
+	assert_int_equal(pmem_file_detach(&f->file), 0);
+	vdm_delete(f->vdm);
+	pmem_file_close(&f->file);
+	free(f->shadow);
+	free(f->outside);
+	free(f->outside_shadow);
+	free(f);
+	return 0;
+}
+
+/*
+ * shadow_of -- the shadow byte of an address in the file
+ */
+static unsigned char *
+shadow_of(struct fixture *f, const void *p)
+{
+	return f->shadow + ((const char *)p - f->file.base);
+}
+
+/*
+ * check_all -- every byte of the file and of the outside buffer must be
+ * what the shadows hold
+ */
+static void
+check_all(struct fixture *f)
+{
+	size_t d = pmem_first_diff(f->file.base, f->shadow, f->file.total);
+
+	if (d != f->file.total) {
+		const char *where = d < f->file.neighbour ? "before the map" :
+			d < f->file.neighbour + f->file.size ? "in the map" :
+			"after the map";
+		fail_msg("byte %zu of the file (%s, offset %zd from the map) "
+			"is 0x%02x, not 0x%02x (%s)", d, where,
+			(ssize_t)d - (ssize_t)f->file.neighbour,
+			((unsigned char *)f->file.base)[d], f->shadow[d],
+			f->mode->name);
+	}
+
+	d = pmem_first_diff(f->outside, f->outside_shadow, OUTSIDE_SIZE);
+	if (d != OUTSIDE_SIZE)
+		fail_msg("byte %zu of the outside buffer changed (%s)", d,
+			f->mode->name);
+}
+
+/*
+ * do_memcpy -- vdm_memcpy() waited for with the runtime; its output
+ */
+static struct vdm_memcpy_output
+do_memcpy(struct fixture *f, void *dest, void *src, size_t n, uint64_t flags)
+{
+	struct vdm_memcpy_future fut = vdm_memcpy(f->vdm, dest, src, n, flags);
+
+	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	assert_int_equal(FUTURE_STATE(&fut), FUTURE_STATE_COMPLETE);
+	return *FUTURE_OUTPUT(&fut);
+}
+
+/*
+ * do_memmove -- vdm_memmove() waited for with the runtime; its output
+ */
+static struct vdm_memmove_output
+do_memmove(struct fixture *f, void *dest, void *src, size_t n,
+	uint64_t flags)
+{
+	struct vdm_memmove_future fut = vdm_memmove(f->vdm, dest, src, n,
+		flags);
+
+	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	assert_int_equal(FUTURE_STATE(&fut), FUTURE_STATE_COMPLETE);
+	return *FUTURE_OUTPUT(&fut);
+}
+
+/*
+ * do_memset -- vdm_memset() waited for with the runtime; its output
+ */
+static struct vdm_memset_output
+do_memset(struct fixture *f, void *str, int c, size_t n, uint64_t flags)
+{
+	struct vdm_memset_future fut = vdm_memset(f->vdm, str, c, n, flags);
+
+	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	assert_int_equal(FUTURE_STATE(&fut), FUTURE_STATE_COMPLETE);
+	return *FUTURE_OUTPUT(&fut);
+}
+
+/*
+ * do_flush -- vdm_flush() waited for with the runtime; its output
+ */
+static struct vdm_flush_output
+do_flush(struct fixture *f, void *dest, size_t n, uint64_t flags)
+{
+	struct vdm_flush_future fut = vdm_flush(f->vdm, dest, n, flags);
+
+	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	assert_int_equal(FUTURE_STATE(&fut), FUTURE_STATE_COMPLETE);
+	return *FUTURE_OUTPUT(&fut);
+}
+
+/*
+ * table_run -- drives an operation through the mover's table the way
+ * libpmem2 does (op_new, op_start, op_check until complete, op_delete)
+ * and returns what op_delete reported
+ */
+static struct vdm_operation_output
+table_run(struct vdm *vdm, const struct vdm_operation *op)
+{
+	struct vdm_operation_output out;
+	void *data = vdm->op_new(vdm, op->type);
+
+	assert_non_null(data);
+	assert_int_equal(vdm->op_start(data, op, NULL), 0);
+	while (vdm->op_check(data, op) != FUTURE_STATE_COMPLETE)
+		(void) sched_yield();
+
+	memset(&out, 0, sizeof(out));
+	out.result = VDM_ERROR_JOB_CORRUPTED;
+	vdm->op_delete(data, op, &out);
+	assert_int_equal(out.type, op->type);
+	return out;
+}
+
+/*
+ * test_new_bad -- vdm_pmem2_new() refuses a NULL map and too many threads;
+ * one thread and none are fine
+ */
+static void
+test_new_bad(void **state)
+{
+	(void) state;
+	struct pmem_file file;
+
+	errno = 0;
+	assert_null(vdm_pmem2_new(NULL, 0));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(vdm_pmem2_new(NULL, 2));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(vdm_pmem2_new(NULL, 257));
+	assert_int_equal(errno, EINVAL);
+
+	assert_int_equal(pmem_file_open(&file, 4 * (size_t)sysconf(
+		_SC_PAGESIZE)), 0);
+	errno = 0;
+	assert_null(vdm_pmem2_new(file.target, 257));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(vdm_pmem2_new(file.target, UINT_MAX));
+	assert_int_equal(errno, EINVAL);
+
+	for (unsigned n = 0; n <= 1; n++) {
+		struct vdm *vdm = vdm_pmem2_new(file.target, n);
+		assert_non_null(vdm);
+		assert_int_equal(vdm->capabilities, VDM_F_MEM_DURABLE);
+		vdm_delete(vdm);
+	}
+	pmem_file_close(&file);
+}
+
+/*
+ * test_capabilities -- the mover says it makes copies durable, and no more;
+ * its futures are asynchronous when it has workers
+ */
+static void
+test_capabilities(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(f->vdm->capabilities, VDM_F_MEM_DURABLE);
+	assert_true(vdm_is_supported(f->vdm, VDM_F_MEM_DURABLE));
+	assert_false(vdm_is_supported(f->vdm, VDM_F_NO_CACHE_HINT));
+
+	char *dest = f->file.addr + 100;
+	struct vdm_memset_future fut = vdm_memset(f->vdm, dest, 0x77, 10, 0);
+	int async = future_has_property(FUTURE_AS_RUNNABLE(&fut),
+		FUTURE_PROPERTY_ASYNC);
+	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	memset(shadow_of(f, dest), 0x77, 10);
+
+	assert_int_equal(FUTURE_OUTPUT(&fut)->result, VDM_SUCCESS);
+	assert_int_equal(async != 0, f->mode->nthreads != 0);
+	check_all(f);
+}
+
+/*
+ * test_memcpy -- copies from ordinary memory and from inside the file, with
+ * each accepted flag, up to both ends of the map
+ */
+static void
+test_memcpy(void **state)
+{
+	struct fixture *f = *state;
+	size_t pg = f->file.page;
+	char *map = f->file.addr;
+	size_t n = 3 * pg + 100;
+	unsigned char *src = malloc(n);
+	assert_non_null(src);
+
+	static const uint64_t flags[] = {
+		0, VDM_F_MEM_DURABLE, VDM_F_NO_CACHE_HINT,
+		VDM_F_MEM_DURABLE | VDM_F_NO_CACHE_HINT,
+	};
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		char *dest = map + (1 + 4 * i) * pg + 17 + i;
+		pmem_fill(src, n, (unsigned)i + 1);
+		struct vdm_memcpy_output out = do_memcpy(f, dest, src, n,
+			flags[i]);
+		memcpy(shadow_of(f, dest), src, n);
+		assert_int_equal(out.result, VDM_SUCCESS);
+		assert_ptr_equal(out.dest, dest);
+		check_all(f);
+	}
+
+	/* the first and the last bytes of the map */
+	struct vdm_memcpy_output out = do_memcpy(f, map, src, 100, 0);
+	memcpy(shadow_of(f, map), src, 100);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	assert_ptr_equal(out.dest, map);
+	char *last = map + f->file.size - 100;
+	out = do_memcpy(f, last, src + 7, 100, 0);
+	memcpy(shadow_of(f, last), src + 7, 100);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	assert_ptr_equal(out.dest, last);
+	check_all(f);
+
+	/* the source may lie anywhere: in the map, or in a neighbour */
+	char *dest = map + 20 * pg + 5;
+	out = do_memcpy(f, dest, map + pg + 17, n, 0);
+	memcpy(shadow_of(f, dest), shadow_of(f, map + pg + 17), n);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	memcpy(f->file.base + 64, "neighbour", 9);
+	memcpy(f->shadow + 64, "neighbour", 9);
+	out = do_memcpy(f, map + 3, f->file.base + 64, 9, 0);
+	memcpy(shadow_of(f, map + 3), "neighbour", 9);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	check_all(f);
+
+	free(src);
+}
+
+/*
+ * test_memmove -- a move from ordinary memory, and overlapping moves both
+ * ways, small and large enough for the workers to split were the ranges
+ * apart
+ */
+static void
+test_memmove(void **state)
+{
+	struct fixture *f = *state;
+	size_t pg = f->file.page;
+	char *map = f->file.addr;
+
+	/* from ordinary memory */
+	char *dest = map + 2 * pg + 9;
+	struct vdm_memmove_output out = do_memmove(f, dest, f->outside,
+		pg + 300, 0);
+	memmove(shadow_of(f, dest), f->outside, pg + 300);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	assert_ptr_equal(out.dest, dest);
+	check_all(f);
+
+	/* forward, overlapping by most of the range */
+	char *from = map + 2 * pg + 9;
+	dest = from + 123;
+	out = do_memmove(f, dest, from, pg, VDM_F_MEM_DURABLE);
+	memmove(shadow_of(f, dest), shadow_of(f, from), pg);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	assert_ptr_equal(out.dest, dest);
+	check_all(f);
+
+	/* backward, across a page boundary */
+	dest = map + 2 * pg + 5;
+	out = do_memmove(f, dest, dest + 700, pg + 50, VDM_F_NO_CACHE_HINT);
+	memmove(shadow_of(f, dest), shadow_of(f, dest + 700), pg + 50);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	assert_ptr_equal(out.dest, dest);
+	check_all(f);
+
+	/* 2 MiB of content, then moved forward and back over itself */
+	size_t n = 2 * MIB;
+	unsigned char *src = malloc(n);
+	assert_non_null(src);
+	pmem_fill(src, n, 77);
+	char *big = map + 4 * MIB + 64;
+	out = do_memmove(f, big, src, n, 0);
+	memcpy(shadow_of(f, big), src, n);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	check_all(f);
+
+	out = do_memmove(f, big + pg + 3, big, n, 0);
+	memmove(shadow_of(f, big + pg + 3), shadow_of(f, big), n);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	assert_ptr_equal(out.dest, big + pg + 3);
+	check_all(f);
+
+	out = do_memmove(f, big - 2 * pg - 1, big, n, 0);
+	memmove(shadow_of(f, big - 2 * pg - 1), shadow_of(f, big), n);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	assert_ptr_equal(out.dest, big - 2 * pg - 1);
+	check_all(f);
+
+	free(src);
+}
+
+/*
+ * test_memset -- small and split memsets; the value is taken as an
+ * unsigned char
+ */
+static void
+test_memset(void **state)
+{
+	struct fixture *f = *state;
+	size_t pg = f->file.page;
+	char *map = f->file.addr;
+
+	char *dest = map + 5 * pg + 1;
+	struct vdm_memset_output out = do_memset(f, dest, 0xa5, 2 * pg - 2,
+		0);
+	memset(shadow_of(f, dest), 0xa5, 2 * pg - 2);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	assert_ptr_equal(out.str, dest);
+	check_all(f);
+
+	dest = map + 7 * pg + 3;
+	out = do_memset(f, dest, 0x13c, 333, VDM_F_NO_CACHE_HINT);
+	memset(shadow_of(f, dest), 0x3c, 333);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	assert_ptr_equal(out.str, dest);
+	check_all(f);
+
+	dest = map + MIB + 11;
+	out = do_memset(f, dest, 0x5e, 3 * MIB + 5, VDM_F_MEM_DURABLE);
+	memset(shadow_of(f, dest), 0x5e, 3 * MIB + 5);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	assert_ptr_equal(out.str, dest);
+	check_all(f);
+}
+
+/*
+ * test_flush -- bytes stored with plain stores are flushed as they are;
+ * a flush outside the map fails
+ */
+static void
+test_flush(void **state)
+{
+	struct fixture *f = *state;
+	size_t pg = f->file.page;
+	char *dest = f->file.addr + 9 * pg + 30;
+
+	pmem_fill(dest, 2 * pg, 5);
+	memcpy(shadow_of(f, dest), dest, 2 * pg);
+
+	struct vdm_flush_output out = do_flush(f, dest, 2 * pg, 0);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	out = do_flush(f, dest + 1, 100, VDM_F_MEM_DURABLE);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	out = do_flush(f, f->file.addr, f->file.size, 0);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	check_all(f);
+
+	out = do_flush(f, f->file.addr + f->file.size - 10, 11, 0);
+	assert_int_equal(out.result, VDM_ERROR_OUT_OF_RANGE);
+	out = do_flush(f, f->outside, 10, 0);
+	assert_int_equal(out.result, VDM_ERROR_OUT_OF_RANGE);
+	check_all(f);
+}
+
+/*
+ * check_out_of_range -- every kind of operation on [dest, dest + n) fails
+ * with VDM_ERROR_OUT_OF_RANGE and writes nothing, through vdm_memcpy() and
+ * friends and through the table
+ */
+static void
+check_out_of_range(struct fixture *f, char *dest, size_t n, const char *what)
+{
+	print_message("out of range: %s\n", what);
+
+	struct vdm_memcpy_output cpy = do_memcpy(f, dest, f->outside, n, 0);
+	assert_int_equal(cpy.result, VDM_ERROR_OUT_OF_RANGE);
+	assert_null(cpy.dest);
+	check_all(f);
+
+	struct vdm_memmove_output mov = do_memmove(f, dest, f->outside, n, 0);
+	assert_int_equal(mov.result, VDM_ERROR_OUT_OF_RANGE);
+	assert_null(mov.dest);
+	check_all(f);
+
+	struct vdm_memset_output set = do_memset(f, dest, 0xee, n, 0);
+	assert_int_equal(set.result, VDM_ERROR_OUT_OF_RANGE);
+	assert_null(set.str);
+	check_all(f);
+
+	struct vdm_flush_output fl = do_flush(f, dest, n, 0);
+	assert_int_equal(fl.result, VDM_ERROR_OUT_OF_RANGE);
+
+	struct vdm_operation op;
+	memset(&op, 0, sizeof(op));
+	op.type = VDM_OPERATION_MEMCPY;
+	op.data.memcpy.dest = dest;
+	op.data.memcpy.src = f->outside;
+	op.data.memcpy.n = n;
+	op.data.memcpy.flags = VDM_F_MEM_DURABLE;
+	assert_int_equal(table_run(f->vdm, &op).result,
+		VDM_ERROR_OUT_OF_RANGE);
+	op.type = VDM_OPERATION_MEMSET;
+	op.data.memset.str = dest;
+	op.data.memset.c = 0xdd;
+	op.data.memset.n = n;
+	op.data.memset.flags = 0;
+	assert_int_equal(table_run(f->vdm, &op).result,
+		VDM_ERROR_OUT_OF_RANGE);
+	check_all(f);
+}
+
+/*
+ * test_out_of_range -- destinations before the map, straddling either end,
+ * right after it, in ordinary memory, and lengths past its end
+ */
+static void
+test_out_of_range(void **state)
+{
+	struct fixture *f = *state;
+	char *map = f->file.addr;
+	size_t size = f->file.size;
+
+	check_out_of_range(f, map - 64, 64, "wholly before the map");
+	check_out_of_range(f, map - 1, 1, "the byte before the map");
+	check_out_of_range(f, map - 10, 20, "straddling its start");
+	check_out_of_range(f, map + size - 10, 20, "straddling its end");
+	check_out_of_range(f, map + size - 1, 2, "one byte past its end");
+	check_out_of_range(f, map + size, 1, "the byte after the map");
+	check_out_of_range(f, map + size + 8, 64, "wholly after the map");
+	check_out_of_range(f, (char *)f->outside + 8, 100,
+		"ordinary memory");
+	check_out_of_range(f, map, size + 1, "the map and one byte more");
+	check_out_of_range(f, map + 10, SIZE_MAX - 5, "n huge");
+	check_out_of_range(f, map + size / 2, SIZE_MAX, "n = SIZE_MAX");
+	check_out_of_range(f, (char *)(UINTPTR_MAX - 10), 100,
+		"a range that wraps around");
+}
+
+/*
+ * test_invalid_flags -- an unknown flag fails, through vdm_memcpy() and
+ * friends and through the table (where only the mover can catch it), and
+ * writes nothing
+ */
+static void
+test_invalid_flags(void **state)
+{
+	struct fixture *f = *state;
+	char *dest = f->file.addr + 64;
+	const uint64_t bad = ((uint64_t)1) << 7;
+
+	struct vdm_memcpy_output cpy = do_memcpy(f, dest, f->outside, 100,
+		bad | VDM_F_MEM_DURABLE);
+	assert_int_equal(cpy.result, VDM_ERROR_INVALID_FLAGS);
+	assert_null(cpy.dest);
+	struct vdm_memset_output set = do_memset(f, dest, 1, 100, bad);
+	assert_int_equal(set.result, VDM_ERROR_INVALID_FLAGS);
+	struct vdm_flush_output fl = do_flush(f, dest, 100, bad);
+	assert_int_equal(fl.result, VDM_ERROR_INVALID_FLAGS);
+	check_all(f);
+
+	struct vdm_operation op;
+	memset(&op, 0, sizeof(op));
+	op.type = VDM_OPERATION_MEMMOVE;
+	op.data.memmove.dest = dest;
+	op.data.memmove.src = f->outside;
+	op.data.memmove.n = 100;
+	op.data.memmove.flags = bad;
+	assert_int_equal(table_run(f->vdm, &op).result,
+		VDM_ERROR_INVALID_FLAGS);
+	op.type = VDM_OPERATION_MEMSET;
+	op.data.memset.str = dest;
+	op.data.memset.c = 3;
+	op.data.memset.n = 100;
+	op.data.memset.flags = ((uint64_t)1) << 40;
+	assert_int_equal(table_run(f->vdm, &op).result,
+		VDM_ERROR_INVALID_FLAGS);
+	/* bad flags and a destination outside: the flags decide */
+	op.data.memset.str = f->outside;
+	assert_int_equal(table_run(f->vdm, &op).result,
+		VDM_ERROR_INVALID_FLAGS);
+	check_all(f);
+}
+
+/*
+ * test_table -- operations driven through the table as libpmem2 drives
+ * them: the output op_delete reports, and the bytes
+ */
+static void
+test_table(void **state)
+{
+	struct fixture *f = *state;
+	char *dest = f->file.addr + 3 * f->file.page + 1;
+	struct vdm_operation op;
+	struct vdm_operation_output out;
+
+	memset(&op, 0, sizeof(op));
+	op.type = VDM_OPERATION_MEMCPY;
+	op.data.memcpy.dest = dest;
+	op.data.memcpy.src = f->outside;
+	op.data.memcpy.n = 5000;
+	op.data.memcpy.flags = VDM_F_MEM_DURABLE;
+	out = table_run(f->vdm, &op);
+	memcpy(shadow_of(f, dest), f->outside, 5000);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	assert_ptr_equal(out.output.memcpy.dest, dest);
+	check_all(f);
+
+	op.type = VDM_OPERATION_MEMSET;
+	op.data.memset.str = dest + 10;
+	op.data.memset.c = 0x42;
+	op.data.memset.n = 2 * MIB;
+	op.data.memset.flags = VDM_F_NO_CACHE_HINT;
+	out = table_run(f->vdm, &op);
+	memset(shadow_of(f, dest + 10), 0x42, 2 * MIB);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	assert_ptr_equal(out.output.memset.str, dest + 10);
+	check_all(f);
+
+	memset(&op, 0, sizeof(op));
+	op.type = VDM_OPERATION_FLUSH;
+	op.data.flush.dest = dest;
+	op.data.flush.n = 4000;
+	out = table_run(f->vdm, &op);
+	assert_int_equal(out.result, VDM_SUCCESS);
+
+	/* a NULL destination: the mover's own check */
+	memset(&op, 0, sizeof(op));
+	op.type = VDM_OPERATION_MEMCPY;
+	op.data.memcpy.dest = NULL;
+	op.data.memcpy.src = f->outside;
+	op.data.memcpy.n = 10;
+	out = table_run(f->vdm, &op);
+	assert_int_equal(out.result, VDM_ERROR_INVALID_ARGUMENT);
+
+	/* nothing to move: done, nothing touched (nor written back),
+	 * wherever the destination points */
+	char *zero_dests[] = {
+		dest + 7,
+		f->file.addr + f->file.size,
+		(char *)f->outside,
+		(char *)(uintptr_t)0x10000,
+	};
+	for (size_t i = 0; i < sizeof(zero_dests) / sizeof(zero_dests[0]);
+			i++) {
+		op.data.memcpy.dest = zero_dests[i];
+		op.data.memcpy.n = 0;
+		out = table_run(f->vdm, &op);
+		assert_int_equal(out.result, VDM_SUCCESS);
+	}
+	check_all(f);
+}
+
+/*
+ * test_zero_length -- n == 0 succeeds, gives the destination back and
+ * touches nothing, in the map or outside it
+ */
+static void
+test_zero_length(void **state)
+{
+	struct fixture *f = *state;
+	char *in = f->file.addr + 10;
+	char *out_of = f->file.addr + f->file.size;
+
+	char *dests[] = { in, out_of, (char *)f->outside };
+	for (size_t i = 0; i < sizeof(dests) / sizeof(dests[0]); i++) {
+		struct vdm_memcpy_output cpy = do_memcpy(f, dests[i],
+			f->outside, 0, 0);
+		assert_int_equal(cpy.result, VDM_SUCCESS);
+		assert_ptr_equal(cpy.dest, dests[i]);
+		struct vdm_memmove_output mov = do_memmove(f, dests[i],
+			f->outside, 0, VDM_F_MEM_DURABLE);
+		assert_int_equal(mov.result, VDM_SUCCESS);
+		assert_ptr_equal(mov.dest, dests[i]);
+		struct vdm_memset_output set = do_memset(f, dests[i], 9, 0,
+			0);
+		assert_int_equal(set.result, VDM_SUCCESS);
+		assert_ptr_equal(set.str, dests[i]);
+		struct vdm_flush_output fl = do_flush(f, dests[i], 0, 0);
+		assert_int_equal(fl.result, VDM_SUCCESS);
+	}
+	check_all(f);
+}
+
+/*
+ * test_split -- an 8 MiB copy (cut into pieces with workers) at an
+ * unaligned address, then an 8 MiB copy from the map to itself
+ */
+static void
+test_split(void **state)
+{
+	struct fixture *f = *state;
+	size_t n = 8 * MIB;
+	unsigned char *src = malloc(n);
+	assert_non_null(src);
+	pmem_fill(src, n, 8);
+
+	char *dest = f->file.addr + 64 + 3;
+	struct vdm_memcpy_output out = do_memcpy(f, dest, src, n, 0);
+	memcpy(shadow_of(f, dest), src, n);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	assert_ptr_equal(out.dest, dest);
+	check_all(f);
+
+	/* the same, with every piece going through non-temporal stores */
+	pmem_fill(src, n, 9);
+	dest = f->file.addr + f->file.size - n;
+	out = do_memcpy(f, dest, src, n, VDM_F_NO_CACHE_HINT);
+	memcpy(shadow_of(f, dest), src, n);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	check_all(f);
+
+	free(src);
+}
+
+/* a future of any of the typed kinds */
+union any_future {
+	struct vdm_memcpy_future cpy;
+	struct vdm_memmove_future mov;
+	struct vdm_memset_future set;
+};
+
+/*
+ * test_many -- MANY memcpys, memmoves and memsets on disjoint ranges,
+ * waited for together with runtime_wait_multiple()
+ */
+static void
+test_many(void **state)
+{
+	struct fixture *f = *state;
+	size_t stride = f->file.size / MANY;
+	union any_future futs[MANY];
+	struct future *runnable[MANY];
+	char *dests[MANY];
+
+	for (unsigned i = 0; i < MANY; i++) {
+		size_t n = 3000 + 97 * i;
+		char *dest = f->file.addr + i * stride + i;
+		dests[i] = dest;
+		switch (i % 3) {
+		case 0:
+			futs[i].cpy = vdm_memcpy(f->vdm, dest,
+				f->outside + i, n, 0);
+			runnable[i] = FUTURE_AS_RUNNABLE(&futs[i].cpy);
+			memcpy(shadow_of(f, dest), f->outside + i, n);
+			break;
+		case 1:
+			futs[i].mov = vdm_memmove(f->vdm, dest,
+				f->outside + 2 * i, n, VDM_F_MEM_DURABLE);
+			runnable[i] = FUTURE_AS_RUNNABLE(&futs[i].mov);
+			memcpy(shadow_of(f, dest), f->outside + 2 * i, n);
+			break;
+		default:
+			futs[i].set = vdm_memset(f->vdm, dest, (int)i, n, 0);
+			runnable[i] = FUTURE_AS_RUNNABLE(&futs[i].set);
+			memset(shadow_of(f, dest), (int)i, n);
+			break;
+		}
+	}
+
+	runtime_wait_multiple(f->rt, runnable, MANY);
+
+	for (unsigned i = 0; i < MANY; i++) {
+		assert_int_equal(runnable[i]->context.state,
+			FUTURE_STATE_COMPLETE);
+		switch (i % 3) {
+		case 0:
+			assert_int_equal(FUTURE_OUTPUT(&futs[i].cpy)->result,
+				VDM_SUCCESS);
+			assert_ptr_equal(FUTURE_OUTPUT(&futs[i].cpy)->dest,
+				dests[i]);
+			break;
+		case 1:
+			assert_int_equal(FUTURE_OUTPUT(&futs[i].mov)->result,
+				VDM_SUCCESS);
+			assert_ptr_equal(FUTURE_OUTPUT(&futs[i].mov)->dest,
+				dests[i]);
+			break;
+		default:
+			assert_int_equal(FUTURE_OUTPUT(&futs[i].set)->result,
+				VDM_SUCCESS);
+			assert_ptr_equal(FUTURE_OUTPUT(&futs[i].set)->str,
+				dests[i]);
+			break;
+		}
+	}
+	check_all(f);
+}
+
+/*
+ * check_pmem2_done -- a completed pmem2 future: its destination, and the
+ * result our mover reported for the operation inside it
+ */
+static void
+check_pmem2_done(struct pmem2_future *fut, void *dest,
+	enum vdm_operation_result result)
+{
+	assert_int_equal(FUTURE_STATE(fut), FUTURE_STATE_COMPLETE);
+	assert_ptr_equal(FUTURE_OUTPUT(fut)->dest, dest);
+	assert_int_equal(fut->data.op.fut.output.result, result);
+}
+
+/*
+ * test_pmem2_async -- libpmem2's pmem2_memcpy_async() and friends on a map
+ * whose mover is ours (the after map, see test_pmem_file.h), one at a time
+ * and together; a destination outside our mover's map fails
+ */
+static void
+test_pmem2_async(void **state)
+{
+	struct fixture *f = *state;
+	struct pmem2_map *carrier = f->file.after;
+	size_t pg = f->file.page;
+	char *map = f->file.addr;
+	size_t n = 2 * MIB + 300;
+	unsigned char *src = malloc(n);
+	assert_non_null(src);
+	pmem_fill(src, n, 31);
+
+	/* libpmem2 trusts the mover with CACHE_LINE maps: no persist step */
+	char *dest = map + pg + 17;
+	struct pmem2_future fut = pmem2_memcpy_async(carrier, dest, src, n,
+		0);
+	if (f->file.gran == PMEM2_GRANULARITY_CACHE_LINE)
+		assert_true(fut.data.op.flags & FUTURE_CHAIN_FLAG_ENTRY_LAST);
+	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	memcpy(shadow_of(f, dest), src, n);
+	check_pmem2_done(&fut, dest, VDM_SUCCESS);
+	check_all(f);
+
+	char *from = map + pg + 17;
+	dest = from + 123;
+	fut = pmem2_memmove_async(carrier, dest, from, pg, 0);
+	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	memmove(shadow_of(f, dest), shadow_of(f, from), pg);
+	check_pmem2_done(&fut, dest, VDM_SUCCESS);
+	check_all(f);
+
+	dest = map + 5 * MIB + 1;
+	fut = pmem2_memset_async(carrier, dest, 0x6b, 2 * pg - 2, 0);
+	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	memset(shadow_of(f, dest), 0x6b, 2 * pg - 2);
+	check_pmem2_done(&fut, dest, VDM_SUCCESS);
+	check_all(f);
+
+	/* three at once */
+	struct pmem2_future futs[3];
+	char *d0 = map + 6 * MIB;
+	char *d1 = map + 7 * MIB + 5;
+	char *d2 = map + 5 * MIB + 64;
+	futs[0] = pmem2_memcpy_async(carrier, d0, src, MIB + 1, 0);
+	futs[1] = pmem2_memset_async(carrier, d1, 0x19, 1000, 0);
+	futs[2] = pmem2_memmove_async(carrier, d2, map + 5 * MIB, pg + 100,
+		0);
+	struct future *runnable[3];
+	for (size_t i = 0; i < 3; i++)
+		runnable[i] = FUTURE_AS_RUNNABLE(&futs[i]);
+	runtime_wait_multiple(f->rt, runnable, 3);
+	memcpy(shadow_of(f, d0), src, MIB + 1);
+	memset(shadow_of(f, d1), 0x19, 1000);
+	memmove(shadow_of(f, d2), shadow_of(f, map + 5 * MIB), pg + 100);
+	check_pmem2_done(&futs[0], d0, VDM_SUCCESS);
+	check_pmem2_done(&futs[1], d1, VDM_SUCCESS);
+	check_pmem2_done(&futs[2], d2, VDM_SUCCESS);
+	check_all(f);
+
+	/* into the carrier map itself: not our mover's map */
+	dest = (char *)pmem2_map_get_address(carrier) + 10;
+	fut = pmem2_memcpy_async(carrier, dest, src, 100, 0);
+	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	check_pmem2_done(&fut, dest, VDM_ERROR_OUT_OF_RANGE);
+	fut = pmem2_memset_async(carrier, map + f->file.size - 1, 0, 2, 0);
+	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	check_pmem2_done(&fut, map + f->file.size - 1,
+		VDM_ERROR_OUT_OF_RANGE);
+	check_all(f);
+
+	free(src);
+}
+
+/*
+ * test_delete_finishes -- vdm_delete() lets an operation that was started
+ * (polled once) finish before the mover goes
+ */
+static void
+test_delete_finishes(void **state)
+{
+	struct fixture *f = *state;
+	size_t n = 4 * MIB;
+	unsigned char *src = malloc(n);
+	assert_non_null(src);
+	pmem_fill(src, n, 12);
+
+	struct vdm *vdm = vdm_pmem2_new(f->file.target, f->mode->nthreads);
+	assert_non_null(vdm);
+	char *dest = f->file.addr + MIB + 1;
+	struct vdm_memcpy_future fut = vdm_memcpy(vdm, dest, src, n, 0);
+	(void) future_poll(FUTURE_AS_RUNNABLE(&fut), NULL);
+	/* the future is not polled again: the mover is gone */
+	vdm_delete(vdm);
+
+	memcpy(shadow_of(f, dest), src, n);
+	check_all(f);
+	free(src);
+}
+
+/*
+ * TESTS -- the tests with the mover of mode _mode
+ */
+#define TESTS(_mode)\
+	cmocka_unit_test_prestate_setup_teardown(test_capabilities,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_memcpy,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_memmove,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_memset,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_flush,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_out_of_range,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_invalid_flags,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_table,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_zero_length,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_split,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_many,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_pmem2_async,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_delete_finishes,\
+		setup, teardown, &(_mode))
+
+/*
+ * main -- skips unless libpmem2 can map a file, then runs the tests
+ * without threads and with two
+ */
+int
+main(void)
+{
+	struct pmem_file probe;
+
+	if (pmem_file_open(&probe, 4 * (size_t)sysconf(_SC_PAGESIZE)) != 0) {
+		fprintf(stderr, "libpmem2 cannot map a file in /var/tmp: "
+			"skipped\n");
+		return 77;
+	}
+	fprintf(stderr, "store granularity of the map: %s\n",
+		pmem_file_gran_name(probe.gran));
+	pmem_file_close(&probe);
+
+	const struct CMUnitTest common_tests[] = {
+		cmocka_unit_test(test_new_bad),
+	};
+	const struct CMUnitTest inline_tests[] = { TESTS(mode_inline) };
+	const struct CMUnitTest pool_tests[] = { TESTS(mode_pool) };
+
+	int failed = cmocka_run_group_tests_name("vdm_pmem2_new",
+		common_tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("pmem mover, no threads",
+		inline_tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("pmem mover, 2 threads",
+		pool_tests, NULL, NULL);
+	return failed;
+}

@@ -1,0 +1,1072 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Copyright 2026, libminiasync developers */
+
+/*
+ * test_pmem2_order.c -- the order in which the pmem mover stores and makes
+ * durable, seen through the test seam of its static test build
+ * (pmem__seam, src/pmem/pmem_fns.h): the seam wraps the map's functions
+ * with ones that log each call (which function, range, flags, thread) under
+ * a mutex before they return, and the test logs "complete" when its waker
+ * is called or when a poll finds the future complete, whichever is first.
+ *
+ * For every operation that completes, the log must show (check_order):
+ *	- stores of the operation's kind only, inside its range, covering it,
+ *	  and with the flags the granularity needs (NODRAIN, or NOFLUSH for
+ *	  PAGE; NONTEMPORAL exactly when VDM_F_NO_CACHE_HINT was asked for);
+ *	- BYTE, CACHE_LINE: after each store or flush, a drain on the thread
+ *	  that made it, before completion;
+ *	- PAGE: after each store, persists (of any thread: the group
+ *	  persist may write back for others) covering its range, before
+ *	  completion (a flush: persists covering the range);
+ *	- nothing stored after completion.
+ * An operation that fails must log no store at all.  The checker is tested
+ * on made-up logs that each break one rule, and a seam that drops the
+ * drains and persists is the control that it catches a real mover too.
+ *
+ * Without threads, on a PAGE map, a vdm future's first poll stores and
+ * joins the group persist, and returns RUNNING; a later poll completes it.
+ *
+ * Runs without threads and with two workers, and (as three ctest entries)
+ * with the granularity libpmem2 detects and forced to CACHE_LINE and BYTE.
+ */
+
+#include "test_pmem_file.h"
+
+#include <libminiasync-pmem.h>
+#include "pmem_fns.h"
+
+#include <pthread.h>
+#include <sched.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#define MIB (((size_t)1) << 20)
+#define TARGET_SIZE (9 * MIB)
+/* more than an operation of these tests logs */
+#define MAX_EVENTS 1024
+
+enum ev_kind {
+	EV_MEMCPY,
+	EV_MEMMOVE,
+	EV_MEMSET,
+	EV_FLUSH,
+	EV_DRAIN,
+	EV_PERSIST,
+	EV_COMPLETE,
+};
+
+static const char *const ev_names[] = {
+	"memcpy", "memmove", "memset", "flush", "drain", "persist",
+	"complete",
+};
+
+struct event {
+	enum ev_kind kind;
+	uintptr_t addr;
+	size_t len;
+	unsigned flags;
+	pthread_t thread;
+};
+
+/* the log of the calls since log_reset() */
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct event events[MAX_EVENTS];
+static unsigned nevents;
+static unsigned lost_events;
+
+/* the map's own functions, as the seam found them */
+static struct pmem__fns orig;
+
+/*
+ * log_event -- appends an event of the calling thread
+ */
+static void
+log_event(enum ev_kind kind, const void *addr, size_t len, unsigned flags)
+{
+	pthread_mutex_lock(&log_lock);
+	if (nevents < MAX_EVENTS) {
+		struct event *e = &events[nevents++];
+		e->kind = kind;
+		e->addr = (uintptr_t)addr;
+		e->len = len;
+		e->flags = flags;
+		e->thread = pthread_self();
+	} else {
+		lost_events++;
+	}
+	pthread_mutex_unlock(&log_lock);
+}
+
+/*
+ * log_reset -- empties the log
+ */
+static void
+log_reset(void)
+{
+	pthread_mutex_lock(&log_lock);
+	nevents = 0;
+	lost_events = 0;
+	pthread_mutex_unlock(&log_lock);
+}
+
+/*
+ * rec_memcpy -- the map's memcpy, logged
+ */
+static void *
+rec_memcpy(void *dest, const void *src, size_t len, unsigned flags)
+{
+	void *ret = orig.memcpy(dest, src, len, flags);
+	log_event(EV_MEMCPY, dest, len, flags);
+	return ret;
+}
+
+/*
+ * rec_memmove -- the map's memmove, logged
+ */
+static void *
+rec_memmove(void *dest, const void *src, size_t len, unsigned flags)
+{
+	void *ret = orig.memmove(dest, src, len, flags);
+	log_event(EV_MEMMOVE, dest, len, flags);
+	return ret;
+}
+
+/*
+ * rec_memset -- the map's memset, logged
+ */
+static void *
+rec_memset(void *dest, int c, size_t len, unsigned flags)
+{
+	void *ret = orig.memset(dest, c, len, flags);
+	log_event(EV_MEMSET, dest, len, flags);
+	return ret;
+}
+
+/*
+ * rec_flush -- the map's flush, logged
+ */
+static void
+rec_flush(const void *ptr, size_t len)
+{
+	orig.flush(ptr, len);
+	log_event(EV_FLUSH, ptr, len, 0);
+}
+
+/*
+ * rec_drain -- the map's drain, logged
+ */
+static void
+rec_drain(void)
+{
+	orig.drain();
+	log_event(EV_DRAIN, NULL, 0, 0);
+}
+
+/*
+ * rec_persist -- the map's persist, logged
+ */
+static void
+rec_persist(const void *ptr, size_t len)
+{
+	orig.persist(ptr, len);
+	log_event(EV_PERSIST, ptr, len, 0);
+}
+
+/*
+ * lost_drain -- a drain that does nothing and leaves no trace
+ */
+static void
+lost_drain(void)
+{
+}
+
+/*
+ * lost_persist -- a persist that does nothing and leaves no trace
+ */
+static void
+lost_persist(const void *ptr, size_t len)
+{
+	(void) ptr;
+	(void) len;
+}
+
+/*
+ * seam_record -- the seam of the tests: every function logged
+ */
+static void
+seam_record(struct pmem__fns *fns)
+{
+	orig = *fns;
+	fns->memcpy = rec_memcpy;
+	fns->memmove = rec_memmove;
+	fns->memset = rec_memset;
+	fns->flush = rec_flush;
+	fns->drain = rec_drain;
+	fns->persist = rec_persist;
+}
+
+/*
+ * seam_broken -- the seam of the control: the stores are logged, the
+ * drains and persists are gone
+ */
+static void
+seam_broken(struct pmem__fns *fns)
+{
+	seam_record(fns);
+	fns->drain = lost_drain;
+	fns->persist = lost_persist;
+}
+
+/* one operation, as the checker sees it */
+struct op_desc {
+	enum vdm_operation_type type;
+	const char *dest;
+	size_t len;
+	uint64_t flags;
+};
+
+/* where the mover moves bytes */
+struct mode {
+	const char *name;
+	unsigned nthreads;
+};
+
+static struct mode mode_inline = { "no threads", 0 };
+static struct mode mode_pool = { "2 threads", 2 };
+
+struct fixture {
+	const struct mode *mode;
+	struct pmem_file file;
+	struct vdm *vdm;
+	int page;		/* the map is PAGE granular */
+	unsigned char *src;	/* TARGET_SIZE bytes to copy from */
+	char msg[256];		/* what check_order found */
+};
+
+/*
+ * mover_new -- a mover of the fixture's mode for its map, through seam
+ */
+static struct vdm *
+mover_new(struct fixture *f, void (*seam)(struct pmem__fns *))
+{
+	pmem__seam = seam;
+	struct vdm *vdm = vdm_pmem2_new(f->file.target, f->mode->nthreads);
+	pmem__seam = NULL;
+	return vdm;
+}
+
+/*
+ * setup -- maps a fresh file and makes the logged mover of the mode in the
+ * prestate for it, attached to the after map
+ */
+static int
+setup(void **state)
+{
+	const struct mode *mode = *state;
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	f->mode = mode;
+	if (pmem_file_open(&f->file, TARGET_SIZE) != 0) {
+		free(f);
+		return -1;
+	}
+	f->page = f->file.gran == PMEM2_GRANULARITY_PAGE;
+	f->vdm = mover_new(f, seam_record);
+	f->src = malloc(TARGET_SIZE);
+	if (f->vdm == NULL || f->src == NULL ||
+			pmem_file_attach(&f->file, f->vdm) != 0) {
+		(void) pmem_file_detach(&f->file);
+		vdm_delete(f->vdm);
+		free(f->src);
+		pmem_file_close(&f->file);
+		free(f);
+		return -1;
+	}
+	pmem_fill(f->src, TARGET_SIZE, 99);
+	*state = f;
+	return 0;
+}
+
+/*
+ * teardown -- frees what setup() made
+ */
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(pmem_file_detach(&f->file), 0);
+	vdm_delete(f->vdm);
+	pmem_file_close(&f->file);
+	free(f->src);
+	free(f);
+	return 0;
+}
+
+/*
+ * on_wake -- the waker of every poll: the operation is complete for the
+ * mover's part
+ */
+static void
+on_wake(void *data)
+{
+	(void) data;
+	log_event(EV_COMPLETE, NULL, 0, 0);
+}
+
+/* how a wait went */
+struct wait_info {
+	unsigned polls;
+	enum future_state first;		/* what the first poll said */
+	enum future_notifier_type first_used;	/* ... and the notifier */
+};
+
+/*
+ * wait_logged -- polls fut until it is complete, with a waker that logs
+ * completion, and logs completion when a poll finds it
+ */
+static struct wait_info
+wait_logged(struct future *fut)
+{
+	struct future_notifier n;
+	struct wait_info info = { 0, FUTURE_STATE_IDLE, FUTURE_NOTIFIER_NONE };
+
+	for (;;) {
+		memset(&n, 0, sizeof(n));
+		n.waker.data = NULL;
+		n.waker.wake = on_wake;
+		enum future_state state = future_poll(fut, &n);
+		if (info.polls++ == 0) {
+			info.first = state;
+			info.first_used = n.notifier_used;
+		}
+		if (state == FUTURE_STATE_COMPLETE)
+			break;
+		(void) sched_yield();
+	}
+	log_event(EV_COMPLETE, NULL, 0, 0);
+	return info;
+}
+
+/*
+ * store_kind -- the logged store an operation of type makes
+ */
+static enum ev_kind
+store_kind(enum vdm_operation_type type)
+{
+	switch (type) {
+	case VDM_OPERATION_MEMCPY:
+		return EV_MEMCPY;
+	case VDM_OPERATION_MEMMOVE:
+		return EV_MEMMOVE;
+	case VDM_OPERATION_MEMSET:
+		return EV_MEMSET;
+	case VDM_OPERATION_FLUSH:
+		break;
+	}
+	return EV_FLUSH;
+}
+
+/*
+ * cmp_range -- orders ranges by their start, for qsort()
+ */
+static int
+cmp_range(const void *a, const void *b)
+{
+	const struct event *x = a;
+	const struct event *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/*
+ * covered -- non-zero if the ranges of the events of kind kind among the
+ * events [from, to) of the log cover [addr, addr + len)
+ */
+static int
+covered(unsigned from, unsigned to, enum ev_kind kind, uintptr_t addr,
+	size_t len)
+{
+	static struct event ranges[MAX_EVENTS];
+	unsigned count = 0;
+
+	for (unsigned i = from; i < to; i++) {
+		if (events[i].kind == kind)
+			ranges[count++] = events[i];
+	}
+	qsort(ranges, count, sizeof(ranges[0]), cmp_range);
+
+	uintptr_t reached = addr;
+	uintptr_t end = addr + len;
+	for (unsigned i = 0; i < count && reached < end; i++) {
+		if (ranges[i].addr > reached)
+			return 0;
+		if (ranges[i].addr + ranges[i].len > reached)
+			reached = ranges[i].addr + ranges[i].len;
+	}
+	return reached >= end;
+}
+
+/*
+ * check_order -- checks the log against the rules at the top of the file
+ * for op on a map that is PAGE granular or not; NULL if it keeps them,
+ * else what it breaks, written into msg
+ */
+static const char *
+check_order(const struct op_desc *op, int page, char *msg, size_t msglen)
+{
+	uintptr_t dest = (uintptr_t)op->dest;
+	int nt = (op->flags & VDM_F_NO_CACHE_HINT) != 0;
+	unsigned c;
+
+	if (lost_events != 0) {
+		snprintf(msg, msglen, "%u events lost", lost_events);
+		return msg;
+	}
+	for (c = 0; c < nevents && events[c].kind != EV_COMPLETE; c++)
+		;
+	if (c == nevents) {
+		snprintf(msg, msglen, "no completion logged");
+		return msg;
+	}
+
+	for (unsigned i = 0; i < nevents; i++) {
+		const struct event *e = &events[i];
+		int is_store = e->kind == EV_MEMCPY || e->kind == EV_MEMMOVE ||
+			e->kind == EV_MEMSET;
+
+		if (!is_store && e->kind != EV_FLUSH)
+			continue;
+		if (i > c) {
+			snprintf(msg, msglen, "event %u (%s) after the "
+				"completion (event %u)", i,
+				ev_names[e->kind], c);
+			return msg;
+		}
+		if (is_store && e->kind != store_kind(op->type)) {
+			snprintf(msg, msglen, "event %u is a %s", i,
+				ev_names[e->kind]);
+			return msg;
+		}
+		if (e->kind == EV_FLUSH &&
+				(op->type != VDM_OPERATION_FLUSH || page)) {
+			snprintf(msg, msglen, "event %u: a flush", i);
+			return msg;
+		}
+		if (e->addr < dest || e->len > op->len ||
+				e->addr - dest > op->len - e->len) {
+			snprintf(msg, msglen, "event %u (%s) at offset %zd, "
+				"%zu bytes, outside the operation", i,
+				ev_names[e->kind], (ssize_t)(e->addr - dest),
+				e->len);
+			return msg;
+		}
+		if (is_store) {
+			unsigned need = page ? PMEM2_F_MEM_NOFLUSH :
+				PMEM2_F_MEM_NODRAIN;
+			if (!(e->flags & need) || (!page &&
+					(e->flags & PMEM2_F_MEM_NOFLUSH))) {
+				snprintf(msg, msglen, "event %u (%s) has "
+					"flags 0x%x", i, ev_names[e->kind],
+					e->flags);
+				return msg;
+			}
+			if (!(e->flags & PMEM2_F_MEM_NONTEMPORAL) != !nt) {
+				snprintf(msg, msglen, "event %u (%s): "
+					"NONTEMPORAL is %s", i,
+					ev_names[e->kind],
+					nt ? "missing" : "there");
+				return msg;
+			}
+		}
+
+		/* made durable after it, before completion: drained on its
+		 * thread, or written back by persists (of any thread) */
+		unsigned j = c;
+		if (page) {
+			if (covered(i + 1, c, EV_PERSIST, e->addr, e->len))
+				j = i;
+		} else {
+			for (j = i + 1; j < c; j++) {
+				if (events[j].kind == EV_DRAIN &&
+						pthread_equal(events[j].thread,
+						e->thread))
+					break;
+			}
+		}
+		if (j == c) {
+			snprintf(msg, msglen, "event %u (%s, offset %zd, %zu "
+				"bytes) is not %s before the completion "
+				"(event %u)", i, ev_names[e->kind],
+				(ssize_t)(e->addr - dest), e->len,
+				page ? "persisted" : "drained on its thread",
+				c);
+			return msg;
+		}
+	}
+
+	/* the whole range is written (or flushed), and made durable */
+	enum ev_kind kind = op->type != VDM_OPERATION_FLUSH ?
+		store_kind(op->type) : page ? EV_PERSIST : EV_FLUSH;
+	if (!covered(0, c, kind, dest, op->len)) {
+		snprintf(msg, msglen, "the %s events before the completion "
+			"do not cover the operation's %zu bytes",
+			ev_names[kind], op->len);
+		return msg;
+	}
+	return NULL;
+}
+
+/*
+ * count_events -- the events of kind kind in the log
+ */
+static unsigned
+count_events(enum ev_kind kind)
+{
+	unsigned count = 0;
+
+	for (unsigned i = 0; i < nevents; i++)
+		count += events[i].kind == kind;
+	return count;
+}
+
+/*
+ * count_threads -- the different threads that logged events of kind kind
+ */
+static unsigned
+count_threads(enum ev_kind kind)
+{
+	unsigned count = 0;
+
+	for (unsigned i = 0; i < nevents; i++) {
+		if (events[i].kind != kind)
+			continue;
+		unsigned j;
+		for (j = 0; j < i; j++) {
+			if (events[j].kind == kind &&
+					pthread_equal(events[j].thread,
+					events[i].thread))
+				break;
+		}
+		count += j == i;
+	}
+	return count;
+}
+
+/*
+ * dump_log -- prints the log, to explain a failure
+ */
+static void
+dump_log(const struct op_desc *op)
+{
+	pthread_t self = pthread_self();
+
+	print_message("log of the operation at %p, %zu bytes:\n",
+		(const void *)op->dest, op->len);
+	for (unsigned i = 0; i < nevents; i++) {
+		const struct event *e = &events[i];
+		print_message("  %3u %-8s %+zd %zu 0x%x %s\n", i,
+			ev_names[e->kind], e->addr ?
+			(ssize_t)(e->addr - (uintptr_t)op->dest) : 0, e->len,
+			e->flags, pthread_equal(e->thread, self) ?
+			"poller" : "worker");
+	}
+}
+
+/*
+ * expect_ordered -- the log of a completed operation keeps the rules
+ */
+static void
+expect_ordered(struct fixture *f, const struct op_desc *op)
+{
+	const char *err = check_order(op, f->page, f->msg, sizeof(f->msg));
+
+	if (err != NULL) {
+		dump_log(op);
+		fail_msg("%s (%s, %s map)", err, f->mode->name,
+			pmem_file_gran_name(f->file.gran));
+	}
+}
+
+/*
+ * expect_polls -- without threads, the first poll of a vdm future moves
+ * the bytes and completes it; on a PAGE map it joins the group persist
+ * instead and returns RUNNING without a notifier, and a later poll
+ * completes it
+ */
+static void
+expect_polls(struct fixture *f, struct wait_info info)
+{
+	if (f->mode->nthreads != 0)
+		return;
+	if (!f->page) {
+		assert_int_equal(info.polls, 1);
+		return;
+	}
+	assert_int_equal(info.first, FUTURE_STATE_RUNNING);
+	assert_int_equal(info.first_used, FUTURE_NOTIFIER_NONE);
+	assert_true(info.polls >= 2);
+}
+
+/*
+ * expect_bytes -- [p, p + n) holds what expect holds
+ */
+static void
+expect_bytes(const void *p, const void *expect, size_t n)
+{
+	size_t d = pmem_first_diff(p, expect, n);
+
+	if (d != n)
+		fail_msg("byte %zu of the destination is wrong", d);
+}
+
+/*
+ * run_memcpy -- a logged vdm_memcpy() to completion, its result checked
+ */
+static void
+run_memcpy(struct fixture *f, struct vdm *vdm, char *dest, void *src,
+	size_t n, uint64_t flags)
+{
+	log_reset();
+	struct vdm_memcpy_future fut = vdm_memcpy(vdm, dest, src, n,
+		flags);
+	expect_polls(f, wait_logged(FUTURE_AS_RUNNABLE(&fut)));
+	assert_int_equal(FUTURE_OUTPUT(&fut)->result, VDM_SUCCESS);
+	expect_bytes(dest, src, n);
+}
+
+/*
+ * test_ops -- memcpy, memmove (apart and overlapping), memset and flush,
+ * with and without VDM_F_NO_CACHE_HINT
+ */
+static void
+test_ops(void **state)
+{
+	struct fixture *f = *state;
+	size_t pg = f->file.page;
+	char *map = f->file.addr;
+
+	for (unsigned i = 0; i < 2; i++) {
+		uint64_t flags = i ? VDM_F_NO_CACHE_HINT : VDM_F_MEM_DURABLE;
+		char *dest = map + (1 + 16 * i) * pg + 17;
+		size_t n = 3 * pg + 100;
+		struct op_desc op = { VDM_OPERATION_MEMCPY, dest, n, flags };
+
+		run_memcpy(f, f->vdm, dest, f->src, n, flags);
+		expect_ordered(f, &op);
+
+		/* memmove, over itself */
+		log_reset();
+		struct vdm_memmove_future mov = vdm_memmove(f->vdm,
+			dest + 300, dest, n, flags);
+		expect_polls(f, wait_logged(FUTURE_AS_RUNNABLE(&mov)));
+		assert_int_equal(FUTURE_OUTPUT(&mov)->result, VDM_SUCCESS);
+		expect_bytes(dest + 300, f->src, n);
+		op.type = VDM_OPERATION_MEMMOVE;
+		op.dest = dest + 300;
+		expect_ordered(f, &op);
+
+		/* memmove, from ordinary memory */
+		log_reset();
+		mov = vdm_memmove(f->vdm, dest, f->src + 5, n, flags);
+		expect_polls(f, wait_logged(FUTURE_AS_RUNNABLE(&mov)));
+		assert_int_equal(FUTURE_OUTPUT(&mov)->result, VDM_SUCCESS);
+		expect_bytes(dest, f->src + 5, n);
+		op.dest = dest;
+		expect_ordered(f, &op);
+
+		log_reset();
+		struct vdm_memset_future set = vdm_memset(f->vdm, dest, 0x3d,
+			n, flags);
+		expect_polls(f, wait_logged(FUTURE_AS_RUNNABLE(&set)));
+		assert_int_equal(FUTURE_OUTPUT(&set)->result, VDM_SUCCESS);
+		for (size_t k = 0; k < n; k++)
+			assert_int_equal((unsigned char)dest[k], 0x3d);
+		op.type = VDM_OPERATION_MEMSET;
+		expect_ordered(f, &op);
+
+		log_reset();
+		struct vdm_flush_future fl = vdm_flush(f->vdm, dest + 1,
+			n - 1, flags);
+		expect_polls(f, wait_logged(FUTURE_AS_RUNNABLE(&fl)));
+		assert_int_equal(FUTURE_OUTPUT(&fl)->result, VDM_SUCCESS);
+		op.type = VDM_OPERATION_FLUSH;
+		op.dest = dest + 1;
+		op.len = n - 1;
+		expect_ordered(f, &op);
+	}
+}
+
+/*
+ * test_split -- large operations: with workers, cut into pieces, each
+ * made durable on the thread that stored it
+ */
+static void
+test_split(void **state)
+{
+	struct fixture *f = *state;
+	size_t n = 8 * MIB;
+	char *dest = f->file.addr + 64 + 3;
+	struct op_desc op = { VDM_OPERATION_MEMCPY, dest, n, 0 };
+
+	run_memcpy(f, f->vdm, dest, f->src, n, 0);
+	expect_ordered(f, &op);
+	unsigned stores = count_events(EV_MEMCPY);
+	print_message("8 MiB memcpy (%s): %u pieces, stored by %u threads\n",
+		f->mode->name, stores, count_threads(EV_MEMCPY));
+	if (f->mode->nthreads == 0)
+		assert_int_equal(stores, 1);
+	else
+		assert_true(stores > 1);
+
+	log_reset();
+	struct vdm_memset_future set = vdm_memset(f->vdm, dest, 0x71,
+		3 * MIB, VDM_F_NO_CACHE_HINT);
+	wait_logged(FUTURE_AS_RUNNABLE(&set));
+	assert_int_equal(FUTURE_OUTPUT(&set)->result, VDM_SUCCESS);
+	op.type = VDM_OPERATION_MEMSET;
+	op.len = 3 * MIB;
+	op.flags = VDM_F_NO_CACHE_HINT;
+	expect_ordered(f, &op);
+	if (f->mode->nthreads != 0)
+		assert_true(count_events(EV_MEMSET) > 1);
+}
+
+/*
+ * test_pmem2_async -- libpmem2's futures on the after map, whose mover is
+ * ours, writing into our mover's map
+ */
+static void
+test_pmem2_async(void **state)
+{
+	struct fixture *f = *state;
+	struct pmem2_map *carrier = f->file.after;
+	size_t pg = f->file.page;
+	char *dest = f->file.addr + 3 * pg + 9;
+	size_t n = 2 * MIB + 5;
+
+	log_reset();
+	struct pmem2_future fut = pmem2_memcpy_async(carrier, dest, f->src, n,
+		0);
+	wait_logged(FUTURE_AS_RUNNABLE(&fut));
+	assert_int_equal(fut.data.op.fut.output.result, VDM_SUCCESS);
+	expect_bytes(dest, f->src, n);
+	/* libpmem2 asks for durable copies on CACHE_LINE maps */
+	uint64_t flags = f->file.gran == PMEM2_GRANULARITY_CACHE_LINE ?
+		VDM_F_MEM_DURABLE : 0;
+	struct op_desc op = { VDM_OPERATION_MEMCPY, dest, n, flags };
+	expect_ordered(f, &op);
+
+	log_reset();
+	fut = pmem2_memmove_async(carrier, dest + 64, dest, pg, 0);
+	wait_logged(FUTURE_AS_RUNNABLE(&fut));
+	assert_int_equal(fut.data.op.fut.output.result, VDM_SUCCESS);
+	expect_bytes(dest + 64, f->src, pg);
+	op.type = VDM_OPERATION_MEMMOVE;
+	op.dest = dest + 64;
+	op.len = pg;
+	expect_ordered(f, &op);
+
+	log_reset();
+	fut = pmem2_memset_async(carrier, dest, 0x2f, 5000, 0);
+	wait_logged(FUTURE_AS_RUNNABLE(&fut));
+	assert_int_equal(fut.data.op.fut.output.result, VDM_SUCCESS);
+	op.type = VDM_OPERATION_MEMSET;
+	op.dest = dest;
+	op.len = 5000;
+	expect_ordered(f, &op);
+}
+
+/*
+ * test_fail_logs_nothing -- operations that fail store nothing and make
+ * nothing durable
+ */
+static void
+test_fail_logs_nothing(void **state)
+{
+	struct fixture *f = *state;
+	char *end = f->file.addr + f->file.size;
+
+	log_reset();
+	struct vdm_memcpy_future cpy = vdm_memcpy(f->vdm, end - 10, f->src,
+		11, 0);
+	wait_logged(FUTURE_AS_RUNNABLE(&cpy));
+	assert_int_equal(FUTURE_OUTPUT(&cpy)->result, VDM_ERROR_OUT_OF_RANGE);
+	struct vdm_flush_future fl = vdm_flush(f->vdm, end, 100, 0);
+	wait_logged(FUTURE_AS_RUNNABLE(&fl));
+	assert_int_equal(FUTURE_OUTPUT(&fl)->result, VDM_ERROR_OUT_OF_RANGE);
+	struct pmem2_future fut = pmem2_memset_async(f->file.after, end + 1,
+		0, 10, 0);
+	wait_logged(FUTURE_AS_RUNNABLE(&fut));
+	assert_int_equal(fut.data.op.fut.output.result,
+		VDM_ERROR_OUT_OF_RANGE);
+
+	/* through the table, with a flag unknown to the mover */
+	struct vdm_operation o;
+	struct vdm_operation_output out;
+	memset(&o, 0, sizeof(o));
+	o.type = VDM_OPERATION_MEMSET;
+	o.data.memset.str = f->file.addr;
+	o.data.memset.n = 10;
+	o.data.memset.flags = ((uint64_t)1) << 9;
+	void *data = f->vdm->op_new(f->vdm, o.type);
+	assert_non_null(data);
+	assert_int_equal(f->vdm->op_start(data, &o, NULL), 0);
+	while (f->vdm->op_check(data, &o) != FUTURE_STATE_COMPLETE)
+		(void) sched_yield();
+	f->vdm->op_delete(data, &o, &out);
+	assert_int_equal(out.result, VDM_ERROR_INVALID_FLAGS);
+
+	for (unsigned i = 0; i < nevents; i++) {
+		if (events[i].kind != EV_COMPLETE)
+			fail_msg("a failed operation logged a %s",
+				ev_names[events[i].kind]);
+	}
+}
+
+/*
+ * test_control -- with the drains and persists gone, the check finds
+ * stores that are not made durable before completion
+ */
+static void
+test_control(void **state)
+{
+	struct fixture *f = *state;
+	struct vdm *broken = mover_new(f, seam_broken);
+	assert_non_null(broken);
+
+	char *dest = f->file.addr + 5 * f->file.page + 1;
+	size_t sizes[] = { 1000, 4 * MIB };
+	for (unsigned i = 0; i < 2; i++) {
+		struct op_desc op = { VDM_OPERATION_MEMCPY, dest, sizes[i],
+			0 };
+		run_memcpy(f, broken, dest, f->src + i, sizes[i], 0);
+		const char *err = check_order(&op, f->page, f->msg,
+			sizeof(f->msg));
+		assert_non_null(err);
+		print_message("control (%u bytes): %s\n", (unsigned)sizes[i],
+			err);
+		assert_non_null(strstr(err, f->page ? "not persisted" :
+			"not drained"));
+	}
+	vdm_delete(broken);
+
+	/* and the mover of the fixture still keeps the rules */
+	struct op_desc op = { VDM_OPERATION_MEMCPY, dest, 1000, 0 };
+	run_memcpy(f, f->vdm, dest, f->src + 7, 1000, 0);
+	expect_ordered(f, &op);
+}
+
+/*
+ * drain_elsewhere -- logs a drain on a thread of its own
+ */
+static void *
+drain_elsewhere(void *arg)
+{
+	(void) arg;
+	log_event(EV_DRAIN, NULL, 0, 0);
+	return NULL;
+}
+
+/*
+ * expect_violation -- check_order finds what is wrong with the log,
+ * saying what contains
+ */
+static void
+expect_violation(const struct op_desc *op, int page, const char *contains)
+{
+	char msg[256];
+	const char *err = check_order(op, page, msg, sizeof(msg));
+
+	if (err == NULL || strstr(err, contains) == NULL) {
+		dump_log(op);
+		fail_msg("expected a violation with \"%s\", got %s",
+			contains, err == NULL ? "none" : err);
+	}
+}
+
+/*
+ * test_checker -- check_order itself, on logs made up to break one rule
+ * each, and on ones that keep them all
+ */
+static void
+test_checker(void **state)
+{
+	(void) state;
+	static char buf[8192];
+	char msg[256];
+	const unsigned nd = PMEM2_F_MEM_NODRAIN;
+	const unsigned nf = PMEM2_F_MEM_NOFLUSH;
+	struct op_desc op = { VDM_OPERATION_MEMCPY, buf + 100, 1000, 0 };
+	pthread_t other;
+
+	/* BYTE, CACHE_LINE: one store, drained on its thread */
+	log_reset();
+	log_event(EV_MEMCPY, buf + 100, 1000, nd);
+	log_event(EV_DRAIN, NULL, 0, 0);
+	log_event(EV_COMPLETE, NULL, 0, 0);
+	assert_null(check_order(&op, 0, msg, sizeof(msg)));
+
+	/* ... drained on another thread only */
+	log_reset();
+	log_event(EV_MEMCPY, buf + 100, 1000, nd);
+	assert_int_equal(pthread_create(&other, NULL, drain_elsewhere, NULL),
+		0);
+	assert_int_equal(pthread_join(other, NULL), 0);
+	log_event(EV_COMPLETE, NULL, 0, 0);
+	expect_violation(&op, 0, "not drained");
+
+	/* ... drained after the completion */
+	log_reset();
+	log_event(EV_MEMCPY, buf + 100, 1000, nd);
+	log_event(EV_COMPLETE, NULL, 0, 0);
+	log_event(EV_DRAIN, NULL, 0, 0);
+	expect_violation(&op, 0, "not drained");
+
+	/* ... drained before a second store of its own */
+	log_reset();
+	log_event(EV_MEMCPY, buf + 100, 500, nd);
+	log_event(EV_DRAIN, NULL, 0, 0);
+	log_event(EV_MEMCPY, buf + 600, 500, nd);
+	log_event(EV_COMPLETE, NULL, 0, 0);
+	expect_violation(&op, 0, "not drained");
+
+	/* ... a byte short, a byte outside, a store after completion */
+	log_reset();
+	log_event(EV_MEMCPY, buf + 100, 999, nd);
+	log_event(EV_DRAIN, NULL, 0, 0);
+	log_event(EV_COMPLETE, NULL, 0, 0);
+	expect_violation(&op, 0, "do not cover");
+	log_reset();
+	log_event(EV_MEMCPY, buf + 99, 1001, nd);
+	log_event(EV_DRAIN, NULL, 0, 0);
+	log_event(EV_COMPLETE, NULL, 0, 0);
+	expect_violation(&op, 0, "outside");
+	log_reset();
+	log_event(EV_MEMCPY, buf + 100, 1000, nd);
+	log_event(EV_DRAIN, NULL, 0, 0);
+	log_event(EV_COMPLETE, NULL, 0, 0);
+	log_event(EV_MEMCPY, buf + 100, 10, nd);
+	expect_violation(&op, 0, "after the completion");
+
+	/* ... the wrong function, the wrong flags, no completion */
+	log_reset();
+	log_event(EV_MEMSET, buf + 100, 1000, nd);
+	log_event(EV_DRAIN, NULL, 0, 0);
+	log_event(EV_COMPLETE, NULL, 0, 0);
+	expect_violation(&op, 0, "is a memset");
+	log_reset();
+	log_event(EV_MEMCPY, buf + 100, 1000, 0);
+	log_event(EV_DRAIN, NULL, 0, 0);
+	log_event(EV_COMPLETE, NULL, 0, 0);
+	expect_violation(&op, 0, "flags");
+	log_reset();
+	log_event(EV_MEMCPY, buf + 100, 1000, nd);
+	log_event(EV_DRAIN, NULL, 0, 0);
+	log_event(EV_COMPLETE, NULL, 0, 0);
+	op.flags = VDM_F_NO_CACHE_HINT;
+	expect_violation(&op, 0, "NONTEMPORAL is missing");
+	op.flags = 0;
+	log_reset();
+	log_event(EV_MEMCPY, buf + 100, 1000, nd);
+	log_event(EV_DRAIN, NULL, 0, 0);
+	expect_violation(&op, 0, "no completion");
+
+	/* PAGE: persists (any thread's) covering each store */
+	log_reset();
+	log_event(EV_MEMCPY, buf + 100, 600, nf);
+	log_event(EV_MEMCPY, buf + 700, 400, nf);
+	log_event(EV_PERSIST, buf, 800, 0);
+	log_event(EV_PERSIST, buf + 800, 4096, 0);
+	log_event(EV_COMPLETE, NULL, 0, 0);
+	assert_null(check_order(&op, 1, msg, sizeof(msg)));
+	expect_violation(&op, 0, "flags");
+
+	log_reset();
+	log_event(EV_MEMCPY, buf + 100, 1000, nf);
+	log_event(EV_PERSIST, buf + 100, 999, 0);
+	log_event(EV_COMPLETE, NULL, 0, 0);
+	expect_violation(&op, 1, "not persisted");
+	log_reset();
+	log_event(EV_PERSIST, buf + 100, 1000, 0);
+	log_event(EV_MEMCPY, buf + 100, 1000, nf);
+	log_event(EV_COMPLETE, NULL, 0, 0);
+	expect_violation(&op, 1, "not persisted");
+	log_reset();
+	log_event(EV_MEMCPY, buf + 100, 1000, nf);
+	log_event(EV_DRAIN, NULL, 0, 0);
+	log_event(EV_COMPLETE, NULL, 0, 0);
+	expect_violation(&op, 1, "not persisted");
+
+	/* a flush: flushed and drained, or persisted on PAGE */
+	op.type = VDM_OPERATION_FLUSH;
+	log_reset();
+	log_event(EV_FLUSH, buf + 100, 1000, 0);
+	log_event(EV_DRAIN, NULL, 0, 0);
+	log_event(EV_COMPLETE, NULL, 0, 0);
+	assert_null(check_order(&op, 0, msg, sizeof(msg)));
+	expect_violation(&op, 1, "a flush");
+	log_reset();
+	log_event(EV_FLUSH, buf + 100, 1000, 0);
+	log_event(EV_COMPLETE, NULL, 0, 0);
+	expect_violation(&op, 0, "not drained");
+	log_reset();
+	log_event(EV_PERSIST, buf + 100, 1000, 0);
+	log_event(EV_COMPLETE, NULL, 0, 0);
+	assert_null(check_order(&op, 1, msg, sizeof(msg)));
+	expect_violation(&op, 0, "do not cover");
+	log_reset();
+}
+
+/*
+ * TESTS -- the tests with the mover of mode _mode
+ */
+#define TESTS(_mode)\
+	cmocka_unit_test_prestate_setup_teardown(test_ops,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_split,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_pmem2_async,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_fail_logs_nothing,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_control,\
+		setup, teardown, &(_mode))
+
+/*
+ * main -- skips unless libpmem2 can map a file, then runs the tests
+ * without threads and with two
+ */
+int
+main(void)
+{
+	struct pmem_file probe;
+
+	if (pmem_file_open(&probe, 4 * (size_t)sysconf(_SC_PAGESIZE)) != 0) {
+		fprintf(stderr, "libpmem2 cannot map a file in /var/tmp: "
+			"skipped\n");
+		return 77;
+	}
+	fprintf(stderr, "store granularity of the map: %s\n",
+		pmem_file_gran_name(probe.gran));
+	pmem_file_close(&probe);
+
+	const struct CMUnitTest checker_tests[] = {
+		cmocka_unit_test(test_checker),
+	};
+	const struct CMUnitTest inline_tests[] = { TESTS(mode_inline) };
+	const struct CMUnitTest pool_tests[] = { TESTS(mode_pool) };
+
+	int failed = cmocka_run_group_tests_name("the order checker",
+		checker_tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("order, no threads",
+		inline_tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("order, 2 threads",
+		pool_tests, NULL, NULL);
+	return failed;
+}

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Copyright 2026, libminiasync developers */
+
+/*
+ * test_pmem_file.h -- the file the pmem mover tests work on: a fresh file
+ * in /var/tmp (unlinked at once) mapped with libpmem2 as three neighbouring
+ * maps in one virtual memory reservation,
+ *
+ *	[ before | target | after ]
+ *
+ * The mover under test is made for the target map.  The before and after
+ * maps show that nothing is written outside it: they are ordinary memory
+ * a stray store would change.  The after map is made once the mover exists
+ * and is given the mover with pmem2_config_set_vdm(): libpmem2's
+ * pmem2_memcpy_async() and friends on it run on the mover, with
+ * destinations in the target map (libpmem2 hands them to the mover as they
+ * are).  A map cannot be given the mover of its own range: the mover needs
+ * the map to exist, and libpmem2 takes a map's mover before it maps.
+ */
+
+#ifndef TEST_PMEM_FILE_H
+#define TEST_PMEM_FILE_H 1
+
+#define PMEM2_USE_MINIASYNC 1
+#include <libpmem2.h>
+#include <libminiasync.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* the neighbours' size, in pages */
+#define PMEM_FILE_NEIGHBOUR_PAGES 2
+
+struct pmem_file {
+	int fd;
+	size_t page;
+	size_t neighbour;	/* bytes of the before and after maps */
+	size_t size;		/* bytes of the target map */
+	size_t total;		/* bytes of the file and the reservation */
+	struct pmem2_source *src;
+	struct pmem2_vm_reservation *rsv;
+	struct pmem2_config *cfg[3];
+	struct pmem2_map *before;
+	struct pmem2_map *target;
+	struct pmem2_map *after;	/* NULL until pmem_file_attach() */
+	char *base;		/* the reservation: the whole file */
+	char *addr;		/* the target map */
+	enum pmem2_granularity gran;	/* the target map's */
+};
+
+/*
+ * pmem_file_gran_name -- a store granularity as text
+ */
+static inline const char *
+pmem_file_gran_name(enum pmem2_granularity gran)
+{
+	switch (gran) {
+	case PMEM2_GRANULARITY_BYTE:
+		return "BYTE";
+	case PMEM2_GRANULARITY_CACHE_LINE:
+		return "CACHE_LINE";
+	case PMEM2_GRANULARITY_PAGE:
+		return "PAGE";
+	}
+	return "?";
+}
+
+/*
+ * pmem_file_map_part -- maps the bytes [off, off + len) of the file at the
+ * same offset of the reservation, with vdm as the map's mover (NULL:
+ * libpmem2's own); 0, or -1 with a message
+ */
+static inline int
+pmem_file_map_part(struct pmem_file *f, unsigned idx, size_t off, size_t len,
+	struct vdm *vdm, struct pmem2_map **map)
+{
+	struct pmem2_config *cfg;
+
+	if (pmem2_config_new(&cfg) != 0) {
+		fprintf(stderr, "pmem2_config_new: %s\n", pmem2_errormsg());
+		return -1;
+	}
+	f->cfg[idx] = cfg;
+	if (pmem2_config_set_required_store_granularity(cfg,
+				PMEM2_GRANULARITY_PAGE) != 0 ||
+			pmem2_config_set_offset(cfg, off) != 0 ||
+			pmem2_config_set_length(cfg, len) != 0 ||
+			pmem2_config_set_vm_reservation(cfg, f->rsv,
+				off) != 0 ||
+			(vdm != NULL && pmem2_config_set_vdm(cfg, vdm) != 0) ||
+			pmem2_map_new(map, cfg, f->src) != 0) {
+		fprintf(stderr, "libpmem2: %s\n", pmem2_errormsg());
+		(void) pmem2_config_delete(&f->cfg[idx]);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * pmem_file_close -- unmaps and closes what is there; fine on a partly
+ * made file
+ */
+static inline void
+pmem_file_close(struct pmem_file *f)
+{
+	if (f->after != NULL)
+		(void) pmem2_map_delete(&f->after);
+	if (f->target != NULL)
+		(void) pmem2_map_delete(&f->target);
+	if (f->before != NULL)
+		(void) pmem2_map_delete(&f->before);
+	for (unsigned i = 0; i < 3; i++) {
+		if (f->cfg[i] != NULL)
+			(void) pmem2_config_delete(&f->cfg[i]);
+	}
+	if (f->rsv != NULL)
+		(void) pmem2_vm_reservation_delete(&f->rsv);
+	if (f->src != NULL)
+		(void) pmem2_source_delete(&f->src);
+	if (f->fd >= 0)
+		(void) close(f->fd);
+	f->fd = -1;
+}
+
+/*
+ * pmem_file_open -- a fresh file with a target map of size bytes (a
+ * multiple of the page size) between its neighbours; the after map is
+ * left for pmem_file_attach(); 0, or -1 with a message and nothing open
+ */
+static inline int
+pmem_file_open(struct pmem_file *f, size_t size)
+{
+	char path[] = "/var/tmp/miniasync-pmem-XXXXXX";
+
+	memset(f, 0, sizeof(*f));
+	f->page = (size_t)sysconf(_SC_PAGESIZE);
+	f->neighbour = PMEM_FILE_NEIGHBOUR_PAGES * f->page;
+	f->size = size;
+	f->total = size + 2 * f->neighbour;
+
+	f->fd = mkstemp(path);
+	if (f->fd < 0) {
+		fprintf(stderr, "mkstemp %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	/* the file lives as long as the descriptor: nothing is left behind */
+	(void) unlink(path);
+
+	if (ftruncate(f->fd, (off_t)f->total) != 0) {
+		fprintf(stderr, "ftruncate: %s\n", strerror(errno));
+		goto err;
+	}
+	if (pmem2_source_from_fd(&f->src, f->fd) != 0 ||
+			pmem2_vm_reservation_new(&f->rsv, NULL,
+				f->total) != 0) {
+		fprintf(stderr, "libpmem2: %s\n", pmem2_errormsg());
+		goto err;
+	}
+	if (pmem_file_map_part(f, 0, 0, f->neighbour, NULL, &f->before) ||
+			pmem_file_map_part(f, 1, f->neighbour, size, NULL,
+				&f->target))
+		goto err;
+
+	f->base = pmem2_vm_reservation_get_address(f->rsv);
+	f->addr = pmem2_map_get_address(f->target);
+	f->gran = pmem2_map_get_store_granularity(f->target);
+	if (f->addr != f->base + f->neighbour ||
+			pmem2_map_get_size(f->target) != size) {
+		fprintf(stderr, "the target map is not where it was asked\n");
+		goto err;
+	}
+	return 0;
+
+err:
+	pmem_file_close(f);
+	return -1;
+}
+
+/*
+ * pmem_file_attach -- maps the after neighbour with vdm as its mover (see
+ * the top of the file); 0, or -1 with a message
+ */
+static inline int
+pmem_file_attach(struct pmem_file *f, struct vdm *vdm)
+{
+	return pmem_file_map_part(f, 2, f->neighbour + f->size, f->neighbour,
+		vdm, &f->after);
+}
+
+/*
+ * pmem_file_detach -- unmaps the after neighbour, so that its mover may
+ * go; 0, or -1
+ */
+static inline int
+pmem_file_detach(struct pmem_file *f)
+{
+	int ret = 0;
+
+	if (f->after != NULL)
+		ret |= pmem2_map_delete(&f->after);
+	if (f->cfg[2] != NULL)
+		ret |= pmem2_config_delete(&f->cfg[2]);
+	return ret == 0 ? 0 : -1;
+}
+
+/*
+ * pmem_fill -- pseudo-random bytes that depend on seed
+ */
+static inline void
+pmem_fill(void *buf, size_t n, unsigned seed)
+{
+	unsigned char *p = buf;
+	uint64_t x = (uint64_t)seed * 0x9e3779b97f4a7c15ULL + 1;
+
+	for (size_t i = 0; i < n; i += sizeof(x)) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		memcpy(p + i, &x, n - i < sizeof(x) ? n - i : sizeof(x));
+	}
+}
+
+/*
+ * pmem_first_diff -- the offset of the first byte where a and b differ,
+ * or n if they do not
+ */
+static inline size_t
+pmem_first_diff(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a;
+	const unsigned char *y = b;
+
+	if (memcmp(x, y, n) == 0)
+		return n;
+	size_t i = 0;
+	while (x[i] == y[i])
+		i++;
+	return i;
+}
+
+#endif /* TEST_PMEM_FILE_H */
