@@ -1,0 +1,53 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright 2026, libminiasync developers
+#
+# check.sh -- builds libminiasync and runs the whole test suite with ctest,
+# three ways, each in a build directory of its own:
+#	build/		plain; every test also runs under valgrind memcheck
+#	build-asan/	AddressSanitizer (with LeakSanitizer) and
+#			UndefinedBehaviorSanitizer, which abort on any report
+#	build-tsan/	ThreadSanitizer, which fails a test on any report
+# Stops at the first build or suite that fails.
+#
+# usage: utils/check.sh [plain|asan|tsan ...]   (default: all three)
+# JOBS (default 2) sets the parallelism of the builds and of ctest.
+
+set -eu
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+jobs=${JOBS:-2}
+
+# suite NAME DIR CMAKE-OPTIONS... -- configures, builds and tests one way
+suite()
+{
+	name=$1
+	dir=$2
+	shift 2
+	echo "== $name: $dir"
+	start=$(date +%s)
+	cmake -S "$root" -B "$dir" "$@"
+	cmake --build "$dir" -j"$jobs"
+	ctest --test-dir "$dir" --output-on-failure -j"$jobs"
+	echo "== $name: passed in $(( $(date +%s) - start )) s"
+}
+
+ways=${*:-plain asan tsan}
+for way in $ways; do
+	case $way in
+	plain)
+		suite plain "$root/build"
+		;;
+	asan)
+		suite "asan+ubsan" "$root/build-asan" -DUSE_ASAN=ON \
+			-DUSE_UBSAN=ON
+		;;
+	tsan)
+		suite tsan "$root/build-tsan" -DUSE_TSAN=ON
+		;;
+	*)
+		echo "usage: $0 [plain|asan|tsan ...]" >&2
+		exit 2
+		;;
+	esac
+done
