@@ -112,7 +112,7 @@ struct threads_slot {
 	struct vdm_operation op;
 	struct future_waker waker;
 	int has_waker;
-	unsigned pieces;	/* also read, relaxed, before a claim */
+	unsigned pieces;	/* read after a claim (its acquire) */
 	size_t piece_size;
 
 	/* see above; release store in op_start, acquire CAS in a claim */

@@ -102,8 +102,9 @@ pmem_group_lead(struct pmem_target *t)
 
 	pthread_mutex_lock(&g->lock);
 	/* relaxed: published by the release store of durable below */
-	if (failed)
-		atomic_store_explicit(CORE__ATOMIC(&g->error), VDM_ERROR_IO,
+	if (failed && atomic_load_explicit(CORE__ATOMIC(&g->failed),
+			memory_order_relaxed) == 0)
+		atomic_store_explicit(CORE__ATOMIC(&g->failed), closed,
 			memory_order_relaxed);
 	/* release: the write-back (and error) above before any thread sees
 	 * the group written back (pairs with the acquire in pmem_group_try) */
@@ -140,6 +141,20 @@ pmem_group_join(struct pmem_target *t, const struct vdm__range *r,
 }
 
 /*
+ * pmem_group_result -- the outcome of group ticket, written back already
+ */
+static inline enum vdm_operation_result
+pmem_group_result(struct pmem_group *g, uint64_t ticket)
+{
+	/* relaxed: a failure of this group or an earlier one was stored
+	 * before the write-back was published (see pmem_group_lead) */
+	uint64_t failed = atomic_load_explicit(CORE__ATOMIC(&g->failed),
+		memory_order_relaxed);
+
+	return failed != 0 && ticket >= failed ? VDM_ERROR_IO : VDM_SUCCESS;
+}
+
+/*
  * pmem_group_try -- once group ticket (and every one before it) is written
  * back, sets *result and returns non-zero; leads the write-back if no
  * thread does; if another does and wait is 0, returns 0 at once rather
@@ -154,9 +169,7 @@ pmem_group_try(struct pmem_target *t, uint64_t ticket, int wait,
 	/* acquire: pairs with the release store in pmem_group_lead */
 	if (atomic_load_explicit(CORE__ATOMIC(&g->durable),
 			memory_order_acquire) >= ticket) {
-		/* relaxed: written before that release store */
-		*result = (enum vdm_operation_result)atomic_load_explicit(
-			CORE__ATOMIC(&g->error), memory_order_relaxed);
+		*result = pmem_group_result(g, ticket);
 		return 1;
 	}
 
@@ -177,7 +190,7 @@ pmem_group_try(struct pmem_target *t, uint64_t ticket, int wait,
 	}
 	int done = atomic_load_explicit(CORE__ATOMIC(&g->durable),
 		memory_order_relaxed) >= ticket;
-	*result = (enum vdm_operation_result)g->error;
+	*result = pmem_group_result(g, ticket);
 	pthread_mutex_unlock(&g->lock);
 	return done;
 }
@@ -198,7 +211,7 @@ pmem_group_init(struct pmem_group *g)
 	}
 	g->open = 1;
 	g->durable = 0;
-	g->error = VDM_SUCCESS;
+	g->failed = 0;
 	g->leading = 0;
 	g->n = 0;
 	return 0;

@@ -36,10 +36,11 @@ struct pmem_group {
 	/* every group up to this one is written back: release store under
 	 * the lock after the leader's write-back, acquire load outside */
 	uint64_t durable;
-	/* VDM_SUCCESS, or VDM_ERROR_IO once a write-back failed: sticky,
-	 * as the kernel reports a write-back error once (lock; read after
-	 * the acquire of durable) */
-	unsigned error;
+	/* the first group whose write-back failed, 0 if none: it and every
+	 * later group end with VDM_ERROR_IO, as the kernel reports a
+	 * write-back error only once; earlier ones keep their success.
+	 * Set once, under the lock, before the release store of durable */
+	uint64_t failed;
 	int leading;		/* a leader writes a group back (lock) */
 	unsigned n;		/* ranges in the open group (lock) */
 	struct vdm__range ranges[PMEM_GROUP_MAX];

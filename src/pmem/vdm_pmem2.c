@@ -121,8 +121,9 @@ pmem2_drain(const struct pmem_target *t)
 }
 
 /*
- * pmem2_write_back -- the map's persist function (msync on a PAGE map;
- * libpmem2 reports no failure)
+ * pmem2_write_back -- the map's persist function (msync on a PAGE map).
+ * It returns nothing: libpmem2 1.12 handles a failed msync itself, by
+ * aborting the process, so no failure ever reaches the caller.
  */
 static int
 pmem2_write_back(const struct pmem_target *t, const void *addr, size_t len)
