@@ -31,17 +31,15 @@
 /* every operation of these movers is durable: VDM_F_MEM_DURABLE is implied */
 #define PMEM_MAX_THREADS 256
 
-/* the unit in which ranges coalesce (msync writes back pages) */
-#define PMEM_PAGE ((uintptr_t)4096)
-
 #ifdef MINIASYNC_PMEM_TEST_SEAM
 int (*pmem__fail_write_back)(const void *addr, size_t len);
 #endif
 
 /*
  * pmem_write_back -- writes back ranges: one write-back per run of ranges
- * that touch or overlap, in whole pages (sorts the ranges); 0, or -1 if
- * any failed
+ * that touch or overlap (sorts the ranges); 0, or -1 if any failed.  A run
+ * covers its ranges and nothing between them, so every byte handed to the
+ * write-back was written (the write-back rounds to pages itself).
  */
 static int
 pmem_write_back(const struct pmem_target *t, struct vdm__range *r,
@@ -60,10 +58,9 @@ pmem_write_back(const struct pmem_target *t, struct vdm__range *r,
 	}
 
 	for (unsigned i = 0; i < n;) {
-		uintptr_t start = (uintptr_t)r[i].addr & ~(PMEM_PAGE - 1);
-		uintptr_t end = (uintptr_t)r[i].addr + r[i].len;
-		for (i++; i < n && ((uintptr_t)r[i].addr & ~(PMEM_PAGE - 1)) <=
-				end; i++) {
+		uintptr_t start = (uintptr_t)r[i].addr;
+		uintptr_t end = start + r[i].len;
+		for (i++; i < n && (uintptr_t)r[i].addr <= end; i++) {
 			uintptr_t e = (uintptr_t)r[i].addr + r[i].len;
 			if (e > end)
 				end = e;
