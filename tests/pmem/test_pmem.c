@@ -1,0 +1,1318 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Copyright 2026, libminiasync developers */
+
+/*
+ * test_pmem.c -- the pmem mover for programs that map with libpmem
+ * (vdm_pmem_new()), as a program links it: the shared libminiasync-pmem.
+ *
+ * The tests share a temporary file in /var/tmp mapped with
+ * pmem_map_file(), and ordinary memory from aligned_alloc() (written back
+ * with msync() as well, which succeeds).  After each operation every byte
+ * of the file and of the ordinary buffer is compared with a shadow copy
+ * that got the same operations through libc, so a byte written where it
+ * must not be fails the test.  The durable tests then ask the kernel
+ * whether every page an operation wrote is clean once its future completes
+ * (/proc/self/pagemap and /proc/kpageflags, see test_pagemap.h), and check
+ * that a plain store makes the probe report a dirty page: the control that
+ * the check can fail.  They skip where the page flags cannot be read (they
+ * need root) or where pmem_is_pmem() says the file is persistent memory
+ * (its durability is not visible to the kernel).
+ *
+ * The test's own pmem_msync() stands in front of libpmem's, to count the
+ * library's write-backs and to fail one, as an I/O error would.
+ *
+ * Every test runs with the mover's operations done on the polling thread
+ * (no threads) and on two workers.  ctest runs it as libpmem finds the
+ * file, and with PMEM_IS_PMEM_FORCE=1 (every range persistent memory:
+ * stored with libpmem's functions and drained).  Skipped (77) where
+ * libpmem cannot map a file in /var/tmp.
+ */
+
+#include <libminiasync-pmem.h>
+#include <libpmem.h>
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "test_pagemap.h"
+
+#define MIB (((size_t)1) << 20)
+/* room for an 8 MiB copy, with some to spare */
+#define FILE_SIZE (9 * MIB)
+/* the ordinary memory some operations write */
+#define HEAP_SIZE (3 * MIB)
+/* futures waited for at once */
+#define MANY 64
+
+/* where the mover moves bytes */
+struct mode {
+	const char *name;
+	unsigned nthreads;
+};
+
+static struct mode mode_inline = { "no threads", 0 };
+static struct mode mode_pool = { "2 threads", 2 };
+
+struct fixture {
+	const struct mode *mode;
+	size_t page;
+	char *file;		/* FILE_SIZE bytes, from pmem_map_file() */
+	int is_pmem;		/* as pmem_map_file() said */
+	unsigned char *file_shadow;	/* what the file must hold */
+	char *heap;		/* HEAP_SIZE bytes of ordinary memory */
+	unsigned char *heap_shadow;
+	unsigned char *src;	/* FILE_SIZE bytes to copy from */
+	struct vdm *vdm;
+	struct runtime *rt;
+};
+
+/*
+ * The test defines pmem_msync(), which the library's calls reach before
+ * libpmem's: the executable comes first in symbol lookup, and the linker
+ * puts the definition in its dynamic symbols as libpmem.so, on the link
+ * line, defines it too.  It counts the calls and, when asked, fails the
+ * next one as an I/O error would, without writing anything back;
+ * otherwise it calls libpmem's.
+ */
+static int (*libpmem_msync)(const void *addr, size_t len);
+static pthread_mutex_t msync_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned msync_calls;	/* since msync_reset() (msync_lock) */
+static int msync_fail;		/* fail the next call (msync_lock) */
+
+/*
+ * pmem_msync -- libpmem's, counted, or failed once when asked (default
+ * visibility: the build hides symbols unless told)
+ */
+__attribute__((visibility("default"))) int
+pmem_msync(const void *addr, size_t len)
+{
+	pthread_mutex_lock(&msync_lock);
+	msync_calls++;
+	int fail = msync_fail;
+	msync_fail = 0;
+	pthread_mutex_unlock(&msync_lock);
+	if (fail) {
+		errno = EIO;
+		return -1;
+	}
+	return libpmem_msync(addr, len);
+}
+
+/*
+ * msync_reset -- zeroes the count; fail: fail the next pmem_msync()
+ */
+static void
+msync_reset(int fail)
+{
+	pthread_mutex_lock(&msync_lock);
+	msync_calls = 0;
+	msync_fail = fail;
+	pthread_mutex_unlock(&msync_lock);
+}
+
+/*
+ * msync_count -- the pmem_msync() calls since msync_reset()
+ */
+static unsigned
+msync_count(void)
+{
+	pthread_mutex_lock(&msync_lock);
+	unsigned n = msync_calls;
+	pthread_mutex_unlock(&msync_lock);
+	return n;
+}
+
+/* the page-state probe, opened by main(); closed if it cannot be read */
+static struct test_pagemap probe = { -1, -1, 0 };
+
+/*
+ * fill -- pseudo-random bytes that depend on seed
+ */
+static void
+fill(void *buf, size_t n, unsigned seed)
+{
+	unsigned char *p = buf;
+	uint64_t x = (uint64_t)seed * 0x9e3779b97f4a7c15ULL + 1;
+
+	for (size_t i = 0; i < n; i += sizeof(x)) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		memcpy(p + i, &x, n - i < sizeof(x) ? n - i : sizeof(x));
+	}
+}
+
+/*
+ * first_diff -- the offset of the first byte where a and b differ, or n
+ */
+static size_t
+first_diff(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a;
+	const unsigned char *y = b;
+
+	if (memcmp(x, y, n) == 0)
+		return n;
+	size_t i = 0;
+	while (x[i] == y[i])
+		i++;
+	return i;
+}
+
+/*
+ * map_tmpfile -- a fresh unnamed file of len bytes in /var/tmp, mapped
+ * with pmem_map_file(); NULL with a message
+ */
+static char *
+map_tmpfile(size_t len, int *is_pmem)
+{
+	size_t mapped = 0;
+	char *addr = pmem_map_file("/var/tmp", len,
+		PMEM_FILE_CREATE | PMEM_FILE_TMPFILE, 0600, &mapped, is_pmem);
+
+	if (addr == NULL) {
+		fprintf(stderr, "pmem_map_file: %s\n", pmem_errormsg());
+		return NULL;
+	}
+	if (mapped != len) {
+		fprintf(stderr, "pmem_map_file mapped %zu bytes, not %zu\n",
+			mapped, len);
+		(void) pmem_unmap(addr, mapped);
+		return NULL;
+	}
+	return addr;
+}
+
+/* the memory every test works on: made once, by main() */
+static struct {
+	char *file;
+	int is_pmem;
+	unsigned char *file_shadow;
+	char *heap;
+	unsigned char *heap_shadow;
+	unsigned char *src;
+} mem;
+
+/*
+ * mem_free -- frees what mem_new() made; fine on a part
+ */
+static void
+mem_free(void)
+{
+	if (mem.file != NULL)
+		(void) pmem_unmap(mem.file, FILE_SIZE);
+	free(mem.file_shadow);
+	free(mem.heap);
+	free(mem.heap_shadow);
+	free(mem.src);
+	memset(&mem, 0, sizeof(mem));
+}
+
+/*
+ * mem_new -- maps a fresh file and allocates the buffers; 0, or -1 with a
+ * message and nothing left
+ */
+static int
+mem_new(void)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	mem.file = map_tmpfile(FILE_SIZE, &mem.is_pmem);
+	if (mem.file == NULL)
+		return -1;
+	mem.file_shadow = malloc(FILE_SIZE);
+	/* whole pages: the mover writes back the pages of a range, and
+	 * libpmem's pmem_msync() asks valgrind whether every byte it is
+	 * given is addressable */
+	mem.heap = aligned_alloc(page, HEAP_SIZE);
+	mem.heap_shadow = malloc(HEAP_SIZE);
+	mem.src = malloc(FILE_SIZE);
+	if (mem.file_shadow == NULL || mem.heap == NULL ||
+			mem.heap_shadow == NULL || mem.src == NULL) {
+		fprintf(stderr, "out of memory\n");
+		mem_free();
+		return -1;
+	}
+	fill(mem.heap, HEAP_SIZE, 4242);
+	fill(mem.src, FILE_SIZE, 1234);
+	return 0;
+}
+
+/*
+ * setup -- makes the mover of the mode in the prestate; the shadows start
+ * as what the file and the heap buffer hold (what the last test checked)
+ */
+static int
+setup(void **state)
+{
+	const struct mode *mode = *state;
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	f->mode = mode;
+	f->page = (size_t)sysconf(_SC_PAGESIZE);
+	f->file = mem.file;
+	f->is_pmem = mem.is_pmem;
+	f->file_shadow = mem.file_shadow;
+	f->heap = mem.heap;
+	f->heap_shadow = mem.heap_shadow;
+	f->src = mem.src;
+	memcpy(f->file_shadow, f->file, FILE_SIZE);
+	memcpy(f->heap_shadow, f->heap, HEAP_SIZE);
+
+	f->vdm = vdm_pmem_new(mode->nthreads);
+	if (f->vdm == NULL)
+		fprintf(stderr, "vdm_pmem_new: %s\n", strerror(errno));
+	f->rt = runtime_new();
+	if (f->vdm == NULL || f->rt == NULL) {
+		vdm_delete(f->vdm);
+		runtime_delete(f->rt);
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+/*
+ * teardown -- frees what setup() made
+ */
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	runtime_delete(f->rt);
+	vdm_delete(f->vdm);
+	free(f);
+	return 0;
+}
+
+/*
+ * shadow_of -- the shadow byte of an address in the file or the heap
+ * buffer
+ */
+static unsigned char *
+shadow_of(struct fixture *f, const void *p)
+{
+	const char *c = p;
+
+	if (c >= f->file && c < f->file + FILE_SIZE)
+		return f->file_shadow + (c - f->file);
+	assert_true(c >= f->heap && c < f->heap + HEAP_SIZE);
+	return f->heap_shadow + (c - f->heap);
+}
+
+/*
+ * check_all -- every byte of the file and of the heap buffer must be what
+ * the shadows hold
+ */
+static void
+check_all(struct fixture *f)
+{
+	size_t d = first_diff(f->file, f->file_shadow, FILE_SIZE);
+
+	if (d != FILE_SIZE)
+		fail_msg("byte %zu of the file is 0x%02x, not 0x%02x (%s)", d,
+			(unsigned char)f->file[d], f->file_shadow[d],
+			f->mode->name);
+	d = first_diff(f->heap, f->heap_shadow, HEAP_SIZE);
+	if (d != HEAP_SIZE)
+		fail_msg("byte %zu of the heap buffer is 0x%02x, not 0x%02x "
+			"(%s)", d, (unsigned char)f->heap[d],
+			f->heap_shadow[d], f->mode->name);
+}
+
+/*
+ * do_memcpy -- vdm_memcpy() waited for with the runtime; its output
+ */
+static struct vdm_memcpy_output
+do_memcpy(struct fixture *f, void *dest, void *src, size_t n, uint64_t flags)
+{
+	struct vdm_memcpy_future fut = vdm_memcpy(f->vdm, dest, src, n, flags);
+
+	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	assert_int_equal(FUTURE_STATE(&fut), FUTURE_STATE_COMPLETE);
+	return *FUTURE_OUTPUT(&fut);
+}
+
+/*
+ * do_memmove -- vdm_memmove() waited for with the runtime; its output
+ */
+static struct vdm_memmove_output
+do_memmove(struct fixture *f, void *dest, void *src, size_t n,
+	uint64_t flags)
+{
+	struct vdm_memmove_future fut = vdm_memmove(f->vdm, dest, src, n,
+		flags);
+
+	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	assert_int_equal(FUTURE_STATE(&fut), FUTURE_STATE_COMPLETE);
+	return *FUTURE_OUTPUT(&fut);
+}
+
+/*
+ * do_memset -- vdm_memset() waited for with the runtime; its output
+ */
+static struct vdm_memset_output
+do_memset(struct fixture *f, void *str, int c, size_t n, uint64_t flags)
+{
+	struct vdm_memset_future fut = vdm_memset(f->vdm, str, c, n, flags);
+
+	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	assert_int_equal(FUTURE_STATE(&fut), FUTURE_STATE_COMPLETE);
+	return *FUTURE_OUTPUT(&fut);
+}
+
+/*
+ * do_flush -- vdm_flush() waited for with the runtime; its output
+ */
+static struct vdm_flush_output
+do_flush(struct fixture *f, void *dest, size_t n, uint64_t flags)
+{
+	struct vdm_flush_future fut = vdm_flush(f->vdm, dest, n, flags);
+
+	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	assert_int_equal(FUTURE_STATE(&fut), FUTURE_STATE_COMPLETE);
+	return *FUTURE_OUTPUT(&fut);
+}
+
+/*
+ * table_start -- starts an operation through the mover's table the way
+ * libpmem2 does (op_new, op_start); the handle
+ */
+static void *
+table_start(struct vdm *vdm, const struct vdm_operation *op)
+{
+	void *data = vdm->op_new(vdm, op->type);
+
+	assert_non_null(data);
+	assert_int_equal(vdm->op_start(data, op, NULL), 0);
+	return data;
+}
+
+/*
+ * table_finish -- polls a started operation with op_check until complete,
+ * then op_delete; what op_delete reported
+ */
+static struct vdm_operation_output
+table_finish(struct vdm *vdm, void *data, const struct vdm_operation *op)
+{
+	struct vdm_operation_output out;
+
+	while (vdm->op_check(data, op) != FUTURE_STATE_COMPLETE)
+		(void) sched_yield();
+	memset(&out, 0, sizeof(out));
+	out.result = VDM_ERROR_JOB_CORRUPTED;
+	vdm->op_delete(data, op, &out);
+	assert_int_equal(out.type, op->type);
+	return out;
+}
+
+/*
+ * table_memcpy -- a memcpy driven through the table; what op_delete
+ * reported
+ */
+static struct vdm_operation_output
+table_memcpy(struct vdm *vdm, void *dest, void *src, size_t n)
+{
+	struct vdm_operation op;
+
+	memset(&op, 0, sizeof(op));
+	op.type = VDM_OPERATION_MEMCPY;
+	op.data.memcpy.dest = dest;
+	op.data.memcpy.src = src;
+	op.data.memcpy.n = n;
+	op.data.memcpy.flags = VDM_F_MEM_DURABLE;
+	return table_finish(vdm, table_start(vdm, &op), &op);
+}
+
+/*
+ * test_new_bad -- vdm_pmem_new() refuses more than 256 threads; none, 1
+ * and 2 are fine (256 would be too, but so many threads are slow to start
+ * under valgrind)
+ */
+static void
+test_new_bad(void **state)
+{
+	(void) state;
+
+	errno = 0;
+	assert_null(vdm_pmem_new(257));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(vdm_pmem_new(UINT_MAX));
+	assert_int_equal(errno, EINVAL);
+
+	static const unsigned ok[] = { 0, 1, 2 };
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct vdm *vdm = vdm_pmem_new(ok[i]);
+		assert_non_null(vdm);
+		assert_int_equal(vdm->capabilities, VDM_F_MEM_DURABLE);
+		vdm_delete(vdm);
+	}
+}
+
+/*
+ * test_capabilities -- the mover says it makes copies durable, and no more;
+ * its futures are asynchronous when it has workers
+ */
+static void
+test_capabilities(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(f->vdm->capabilities, VDM_F_MEM_DURABLE);
+	assert_true(vdm_is_supported(f->vdm, VDM_F_MEM_DURABLE));
+	assert_false(vdm_is_supported(f->vdm, VDM_F_NO_CACHE_HINT));
+
+	char *dest = f->file + 100;
+	struct vdm_memset_future fut = vdm_memset(f->vdm, dest, 0x77, 10, 0);
+	int async = future_has_property(FUTURE_AS_RUNNABLE(&fut),
+		FUTURE_PROPERTY_ASYNC);
+	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	memset(shadow_of(f, dest), 0x77, 10);
+
+	assert_int_equal(FUTURE_OUTPUT(&fut)->result, VDM_SUCCESS);
+	assert_ptr_equal(FUTURE_OUTPUT(&fut)->str, dest);
+	assert_int_equal(async != 0, f->mode->nthreads != 0);
+	check_all(f);
+}
+
+/*
+ * test_memcpy -- copies into the file from ordinary memory and from inside
+ * the file, with each accepted flag, up to both ends of the file
+ */
+static void
+test_memcpy(void **state)
+{
+	struct fixture *f = *state;
+	size_t pg = f->page;
+	size_t n = 3 * pg + 100;
+
+	static const uint64_t flags[] = {
+		0, VDM_F_MEM_DURABLE, VDM_F_NO_CACHE_HINT,
+		VDM_F_MEM_DURABLE | VDM_F_NO_CACHE_HINT,
+	};
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		char *dest = f->file + (1 + 4 * i) * pg + 17 + i;
+		unsigned char *src = f->src + 1000 * i;
+		struct vdm_memcpy_output out = do_memcpy(f, dest, src, n,
+			flags[i]);
+		memcpy(shadow_of(f, dest), src, n);
+		assert_int_equal(out.result, VDM_SUCCESS);
+		assert_ptr_equal(out.dest, dest);
+		check_all(f);
+	}
+
+	/* the first and the last byte of the file */
+	struct vdm_memcpy_output out = do_memcpy(f, f->file, f->src, 1, 0);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	f->file_shadow[0] = f->src[0];
+	out = do_memcpy(f, f->file + FILE_SIZE - 1, f->src + 1, 1, 0);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	f->file_shadow[FILE_SIZE - 1] = f->src[1];
+	check_all(f);
+
+	/* from one place of the file to another */
+	char *from = f->file + pg + 17;
+	char *dest = f->file + 40 * pg + 3;
+	out = do_memcpy(f, dest, from, 2 * pg, 0);
+	memcpy(shadow_of(f, dest), shadow_of(f, from), 2 * pg);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	assert_ptr_equal(out.dest, dest);
+	check_all(f);
+}
+
+/*
+ * test_memmove -- overlapping moves within the file, forwards and
+ * backwards, small and large enough to be split if they did not overlap
+ */
+static void
+test_memmove(void **state)
+{
+	struct fixture *f = *state;
+	size_t pg = f->page;
+	char *base = f->file + 3 * pg;
+
+	/* something to move */
+	struct vdm_memcpy_output cpy = do_memcpy(f, base, f->src, 3 * MIB, 0);
+	assert_int_equal(cpy.result, VDM_SUCCESS);
+	memcpy(shadow_of(f, base), f->src, 3 * MIB);
+
+	static const struct {
+		size_t from;
+		size_t to;
+		size_t n;
+	} moves[] = {
+		{ 0, 700, 2 * 4096 + 5 },	/* forwards, overlapping */
+		{ 1000, 1, 3 * 4096 },		/* backwards, overlapping */
+		{ 0, 4096 + 64, 2 * MIB },	/* large, overlapping */
+		{ 2 * MIB, 100, MIB / 2 },	/* apart */
+	};
+	for (size_t i = 0; i < sizeof(moves) / sizeof(moves[0]); i++) {
+		char *from = base + moves[i].from;
+		char *to = base + moves[i].to;
+		struct vdm_memmove_output out = do_memmove(f, to, from,
+			moves[i].n, i == 1 ? VDM_F_NO_CACHE_HINT : 0);
+		memmove(shadow_of(f, to), shadow_of(f, from), moves[i].n);
+		assert_int_equal(out.result, VDM_SUCCESS);
+		assert_ptr_equal(out.dest, to);
+		check_all(f);
+	}
+}
+
+/*
+ * test_memset -- sets of a byte, of pages but a byte at either end, and
+ * of 2 MiB
+ */
+static void
+test_memset(void **state)
+{
+	struct fixture *f = *state;
+
+	static const struct {
+		size_t off;
+		size_t n;
+		int c;
+	} sets[] = {
+		{ 5, 1, 0x11 },
+		{ 4096 + 1, 2 * 4096 - 2, 0x5a },
+		{ 3 * 4096 + 7, 2 * MIB, 0xa5 },
+	};
+	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		char *dest = f->file + sets[i].off;
+		struct vdm_memset_output out = do_memset(f, dest, sets[i].c,
+			sets[i].n, i == 2 ? VDM_F_NO_CACHE_HINT : 0);
+		memset(shadow_of(f, dest), sets[i].c, sets[i].n);
+		assert_int_equal(out.result, VDM_SUCCESS);
+		assert_ptr_equal(out.str, dest);
+		check_all(f);
+	}
+}
+
+/*
+ * test_flush -- a flush of bytes stored with plain stores succeeds and
+ * leaves them as they are
+ */
+static void
+test_flush(void **state)
+{
+	struct fixture *f = *state;
+	char *dest = f->file + 30 * f->page + 8;
+	size_t n = 3 * f->page;
+
+	memcpy(dest, f->src, n);
+	memcpy(shadow_of(f, dest), f->src, n);
+	struct vdm_flush_output out = do_flush(f, dest, n, 0);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	out = do_flush(f, f->file + FILE_SIZE - 1, 1, VDM_F_MEM_DURABLE);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	check_all(f);
+}
+
+/*
+ * test_bad_input -- the mover's operations fail as every mover's do, and
+ * write nothing
+ */
+static void
+test_bad_input(void **state)
+{
+	struct fixture *f = *state;
+	char *dest = f->file + 64;
+
+	struct vdm_memcpy_output out = do_memcpy(f, dest, f->src, 10,
+		1U << 7);
+	assert_int_equal(out.result, VDM_ERROR_INVALID_FLAGS);
+	assert_null(out.dest);
+	out = do_memcpy(f, NULL, f->src, 10, 0);
+	assert_int_equal(out.result, VDM_ERROR_INVALID_ARGUMENT);
+	out = do_memcpy(f, dest, f->src, 0, 0);
+	assert_int_equal(out.result, VDM_SUCCESS);
+
+	/* the mover's own check, which libpmem2's futures reach */
+	struct vdm_operation op;
+	memset(&op, 0, sizeof(op));
+	op.type = VDM_OPERATION_MEMSET;
+	op.data.memset.str = dest;
+	op.data.memset.c = 1;
+	op.data.memset.n = 10;
+	op.data.memset.flags = 1U << 9;
+	struct vdm_operation_output tout = table_finish(f->vdm,
+		table_start(f->vdm, &op), &op);
+	assert_int_equal(tout.result, VDM_ERROR_INVALID_FLAGS);
+	op.data.memset.flags = 0;
+	op.data.memset.str = NULL;
+	tout = table_finish(f->vdm, table_start(f->vdm, &op), &op);
+	assert_int_equal(tout.result, VDM_ERROR_INVALID_ARGUMENT);
+	check_all(f);
+}
+
+/*
+ * test_table -- operations driven through the table as libpmem2 drives
+ * them, into the file and into ordinary memory
+ */
+static void
+test_table(void **state)
+{
+	struct fixture *f = *state;
+	char *dests[] = { f->file + 3 * f->page + 1, f->heap + 77 };
+	size_t n = 5000;
+
+	for (size_t i = 0; i < 2; i++) {
+		struct vdm_operation_output out = table_memcpy(f->vdm,
+			dests[i], f->src + i, n);
+		memcpy(shadow_of(f, dests[i]), f->src + i, n);
+		assert_int_equal(out.result, VDM_SUCCESS);
+		assert_ptr_equal(out.output.memcpy.dest, dests[i]);
+		check_all(f);
+	}
+
+	/* a split memset */
+	struct vdm_operation op;
+	memset(&op, 0, sizeof(op));
+	op.type = VDM_OPERATION_MEMSET;
+	op.data.memset.str = f->file + MIB + 10;
+	op.data.memset.c = 0x42;
+	op.data.memset.n = 2 * MIB;
+	op.data.memset.flags = VDM_F_NO_CACHE_HINT;
+	struct vdm_operation_output out = table_finish(f->vdm,
+		table_start(f->vdm, &op), &op);
+	memset(shadow_of(f, op.data.memset.str), 0x42, 2 * MIB);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	assert_ptr_equal(out.output.memset.str, op.data.memset.str);
+	check_all(f);
+}
+
+/*
+ * test_split -- an 8 MiB copy, cut into pieces that different threads
+ * store and write back when the mover has workers
+ */
+static void
+test_split(void **state)
+{
+	struct fixture *f = *state;
+	size_t n = 8 * MIB;
+	char *dest = f->file + 64 + 3;
+
+	struct vdm_memcpy_output out = do_memcpy(f, dest, f->src + 1, n, 0);
+	memcpy(shadow_of(f, dest), f->src + 1, n);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	assert_ptr_equal(out.dest, dest);
+	check_all(f);
+}
+
+/* one of the futures of test_many */
+union any_future {
+	struct vdm_memcpy_future cpy;
+	struct vdm_memmove_future mov;
+	struct vdm_memset_future set;
+	struct vdm_flush_future flu;
+};
+
+/*
+ * test_many -- MANY operations of every kind, into the file and into
+ * ordinary memory, waited for together
+ */
+static void
+test_many(void **state)
+{
+	struct fixture *f = *state;
+	size_t pg = f->page;
+	union any_future futs[MANY];
+	struct future *runnable[MANY];
+	char *dests[MANY];
+
+	size_t file_off = 4 * pg;
+	size_t heap_off = 8 * pg;
+
+	/* what the memmoves move: plain stores, the shadow alike */
+	memcpy(f->file + 7 * MIB, f->src + 99, 2 * MIB);
+	memcpy(f->file_shadow + 7 * MIB, f->src + 99, 2 * MIB);
+
+	for (unsigned i = 0; i < MANY; i++) {
+		/* odd ones into ordinary memory; two large enough to split */
+		size_t n = (i == 5 || i == 38) ? MIB + i : pg / 2 + 3 * i;
+		size_t *off = i % 2 ? &heap_off : &file_off;
+		char *dest = (i % 2 ? f->heap : f->file) + *off + i;
+		*off += n + i + 64;
+		dests[i] = dest;
+		switch (i % 4) {
+		case 0:
+			futs[i].cpy = vdm_memcpy(f->vdm, dest, f->src + i, n,
+				0);
+			memcpy(shadow_of(f, dest), f->src + i, n);
+			runnable[i] = FUTURE_AS_RUNNABLE(&futs[i].cpy);
+			break;
+		case 1:
+			/* from a part of the file no operation writes */
+			futs[i].mov = vdm_memmove(f->vdm, dest,
+				f->file + 7 * MIB + i, n, 0);
+			memcpy(shadow_of(f, dest),
+				shadow_of(f, f->file + 7 * MIB + i), n);
+			runnable[i] = FUTURE_AS_RUNNABLE(&futs[i].mov);
+			break;
+		case 2:
+			futs[i].set = vdm_memset(f->vdm, dest, (int)i, n, 0);
+			memset(shadow_of(f, dest), (int)i, n);
+			runnable[i] = FUTURE_AS_RUNNABLE(&futs[i].set);
+			break;
+		default:
+			futs[i].flu = vdm_flush(f->vdm, dest, n, 0);
+			runnable[i] = FUTURE_AS_RUNNABLE(&futs[i].flu);
+			break;
+		}
+	}
+	/* no destination reaches the memmoves' sources, nor out */
+	assert_true(file_off < 7 * MIB);
+	assert_true(heap_off < HEAP_SIZE);
+
+	runtime_wait_multiple(f->rt, runnable, MANY);
+
+	for (unsigned i = 0; i < MANY; i++) {
+		assert_int_equal(runnable[i]->context.state,
+			FUTURE_STATE_COMPLETE);
+		switch (i % 4) {
+		case 0:
+			assert_int_equal(FUTURE_OUTPUT(&futs[i].cpy)->result,
+				VDM_SUCCESS);
+			assert_ptr_equal(FUTURE_OUTPUT(&futs[i].cpy)->dest,
+				dests[i]);
+			break;
+		case 1:
+			assert_int_equal(FUTURE_OUTPUT(&futs[i].mov)->result,
+				VDM_SUCCESS);
+			assert_ptr_equal(FUTURE_OUTPUT(&futs[i].mov)->dest,
+				dests[i]);
+			break;
+		case 2:
+			assert_int_equal(FUTURE_OUTPUT(&futs[i].set)->result,
+				VDM_SUCCESS);
+			assert_ptr_equal(FUTURE_OUTPUT(&futs[i].set)->str,
+				dests[i]);
+			break;
+		default:
+			assert_int_equal(FUTURE_OUTPUT(&futs[i].flu)->result,
+				VDM_SUCCESS);
+			break;
+		}
+	}
+	check_all(f);
+}
+
+/*
+ * test_small_blocks -- copies into small heap blocks that start and end
+ * inside a page, one at a time and several waited together: the
+ * write-back is handed only bytes that were written (under valgrind, a
+ * write-back of the whole page would touch memory no block owns)
+ */
+static void
+test_small_blocks(void **state)
+{
+	struct fixture *f = *state;
+	char *b[4];
+	struct vdm_memcpy_future fut[4];
+	struct future *futs[4];
+
+	for (int i = 0; i < 4; i++) {
+		b[i] = malloc(100);
+		assert_non_null(b[i]);
+		struct vdm_memcpy_output out = do_memcpy(f, b[i] + 50,
+			f->src + i, 10, 0);
+		assert_int_equal(out.result, VDM_SUCCESS);
+		assert_memory_equal(b[i] + 50, f->src + i, 10);
+	}
+	for (int i = 0; i < 4; i++) {
+		fut[i] = vdm_memcpy(f->vdm, b[i] + 20, f->src + 40 + i, 30, 0);
+		futs[i] = FUTURE_AS_RUNNABLE(&fut[i]);
+	}
+	runtime_wait_multiple(f->rt, futs, 4);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(FUTURE_OUTPUT(&fut[i])->result, VDM_SUCCESS);
+		assert_memory_equal(b[i] + 20, f->src + 40 + i, 30);
+		free(b[i]);
+	}
+	check_all(f);
+}
+
+/*
+ * test_heap -- every operation into ordinary memory (malloc): written back
+ * with msync() like a file, which succeeds
+ */
+static void
+test_heap(void **state)
+{
+	struct fixture *f = *state;
+	char *h = f->heap;
+
+	struct vdm_memcpy_output cpy = do_memcpy(f, h + 5, f->src, 10000,
+		0);
+	memcpy(shadow_of(f, h + 5), f->src, 10000);
+	assert_int_equal(cpy.result, VDM_SUCCESS);
+	assert_ptr_equal(cpy.dest, h + 5);
+	check_all(f);
+
+	/* large enough to be split among the workers */
+	cpy = do_memcpy(f, h + 20000, f->src + 3, 2 * MIB, 0);
+	memcpy(shadow_of(f, h + 20000), f->src + 3, 2 * MIB);
+	assert_int_equal(cpy.result, VDM_SUCCESS);
+	check_all(f);
+
+	struct vdm_memmove_output mov = do_memmove(f, h + 100, h + 5, 9000,
+		0);
+	memmove(shadow_of(f, h + 100), shadow_of(f, h + 5), 9000);
+	assert_int_equal(mov.result, VDM_SUCCESS);
+	assert_ptr_equal(mov.dest, h + 100);
+	check_all(f);
+
+	struct vdm_memset_output set = do_memset(f, h + 30, 0x3c, 7000,
+		VDM_F_NO_CACHE_HINT);
+	memset(shadow_of(f, h + 30), 0x3c, 7000);
+	assert_int_equal(set.result, VDM_SUCCESS);
+	assert_ptr_equal(set.str, h + 30);
+	check_all(f);
+
+	struct vdm_flush_output flu = do_flush(f, h + HEAP_SIZE - 4097, 4097,
+		0);
+	assert_int_equal(flu.result, VDM_SUCCESS);
+
+	/* the last byte of the buffer */
+	set = do_memset(f, h + HEAP_SIZE - 1, 0x7e, 1, 0);
+	assert_int_equal(set.result, VDM_SUCCESS);
+	f->heap_shadow[HEAP_SIZE - 1] = 0x7e;
+	check_all(f);
+}
+
+/*
+ * test_delete_finishes -- an operation polled once (stored and, without
+ * threads, waiting for its write-back; with threads, queued) is done once
+ * vdm_delete() of its mover returns
+ */
+static void
+test_delete_finishes(void **state)
+{
+	struct fixture *f = *state;
+	char *dest = f->file + MIB + 1;
+	size_t n = 4 * MIB;
+
+	struct vdm *vdm = vdm_pmem_new(f->mode->nthreads);
+	assert_non_null(vdm);
+	struct vdm_memcpy_future fut = vdm_memcpy(vdm, dest, f->src + 9, n,
+		0);
+	(void) future_poll(FUTURE_AS_RUNNABLE(&fut), NULL);
+	/* the future is not polled again: the mover is gone */
+	vdm_delete(vdm);
+
+	memcpy(shadow_of(f, dest), f->src + 9, n);
+	check_all(f);
+}
+
+/*
+ * test_write_back_fails -- a pmem_msync() that fails ends its operation
+ * with VDM_ERROR_IO and a NULL pointer, its bytes stored; every later
+ * operation of the mover that writes back, through vdm futures and
+ * through the table, fails so too; another mover works, and futures
+ * waited for together whose write-back failed all fail
+ */
+static void
+test_write_back_fails(void **state)
+{
+	struct fixture *f = *state;
+	size_t pg = f->page;
+	char *a = f->file + 5 * pg + 9;
+	size_t n = 2 * pg;
+
+	if (f->is_pmem) {
+		print_message("pmem_is_pmem() says the file is persistent "
+			"memory: it is not written back; skipped\n");
+		skip();
+	}
+
+	/* the control: the library's write-backs reach pmem_msync() here */
+	msync_reset(0);
+	struct vdm_memcpy_output cpy = do_memcpy(f, a, f->src, n, 0);
+	memcpy(shadow_of(f, a), f->src, n);
+	assert_int_equal(cpy.result, VDM_SUCCESS);
+	assert_true(msync_count() >= 1);
+
+	msync_reset(1);
+	cpy = do_memcpy(f, a, f->src + 1, n, 0);
+	memcpy(shadow_of(f, a), f->src + 1, n);
+	assert_int_equal(cpy.result, VDM_ERROR_IO);
+	assert_null(cpy.dest);
+	assert_int_equal(msync_count(), 1);
+	check_all(f);
+
+	/* sticky: no pmem_msync() fails any more, the operations do */
+	msync_reset(0);
+	char *b = f->heap + 3 * pg + 1;
+	struct vdm_memset_output set = do_memset(f, b, 0x44, n, 0);
+	memset(shadow_of(f, b), 0x44, n);
+	assert_int_equal(set.result, VDM_ERROR_IO);
+	assert_null(set.str);
+	struct vdm_operation_output out = table_memcpy(f->vdm, a, f->src + 2,
+		n);
+	memcpy(shadow_of(f, a), f->src + 2, n);
+	assert_int_equal(out.result, VDM_ERROR_IO);
+	check_all(f);
+
+	/* another mover works, and fails as the first did */
+	struct vdm *vdm = vdm_pmem_new(f->mode->nthreads);
+	assert_non_null(vdm);
+	struct vdm_memcpy_future fut = vdm_memcpy(vdm, a, f->src + 3, n, 0);
+	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	memcpy(shadow_of(f, a), f->src + 3, n);
+	assert_int_equal(FUTURE_OUTPUT(&fut)->result, VDM_SUCCESS);
+	assert_ptr_equal(FUTURE_OUTPUT(&fut)->dest, a);
+
+	msync_reset(1);
+	struct vdm_memcpy_future futs[8];
+	struct future *runnable[8];
+	for (unsigned i = 0; i < 8; i++) {
+		char *dest = f->file + (20 + 3 * i) * pg;
+		futs[i] = vdm_memcpy(vdm, dest, f->src + i, pg, 0);
+		memcpy(shadow_of(f, dest), f->src + i, pg);
+		runnable[i] = FUTURE_AS_RUNNABLE(&futs[i]);
+	}
+	runtime_wait_multiple(f->rt, runnable, 8);
+	for (unsigned i = 0; i < 8; i++) {
+		assert_int_equal(FUTURE_OUTPUT(&futs[i])->result,
+			VDM_ERROR_IO);
+		assert_null(FUTURE_OUTPUT(&futs[i])->dest);
+	}
+	vdm_delete(vdm);
+	check_all(f);
+}
+
+/*
+ * durable_ready -- skips the test unless the probe can tell whether the
+ * file's pages are durable
+ */
+static void
+durable_ready(struct fixture *f)
+{
+	if (probe.pagemap_fd < 0) {
+		print_message("the page flags are not readable: skipped\n");
+		skip();
+	}
+	if (f->is_pmem) {
+		print_message("pmem_is_pmem() says the file is persistent "
+			"memory: its pages are never written back; "
+			"skipped\n");
+		skip();
+	}
+}
+
+/*
+ * check_clean -- every page of [p, p + n) must be clean: what the kernel
+ * holds of it is in the file
+ */
+static void
+check_clean(struct fixture *f, const void *p, size_t n, const char *what)
+{
+	const void *where = NULL;
+
+	switch (test_range_state(&probe, p, n, &where)) {
+	case TEST_PAGE_CLEAN:
+		return;
+	case TEST_PAGE_DIRTY:
+		fail_msg("%s (%s): the page at offset %zd of the file is "
+			"dirty after the future completed", what,
+			f->mode->name,
+			(ssize_t)((const char *)where - f->file));
+		break;
+	case TEST_PAGE_ABSENT:
+		fail_msg("%s (%s): a page of the range is not present after "
+			"it was written", what, f->mode->name);
+		break;
+	case TEST_PAGE_UNKNOWN:
+		print_message("the page flags are no longer readable: "
+			"skipped\n");
+		skip();
+		break;
+	}
+}
+
+/*
+ * control -- the check does fail: a plain store into the first page of
+ * [p, p + n) makes it dirty, and the probe says so
+ */
+static void
+control(void *p, size_t n)
+{
+	const void *where = NULL;
+	volatile char *c = p;
+
+	c[0] = (char)(c[0] + 1);
+	c[0] = (char)(c[0] - 1);
+	assert_int_equal(test_range_state(&probe, p, n, &where),
+		TEST_PAGE_DIRTY);
+	assert_ptr_equal(where, (const void *)((uintptr_t)p / probe.page *
+		probe.page));
+}
+
+/*
+ * test_durable_ops -- memcpy (with and without non-temporal stores),
+ * memmove, memset and flush: every page each wrote is clean once its
+ * future completes
+ */
+static void
+test_durable_ops(void **state)
+{
+	struct fixture *f = *state;
+	size_t pg = f->page;
+
+	durable_ready(f);
+
+	for (unsigned i = 0; i < 2; i++) {
+		char *dest = f->file + (1 + 5 * i) * pg + 17;
+		size_t n = 3 * pg + 100;
+		struct vdm_memcpy_output out = do_memcpy(f, dest, f->src + i,
+			n, i ? VDM_F_NO_CACHE_HINT : 0);
+		assert_int_equal(out.result, VDM_SUCCESS);
+		check_clean(f, dest, n, "memcpy");
+		memcpy(shadow_of(f, dest), f->src + i, n);
+		check_all(f);
+		control(dest, n);
+	}
+
+	char *from = f->file + 20 * pg;
+	char *to = from + 700;
+	size_t n = 2 * pg + 5;
+	memcpy(from, f->src, n);
+	memcpy(shadow_of(f, from), f->src, n);
+	struct vdm_memmove_output mov = do_memmove(f, to, from, n, 0);
+	assert_int_equal(mov.result, VDM_SUCCESS);
+	check_clean(f, to, n, "memmove");
+	memmove(shadow_of(f, to), shadow_of(f, from), n);
+	check_all(f);
+	control(to, n);
+
+	char *dest = f->file + 30 * pg + 1;
+	n = 2 * pg - 2;
+	struct vdm_memset_output set = do_memset(f, dest, 0x5a, n, 0);
+	assert_int_equal(set.result, VDM_SUCCESS);
+	check_clean(f, dest, n, "memset");
+	memset(shadow_of(f, dest), 0x5a, n);
+	check_all(f);
+	control(dest, n);
+
+	/* pages dirtied with plain stores are clean once a flush of their
+	 * range completes */
+	dest = f->file + 40 * pg + 8;
+	n = 3 * pg;
+	memcpy(dest, f->src + 7, n);
+	memcpy(shadow_of(f, dest), f->src + 7, n);
+	assert_int_equal(test_range_state(&probe, dest, n, NULL),
+		TEST_PAGE_DIRTY);
+	struct vdm_flush_output flu = do_flush(f, dest, n, 0);
+	assert_int_equal(flu.result, VDM_SUCCESS);
+	check_clean(f, dest, n, "flush");
+	check_all(f);
+	control(dest, n);
+}
+
+/*
+ * test_durable_split -- an 8 MiB copy: every page is clean once it
+ * completes, whichever thread stored it
+ */
+static void
+test_durable_split(void **state)
+{
+	struct fixture *f = *state;
+	size_t n = 8 * MIB;
+	char *dest = f->file + 64 + 3;
+
+	durable_ready(f);
+	struct vdm_memcpy_output out = do_memcpy(f, dest, f->src, n, 0);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	check_clean(f, dest, n, "8 MiB memcpy");
+	memcpy(shadow_of(f, dest), f->src, n);
+	check_all(f);
+	control(dest + n / 2, n / 2);
+}
+
+/*
+ * test_durable_many -- MANY copies waited for together: every range is
+ * clean once all are complete
+ */
+static void
+test_durable_many(void **state)
+{
+	struct fixture *f = *state;
+	size_t pg = f->page;
+	struct vdm_memcpy_future futs[MANY];
+	struct future *runnable[MANY];
+
+	durable_ready(f);
+	for (unsigned i = 0; i < MANY; i++) {
+		char *dest = f->file + (8 + 3 * i) * pg + i;
+		futs[i] = vdm_memcpy(f->vdm, dest, f->src + i, pg + 10 * i,
+			0);
+		memcpy(shadow_of(f, dest), f->src + i, pg + 10 * i);
+		runnable[i] = FUTURE_AS_RUNNABLE(&futs[i]);
+	}
+	runtime_wait_multiple(f->rt, runnable, MANY);
+	for (unsigned i = 0; i < MANY; i++) {
+		char *dest = f->file + (8 + 3 * i) * pg + i;
+		assert_int_equal(FUTURE_OUTPUT(&futs[i])->result,
+			VDM_SUCCESS);
+		check_clean(f, dest, pg + 10 * i, "one of many memcpys");
+	}
+	check_all(f);
+	control(f->file + 8 * pg, pg);
+}
+
+/*
+ * test_durable_table -- an operation driven through the table as libpmem2
+ * drives it: its pages are clean once op_check says it is complete
+ */
+static void
+test_durable_table(void **state)
+{
+	struct fixture *f = *state;
+	char *dest = f->file + 12 * f->page + 1;
+	size_t n = 2 * f->page;
+	struct vdm_operation op;
+
+	durable_ready(f);
+	memset(&op, 0, sizeof(op));
+	op.type = VDM_OPERATION_MEMCPY;
+	op.data.memcpy.dest = dest;
+	op.data.memcpy.src = f->src;
+	op.data.memcpy.n = n;
+	void *data = table_start(f->vdm, &op);
+	while (f->vdm->op_check(data, &op) != FUTURE_STATE_COMPLETE)
+		(void) sched_yield();
+	check_clean(f, dest, n, "memcpy through the table");
+	struct vdm_operation_output out = table_finish(f->vdm, data, &op);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	memcpy(shadow_of(f, dest), f->src, n);
+	check_all(f);
+	control(dest, n);
+}
+
+/*
+ * test_durable_delete -- an operation polled once is durable once
+ * vdm_delete() of its mover returns
+ */
+static void
+test_durable_delete(void **state)
+{
+	struct fixture *f = *state;
+	char *dest = f->file + 70 * f->page + 5;
+	size_t n = 3 * f->page;
+
+	durable_ready(f);
+	struct vdm *vdm = vdm_pmem_new(f->mode->nthreads);
+	assert_non_null(vdm);
+	struct vdm_memcpy_future fut = vdm_memcpy(vdm, dest, f->src + 3, n,
+		0);
+	(void) future_poll(FUTURE_AS_RUNNABLE(&fut), NULL);
+	vdm_delete(vdm);
+
+	check_clean(f, dest, n, "memcpy before vdm_delete()");
+	memcpy(shadow_of(f, dest), f->src + 3, n);
+	check_all(f);
+	control(dest, n);
+}
+
+/*
+ * TESTS -- the tests with the mover of mode _mode
+ */
+#define TESTS(_mode)\
+	cmocka_unit_test_prestate_setup_teardown(test_capabilities,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_memcpy,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_memmove,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_memset,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_flush,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_bad_input,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_table,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_split,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_many,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_small_blocks,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_heap,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_delete_finishes,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_write_back_fails,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_durable_ops,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_durable_split,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_durable_many,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_durable_table,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_durable_delete,\
+		setup, teardown, &(_mode))
+
+/*
+ * main -- skips unless libpmem can map a file in /var/tmp, opens the page
+ * probe if it can, then runs the tests without threads and with two
+ */
+int
+main(void)
+{
+	void *sym = dlsym(RTLD_NEXT, "pmem_msync");
+	if (sym == NULL) {
+		fprintf(stderr, "no pmem_msync() in libpmem: %s\n",
+			dlerror());
+		return 1;
+	}
+	memcpy(&libpmem_msync, &sym, sizeof(sym));
+
+	if (mem_new() != 0) {
+		fprintf(stderr, "libpmem cannot map a file in /var/tmp: "
+			"skipped\n");
+		return 77;
+	}
+	fprintf(stderr, "pmem_is_pmem() of the file: %d\n", mem.is_pmem);
+
+	if (test_pagemap_open(&probe) != 0)
+		fprintf(stderr, "/proc/self/pagemap or /proc/kpageflags not "
+			"readable (%s; the page flags need root): the durable "
+			"tests skip\n", strerror(errno));
+
+	const struct CMUnitTest common_tests[] = {
+		cmocka_unit_test(test_new_bad),
+	};
+	const struct CMUnitTest inline_tests[] = { TESTS(mode_inline) };
+	const struct CMUnitTest pool_tests[] = { TESTS(mode_pool) };
+
+	int failed = cmocka_run_group_tests_name("vdm_pmem_new",
+		common_tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("libpmem mover, no threads",
+		inline_tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("libpmem mover, 2 threads",
+		pool_tests, NULL, NULL);
+
+	test_pagemap_close(&probe);
+	mem_free();
+	return failed;
+}
