@@ -71,7 +71,9 @@
 
 /* the bits of threads_mover.waiters */
 #define THREADS_SPINNER (1U << 31)
-#define THREADS_IDLE_MASK (THREADS_SPINNER - 1)
+/* a producer counts on the spinner for its entry: the next one may not */
+#define THREADS_TAKEN (1U << 30)
+#define THREADS_IDLE_MASK (THREADS_TAKEN - 1)
 
 /* the ring entry that stops a worker */
 #define THREADS_STOP UINT64_MAX
@@ -171,8 +173,9 @@ struct threads_mover {
 	pthread_mutex_t lock __attribute__((aligned(CORE__CACHELINE_SIZE)));
 	pthread_cond_t work;	/* signalled when entries arrive */
 	/* the workers that wait for work, RMW only: the count of those
-	 * asleep or about to be (THREADS_IDLE_MASK), and THREADS_SPINNER
-	 * while one spins watching the ring */
+	 * asleep or about to be (THREADS_IDLE_MASK), THREADS_SPINNER while
+	 * one spins watching the ring, and THREADS_TAKEN once a producer
+	 * counted on that spinner instead of waking a sleeper */
 	unsigned waiters;
 	unsigned signaled;	/* sleepers signalled already (lock) */
 };
@@ -502,7 +505,8 @@ threads_ring_ready(struct threads_mover *m)
 /*
  * threads_wake_worker -- after an entry was queued: wakes a sleeping worker
  * unless every sleeper was signalled already, or, if may_skip, a worker
- * spins watching the ring and will take the entry itself
+ * spins watching the ring and no other producer counts on it yet (it will
+ * look at the ring once more when it stops spinning)
  *
  * Against lost wake-ups: after its push, the producer reads waiters with a
  * read-modify-write (adding 0, acq_rel); a worker changes waiters only with
@@ -521,8 +525,15 @@ threads_wake_worker(struct threads_mover *m, int may_skip)
 	unsigned w = atomic_fetch_add_explicit(CORE__ATOMIC(&m->waiters), 0,
 		memory_order_acq_rel);
 
-	if ((w & THREADS_IDLE_MASK) == 0 ||
-			(may_skip && (w & THREADS_SPINNER) != 0))
+	if ((w & THREADS_IDLE_MASK) == 0)
+		return;
+	/* acq_rel: as the read-modify-write above; on failure, wake */
+	if (may_skip && (w & (THREADS_SPINNER | THREADS_TAKEN)) ==
+			THREADS_SPINNER &&
+			atomic_compare_exchange_strong_explicit(
+				CORE__ATOMIC(&m->waiters), &w,
+				w | THREADS_TAKEN, memory_order_acq_rel,
+				memory_order_relaxed))
 		return;
 
 	pthread_mutex_lock(&m->lock);
@@ -567,7 +578,8 @@ threads_idle(struct threads_mover *m)
 		/* acq_rel, before the look at the ring: producers that saw
 		 * the spinner did not wake anyone (threads_wake_worker) */
 		atomic_fetch_and_explicit(CORE__ATOMIC(&m->waiters),
-			~THREADS_SPINNER, memory_order_acq_rel);
+			~(THREADS_SPINNER | THREADS_TAKEN),
+			memory_order_acq_rel);
 		if (threads_ring_ready(m))
 			return;
 		break;
