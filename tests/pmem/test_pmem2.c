@@ -30,6 +30,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "test_vdm_wait.h"
+
 #define MIB (((size_t)1) << 20)
 /* room for an 8 MiB copy, with some to spare */
 #define TARGET_SIZE (9 * MIB)
@@ -161,59 +163,11 @@ check_all(struct fixture *f)
 			f->mode->name);
 }
 
-/*
- * do_memcpy -- vdm_memcpy() waited for with the runtime; its output
- */
-static struct vdm_memcpy_output
-do_memcpy(struct fixture *f, void *dest, void *src, size_t n, uint64_t flags)
-{
-	struct vdm_memcpy_future fut = vdm_memcpy(f->vdm, dest, src, n, flags);
-
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	assert_int_equal(FUTURE_STATE(&fut), FUTURE_STATE_COMPLETE);
-	return *FUTURE_OUTPUT(&fut);
-}
-
-/*
- * do_memmove -- vdm_memmove() waited for with the runtime; its output
- */
-static struct vdm_memmove_output
-do_memmove(struct fixture *f, void *dest, void *src, size_t n,
-	uint64_t flags)
-{
-	struct vdm_memmove_future fut = vdm_memmove(f->vdm, dest, src, n,
-		flags);
-
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	assert_int_equal(FUTURE_STATE(&fut), FUTURE_STATE_COMPLETE);
-	return *FUTURE_OUTPUT(&fut);
-}
-
-/*
- * do_memset -- vdm_memset() waited for with the runtime; its output
- */
-static struct vdm_memset_output
-do_memset(struct fixture *f, void *str, int c, size_t n, uint64_t flags)
-{
-	struct vdm_memset_future fut = vdm_memset(f->vdm, str, c, n, flags);
-
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	assert_int_equal(FUTURE_STATE(&fut), FUTURE_STATE_COMPLETE);
-	return *FUTURE_OUTPUT(&fut);
-}
-
-/*
- * do_flush -- vdm_flush() waited for with the runtime; its output
- */
-static struct vdm_flush_output
-do_flush(struct fixture *f, void *dest, size_t n, uint64_t flags)
-{
-	struct vdm_flush_future fut = vdm_flush(f->vdm, dest, n, flags);
-
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	assert_int_equal(FUTURE_STATE(&fut), FUTURE_STATE_COMPLETE);
-	return *FUTURE_OUTPUT(&fut);
-}
+/* the operations on the fixture's mover, waited for with its runtime */
+#define do_memcpy(_f, ...) wait_memcpy((_f)->vdm, (_f)->rt, __VA_ARGS__)
+#define do_memmove(_f, ...) wait_memmove((_f)->vdm, (_f)->rt, __VA_ARGS__)
+#define do_memset(_f, ...) wait_memset((_f)->vdm, (_f)->rt, __VA_ARGS__)
+#define do_flush(_f, ...) wait_flush((_f)->vdm, (_f)->rt, __VA_ARGS__)
 
 /*
  * table_run -- drives an operation through the mover's table the way
