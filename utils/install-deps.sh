@@ -9,7 +9,7 @@
 set -eu
 
 packages="build-essential cmake pkg-config g++ libcmocka-dev libpmem2-dev
-libpmem-dev valgrind pandoc"
+libpmem-dev valgrind pandoc cppcheck"
 
 missing=""
 for p in $packages; do
