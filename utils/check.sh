@@ -2,15 +2,18 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright 2026, libminiasync developers
 #
-# check.sh -- builds libminiasync and runs the whole test suite with ctest,
-# three ways, each in a build directory of its own:
+# check.sh -- builds libminiasync and runs its tests with ctest, four ways,
+# each in a build directory of its own:
 #	build/		plain; every test also runs under valgrind memcheck
 #	build-asan/	AddressSanitizer (with LeakSanitizer) and
 #			UndefinedBehaviorSanitizer, which abort on any report
 #	build-tsan/	ThreadSanitizer, which fails a test on any report
+#	build-fuzz/	clang with AddressSanitizer and
+#			UndefinedBehaviorSanitizer; runs only the libFuzzer
+#			target over the movers (ctest -L fuzz), for 10 s
 # Stops at the first build or suite that fails.
 #
-# usage: utils/check.sh [plain|asan|tsan ...]   (default: all three)
+# usage: utils/check.sh [plain|asan|tsan|fuzz ...]   (default: all four)
 # JOBS (default 2) sets the parallelism of the builds and of ctest.
 
 set -eu
@@ -18,7 +21,8 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=${JOBS:-2}
 
-# suite NAME DIR CMAKE-OPTIONS... -- configures, builds and tests one way
+# suite NAME DIR CMAKE-OPTIONS... -- configures, builds and tests one way;
+# CTEST_ARGS, when set, narrows the tests ctest runs
 suite()
 {
 	name=$1
@@ -28,11 +32,12 @@ suite()
 	start=$(date +%s)
 	cmake -S "$root" -B "$dir" "$@"
 	cmake --build "$dir" -j"$jobs"
-	ctest --test-dir "$dir" --output-on-failure -j"$jobs"
+	# shellcheck disable=SC2086
+	ctest --test-dir "$dir" --output-on-failure -j"$jobs" ${CTEST_ARGS:-}
 	echo "== $name: passed in $(( $(date +%s) - start )) s"
 }
 
-ways=${*:-plain asan tsan}
+ways=${*:-plain asan tsan fuzz}
 for way in $ways; do
 	case $way in
 	plain)
@@ -45,8 +50,14 @@ for way in $ways; do
 	tsan)
 		suite tsan "$root/build-tsan" -DUSE_TSAN=ON
 		;;
+	fuzz)
+		CTEST_ARGS="-L fuzz"
+		suite fuzz "$root/build-fuzz" -DCMAKE_C_COMPILER=clang \
+			-DCMAKE_CXX_COMPILER=clang++ -DUSE_ASAN=ON -DUSE_UBSAN=ON
+		CTEST_ARGS=""
+		;;
 	*)
-		echo "usage: $0 [plain|asan|tsan ...]" >&2
+		echo "usage: $0 [plain|asan|tsan|fuzz ...]" >&2
 		exit 2
 		;;
 	esac
