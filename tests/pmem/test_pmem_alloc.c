@@ -6,7 +6,9 @@
  * made to fail in turn (the library's fault-injection hook, in the test
  * build): NULL with ENOMEM each time, nothing left behind (the test runs
  * under valgrind memcheck and LeakSanitizer), and once no allocation fails
- * any more, a mover whose copy is right and durable-complete.
+ * any more, a mover whose copy is right and durable-complete.  And the
+ * operations themselves never allocate: with the next allocation armed to
+ * fail, every kind still succeeds and the failure never fires.
  */
 
 #include <stdarg.h>
@@ -113,6 +115,55 @@ test_sweep(void **state)
 }
 
 /*
+ * test_no_alloc_per_operation -- every kind of operation on the mover, one
+ * at a time and several waited together, with the next allocation armed to
+ * fail: all succeed, and no allocation was tried
+ */
+static void
+test_no_alloc_per_operation(void **state)
+{
+	const struct maker *m = *state;
+	struct runtime *rt = runtime_new();
+	assert_non_null(rt);
+	struct vdm *vdm = m->pmem2 ? vdm_pmem2_new(file.target, m->nthreads) :
+		vdm_pmem_new(m->nthreads);
+	assert_non_null(vdm);
+	for (size_t i = 0; i < COPY_SIZE; i++)
+		src[i] = (unsigned char)(i * 5U + 3U);
+	char *d = file.addr;
+
+	core__alloc_fail_at(1);
+	struct vdm_memcpy_future f1 = vdm_memcpy(vdm, d, src, COPY_SIZE, 0);
+	runtime_wait(rt, FUTURE_AS_RUNNABLE(&f1));
+	struct vdm_memmove_future f2 = vdm_memmove(vdm, d + 1, d, 4096,
+		VDM_F_MEM_DURABLE);
+	struct vdm_memset_future f3 = vdm_memset(vdm, d + COPY_SIZE, 0x21,
+		4096, VDM_F_NO_CACHE_HINT);
+	struct vdm_flush_future f4 = vdm_flush(vdm, d + COPY_SIZE + 8192, 100,
+		0);
+	struct future *futs[] = {
+		FUTURE_AS_RUNNABLE(&f2),
+		FUTURE_AS_RUNNABLE(&f3),
+		FUTURE_AS_RUNNABLE(&f4),
+	};
+	runtime_wait_multiple(rt, futs, 3);
+	int failed = core__alloc_failed();
+	core__alloc_fail_at(0);
+
+	assert_false(failed);
+	assert_int_equal(f1.output.result, VDM_SUCCESS);
+	assert_int_equal(f2.output.result, VDM_SUCCESS);
+	assert_int_equal(f3.output.result, VDM_SUCCESS);
+	assert_int_equal(f4.output.result, VDM_SUCCESS);
+	assert_memory_equal(d + 1, src, 4096);
+	for (size_t i = 0; i < 4096; i++)
+		assert_int_equal((unsigned char)d[COPY_SIZE + i], 0x21);
+
+	vdm_delete(vdm);
+	runtime_delete(rt);
+}
+
+/*
  * main -- the sweep for each way of making a pmem mover
  */
 int
@@ -131,6 +182,14 @@ main(void)
 		cmocka_unit_test_prestate(test_sweep, &makers[1]),
 		cmocka_unit_test_prestate(test_sweep, &makers[2]),
 		cmocka_unit_test_prestate(test_sweep, &makers[3]),
+		cmocka_unit_test_prestate(test_no_alloc_per_operation,
+			&makers[0]),
+		cmocka_unit_test_prestate(test_no_alloc_per_operation,
+			&makers[1]),
+		cmocka_unit_test_prestate(test_no_alloc_per_operation,
+			&makers[2]),
+		cmocka_unit_test_prestate(test_no_alloc_per_operation,
+			&makers[3]),
 	};
 	int ret = cmocka_run_group_tests_name("pmem allocation failures",
 		tests, NULL, NULL);

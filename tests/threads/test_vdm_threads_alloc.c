@@ -6,7 +6,9 @@
  * thread-pool mover made to fail in turn (the library's fault-injection
  * hook): NULL with ENOMEM each time, nothing left behind (the test runs
  * under valgrind memcheck and LeakSanitizer), and once no allocation fails
- * any more, a mover that works.
+ * any more, a mover that works.  And the operations themselves never
+ * allocate: with the next allocation armed to fail, every kind still
+ * succeeds, split or not, and the failure never fires.
  */
 
 #include <stdarg.h>
@@ -134,6 +136,59 @@ test_sweep(void **state)
 }
 
 /*
+ * test_no_alloc_per_operation -- every kind of operation on the pool, a
+ * split copy among them, waited for alone and together, with the next
+ * allocation armed to fail: all succeed, and no allocation was tried
+ */
+static void
+test_no_alloc_per_operation(void **state)
+{
+	const struct maker *m = *state;
+	struct runtime *rt = runtime_new();
+	assert_non_null(rt);
+	struct vdm *vdm = make(m);
+	assert_non_null(vdm);
+	unsigned char *src = malloc(BUF_SIZE);
+	unsigned char *dst = malloc(BUF_SIZE);
+	assert_non_null(src);
+	assert_non_null(dst);
+	for (size_t i = 0; i < BUF_SIZE; i++)
+		src[i] = (unsigned char)(i * 3U + 2U);
+	memset(dst, 0, BUF_SIZE);
+
+	core__alloc_fail_at(1);
+	struct vdm_memcpy_future f1 = vdm_memcpy(vdm, dst, src, BUF_SIZE, 0);
+	runtime_wait(rt, FUTURE_AS_RUNNABLE(&f1));
+	struct vdm_memmove_future f2 = vdm_memmove(vdm, src + 1, src, 4096,
+		0);
+	struct vdm_memset_future f3 = vdm_memset(vdm, dst + 8192, 0x33, 4096,
+		VDM_F_NO_CACHE_HINT);
+	struct vdm_flush_future f4 = vdm_flush(vdm, dst, 100, 0);
+	struct future *futs[] = {
+		FUTURE_AS_RUNNABLE(&f2),
+		FUTURE_AS_RUNNABLE(&f3),
+		FUTURE_AS_RUNNABLE(&f4),
+	};
+	runtime_wait_multiple(rt, futs, 3);
+	int failed = core__alloc_failed();
+	core__alloc_fail_at(0);
+
+	assert_false(failed);
+	assert_int_equal(f1.output.result, VDM_SUCCESS);
+	assert_int_equal(f2.output.result, VDM_SUCCESS);
+	assert_int_equal(f3.output.result, VDM_SUCCESS);
+	assert_int_equal(f4.output.result, VDM_SUCCESS);
+	assert_memory_equal(src + 1, dst, 4096);
+	for (size_t i = 0; i < 4096; i++)
+		assert_int_equal(dst[8192 + i], 0x33);
+
+	free(src);
+	free(dst);
+	vdm_delete(vdm);
+	runtime_delete(rt);
+}
+
+/*
  * main -- the sweep for each way of making a thread-pool mover
  */
 int
@@ -144,6 +199,10 @@ main(void)
 		cmocka_unit_test_prestate(test_sweep, &make_polled),
 		cmocka_unit_test_prestate(test_sweep, &make_new_waker),
 		cmocka_unit_test_prestate(test_sweep, &make_new_poller),
+		cmocka_unit_test_prestate(test_no_alloc_per_operation,
+			&make_default),
+		cmocka_unit_test_prestate(test_no_alloc_per_operation,
+			&make_new_poller),
 	};
 
 	return cmocka_run_group_tests_name("vdm_threads allocation failures",
