@@ -99,6 +99,49 @@ vdm__operation_flags(const struct vdm_operation *op)
 
 _Static_assert(offsetof(struct vdm_operation_data_memset, flags) ==
 	offsetof(struct vdm_operation_data_memcpy, flags), "memset shape");
+/* every operation's destination, and output pointer, comes first */
+_Static_assert(offsetof(struct vdm_operation_data_memset, str) ==
+	offsetof(struct vdm_operation_data_memcpy, dest), "memset shape");
+_Static_assert(offsetof(struct vdm_operation_data_flush, dest) ==
+	offsetof(struct vdm_operation_data_memcpy, dest), "flush shape");
+_Static_assert(offsetof(struct vdm_operation_output_memset, str) ==
+	offsetof(struct vdm_operation_output_memcpy, dest), "output shape");
+
+/* a range of bytes: an operation's destination, or a piece of it */
+struct vdm__range {
+	void *addr;
+	size_t len;
+};
+
+/*
+ * vdm__operation_range -- the bytes [off, off + len) of an operation's
+ * destination (every operation's destination is its first argument)
+ */
+static inline struct vdm__range
+vdm__operation_range(const struct vdm_operation *op, size_t off, size_t len)
+{
+	struct vdm__range r = {
+		.addr = (char *)op->data.memcpy.dest + off,
+		.len = len,
+	};
+	return r;
+}
+
+/*
+ * vdm__operation_output -- fills in what op_delete reports: the type, the
+ * result, and the destination as the pointer (a flush reports none)
+ */
+static inline void
+vdm__operation_output(const struct vdm_operation *op,
+	enum vdm_operation_result result, struct vdm_operation_output *output)
+{
+	output->type = op->type;
+	output->result = result;
+	if (op->type == VDM_OPERATION_FLUSH)
+		output->output.flush.unused = 0;
+	else
+		output->output.memcpy.dest = op->data.memcpy.dest;
+}
 
 /*
  * vdm__operation_run -- moves the bytes [off, off + len) of a checked

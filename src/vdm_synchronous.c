@@ -169,24 +169,7 @@ sync_op_delete(void *data, const struct vdm_operation *op,
 	struct vdm_operation_output *output)
 {
 	(void) data;
-
-	output->type = op->type;
-	output->result = sync_op_result(op);
-
-	switch (op->type) {
-	case VDM_OPERATION_MEMCPY:
-		output->output.memcpy.dest = op->data.memcpy.dest;
-		break;
-	case VDM_OPERATION_MEMMOVE:
-		output->output.memmove.dest = op->data.memmove.dest;
-		break;
-	case VDM_OPERATION_MEMSET:
-		output->output.memset.str = op->data.memset.str;
-		break;
-	case VDM_OPERATION_FLUSH:
-		output->output.flush.unused = 0;
-		break;
-	}
+	vdm__operation_output(op, sync_op_result(op), output);
 }
 
 static struct vdm_descriptor sync_descriptor = {

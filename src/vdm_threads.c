@@ -380,11 +380,8 @@ threads_work(struct threads_slot *slot, uint32_t gen, int one,
 			if (b->n == THREADS_BATCH_MAX)
 				threads_batch_flush(m, b);
 			b->slots[b->n] = slot;
-			/* every operation's destination is its first
-			 * argument */
-			b->ranges[b->n].addr =
-				(char *)slot->op.data.memcpy.dest + off;
-			b->ranges[b->n].len = piece_len;
+			b->ranges[b->n] = vdm__operation_range(&slot->op, off,
+				piece_len);
 			b->n++;
 		}
 		if (one)
@@ -738,12 +735,8 @@ threads_op_start(void *data, const struct vdm_operation *op,
 		if (result == VDM_SUCCESS && len != 0) {
 			m->backend->piece(m->backend_arg, op, 0, len);
 			if (m->backend->persist != NULL) {
-				/* every operation's destination is its
-				 * first argument */
-				struct vdm__range r = {
-					.addr = op->data.memcpy.dest,
-					.len = len,
-				};
+				struct vdm__range r =
+					vdm__operation_range(op, 0, len);
 				threads_inline_failed = m->backend->persist(
 					m->backend_arg, &r, 1);
 			}
@@ -837,12 +830,8 @@ threads_op_check(void *data, const struct vdm_operation *op)
 	}
 	const struct threads_mover *m = slot->mover;
 	if (m->backend->linger != NULL) {
-		struct vdm__range r = {
-			/* every operation's destination is its first
-			 * argument */
-			.addr = slot->op.data.memcpy.dest,
-			.len = vdm__operation_len(&slot->op),
-		};
+		struct vdm__range r = vdm__operation_range(&slot->op, 0,
+			vdm__operation_len(&slot->op));
 		if (m->backend->linger(m->backend_arg, &r, 1))
 			return FUTURE_STATE_RUNNING;
 	}
@@ -865,23 +854,19 @@ threads_op_delete(void *data, const struct vdm_operation *op,
 {
 	struct threads_slot *slot = data;
 
-	output->type = op->type;
-	output->result = threads_result(slot->mover, op);
+	enum vdm_operation_result result = threads_result(slot->mover, op);
 	if (slot->is_inline) {
-		if (output->result == VDM_SUCCESS)
-			output->result = threads_inline_failed;
+		if (result == VDM_SUCCESS)
+			result = threads_inline_failed;
 		threads_inline_failed = VDM_SUCCESS;
-	} else if (output->result == VDM_SUCCESS) {
+	} else if (result == VDM_SUCCESS) {
 		/* relaxed: ordered by op_check's acquire of complete */
 		unsigned failed = atomic_load_explicit(
 			CORE__ATOMIC(&slot->failed), memory_order_relaxed);
 		if (failed != VDM_SUCCESS)
-			output->result = (enum vdm_operation_result)failed;
+			result = (enum vdm_operation_result)failed;
 	}
-	/* every operation's destination is its first argument */
-	output->output.memcpy.dest = op->data.memcpy.dest;
-	if (op->type == VDM_OPERATION_FLUSH)
-		output->output.flush.unused = 0;
+	vdm__operation_output(op, result, output);
 
 	if (!slot->is_inline) {
 		/* release: pairs with the acquire CAS in op_new */

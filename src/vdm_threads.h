@@ -16,11 +16,7 @@
 
 #include <libminiasync/vdm_threads.h>
 
-/* a range of bytes a backend stored and has yet to make durable */
-struct vdm__range {
-	void *addr;
-	size_t len;
-};
+#include "vdm.h"
 
 /*
  * struct vdm__threads_backend -- how the engine's movers move bytes; the

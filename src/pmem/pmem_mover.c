@@ -308,17 +308,12 @@ static const struct vdm__threads_backend pmem_backend = {
 };
 
 /*
- * pmem_range_of -- the destination range of an operation
+ * pmem_range_of -- the whole destination range of an operation
  */
 static inline struct vdm__range
 pmem_range_of(const struct vdm_operation *op)
 {
-	struct vdm__range r = {
-		/* every operation's destination is its first argument */
-		.addr = op->data.memcpy.dest,
-		.len = vdm__operation_len(op),
-	};
-	return r;
+	return vdm__operation_range(op, 0, vdm__operation_len(op));
 }
 
 /* a pmem mover without threads: the table, then the target */
@@ -434,15 +429,11 @@ pmem_sync_op_delete(void *data, const struct vdm_operation *op,
 {
 	struct pmem_target *t = &pmem_sync_of(data)->target;
 
-	output->type = op->type;
-	output->result = t->ops->check(t, op);
-	if (output->result == VDM_SUCCESS)
-		output->result = pmem_sync_failed;
+	enum vdm_operation_result result = t->ops->check(t, op);
+	if (result == VDM_SUCCESS)
+		result = pmem_sync_failed;
 	pmem_sync_failed = VDM_SUCCESS;
-	/* every operation's destination is its first argument */
-	output->output.memcpy.dest = op->data.memcpy.dest;
-	if (op->type == VDM_OPERATION_FLUSH)
-		output->output.flush.unused = 0;
+	vdm__operation_output(op, result, output);
 }
 
 /* what the init functions get */
