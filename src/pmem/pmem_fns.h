@@ -11,7 +11,7 @@
 
 #include <libpmem2.h>
 
-/* a map's own functions, as libpmem2 hands them out for it */
+/* the functions a target stores with: a libpmem2 map's own, or libpmem's */
 struct pmem__fns {
 	pmem2_memcpy_fn memcpy;
 	pmem2_memmove_fn memmove;
@@ -20,6 +20,15 @@ struct pmem__fns {
 	pmem2_drain_fn drain;
 	pmem2_persist_fn persist;
 };
+
+/*
+ * pmem__store -- stores the bytes [off, off + len) of an operation with
+ * fns, passing flags (PMEM2_F_MEM_*, whose values libpmem's PMEM_F_MEM_*
+ * share); a flush runs fns->flush unless flags has PMEM2_F_MEM_NOFLUSH
+ */
+struct vdm_operation;
+void pmem__store(const struct pmem__fns *fns, const struct vdm_operation *op,
+	size_t off, size_t len, unsigned flags);
 
 #ifdef MINIASYNC_PMEM_TEST_SEAM
 /*

@@ -36,6 +36,34 @@ int (*pmem__fail_write_back)(const void *addr, size_t len);
 #endif
 
 /*
+ * pmem__store -- stores a piece of an operation with a set of functions
+ */
+void
+pmem__store(const struct pmem__fns *fns, const struct vdm_operation *op,
+	size_t off, size_t len, unsigned flags)
+{
+	char *dest = vdm__operation_range(op, off, len).addr;
+
+	switch (op->type) {
+	case VDM_OPERATION_MEMCPY:
+		fns->memcpy(dest, (char *)op->data.memcpy.src + off, len,
+			flags);
+		break;
+	case VDM_OPERATION_MEMMOVE:
+		fns->memmove(dest, (char *)op->data.memmove.src + off, len,
+			flags);
+		break;
+	case VDM_OPERATION_MEMSET:
+		fns->memset(dest, op->data.memset.c, len, flags);
+		break;
+	case VDM_OPERATION_FLUSH:
+		if (!(flags & PMEM2_F_MEM_NOFLUSH))
+			fns->flush(dest, len);
+		break;
+	}
+}
+
+/*
  * pmem_write_back -- writes back ranges: one write-back per run of ranges
  * that touch or overlap (sorts the ranges); 0, or -1 if any failed.  A run
  * covers its ranges and nothing between them, so every byte handed to the
@@ -252,7 +280,7 @@ pmem_persist(void *arg, struct vdm__range *r, unsigned n)
 			drain = 1;
 	}
 	if (drain)
-		t->ops->drain(t);
+		t->fns.drain();
 	if (nwb == 0)
 		return VDM_SUCCESS;
 
@@ -361,7 +389,7 @@ pmem_sync_run(struct future_context *context, struct future_notifier *notifier)
 	struct vdm__range r = pmem_range_of(op);
 	t->ops->store(t, op, 0, r.len);
 	if (!t->ops->needs_write_back(t, r.addr, r.len)) {
-		t->ops->drain(t);
+		t->fns.drain();
 		return vdm_run_complete(context, VDM_SUCCESS);
 	}
 

@@ -60,8 +60,6 @@ struct pmem_target_ops {
 	/* non-zero if a stored range needs a write-back, not a drain */
 	int (*needs_write_back)(const struct pmem_target *t,
 		const void *addr, size_t len);
-	/* orders this thread's flushes and non-temporal stores */
-	void (*drain)(const struct pmem_target *t);
 	/* writes a range back to its file: 0, or -1 */
 	int (*write_back)(const struct pmem_target *t, const void *addr,
 		size_t len);
@@ -72,10 +70,12 @@ struct pmem_target {
 	const struct pmem_target_ops *ops;
 	struct pmem_group group;
 
-	/* a libpmem2 map's */
+	/* a libpmem2 map's range and granularity */
 	uintptr_t base;		/* the map's first byte */
 	size_t size;		/* its length */
 	int page;		/* PAGE granularity: write back with msync */
+	/* the functions it stores and drains with; drain orders this
+	 * thread's flushes and non-temporal stores */
 	struct pmem__fns fns;
 };
 

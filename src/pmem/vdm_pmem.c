@@ -12,13 +12,17 @@
  * with pmem_msync(), through the group persist of pmem_mover.c.
  */
 
-#include <string.h>
-
 #include <libminiasync-pmem.h>
 #include <libpmem.h>
 
 #include "pmem_mover.h"
 #include "vdm.h"
+
+/* pmem__store() passes the flags to libpmem2's or libpmem's functions */
+_Static_assert(PMEM_F_MEM_NODRAIN == PMEM2_F_MEM_NODRAIN, "flag values");
+_Static_assert(PMEM_F_MEM_NONTEMPORAL == PMEM2_F_MEM_NONTEMPORAL,
+	"flag values");
+_Static_assert(PMEM_F_MEM_NOFLUSH == PMEM2_F_MEM_NOFLUSH, "flag values");
 
 /* every operation of this mover is durable: VDM_F_MEM_DURABLE is implied */
 #define PMEM_SUPPORTED_FLAGS \
@@ -53,9 +57,8 @@ static void
 libpmem_store(const struct pmem_target *t, const struct vdm_operation *op,
 	size_t off, size_t len)
 {
-	char *dest = (char *)op->data.memcpy.dest + off;
-
-	if (libpmem_needs_write_back(t, dest, len)) {
+	if (libpmem_needs_write_back(t, vdm__operation_range(op, off,
+			len).addr, len)) {
 		vdm__operation_run(op, off, len);
 		return;
 	}
@@ -63,33 +66,7 @@ libpmem_store(const struct pmem_target *t, const struct vdm_operation *op,
 	unsigned flags = PMEM_F_MEM_NODRAIN;
 	if (vdm__operation_flags(op) & VDM_F_NO_CACHE_HINT)
 		flags |= PMEM_F_MEM_NONTEMPORAL;
-
-	switch (op->type) {
-	case VDM_OPERATION_MEMCPY:
-		pmem_memcpy(dest, (char *)op->data.memcpy.src + off, len,
-			flags);
-		break;
-	case VDM_OPERATION_MEMMOVE:
-		pmem_memmove(dest, (char *)op->data.memmove.src + off, len,
-			flags);
-		break;
-	case VDM_OPERATION_MEMSET:
-		pmem_memset(dest, op->data.memset.c, len, flags);
-		break;
-	case VDM_OPERATION_FLUSH:
-		pmem_flush(dest, len);
-		break;
-	}
-}
-
-/*
- * libpmem_drain -- libpmem's drain
- */
-static void
-libpmem_drain(const struct pmem_target *t)
-{
-	(void) t;
-	pmem_drain();
+	pmem__store(&t->fns, op, off, len, flags);
 }
 
 /*
@@ -107,7 +84,6 @@ static const struct pmem_target_ops libpmem_ops = {
 	.check = libpmem_check,
 	.store = libpmem_store,
 	.needs_write_back = libpmem_needs_write_back,
-	.drain = libpmem_drain,
 	.write_back = libpmem_write_back,
 };
 
@@ -122,7 +98,13 @@ libpmem_setup(struct pmem_target *t, void *arg)
 	t->base = 0;
 	t->size = 0;
 	t->page = 0;
-	memset(&t->fns, 0, sizeof(t->fns));
+	/* libpmem's functions have the signatures of the map's in libpmem2 */
+	t->fns.memcpy = pmem_memcpy;
+	t->fns.memmove = pmem_memmove;
+	t->fns.memset = pmem_memset;
+	t->fns.flush = pmem_flush;
+	t->fns.drain = pmem_drain;
+	t->fns.persist = pmem_persist;
 }
 
 /*

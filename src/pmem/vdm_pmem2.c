@@ -73,30 +73,11 @@ static void
 pmem2_store(const struct pmem_target *t, const struct vdm_operation *op,
 	size_t off, size_t len)
 {
-	const struct pmem__fns *fns = &t->fns;
-	char *dest = (char *)op->data.memcpy.dest + off;
 	unsigned flags = (vdm__operation_flags(op) & VDM_F_NO_CACHE_HINT) ?
 		PMEM2_F_MEM_NONTEMPORAL : 0;
 
 	flags |= t->page ? PMEM2_F_MEM_NOFLUSH : PMEM2_F_MEM_NODRAIN;
-
-	switch (op->type) {
-	case VDM_OPERATION_MEMCPY:
-		fns->memcpy(dest, (char *)op->data.memcpy.src + off, len,
-			flags);
-		break;
-	case VDM_OPERATION_MEMMOVE:
-		fns->memmove(dest, (char *)op->data.memmove.src + off, len,
-			flags);
-		break;
-	case VDM_OPERATION_MEMSET:
-		fns->memset(dest, op->data.memset.c, len, flags);
-		break;
-	case VDM_OPERATION_FLUSH:
-		if (!t->page)
-			fns->flush(dest, len);
-		break;
-	}
+	pmem__store(&t->fns, op, off, len, flags);
 }
 
 /*
@@ -109,15 +90,6 @@ pmem2_needs_write_back(const struct pmem_target *t, const void *addr,
 	(void) addr;
 	(void) len;
 	return t->page;
-}
-
-/*
- * pmem2_drain -- the map's drain
- */
-static void
-pmem2_drain(const struct pmem_target *t)
-{
-	t->fns.drain();
 }
 
 /*
@@ -136,7 +108,6 @@ static const struct pmem_target_ops pmem2_ops = {
 	.check = pmem2_check,
 	.store = pmem2_store,
 	.needs_write_back = pmem2_needs_write_back,
-	.drain = pmem2_drain,
 	.write_back = pmem2_write_back,
 };
 
