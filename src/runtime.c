@@ -25,6 +25,7 @@
 #include <libminiasync/runtime.h>
 
 #include "core/alloc.h"
+#include "core/annotate.h"
 #include "core/atomics.h"
 #include "core/util.h"
 
@@ -70,6 +71,8 @@ runtime_new(void)
 
 	rt->wakeups = 0;
 	rt->sleepers = 0;
+	CORE__ATOMIC_WORD(&rt->wakeups);
+	CORE__ATOMIC_WORD(&rt->sleepers);
 	return rt;
 
 err_mutex:

@@ -42,6 +42,7 @@
 #include <libminiasync/vdm_threads.h>
 
 #include "core/alloc.h"
+#include "core/annotate.h"
 #include "core/atomics.h"
 #include "core/cpu.h"
 #include "core/util.h"
@@ -283,6 +284,7 @@ threads_finish(struct threads_slot *slot)
 		FUTURE_WAKER_WAKE(&slot->waker);
 
 	/* release: the bytes, and the waker call, before the completion */
+	CORE__HAPPENS_BEFORE(&slot->complete);
 	atomic_store_explicit(CORE__ATOMIC(&slot->complete), 1,
 		memory_order_release);
 }
@@ -307,8 +309,10 @@ threads_claim(struct threads_slot *slot, uint32_t gen)
 		/* acquire on success: the operation as op_start wrote it */
 		if (atomic_compare_exchange_weak_explicit(
 				CORE__ATOMIC(&slot->claim), &c, c + 1,
-				memory_order_acquire, memory_order_acquire))
+				memory_order_acquire, memory_order_acquire)) {
+			CORE__HAPPENS_AFTER(&slot->claim);
 			return (long)(c & 0xffffU);
+		}
 	}
 }
 
@@ -320,9 +324,12 @@ static void
 threads_piece_done(struct threads_slot *slot)
 {
 	/* acq_rel: every piece's bytes happen before the finish */
+	CORE__HAPPENS_BEFORE(&slot->pieces_left);
 	if (atomic_fetch_sub_explicit(CORE__ATOMIC(&slot->pieces_left), 1,
-			memory_order_acq_rel) == 1)
+			memory_order_acq_rel) == 1) {
+		CORE__HAPPENS_AFTER(&slot->pieces_left);
 		threads_finish(slot);
+	}
 }
 
 /*
@@ -414,9 +421,11 @@ threads_ring_push(struct threads_mover *m, uint64_t entry)
 					CORE__ATOMIC(&m->tail), &pos, pos + 1,
 					memory_order_relaxed,
 					memory_order_relaxed)) {
+				CORE__HAPPENS_AFTER(cell);
 				cell->entry = entry;
 				/* release: the entry (and the slot written
 				 * before it) to the consumer */
+				CORE__HAPPENS_BEFORE(cell);
 				atomic_store_explicit(CORE__ATOMIC(&cell->seq),
 					pos + 1, memory_order_release);
 				return 0;
@@ -456,9 +465,11 @@ threads_ring_pop(struct threads_mover *m, uint64_t *entry)
 					CORE__ATOMIC(&m->head), &pos, pos + 1,
 					memory_order_relaxed,
 					memory_order_relaxed)) {
+				CORE__HAPPENS_AFTER(cell);
 				*entry = cell->entry;
 				/* release: done reading, the producer of the
 				 * next lap may write */
+				CORE__HAPPENS_BEFORE(cell);
 				atomic_store_explicit(CORE__ATOMIC(&cell->seq),
 					pos + m->ring_mask + 1,
 					memory_order_release);
@@ -705,6 +716,7 @@ threads_op_new(struct vdm *vdm, const enum vdm_operation_type type)
 		if (atomic_compare_exchange_strong_explicit(
 				CORE__ATOMIC(&slot->busy), &expected, 1,
 				memory_order_acquire, memory_order_relaxed)) {
+			CORE__HAPPENS_AFTER(&slot->busy);
 			if (idx != start)
 				atomic_store_explicit(
 					CORE__ATOMIC(&m->slot_hint), idx,
@@ -786,6 +798,7 @@ threads_op_start(void *data, const struct vdm_operation *op,
 	}
 
 	/* release: everything above before any claim of this generation */
+	CORE__HAPPENS_BEFORE(&slot->claim);
 	atomic_store_explicit(CORE__ATOMIC(&slot->claim),
 		((uint64_t)slot->gen << 32) | ((uint64_t)pieces << 16),
 		memory_order_release);
@@ -815,8 +828,10 @@ threads_op_check(void *data, const struct vdm_operation *op)
 
 	/* acquire: pairs with the release in threads_finish */
 	if (atomic_load_explicit(CORE__ATOMIC(&slot->complete),
-			memory_order_acquire))
+			memory_order_acquire)) {
+		CORE__HAPPENS_AFTER(&slot->complete);
 		return FUTURE_STATE_COMPLETE;
+	}
 
 	/*
 	 * Polled again and not done: rather than wait, move the pieces no
@@ -840,9 +855,11 @@ threads_op_check(void *data, const struct vdm_operation *op)
 	threads_work(slot, slot->gen, 0, &b);
 	threads_batch_flush(m, &b);
 
-	return atomic_load_explicit(CORE__ATOMIC(&slot->complete),
-		memory_order_acquire) ? FUTURE_STATE_COMPLETE :
-		FUTURE_STATE_RUNNING;
+	if (!atomic_load_explicit(CORE__ATOMIC(&slot->complete),
+			memory_order_acquire))
+		return FUTURE_STATE_RUNNING;
+	CORE__HAPPENS_AFTER(&slot->complete);
+	return FUTURE_STATE_COMPLETE;
 }
 
 /*
@@ -870,6 +887,7 @@ threads_op_delete(void *data, const struct vdm_operation *op,
 
 	if (!slot->is_inline) {
 		/* release: pairs with the acquire CAS in op_new */
+		CORE__HAPPENS_BEFORE(&slot->busy);
 		atomic_store_explicit(CORE__ATOMIC(&slot->busy), 0,
 			memory_order_release);
 	}
@@ -981,12 +999,24 @@ vdm__threads_init(struct vdm *vdm, const struct vdm_threads_config *config,
 		goto err_free;
 	}
 
-	for (unsigned i = 0; i <= m->ring_mask; i++)
+	for (unsigned i = 0; i <= m->ring_mask; i++) {
 		m->ring[i].seq = i;
-	for (unsigned i = 0; i < m->nslots; i++) {
-		m->slots[i].mover = m;
-		m->slots[i].index = i;
+		CORE__ATOMIC_WORD(&m->ring[i].seq);
 	}
+	for (unsigned i = 0; i < m->nslots; i++) {
+		struct threads_slot *slot = &m->slots[i];
+		slot->mover = m;
+		slot->index = i;
+		CORE__ATOMIC_WORD(&slot->claim);
+		CORE__ATOMIC_WORD(&slot->pieces_left);
+		CORE__ATOMIC_WORD(&slot->failed);
+		CORE__ATOMIC_WORD(&slot->complete);
+		CORE__ATOMIC_WORD(&slot->busy);
+	}
+	CORE__ATOMIC_WORD(&m->head);
+	CORE__ATOMIC_WORD(&m->tail);
+	CORE__ATOMIC_WORD(&m->waiters);
+	CORE__ATOMIC_WORD(&m->slot_hint);
 	m->inline_slot.mover = m;
 	m->inline_slot.is_inline = 1;
 

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "core/annotate.h"
 #include "core/atomics.h"
 #include "core/util.h"
 #include "pmem_mover.h"
@@ -133,6 +134,7 @@ pmem_group_lead(struct pmem_target *t)
 			memory_order_relaxed);
 	/* release: the write-back (and error) above before any thread sees
 	 * the group written back (pairs with the acquire in pmem_group_try) */
+	CORE__HAPPENS_BEFORE(&g->durable);
 	atomic_store_explicit(CORE__ATOMIC(&g->durable), closed,
 		memory_order_release);
 	g->leading = 0;
@@ -194,6 +196,7 @@ pmem_group_try(struct pmem_target *t, uint64_t ticket, int wait,
 	/* acquire: pairs with the release store in pmem_group_lead */
 	if (atomic_load_explicit(CORE__ATOMIC(&g->durable),
 			memory_order_acquire) >= ticket) {
+		CORE__HAPPENS_AFTER(&g->durable);
 		*result = pmem_group_result(g, ticket);
 		return 1;
 	}
@@ -239,6 +242,8 @@ pmem_group_init(struct pmem_group *g)
 	g->failed = 0;
 	g->leading = 0;
 	g->n = 0;
+	CORE__ATOMIC_WORD(&g->durable);
+	CORE__ATOMIC_WORD(&g->failed);
 	return 0;
 }
 

@@ -103,7 +103,8 @@ countdown_init_complete(struct countdown_future *fut, uint64_t value)
  * that saw it; both name the atomic variable.  TEST_ATOMIC_DONE ends all
  * that once the variable is no longer used, before its memory is reused
  * (drd keeps the annotation otherwise, and takes a later mutex at the same
- * stack address for it).
+ * stack address for it; drd knows only the last of the three requests,
+ * which both tools share, and drops its objects in the range for it).
  */
 #if defined(__has_include)
 #if __has_include(<valgrind/helgrind.h>)
@@ -115,6 +116,7 @@ countdown_init_complete(struct countdown_future *fut, uint64_t value)
 #define TEST_ATOMIC_DONE(addr) do {\
 	ANNOTATE_HAPPENS_BEFORE_FORGET_ALL(addr);\
 	VALGRIND_HG_ENABLE_CHECKING((addr), sizeof(*(addr)));\
+	VALGRIND_HG_CLEAN_MEMORY((addr), sizeof(*(addr)));\
 } while (0)
 #endif
 #endif
