@@ -2,18 +2,23 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright 2026, libminiasync developers
 #
-# check.sh -- builds libminiasync and runs its tests with ctest, four ways,
+# check.sh -- builds libminiasync and runs its tests with ctest, five ways,
 # each in a build directory of its own:
 #	build/		plain; every test also runs under valgrind memcheck
 #	build-asan/	AddressSanitizer (with LeakSanitizer) and
 #			UndefinedBehaviorSanitizer, which abort on any report
 #	build-tsan/	ThreadSanitizer, which fails a test on any report
+#	build-vg/	the library with annotations for valgrind's thread
+#			checkers; runs only the threaded tests, each under
+#			helgrind and under drd (ctest -L "helgrind|drd"),
+#			which fail a test on any report
 #	build-fuzz/	clang with AddressSanitizer and
 #			UndefinedBehaviorSanitizer; runs only the libFuzzer
 #			target over the movers (ctest -L fuzz), for 10 s
 # Stops at the first build or suite that fails.
 #
-# usage: utils/check.sh [plain|asan|tsan|fuzz ...]   (default: all four)
+# usage: utils/check.sh [plain|asan|tsan|helgrind|fuzz ...]
+#	(default: all five)
 # JOBS (default 2) sets the parallelism of the builds and of ctest.
 
 set -eu
@@ -37,7 +42,7 @@ suite()
 	echo "== $name: passed in $(( $(date +%s) - start )) s"
 }
 
-ways=${*:-plain asan tsan fuzz}
+ways=${*:-plain asan tsan helgrind fuzz}
 for way in $ways; do
 	case $way in
 	plain)
@@ -50,6 +55,14 @@ for way in $ways; do
 	tsan)
 		suite tsan "$root/build-tsan" -DUSE_TSAN=ON
 		;;
+	helgrind)
+		CTEST_ARGS="-L helgrind|drd"
+		suite "helgrind+drd" "$root/build-vg" \
+			-DMINIASYNC_VALGRIND_ANNOTATIONS=ON \
+			-DMINIASYNC_TEST_THREAD_CHECKERS=ON \
+			-DMINIASYNC_TEST_MEMCHECK=OFF
+		CTEST_ARGS=""
+		;;
 	fuzz)
 		CTEST_ARGS="-L fuzz"
 		suite fuzz "$root/build-fuzz" -DCMAKE_C_COMPILER=clang \
@@ -57,7 +70,7 @@ for way in $ways; do
 		CTEST_ARGS=""
 		;;
 	*)
-		echo "usage: $0 [plain|asan|tsan|fuzz ...]" >&2
+		echo "usage: $0 [plain|asan|tsan|helgrind|fuzz ...]" >&2
 		exit 2
 		;;
 	esac
