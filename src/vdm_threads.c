@@ -204,10 +204,11 @@ threads_plain_check(void *arg, const struct vdm_operation *op)
 	enum vdm_operation_result result =
 		vdm__operation_check(op, THREADS_SUPPORTED_FLAGS);
 
-	if (result == VDM_SUCCESS && op->type == VDM_OPERATION_FLUSH &&
-			!core__flush_supported())
-		return VDM_ERROR_NOT_SUPPORTED;
-	return result;
+	if (result != VDM_SUCCESS || op->type != VDM_OPERATION_FLUSH)
+		return result;
+	/* cppcheck-suppress knownConditionTrueFalse ; a target's constant */
+	return core__flush_supported() ? VDM_SUCCESS :
+		VDM_ERROR_NOT_SUPPORTED;
 }
 
 /*

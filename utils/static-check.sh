@@ -38,6 +38,7 @@ cppcheck -q \
 	--enable=warning,style,performance,portability \
 	--std=c11 --platform=unix64 --library=posix \
 	--suppressions-list=utils/cppcheck-suppressions.txt \
+	--inline-suppr \
 	--error-exitcode=1 \
 	-I include -I src \
 	src || status=$?
