@@ -1190,12 +1190,15 @@ sleep_ms(long ms)
 /*
  * test_idle_cpu -- workers sleep when there is no work: a mover left alone
  * for 300 ms, fresh and again after a burst of work, costs the process far
- * less than 10 ms of CPU (a busy worker would cost about 300 ms)
+ * less than 10 ms of CPU (a busy worker would cost about 300 ms).  Under
+ * valgrind the limit is 30 ms: its tools spend CPU of their own (helgrind
+ * collects its shadow memory in whichever thread runs), about 10 ms here.
  */
 static void
 test_idle_cpu(void **state)
 {
 	const struct mover_cfg *cfg = *state;
+	const double limit = TEST_UNDER_VALGRIND() ? 30.0 : 10.0;
 	struct vdm *vdm = mover_new(cfg);
 	struct runtime *rt = runtime_new();
 	assert_non_null(vdm);
@@ -1208,7 +1211,7 @@ test_idle_cpu(void **state)
 	double idle = cpu_ms() - before;
 	fprintf(stderr, "%s: %.2f ms of CPU in 300 ms idle (fresh)\n",
 		cfg->name, idle);
-	assert_true(idle < 10.0);
+	assert_true(idle < limit);
 
 	for (unsigned i = 0; i < 50; i++) {
 		struct job j;
@@ -1225,7 +1228,7 @@ test_idle_cpu(void **state)
 	idle = cpu_ms() - before;
 	fprintf(stderr, "%s: %.2f ms of CPU in 300 ms idle (after work)\n",
 		cfg->name, idle);
-	assert_true(idle < 10.0);
+	assert_true(idle < limit);
 
 	runtime_delete(rt);
 	vdm_delete(vdm);
