@@ -10,7 +10,11 @@
  * it, cut into pieces when it is large, on a bounded lock-free ring of
  * entries (slot, generation).  Whoever holds an entry claims the slot's next
  * piece through the slot's claim word; a poll after the first one claims
- * and moves the pieces no worker has taken yet, rather than wait.  The
+ * and moves the pieces no worker has taken yet, rather than wait.  A short
+ * operation (one piece, at most THREADS_HELP_MAX bytes) hands out no
+ * notifier, so that a waiting runtime polls it again and moves it on its
+ * own thread if no worker has claimed it yet, rather than sleep and be woken
+ * (a wake-up costs far more than the copy).  The
  * thread that finishes an operation's last piece calls the waker (if the
  * poll gave one) and only then publishes completion: once op_check can see
  * the operation complete, no thread of the mover touches the waker or the
@@ -59,6 +63,13 @@
 /* ... of at least this many bytes each, and at most this many pieces */
 #define THREADS_PIECE_MIN ((size_t)256 << 10)
 #define THREADS_MAX_PIECES 16U
+
+/*
+ * operations up to this long take no notifier: the waiting thread polls
+ * them again and moves them itself unless a worker took them already (a
+ * hand-over, and above all a wake-up of the waiter, costs more than that)
+ */
+#define THREADS_HELP_MAX ((size_t)64 << 10)
 
 /* how long an idle worker spins before it sleeps */
 #define THREADS_SPIN_NS 50000
@@ -730,6 +741,23 @@ threads_op_new(struct vdm *vdm, const enum vdm_operation_type type)
 }
 
 /*
+ * threads_helpable -- non-zero if an operation is short enough for the
+ * thread that waits for it to move it, and is not worth a worker's wait for
+ * more work to share its persist with (backend->linger)
+ */
+static int
+threads_helpable(const struct threads_mover *m, const struct vdm_operation *op,
+	size_t len, unsigned pieces)
+{
+	if (pieces != 1 || len > THREADS_HELP_MAX)
+		return 0;
+	if (m->backend->linger == NULL)
+		return 1;
+	struct vdm__range r = vdm__operation_range(op, 0, len);
+	return !m->backend->linger(m->backend_arg, &r, 1);
+}
+
+/*
  * threads_op_start -- queues the operation (or runs it, without a slot)
  */
 static int
@@ -787,7 +815,7 @@ threads_op_start(void *data, const struct vdm_operation *op,
 	atomic_store_explicit(CORE__ATOMIC(&slot->complete), 0,
 		memory_order_relaxed);
 
-	if (n != NULL) {
+	if (n != NULL && !threads_helpable(m, op, len, pieces)) {
 		if (m->notifier == FUTURE_NOTIFIER_POLLER) {
 			n->notifier_used = FUTURE_NOTIFIER_POLLER;
 			n->poller.ptr_to_monitor = &slot->complete;

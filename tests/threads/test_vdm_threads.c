@@ -577,7 +577,8 @@ static void
 test_waker_notifier(void **state)
 {
 	struct fixture *f = *state;
-	static const size_t sizes[] = { 1, 64 * KIB, 8 * MIB + 1 };
+	/* above 64 KiB: a shorter operation takes no notifier */
+	static const size_t sizes[] = { 64 * KIB + 1, 512 * KIB, 8 * MIB + 1 };
 
 	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
 		if (sizes[s] > max_size)
@@ -628,7 +629,8 @@ static void
 test_poller_notifier(void **state)
 {
 	struct fixture *f = *state;
-	static const size_t sizes[] = { 1, 64 * KIB, 8 * MIB + 1 };
+	/* above 64 KiB: a shorter operation takes no notifier */
+	static const size_t sizes[] = { 64 * KIB + 1, 512 * KIB, 8 * MIB + 1 };
 
 	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
 		if (sizes[s] > max_size)
@@ -658,6 +660,129 @@ test_poller_notifier(void **state)
 		waker_fini(&w);
 		job_free(&j);
 	}
+}
+
+/*
+ * test_short_no_notifier -- an operation of at most 64 KiB hands back no
+ * notifier on either variant (the waiting thread polls it again, and moves
+ * it itself if no worker took it), and completes by polling alone
+ */
+static void
+test_short_no_notifier(void **state)
+{
+	struct fixture *f = *state;
+	static const size_t sizes[] = { 1, 4 * KIB, 64 * KIB };
+
+	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
+		for (unsigned k = 0; k < K_COUNT; k++) {
+			struct job j;
+			struct counting_waker w;
+			struct future_notifier n;
+
+			job_prepare(&j, f->vdm, (enum kind)k, sizes[s],
+				(unsigned)(s * K_COUNT + k), 0);
+			waker_init(&w, NULL);
+			notifier_init(&n, &w);
+			n.notifier_used = FUTURE_NOTIFIER_WAKER;
+
+			enum future_state st = future_poll(job_future(&j), &n);
+			assert_int_equal(n.notifier_used,
+				FUTURE_NOTIFIER_NONE);
+			while (st != FUTURE_STATE_COMPLETE)
+				st = future_poll(job_future(&j), &n);
+			job_check(&j, &j.fut);
+			assert_int_equal(counting_calls(&w), 0);
+			waker_fini(&w);
+			job_free(&j);
+		}
+	}
+}
+
+/* a waker that holds the worker calling it until the test lets it go */
+struct holding_waker {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int entered;	/* the worker is in the waker */
+	int released;	/* the test let it go */
+};
+
+/*
+ * holding_wake -- the waker: says it was entered, then waits for release
+ */
+static void
+holding_wake(void *arg)
+{
+	struct holding_waker *h = arg;
+
+	pthread_mutex_lock(&h->lock);
+	h->entered = 1;
+	pthread_cond_broadcast(&h->cond);
+	while (!h->released)
+		pthread_cond_wait(&h->cond, &h->lock);
+	pthread_mutex_unlock(&h->lock);
+}
+
+/*
+ * test_short_helped -- the poller moves a short operation itself: on a pool
+ * whose only worker is held inside the waker of another operation, a 4 KiB
+ * copy is done by its second poll (the first only starts it), while the
+ * worker is still held
+ */
+static void
+test_short_helped(void **state)
+{
+	(void) state;
+	struct vdm_threads_config config = { 1, 8 };
+	struct vdm *vdm = vdm_threads_new(&config, FUTURE_NOTIFIER_WAKER);
+	struct runtime *rt = runtime_new();
+	assert_non_null(vdm);
+	assert_non_null(rt);
+
+	struct holding_waker h;
+	assert_int_equal(pthread_mutex_init(&h.lock, NULL), 0);
+	assert_int_equal(pthread_cond_init(&h.cond, NULL), 0);
+	h.entered = 0;
+	h.released = 0;
+
+	struct job held;
+	struct future_notifier n;
+	job_prepare(&held, vdm, K_MEMCPY, 64 * KIB + 1, 90, 0);
+	memset(&n, 0, sizeof(n));
+	n.waker.data = &h;
+	n.waker.wake = holding_wake;
+	(void) future_poll(job_future(&held), &n);
+	assert_int_equal(n.notifier_used, FUTURE_NOTIFIER_WAKER);
+
+	pthread_mutex_lock(&h.lock);
+	while (!h.entered)
+		pthread_cond_wait(&h.cond, &h.lock);
+	pthread_mutex_unlock(&h.lock);
+
+	/* the only worker is held: nobody but this thread moves it */
+	struct job j;
+	job_prepare(&j, vdm, K_MEMCPY, 4 * KIB, 91, 0);
+	memset(&n, 0, sizeof(n));
+	assert_int_equal(future_poll(job_future(&j), &n),
+		FUTURE_STATE_RUNNING);
+	assert_int_equal(n.notifier_used, FUTURE_NOTIFIER_NONE);
+	assert_int_equal(future_poll(job_future(&j), &n),
+		FUTURE_STATE_COMPLETE);
+	job_check(&j, &j.fut);
+
+	pthread_mutex_lock(&h.lock);
+	h.released = 1;
+	pthread_cond_broadcast(&h.cond);
+	pthread_mutex_unlock(&h.lock);
+
+	runtime_wait(rt, job_future(&held));
+	job_check(&held, &held.fut);
+
+	job_free(&j);
+	job_free(&held);
+	runtime_delete(rt);
+	vdm_delete(vdm);
+	(void) pthread_cond_destroy(&h.cond);
+	(void) pthread_mutex_destroy(&h.lock);
 }
 
 #define MULTI 64
@@ -1248,6 +1373,8 @@ test_idle_cpu(void **state)
 		teardown, &(_cfg)),\
 	cmocka_unit_test_prestate_setup_teardown(test_backlog_any, setup,\
 		teardown, &(_cfg)),\
+	cmocka_unit_test_prestate_setup_teardown(test_short_no_notifier,\
+		setup, teardown, &(_cfg)),\
 	cmocka_unit_test_prestate(test_delete_in_flight, &(_cfg))
 
 /*
@@ -1314,6 +1441,7 @@ main(void)
 			&cfg_4t_q2_waker),
 	};
 	const struct CMUnitTest config[] = {
+		cmocka_unit_test(test_short_helped),
 		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test(test_delete_churn),
 	};
