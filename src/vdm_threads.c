@@ -120,6 +120,7 @@ struct threads_slot {
 	/* the polling thread's own: op_start to op_delete */
 	uint32_t gen;	/* generation of the current operation */
 	int fresh;	/* no op_check since op_start yet */
+	int costly;	/* its persist is worth sharing (backend->linger) */
 
 	/* written by op_start before its release store of claim, read by
 	 * whoever claims a piece (acquire) */
@@ -523,6 +524,23 @@ threads_ring_ready(struct threads_mover *m)
 }
 
 /*
+ * threads_await_entry -- spins until the ring has an entry, for at most ns
+ * nanoseconds
+ */
+static void
+threads_await_entry(struct threads_mover *m, uint64_t ns)
+{
+	uint64_t until = threads_now_ns() + ns;
+	unsigned spins = 0;
+
+	while (!threads_ring_ready(m)) {
+		future__cpu_relax();
+		if ((++spins & 63) == 0 && threads_now_ns() > until)
+			break;
+	}
+}
+
+/*
  * threads_wake_worker -- after an entry was queued: wakes a sleeping worker
  * unless every sleeper was signalled already, or, if may_skip, a worker
  * spins watching the ring and no other producer counts on it yet (it will
@@ -587,14 +605,7 @@ threads_idle(struct threads_mover *m)
 				memory_order_relaxed))
 			continue;
 
-		uint64_t until = threads_now_ns() + THREADS_SPIN_NS;
-		unsigned spins = 0;
-
-		while (!threads_ring_ready(m)) {
-			future__cpu_relax();
-			if ((++spins & 63) == 0 && threads_now_ns() > until)
-				break;
-		}
+		threads_await_entry(m, THREADS_SPIN_NS);
 		/* acq_rel, before the look at the ring: producers that saw
 		 * the spinner did not wake anyone (threads_wake_worker) */
 		atomic_fetch_and_explicit(CORE__ATOMIC(&m->waiters),
@@ -618,23 +629,6 @@ threads_idle(struct threads_mover *m)
 	atomic_fetch_sub_explicit(CORE__ATOMIC(&m->waiters), 1,
 		memory_order_relaxed);
 	pthread_mutex_unlock(&m->lock);
-}
-
-/*
- * threads_linger -- waits until the ring has an entry, for at most
- * THREADS_LINGER_NS
- */
-static void
-threads_linger(struct threads_mover *m)
-{
-	uint64_t until = threads_now_ns() + THREADS_LINGER_NS;
-	unsigned spins = 0;
-
-	while (!threads_ring_ready(m)) {
-		future__cpu_relax();
-		if ((++spins & 63) == 0 && threads_now_ns() > until)
-			break;
-	}
 }
 
 /*
@@ -664,7 +658,7 @@ threads_worker(void *arg)
 					m->backend->linger(m->backend_arg,
 						batch.ranges, batch.n)) {
 				lingered = 1;
-				threads_linger(m);
+				threads_await_entry(m, THREADS_LINGER_NS);
 				continue;
 			}
 			threads_batch_flush(m, &batch);
@@ -741,23 +735,6 @@ threads_op_new(struct vdm *vdm, const enum vdm_operation_type type)
 }
 
 /*
- * threads_helpable -- non-zero if an operation is short enough for the
- * thread that waits for it to move it, and is not worth a worker's wait for
- * more work to share its persist with (backend->linger)
- */
-static int
-threads_helpable(const struct threads_mover *m, const struct vdm_operation *op,
-	size_t len, unsigned pieces)
-{
-	if (pieces != 1 || len > THREADS_HELP_MAX)
-		return 0;
-	if (m->backend->linger == NULL)
-		return 1;
-	struct vdm__range r = vdm__operation_range(op, 0, len);
-	return !m->backend->linger(m->backend_arg, &r, 1);
-}
-
-/*
  * threads_op_start -- queues the operation (or runs it, without a slot)
  */
 static int
@@ -801,6 +778,11 @@ threads_op_start(void *data, const struct vdm_operation *op,
 		return 0;
 	}
 
+	/* decided once: op_check asks on every poll */
+	struct vdm__range whole = vdm__operation_range(op, 0, len);
+	slot->costly = m->backend->linger != NULL &&
+		m->backend->linger(m->backend_arg, &whole, 1);
+
 	unsigned pieces = threads_pieces(m, op, len);
 	slot->piece_size = CORE__ALIGN_UP(len / pieces,
 		(size_t)CORE__CACHELINE_SIZE);
@@ -815,7 +797,14 @@ threads_op_start(void *data, const struct vdm_operation *op,
 	atomic_store_explicit(CORE__ATOMIC(&slot->complete), 0,
 		memory_order_relaxed);
 
-	if (n != NULL && !threads_helpable(m, op, len, pieces)) {
+	/*
+	 * A short operation that is not costly to persist takes no notifier:
+	 * the waiting thread moves it itself at its next poll, unless a
+	 * worker took it (see the top of the file).
+	 */
+	int helpable = pieces == 1 && len <= THREADS_HELP_MAX &&
+		!slot->costly;
+	if (n != NULL && !helpable) {
 		if (m->notifier == FUTURE_NOTIFIER_POLLER) {
 			n->notifier_used = FUTURE_NOTIFIER_POLLER;
 			n->poller.ptr_to_monitor = &slot->complete;
@@ -872,13 +861,9 @@ threads_op_check(void *data, const struct vdm_operation *op)
 		slot->fresh = 0;
 		return FUTURE_STATE_RUNNING;
 	}
+	if (slot->costly)
+		return FUTURE_STATE_RUNNING;
 	const struct threads_mover *m = slot->mover;
-	if (m->backend->linger != NULL) {
-		struct vdm__range r = vdm__operation_range(&slot->op, 0,
-			vdm__operation_len(&slot->op));
-		if (m->backend->linger(m->backend_arg, &r, 1))
-			return FUTURE_STATE_RUNNING;
-	}
 	struct threads_batch b;
 	b.n = 0;
 	threads_work(slot, slot->gen, 0, &b);
