@@ -29,7 +29,7 @@
 #include "pmem_mover.h"
 #include "vdm.h"
 
-/* every operation of these movers is durable: VDM_F_MEM_DURABLE is implied */
+/* the pool engine's own limit, checked before a target is set up */
 #define PMEM_MAX_THREADS 256
 
 #ifdef MINIASYNC_PMEM_TEST_SEAM

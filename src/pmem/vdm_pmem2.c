@@ -59,8 +59,7 @@ pmem2_check(const struct pmem_target *t, const struct vdm_operation *op)
 
 	if (result != VDM_SUCCESS || len == 0)
 		return result;
-	/* every operation's destination is its first argument */
-	if (!pmem2_in_map(t, op->data.memcpy.dest, len))
+	if (!pmem2_in_map(t, vdm__operation_range(op, 0, len).addr, len))
 		return VDM_ERROR_OUT_OF_RANGE;
 	return VDM_SUCCESS;
 }
