@@ -181,6 +181,28 @@ err:
 }
 
 /*
+ * pmem_file_probe -- maps a small file once, to learn whether libpmem2 can
+ * and with which store granularity (printed); 0 and *gran, or -1 after
+ * printing that the test is skipped
+ */
+static inline int
+pmem_file_probe(enum pmem2_granularity *gran)
+{
+	struct pmem_file probe;
+
+	if (pmem_file_open(&probe, 4 * (size_t)sysconf(_SC_PAGESIZE)) != 0) {
+		fprintf(stderr, "libpmem2 cannot map a file in /var/tmp: "
+			"skipped\n");
+		return -1;
+	}
+	fprintf(stderr, "store granularity of the map: %s\n",
+		pmem_file_gran_name(probe.gran));
+	*gran = probe.gran;
+	pmem_file_close(&probe);
+	return 0;
+}
+
+/*
  * pmem_file_attach -- maps the after neighbour with vdm as its mover (see
  * the top of the file); 0, or -1 with a message
  */
