@@ -6,9 +6,15 @@
  *
  * Every operation in flight owns a slot of the mover (taken in op_new,
  * given back in op_delete); the future keeps only the slot's address, so it
- * may move freely.  op_start copies the operation into the slot and queues
- * it, cut into pieces when it is large, on a bounded lock-free ring of
- * entries (slot, generation).  Whoever holds an entry claims the slot's next
+ * may move freely.  The futures of vdm_memcpy() and friends run
+ * vdm__threads_run, which calls op_new at their first poll rather than at
+ * their creation, and takes no slot at all for an operation shorter than
+ * offload_min: it moves it at once.  op_start does the same for such an
+ * operation in a slot (libpmem2's futures).  The hand-over (the slot's line
+ * and a ring cell to a worker's cache, the completion back) costs the
+ * polling thread more than such a copy.  Any other op_start copies the
+ * operation into the slot and queues it, cut into pieces when it is large,
+ * on a bounded lock-free ring of entries (slot, generation).  Whoever holds an entry claims the slot's next
  * piece through the slot's claim word; a poll after the first one claims
  * and moves the pieces no worker has taken yet, rather than wait.  A short
  * operation (one piece, at most THREADS_HELP_MAX bytes) hands out no
@@ -112,10 +118,30 @@ struct threads_cell {
  * was reused.
  */
 struct threads_slot {
+	/*
+	 * The first line holds what an operation that op_start moves itself
+	 * touches (the slot's identity, busy, failed and complete), so that
+	 * such an operation costs the polling thread one line of the slot.
+	 */
+
 	/* set up in vdm_new(), read-only afterwards */
 	struct threads_mover *mover;
 	unsigned index;
 	int is_inline;	/* the shared handle of operations without a slot */
+
+	/* the slot is taken (op_new to op_delete): acquire CAS in op_new,
+	 * release store in op_delete */
+	int busy;
+
+	/* the operation's outcome: op_start's check, then the error a
+	 * failed persist of a piece left; relaxed stores before the
+	 * piece's acq_rel decrement of pieces_left (or in op_start), read
+	 * by op_delete after op_check's acquire */
+	unsigned failed;
+
+	/* 0 while running, 1 once complete: the word a poller watches.  The
+	 * finishing thread's release store pairs with op_check's acquire */
+	uint64_t complete;
 
 	/* the polling thread's own: op_start to op_delete */
 	uint32_t gen;	/* generation of the current operation */
@@ -136,20 +162,11 @@ struct threads_slot {
 	/* pieces not finished yet; whoever takes it to 0 finishes the
 	 * operation (acq_rel: every piece's bytes before the finish) */
 	unsigned pieces_left;
-
-	/* the error a failed persist of a piece left, or VDM_SUCCESS;
-	 * relaxed stores before the piece's acq_rel decrement of
-	 * pieces_left, read by op_delete after op_check's acquire */
-	unsigned failed;
-
-	/* 0 while running, 1 once complete: the word a poller watches.  The
-	 * finishing thread's release store pairs with op_check's acquire */
-	uint64_t complete;
-
-	/* the slot is taken (op_new to op_delete): acquire CAS in op_new,
-	 * release store in op_delete */
-	int busy;
 } __attribute__((aligned(CORE__CACHELINE_SIZE)));
+
+/* what an operation moved by op_start touches shares the slot's first line */
+_Static_assert(offsetof(struct threads_slot, complete) +
+	sizeof(uint64_t) <= CORE__CACHELINE_SIZE, "the slot's first line");
 
 struct threads_mover {
 	struct vdm base;
@@ -162,6 +179,7 @@ struct threads_mover {
 	unsigned nslots;
 	unsigned max_pieces;
 	enum future_notifier_type notifier;
+	size_t offload_min;	/* shorter operations are moved by op_start */
 
 	struct threads_slot *slots;
 	pthread_t *threads;
@@ -735,7 +753,23 @@ threads_op_new(struct vdm *vdm, const enum vdm_operation_type type)
 }
 
 /*
- * threads_op_start -- queues the operation (or runs it, without a slot)
+ * threads_move_here -- moves (and persists, for a backend with persist) a
+ * whole operation on the calling thread; the outcome of the persist
+ */
+static enum vdm_operation_result
+threads_move_here(const struct threads_mover *m, const struct vdm_operation *op,
+	size_t len)
+{
+	m->backend->piece(m->backend_arg, op, 0, len);
+	if (m->backend->persist == NULL)
+		return VDM_SUCCESS;
+	struct vdm__range r = vdm__operation_range(op, 0, len);
+	return m->backend->persist(m->backend_arg, &r, 1);
+}
+
+/*
+ * threads_op_start -- queues the operation, or moves it on this thread
+ * when it is shorter than offload_min or got no slot
  */
 static int
 threads_op_start(void *data, const struct vdm_operation *op,
@@ -750,15 +784,22 @@ threads_op_start(void *data, const struct vdm_operation *op,
 		n->notifier_used = FUTURE_NOTIFIER_NONE;
 
 	if (slot->is_inline) {
-		if (result == VDM_SUCCESS && len != 0) {
-			m->backend->piece(m->backend_arg, op, 0, len);
-			if (m->backend->persist != NULL) {
-				struct vdm__range r =
-					vdm__operation_range(op, 0, len);
-				threads_inline_failed = m->backend->persist(
-					m->backend_arg, &r, 1);
-			}
-		}
+		if (result == VDM_SUCCESS && len != 0)
+			threads_inline_failed = threads_move_here(m, op, len);
+		return 0;
+	}
+
+	if (result != VDM_SUCCESS || len < m->offload_min) {
+		/* nothing to move, or too little to hand over: move it and
+		 * complete at once.  Relaxed: only polling threads read
+		 * them, and a future reaches another polling thread only
+		 * through the program's own synchronization */
+		if (result == VDM_SUCCESS && len != 0)
+			result = threads_move_here(m, op, len);
+		atomic_store_explicit(CORE__ATOMIC(&slot->failed),
+			(unsigned)result, memory_order_relaxed);
+		atomic_store_explicit(CORE__ATOMIC(&slot->complete), 1,
+			memory_order_relaxed);
 		return 0;
 	}
 
@@ -769,14 +810,6 @@ threads_op_start(void *data, const struct vdm_operation *op,
 		memory_order_relaxed);
 	slot->fresh = 1;
 	slot->gen++;
-
-	if (result != VDM_SUCCESS || len == 0) {
-		/* nothing to move: complete at once; op_delete derives the
-		 * result again.  Relaxed: only polling threads read it */
-		atomic_store_explicit(CORE__ATOMIC(&slot->complete), 1,
-			memory_order_relaxed);
-		return 0;
-	}
 
 	/* decided once: op_check asks on every poll */
 	struct vdm__range whole = vdm__operation_range(op, 0, len);
@@ -885,17 +918,17 @@ threads_op_delete(void *data, const struct vdm_operation *op,
 {
 	struct threads_slot *slot = data;
 
-	enum vdm_operation_result result = threads_result(slot->mover, op);
+	enum vdm_operation_result result;
 	if (slot->is_inline) {
+		result = threads_result(slot->mover, op);
 		if (result == VDM_SUCCESS)
 			result = threads_inline_failed;
 		threads_inline_failed = VDM_SUCCESS;
-	} else if (result == VDM_SUCCESS) {
-		/* relaxed: ordered by op_check's acquire of complete */
-		unsigned failed = atomic_load_explicit(
+	} else {
+		/* the outcome op_start or a persist left; relaxed: ordered
+		 * by op_check's acquire of complete */
+		result = (enum vdm_operation_result)atomic_load_explicit(
 			CORE__ATOMIC(&slot->failed), memory_order_relaxed);
-		if (failed != VDM_SUCCESS)
-			result = (enum vdm_operation_result)failed;
 	}
 	vdm__operation_output(op, result, output);
 
@@ -905,6 +938,45 @@ threads_op_delete(void *data, const struct vdm_operation *op,
 		atomic_store_explicit(CORE__ATOMIC(&slot->busy), 0,
 			memory_order_release);
 	}
+}
+
+/*
+ * vdm__threads_run -- the task of the futures vdm_memcpy() and friends make
+ * on the engine's movers (the run task of every type): the first poll
+ * moves an operation shorter than offload_min on this thread and takes no
+ * slot; any other takes its slot then, not when the future was made, and
+ * goes on as the operation table's functions would
+ */
+enum future_state
+vdm__threads_run(struct future_context *context,
+	struct future_notifier *notifier)
+{
+	struct vdm_operation_data *data = future_context_get_data(context);
+	struct threads_mover *m = (struct threads_mover *)data->vdm;
+	const struct vdm_operation *op = &data->operation;
+
+	if (context->state == FUTURE_STATE_IDLE) {
+		size_t len = vdm__operation_len(op);
+
+		if (len < m->offload_min) {
+			enum vdm_operation_result r = threads_result(m, op);
+			if (r == VDM_SUCCESS)
+				r = threads_move_here(m, op, len);
+			if (notifier != NULL)
+				notifier->notifier_used =
+					FUTURE_NOTIFIER_NONE;
+			return vdm_run_complete(context, r);
+		}
+		data->data = threads_op_new(&m->base, op->type);
+		(void) threads_op_start(data->data, op, notifier);
+	}
+
+	if (threads_op_check(data->data, op) != FUTURE_STATE_COMPLETE)
+		return FUTURE_STATE_RUNNING;
+
+	struct vdm_operation_output out;
+	threads_op_delete(data->data, op, &out);
+	return vdm_run_complete(context, out.result);
 }
 
 /*
@@ -980,6 +1052,7 @@ vdm__threads_init(struct vdm *vdm, const struct vdm_threads_config *config,
 	struct threads_mover *m = (struct threads_mover *)vdm;
 	unsigned nthreads = config != NULL ? config->nthreads : 0;
 	unsigned depth = config != NULL ? config->queue_depth : 0;
+	size_t offload_min = config != NULL ? config->offload_min : 0;
 	int ret;
 
 	if (nthreads == 0) {
@@ -996,6 +1069,8 @@ vdm__threads_init(struct vdm *vdm, const struct vdm_threads_config *config,
 	m->backend = backend;
 	m->backend_arg = arg;
 	m->notifier = notifier;
+	m->offload_min = offload_min != 0 ? offload_min :
+		VDM_THREADS_DEFAULT_OFFLOAD_MIN;
 	m->nthreads = nthreads;
 	m->nslots = threads_round_pow2(depth);
 	m->max_pieces = nthreads < THREADS_MAX_PIECES ? nthreads :
@@ -1104,13 +1179,20 @@ vdm__threads_fini(struct vdm *vdm)
 	.has_property = threads_has_property,\
 }
 
+#define THREADS_RUN {\
+	[VDM_OPERATION_MEMCPY] = vdm__threads_run,\
+	[VDM_OPERATION_MEMMOVE] = vdm__threads_run,\
+	[VDM_OPERATION_MEMSET] = vdm__threads_run,\
+	[VDM_OPERATION_FLUSH] = vdm__threads_run,\
+}
+
 static struct vdm_descriptor threads_descriptor = {
 	.size = sizeof(struct threads_mover),
 	.init = threads_init_waker,
 	.fini = vdm__threads_fini,
 	.init_arg = NULL,
 	.ops = THREADS_OPS,
-	.run = { NULL },
+	.run = THREADS_RUN,
 };
 
 static struct vdm_descriptor threads_polled_descriptor = {
@@ -1119,7 +1201,7 @@ static struct vdm_descriptor threads_polled_descriptor = {
 	.fini = vdm__threads_fini,
 	.init_arg = NULL,
 	.ops = THREADS_OPS,
-	.run = { NULL },
+	.run = THREADS_RUN,
 };
 
 /*

@@ -72,4 +72,12 @@ void vdm__threads_fini(struct vdm *vdm);
 /* vdm__threads_ops -- the engine's operation table */
 struct vdm vdm__threads_ops(void);
 
+/*
+ * vdm__threads_run -- the engine's run task, for every operation type of a
+ * descriptor: the futures of vdm_memcpy() and friends take a slot at their
+ * first poll, or none for an operation shorter than offload_min
+ */
+enum future_state vdm__threads_run(struct future_context *context,
+	struct future_notifier *notifier);
+
 #endif /* MINIASYNC_VDM_THREADS_INTERNAL_H */

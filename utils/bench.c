@@ -719,19 +719,27 @@ struct pool_spec {
 	struct vdm_descriptor *(*descriptor)(void); /* NULL: vdm_threads_new */
 	unsigned nthreads; /* vdm_threads_new only */
 	enum future_notifier_type notifier; /* vdm_threads_new only */
+	size_t offload_min; /* vdm_threads_new only */
+	int goal; /* the figures' goals apply to it */
 };
 
 static const struct pool_spec pool_default = {
-	"threads", vdm_descriptor_threads, 0, FUTURE_NOTIFIER_WAKER,
+	"threads", vdm_descriptor_threads, 0, FUTURE_NOTIFIER_WAKER, 0, 1,
 };
 
 static const struct pool_spec pool_one = {
-	"threads-1", NULL, 1, FUTURE_NOTIFIER_WAKER,
+	"threads-1", NULL, 1, FUTURE_NOTIFIER_WAKER, 0, 1,
 };
 
 static const struct pool_spec pool_polled = {
 	"threads-polled", vdm_descriptor_threads_polled, 0,
-	FUTURE_NOTIFIER_POLLER,
+	FUTURE_NOTIFIER_POLLER, 0, 1,
+};
+
+/* the default pool that hands every copy to its workers: what the
+ * hand-over costs (no goal) */
+static const struct pool_spec pool_offload = {
+	"threads-offload", NULL, 0, FUTURE_NOTIFIER_WAKER, 1, 0,
 };
 
 /* a pool and the runtime that waits on it: a figure's bench_env state */
@@ -786,6 +794,7 @@ pool_open(struct pool *p, const struct pool_spec *spec)
 		struct vdm_threads_config cfg = {
 			.nthreads = spec->nthreads,
 			.queue_depth = 0,
+			.offload_min = spec->offload_min,
 		};
 		p->vdm = vdm_threads_new(&cfg, spec->notifier);
 	}
@@ -1232,7 +1241,7 @@ static int
 fig_latency(struct fig_ctx *x)
 {
 	static const struct pool_spec *const specs[] = {
-		&pool_default, &pool_one, &pool_polled,
+		&pool_default, &pool_one, &pool_polled, &pool_offload,
 	};
 	char goal[32];
 	int ret = 0;
@@ -1243,7 +1252,9 @@ fig_latency(struct fig_ctx *x)
 	       "%d B; times in ns; goal: mover median %s\n  (absolute); "
 	       "ratio = mover / memcpy time; threads: default pool (%u\n  "
 	       "workers), threads-1: one worker, threads-polled: the polled "
-	       "pool (%u workers)\n",
+	       "pool (%u workers);\n  threads-offload: the default pool with "
+	       "offload_min 1, every copy handed to\n  a worker (what a "
+	       "hand-over costs; no goal)\n",
 		FIG_LATENCY_SIZE, FIG_LATENCY_SIZE, goal, x->ncpus, x->ncpus);
 	fig_header();
 
@@ -1277,10 +1288,12 @@ fig_latency(struct fig_ctx *x)
 			continue;
 		}
 
-		fig_row(spec->mover, &r, 1.0, r.ratio, goal, fig_goal(x,
-			r.mover_med <= FIG_LATENCY_GOAL_NS));
+		fig_row(spec->mover, &r, 1.0, r.ratio, spec->goal ? goal : "-",
+			spec->goal ? fig_goal(x, r.mover_med <=
+				FIG_LATENCY_GOAL_NS) : "");
 		csv_fig(x, "threads-latency", spec->mover, env.n, r.mover_med,
-			r.base_med, r.ratio, FIG_LATENCY_GOAL_NS);
+			r.base_med, r.ratio, spec->goal ? FIG_LATENCY_GOAL_NS :
+			NAN);
 		fflush(stdout);
 	}
 
@@ -1296,54 +1309,70 @@ fig_latency(struct fig_ctx *x)
 static int
 fig_batch(struct fig_ctx *x)
 {
-	struct bench_case c = fig_case("threads-batch", pool_default.mover,
-		threads_batch_run, baseline_batch);
-	struct bench_env env = {
-		.src = x->src,
-		.dst = x->dst,
-		.n = FIG_BATCH_SIZE,
-		.max_size = FIG_BATCH_SIZE,
-		.state = NULL,
+	static const struct pool_spec *const specs[] = {
+		&pool_default, &pool_offload,
 	};
 	size_t span = FIG_BATCH_COPIES * FIG_BATCH_SIZE;
-	struct bench_result r;
-	struct pool p;
 	char goal[32];
+	int ret = 0;
 
 	snprintf(goal, sizeof(goal), ">= %.2f", FIG_BATCH_GOAL);
 	printf("\nthreads-batch: %d copies of 4 KiB on distinct ranges, "
 	       "%d x vdm_memcpy() then\n  runtime_wait_multiple(), default "
 	       "pool (%u workers), against %d memcpy()\n  calls on this "
 	       "thread; ns per copy; ratio = memcpy time / mover time\n  "
-	       "(higher is better)\n",
+	       "(higher is better); threads-offload: every copy handed to a "
+	       "worker\n  (offload_min 1; no goal)\n",
 		FIG_BATCH_COPIES, FIG_BATCH_COPIES, x->ncpus,
 		FIG_BATCH_COPIES);
-
-	if (pool_open(&p, &pool_default) != 0)
-		return -1;
-	env.state = &p;
-	fill_words(env.src, span, 1);
-
-	int e = measure(&c, &env, x->o, &r) != 0 ||
-		verify_span(&c, c.mover, c.run, &env, span) != 0 ||
-		verify_span(&c, c.baseline, c.baseline_run, &env, span) != 0;
-	pool_close(&p);
-	if (e)
-		return -1;
-
-	/* per copy, not per group of copies */
-	r.mover_med /= FIG_BATCH_COPIES;
-	r.mover_min /= FIG_BATCH_COPIES;
-	r.base_med /= FIG_BATCH_COPIES;
-	r.base_min /= FIG_BATCH_COPIES;
-	double ratio = r.base_med / r.mover_med;
-
 	fig_header();
-	fig_row(pool_default.mover, &r, 1.0, ratio, goal,
-		fig_goal(x, ratio >= FIG_BATCH_GOAL));
-	csv_fig(x, "threads-batch", pool_default.mover, env.n, r.mover_med,
-		r.base_med, ratio, FIG_BATCH_GOAL);
-	return 0;
+
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		const struct pool_spec *spec = specs[i];
+		struct bench_case c = fig_case("threads-batch", spec->mover,
+			threads_batch_run, baseline_batch);
+		struct bench_env env = {
+			.src = x->src,
+			.dst = x->dst,
+			.n = FIG_BATCH_SIZE,
+			.max_size = FIG_BATCH_SIZE,
+			.state = NULL,
+		};
+		struct bench_result r;
+		struct pool p;
+
+		if (pool_open(&p, spec) != 0) {
+			ret = -1;
+			continue;
+		}
+		env.state = &p;
+		fill_words(env.src, span, 1);
+
+		int e = measure(&c, &env, x->o, &r) != 0 ||
+			verify_span(&c, c.mover, c.run, &env, span) != 0 ||
+			verify_span(&c, c.baseline, c.baseline_run, &env,
+				span) != 0;
+		pool_close(&p);
+		if (e) {
+			ret = -1;
+			continue;
+		}
+
+		/* per copy, not per group of copies */
+		r.mover_med /= FIG_BATCH_COPIES;
+		r.mover_min /= FIG_BATCH_COPIES;
+		r.base_med /= FIG_BATCH_COPIES;
+		r.base_min /= FIG_BATCH_COPIES;
+		double ratio = r.base_med / r.mover_med;
+
+		fig_row(spec->mover, &r, 1.0, ratio, spec->goal ? goal : "-",
+			spec->goal ? fig_goal(x, ratio >= FIG_BATCH_GOAL) :
+			"");
+		csv_fig(x, "threads-batch", spec->mover, env.n, r.mover_med,
+			r.base_med, ratio, spec->goal ? FIG_BATCH_GOAL : NAN);
+		fflush(stdout);
+	}
+	return ret;
 }
 
 /*
@@ -2866,6 +2895,8 @@ usage(FILE *f, const char *prog)
 "  threads-batch    64 x 4 KiB copies waited with runtime_wait_multiple(),\n"
 "                   against 64 memcpy() calls; goal: memcpy time / mover\n"
 "                   time at least 0.7\n"
+"                   Both also run threads-offload, the default pool with\n"
+"                   offload_min 1 (every copy to a worker), without goal\n"
 "  threads-large    one 64 MiB copy against memcpy (at most 9 repetitions);\n"
 "                   goal: memcpy time / mover time at least 1.4; and the\n"
 "                   ceiling: plain threads, one per CPU, each copying a piece\n"
@@ -2917,12 +2948,15 @@ usage(FILE *f, const char *prog)
 "CSV rows, by case (NaN where a number does not apply; goal empty if none):\n"
 "  sync             ns per copy of size bytes, mover and baseline; ratio =\n"
 "                   mover / baseline time; goal: the largest ratio\n"
-"  threads-latency  movers threads, threads-1, threads-polled: as sync, but\n"
-"                   the goal is the largest ns_per_op (ns, absolute); mover\n"
-"                   pingpong: ns_per_op = one round trip of the floor,\n"
-"                   baseline_ns_per_op and ratio NaN\n"
-"  threads-batch    ns per copy of 4096 bytes; ratio = baseline / mover\n"
-"                   time (higher is better); goal: the smallest ratio\n"
+"  threads-latency  movers threads, threads-1, threads-polled,\n"
+"                   threads-offload: as sync, but the goal is the largest\n"
+"                   ns_per_op (ns, absolute; empty for threads-offload);\n"
+"                   mover pingpong: ns_per_op = one round trip of the\n"
+"                   floor, baseline_ns_per_op and ratio NaN\n"
+"  threads-batch    movers threads, threads-offload: ns per copy of 4096\n"
+"                   bytes; ratio = baseline / mover time (higher is\n"
+"                   better); goal: the smallest ratio (empty for\n"
+"                   threads-offload)\n"
 "  threads-large    as threads-batch, one copy of size bytes; mover\n"
 "                   plain-threads: the ceiling (no goal)\n"
 "  threads-idle     size 0; ns_per_op = the process's CPU ns per second of\n"

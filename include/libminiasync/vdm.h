@@ -225,10 +225,10 @@ vdm_is_supported(struct vdm *vdm, unsigned capability)
  * descriptor: it may be a temporary.
  *
  * run is optional: one future task per operation type, indexed by enum
- * vdm_operation_type.  A mover whose operations of a type always finish on
- * the thread that polls may give that type a task; the futures vdm_memcpy()
- * and friends make for that type then run it as their own task, so their
- * first poll makes one call that moves the bytes.  Types whose entry is
+ * vdm_operation_type.  The futures vdm_memcpy() and friends make for a type
+ * with a task run it as their own task, so their first poll makes one call
+ * (that moves the bytes, or hands them over) and no handle is taken at
+ * their creation.  Types whose entry is
  * NULL go through op_new, op_start, op_check and op_delete as always (those
  * stay required: libpmem2 builds its futures with them).  A run task:
  *	- finds the struct vdm_operation_data in the future's data:
@@ -240,9 +240,10 @@ vdm_is_supported(struct vdm *vdm, unsigned capability)
  *	- may be given a NULL notifier, and need not set one;
  *	- completes with return vdm_run_complete(context, result); usually at
  *	  the first call.  One that returns FUTURE_STATE_RUNNING instead
- *	  (context->state is then RUNNING at the next call) is polled again
- *	  with no notifier; until it completes it may keep a value of its own
- *	  in the data's data member, which is NULL at the first call.
+ *	  (context->state is then RUNNING at the next call) may hand back a
+ *	  notifier like any future task, or none to be polled again; until it
+ *	  completes it may keep a value of its own in the data's data member,
+ *	  which is NULL at the first call.
  */
 typedef int (*vdm_init_fn)(struct vdm *vdm, void *arg);
 typedef void (*vdm_fini_fn)(struct vdm *vdm);

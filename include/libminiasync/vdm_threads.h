@@ -18,14 +18,24 @@
  *					turns non-zero at completion
  *					(FUTURE_NOTIFIER_POLLER)
  *
+ * An operation shorter than the pool's offload_min (default 8 KiB) is moved
+ * by the polling thread in the poll that starts it, and completes there:
+ * handing a copy that short to a worker costs the polling thread more than
+ * moving it (the workers' CPU caches must fetch the operation and hand its
+ * completion back).  Set offload_min to 1 to send every operation to the
+ * workers.
+ *
  * Per-operation state lives in slots the mover allocates in vdm_new(), never
  * in the future, so futures may be moved and polled from any thread, and
- * nothing is allocated per operation.  When every slot is taken (more
- * operations created and not yet completed than the queue depth), a new
+ * nothing is allocated per operation.  A future of vdm_memcpy() and friends
+ * takes its slot at its first poll (libpmem2's futures, when they are
+ * made).  When every slot is taken (more operations started and not yet
+ * completed than the queue depth), a new
  * operation runs on the polling thread at its first poll instead: it is
  * never dropped.  A poll after the first one that finds pieces of its
  * operation no worker has taken yet moves them itself rather than wait;
- * the poll that starts an operation always returns at once.
+ * the poll that starts an operation of at least offload_min bytes returns
+ * at once.
  *
  * VDM_F_MEM_DURABLE fails with VDM_ERROR_NOT_SUPPORTED: this mover does not
  * know whether or how the destination can be made durable;
@@ -51,6 +61,9 @@ extern "C" {
 /* the default number of slots (operations in flight) of a pool */
 #define VDM_THREADS_DEFAULT_QUEUE_DEPTH 1024
 
+/* the default offload_min: shorter operations run on the polling thread */
+#define VDM_THREADS_DEFAULT_OFFLOAD_MIN ((size_t)8192)
+
 /*
  * struct vdm_threads_config -- an explicit pool: pass a pointer to one as the
  * init_arg of a copy of vdm_descriptor_threads() (or _polled()), or to
@@ -61,6 +74,10 @@ struct vdm_threads_config {
 	unsigned nthreads;
 	/* slots, rounded up to a power of two; default: 1024 */
 	unsigned queue_depth;
+	/* the shortest operation (in bytes) handed to the workers: shorter
+	 * ones are moved by the poll that starts them; default: 8 KiB
+	 * (VDM_THREADS_DEFAULT_OFFLOAD_MIN); 1: every one goes to them */
+	size_t offload_min;
 };
 
 /*

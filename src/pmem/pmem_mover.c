@@ -546,6 +546,10 @@ pmem_pool_init(struct vdm *vdm, void *arg)
 	struct vdm_threads_config config = {
 		.nthreads = a->nthreads,
 		.queue_depth = 0,
+		/* every operation to the workers: stores to persistent
+		 * memory are slow enough to be worth handing over, and
+		 * nthreads == 0 is how to keep them on the polling thread */
+		.offload_min = 1,
 	};
 
 	a->setup(t, a->arg);
@@ -599,6 +603,8 @@ pmem__mover_new(void (*setup)(struct pmem_target *t, void *arg), void *arg,
 		desc.ops = vdm__threads_ops();
 		/* durable it is: libpmem2 may skip its own persist */
 		desc.ops.capabilities = VDM_F_MEM_DURABLE;
+		for (unsigned t = 0; t < VDM_OPERATION_TYPES; t++)
+			desc.run[t] = vdm__threads_run;
 	}
 	desc.init_arg = &args;
 	return vdm_new(&desc);

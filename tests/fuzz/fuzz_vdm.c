@@ -99,7 +99,8 @@ fuzz_setup(void)
 	fuzz_rt = runtime_new();
 	fuzz_movers[MOVER_SYNC] = vdm_new(vdm_descriptor_synchronous());
 	fuzz_movers[MOVER_THREADS] = vdm_threads_new(
-		&(struct vdm_threads_config){2, 8}, FUTURE_NOTIFIER_WAKER);
+		&(struct vdm_threads_config){2, 8, 1024},
+		FUTURE_NOTIFIER_WAKER);
 #ifdef FUZZ_HAVE_PMEM
 	fuzz_movers[MOVER_PMEM] = vdm_pmem_new(0);
 #else

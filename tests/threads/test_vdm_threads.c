@@ -85,21 +85,24 @@ struct mover_cfg {
 };
 
 static struct mover_cfg cfg_desc_waker = {
-	"vdm_descriptor_threads()", 0, 0, {0, 0} };
+	"vdm_descriptor_threads()", 0, 0, {0, 0, 0} };
 static struct mover_cfg cfg_desc_polled = {
-	"vdm_descriptor_threads_polled()", 0, 1, {0, 0} };
+	"vdm_descriptor_threads_polled()", 0, 1, {0, 0, 0} };
 static struct mover_cfg cfg_1t_q1_waker = {
-	"1 thread, depth 1, waker", 2, 0, {1, 1} };
+	"1 thread, depth 1, waker, all offloaded", 2, 0, {1, 1, 1} };
 static struct mover_cfg cfg_2t_q2_polled = {
-	"2 threads, depth 2, poller", 2, 1, {2, 2} };
+	"2 threads, depth 2, poller, all offloaded", 2, 1, {2, 2, 1} };
 static struct mover_cfg cfg_2t_q1024_waker = {
-	"2 threads, depth 1024, waker (descriptor copy)", 1, 0, {2, 1024} };
+	"2 threads, depth 1024, waker (descriptor copy)", 1, 0,
+	{2, 1024, 0} };
 static struct mover_cfg cfg_1t_q1024_polled = {
-	"1 thread, depth 1024, poller (descriptor copy)", 1, 1, {1, 1024} };
+	"1 thread, depth 1024, poller (descriptor copy), all offloaded", 1, 1,
+	{1, 1024, 1} };
 static struct mover_cfg cfg_3t_q1_polled = {
-	"3 threads, depth 1, poller", 2, 1, {3, 1} };
+	"3 threads, depth 1, poller, offload from 64 KiB + 1", 2, 1,
+	{3, 1, 64 * KIB + 1} };
 static struct mover_cfg cfg_4t_q2_waker = {
-	"4 threads, depth 2, waker", 2, 0, {4, 2} };
+	"4 threads, depth 2, waker, all offloaded", 2, 0, {4, 2, 1} };
 
 /* what each test gets as its state */
 struct fixture {
@@ -722,45 +725,82 @@ holding_wake(void *arg)
 	pthread_mutex_unlock(&h->lock);
 }
 
+/* a pool of one worker, held inside the waker of an operation */
+struct held_pool {
+	struct vdm *vdm;
+	struct runtime *rt;
+	struct holding_waker h;
+	struct job held;
+};
+
+/*
+ * held_pool_open -- makes a pool of one worker and holds that worker: from
+ * then on nobody but the polling thread moves bytes
+ */
+static void
+held_pool_open(struct held_pool *p, size_t offload_min)
+{
+	struct vdm_threads_config config = { 1, 8, offload_min };
+	p->vdm = vdm_threads_new(&config, FUTURE_NOTIFIER_WAKER);
+	p->rt = runtime_new();
+	assert_non_null(p->vdm);
+	assert_non_null(p->rt);
+
+	assert_int_equal(pthread_mutex_init(&p->h.lock, NULL), 0);
+	assert_int_equal(pthread_cond_init(&p->h.cond, NULL), 0);
+	p->h.entered = 0;
+	p->h.released = 0;
+
+	struct future_notifier n;
+	job_prepare(&p->held, p->vdm, K_MEMCPY, 64 * KIB + 1, 90, 0);
+	memset(&n, 0, sizeof(n));
+	n.waker.data = &p->h;
+	n.waker.wake = holding_wake;
+	(void) future_poll(job_future(&p->held), &n);
+	assert_int_equal(n.notifier_used, FUTURE_NOTIFIER_WAKER);
+
+	pthread_mutex_lock(&p->h.lock);
+	while (!p->h.entered)
+		pthread_cond_wait(&p->h.cond, &p->h.lock);
+	pthread_mutex_unlock(&p->h.lock);
+}
+
+/*
+ * held_pool_close -- lets the worker go, checks the operation it held, and
+ * deletes the pool
+ */
+static void
+held_pool_close(struct held_pool *p)
+{
+	pthread_mutex_lock(&p->h.lock);
+	p->h.released = 1;
+	pthread_cond_broadcast(&p->h.cond);
+	pthread_mutex_unlock(&p->h.lock);
+
+	runtime_wait(p->rt, job_future(&p->held));
+	job_check(&p->held, &p->held.fut);
+	job_free(&p->held);
+	runtime_delete(p->rt);
+	vdm_delete(p->vdm);
+	(void) pthread_cond_destroy(&p->h.cond);
+	(void) pthread_mutex_destroy(&p->h.lock);
+}
+
 /*
  * test_short_helped -- the poller moves a short operation itself: on a pool
- * whose only worker is held inside the waker of another operation, a 4 KiB
- * copy is done by its second poll (the first only starts it), while the
- * worker is still held
+ * that hands every operation to its workers and whose only worker is held,
+ * a 4 KiB copy is done by its second poll (the first only starts it)
  */
 static void
 test_short_helped(void **state)
 {
 	(void) state;
-	struct vdm_threads_config config = { 1, 8 };
-	struct vdm *vdm = vdm_threads_new(&config, FUTURE_NOTIFIER_WAKER);
-	struct runtime *rt = runtime_new();
-	assert_non_null(vdm);
-	assert_non_null(rt);
+	struct held_pool p;
+	held_pool_open(&p, 1);
 
-	struct holding_waker h;
-	assert_int_equal(pthread_mutex_init(&h.lock, NULL), 0);
-	assert_int_equal(pthread_cond_init(&h.cond, NULL), 0);
-	h.entered = 0;
-	h.released = 0;
-
-	struct job held;
-	struct future_notifier n;
-	job_prepare(&held, vdm, K_MEMCPY, 64 * KIB + 1, 90, 0);
-	memset(&n, 0, sizeof(n));
-	n.waker.data = &h;
-	n.waker.wake = holding_wake;
-	(void) future_poll(job_future(&held), &n);
-	assert_int_equal(n.notifier_used, FUTURE_NOTIFIER_WAKER);
-
-	pthread_mutex_lock(&h.lock);
-	while (!h.entered)
-		pthread_cond_wait(&h.cond, &h.lock);
-	pthread_mutex_unlock(&h.lock);
-
-	/* the only worker is held: nobody but this thread moves it */
 	struct job j;
-	job_prepare(&j, vdm, K_MEMCPY, 4 * KIB, 91, 0);
+	struct future_notifier n;
+	job_prepare(&j, p.vdm, K_MEMCPY, 4 * KIB, 91, 0);
 	memset(&n, 0, sizeof(n));
 	assert_int_equal(future_poll(job_future(&j), &n),
 		FUTURE_STATE_RUNNING);
@@ -768,21 +808,115 @@ test_short_helped(void **state)
 	assert_int_equal(future_poll(job_future(&j), &n),
 		FUTURE_STATE_COMPLETE);
 	job_check(&j, &j.fut);
-
-	pthread_mutex_lock(&h.lock);
-	h.released = 1;
-	pthread_cond_broadcast(&h.cond);
-	pthread_mutex_unlock(&h.lock);
-
-	runtime_wait(rt, job_future(&held));
-	job_check(&held, &held.fut);
-
 	job_free(&j);
-	job_free(&held);
-	runtime_delete(rt);
-	vdm_delete(vdm);
-	(void) pthread_cond_destroy(&h.cond);
-	(void) pthread_mutex_destroy(&h.lock);
+
+	held_pool_close(&p);
+}
+
+/*
+ * expect_first_poll -- a future of every kind of n bytes, made by vdm_*()
+ * and polled once, completes at that poll (done) or not
+ */
+static void
+expect_first_poll(struct vdm *vdm, size_t n, int done)
+{
+	for (unsigned k = 0; k < K_COUNT; k++) {
+		struct job j;
+		struct future_notifier fn;
+
+		job_prepare(&j, vdm, (enum kind)k, n, 92U + k, 0);
+		memset(&fn, 0, sizeof(fn));
+		/* a queued one gets no waker: the worker that would call it
+		 * is held */
+		enum future_state st = future_poll(job_future(&j),
+			done ? &fn : NULL);
+		if (done) {
+			assert_int_equal(st, FUTURE_STATE_COMPLETE);
+			assert_int_equal(fn.notifier_used,
+				FUTURE_NOTIFIER_NONE);
+		} else {
+			assert_int_equal(st, FUTURE_STATE_RUNNING);
+			/* the worker is held: the poller moves it */
+			while (st != FUTURE_STATE_COMPLETE)
+				st = future_poll(job_future(&j), NULL);
+		}
+		job_check(&j, &j.fut);
+		job_free(&j);
+	}
+}
+
+/*
+ * expect_op_table -- the same through the operation table, as libpmem2
+ * drives a mover: op_start moves an operation shorter than offload_min, so
+ * the op_check right after it finds it complete
+ */
+static void
+expect_op_table(struct vdm *vdm, size_t n, int done)
+{
+	unsigned char *src = malloc(n);
+	unsigned char *dst = calloc(1, n);
+	assert_non_null(src);
+	assert_non_null(dst);
+	fill(src, n, 93);
+
+	struct vdm_operation op;
+	memset(&op, 0, sizeof(op));
+	op.type = VDM_OPERATION_MEMCPY;
+	op.data.memcpy.dest = dst;
+	op.data.memcpy.src = src;
+	op.data.memcpy.n = n;
+	struct future_notifier fn;
+	memset(&fn, 0, sizeof(fn));
+
+	void *h = vdm->op_new(vdm, VDM_OPERATION_MEMCPY);
+	assert_non_null(h);
+	assert_int_equal(vdm->op_start(h, &op, done ? &fn : NULL), 0);
+	assert_int_equal(fn.notifier_used, FUTURE_NOTIFIER_NONE);
+	enum future_state st = vdm->op_check(h, &op);
+	assert_int_equal(st, done ? FUTURE_STATE_COMPLETE :
+		FUTURE_STATE_RUNNING);
+	while (st != FUTURE_STATE_COMPLETE)
+		st = vdm->op_check(h, &op);
+
+	struct vdm_operation_output out;
+	memset(&out, 0, sizeof(out));
+	vdm->op_delete(h, &op, &out);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	assert_ptr_equal(out.output.memcpy.dest, dst);
+	assert_memory_equal(dst, src, n);
+	free(src);
+	free(dst);
+}
+
+/*
+ * test_offload_min -- with the only worker held, an operation shorter than
+ * offload_min completes at its first poll, on the polling thread; one of
+ * offload_min bytes is queued (its first poll returns RUNNING); the
+ * default is VDM_THREADS_DEFAULT_OFFLOAD_MIN, 1 queues everything
+ */
+static void
+test_offload_min(void **state)
+{
+	(void) state;
+	static const size_t mins[] = {
+		0, 1, 4096, 64 * KIB + 1,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(mins); i++) {
+		size_t min = mins[i] != 0 ? mins[i] :
+			VDM_THREADS_DEFAULT_OFFLOAD_MIN;
+		struct held_pool p;
+		held_pool_open(&p, mins[i]);
+
+		if (min > 1) {
+			expect_first_poll(p.vdm, min - 1, 1);
+			expect_op_table(p.vdm, min - 1, 1);
+		}
+		expect_first_poll(p.vdm, min, 0);
+		expect_op_table(p.vdm, min, 0);
+
+		held_pool_close(&p);
+	}
 }
 
 #define MULTI 64
@@ -1017,10 +1151,12 @@ test_cross_thread(void **state)
 #define BACKLOG 8
 
 /*
- * test_backpressure -- on a mover of one slot (depth 1), eight futures made
- * before any is polled: the first has the slot, the other seven run on the
- * polling thread at their first poll; then, with the slot free again, eight
- * more waited for together
+ * test_backpressure -- on a mover of one slot (depth 1), futures take the
+ * slot at their first poll, not when made: of eight futures made before any
+ * is polled, the last one, polled first, takes it (and hands out a
+ * notifier); the other seven, polled while it runs, find no slot and are
+ * done at their first poll, with no notifier; then, with the slot free
+ * again, eight more are waited for together
  */
 static void
 test_backpressure(void **state)
@@ -1033,14 +1169,43 @@ test_backpressure(void **state)
 
 		for (unsigned i = 0; i < BACKLOG; i++) {
 			job_prepare(&jobs[i], f->vdm, (enum kind)(i % 5),
-				i == 0 ? 2 * MIB : 256 * KIB + i,
+				i == BACKLOG - 1 ? 2 * MIB : 256 * KIB + i,
 				(unsigned)(round * 10) + i, 0);
 			runnable[i] = job_future(&jobs[i]);
 		}
 
 		if (round == 0) {
+			struct counting_waker held;
+			struct future_notifier hn;
+			struct job *last = &jobs[BACKLOG - 1];
+			enum future_state st;
+			unsigned tries = 0;
+
+			/*
+			 * It keeps the slot until polled to completion; if a
+			 * worker finished it before that very poll returned
+			 * (a preempted poller), the slot is free again: redo.
+			 */
+			for (;;) {
+				waker_init(&held, NULL);
+				notifier_init(&hn, &held);
+				st = future_poll(job_future(last), &hn);
+				assert_int_not_equal(hn.notifier_used,
+					FUTURE_NOTIFIER_NONE);
+				if (st != FUTURE_STATE_COMPLETE ||
+						++tries == 100)
+					break;
+				waker_fini(&held);
+				job_check(last, &last->fut);
+				job_free(last);
+				job_prepare(last, f->vdm, K_MEMSET, 2 * MIB,
+					(unsigned)(7 + tries), 0);
+			}
+			assert_int_equal(st, FUTURE_STATE_RUNNING);
+			runnable[BACKLOG - 1] = job_future(last);
+
 			/* those without a slot: done at their first poll */
-			for (unsigned i = 1; i < BACKLOG; i++) {
+			for (unsigned i = 0; i < BACKLOG - 1; i++) {
 				struct counting_waker w;
 				struct future_notifier n;
 				waker_init(&w, NULL);
@@ -1053,7 +1218,8 @@ test_backpressure(void **state)
 				waker_fini(&w);
 				job_check(&jobs[i], &jobs[i].fut);
 			}
-			runtime_wait(f->rt, runnable[0]);
+			runtime_wait(f->rt, runnable[BACKLOG - 1]);
+			waker_fini(&held);
 		} else {
 			runtime_wait_multiple(f->rt, runnable, BACKLOG);
 		}
@@ -1210,10 +1376,10 @@ static void
 test_bad_config(void **state)
 {
 	(void) state;
-	struct vdm_threads_config ok = { 1, 1 };
-	struct vdm_threads_config threads = { 257, 1 };
-	struct vdm_threads_config depth = { 1, 65537 };
-	struct vdm_threads_config huge = { UINT32_MAX, UINT32_MAX };
+	struct vdm_threads_config ok = { 1, 1, 0 };
+	struct vdm_threads_config threads = { 257, 1, 0 };
+	struct vdm_threads_config depth = { 1, 65537, 0 };
+	struct vdm_threads_config huge = { UINT32_MAX, UINT32_MAX, 0 };
 
 	expect_einval(NULL, FUTURE_NOTIFIER_NONE, 0);
 	expect_einval(&ok, FUTURE_NOTIFIER_NONE, 0);
@@ -1226,11 +1392,11 @@ test_bad_config(void **state)
 	expect_einval(&huge, FUTURE_NOTIFIER_WAKER, 1);
 
 	/* the limits themselves are fine; NULL means all defaults */
-	struct vdm_threads_config max_depth = { 1, 65536 };
+	struct vdm_threads_config max_depth = { 1, 65536, 0 };
 	use_once(vdm_threads_new(&max_depth, FUTURE_NOTIFIER_POLLER));
-	struct vdm_threads_config max_threads = { 256, 1 };
+	struct vdm_threads_config max_threads = { 256, 1, 0 };
 	use_once(vdm_threads_new(&max_threads, FUTURE_NOTIFIER_WAKER));
-	struct vdm_threads_config odd = { 3, 3 };
+	struct vdm_threads_config odd = { 3, 3, 12345 };
 	use_once(vdm_threads_new(&odd, FUTURE_NOTIFIER_WAKER));
 	use_once(vdm_threads_new(NULL, FUTURE_NOTIFIER_WAKER));
 	use_once(vdm_threads_new(NULL, FUTURE_NOTIFIER_POLLER));
@@ -1269,7 +1435,7 @@ test_delete_churn(void **state)
 	assert_true(signal(SIGALRM, watchdog_fire) != SIG_ERR);
 	(void) alarm(TEST_UNDER_VALGRIND() ? 900 : 60);
 	for (unsigned r = 0; r < rounds; r++) {
-		struct vdm_threads_config cfg = { r % 4 ? 64 : 2, 1 };
+		struct vdm_threads_config cfg = { r % 4 ? 64 : 2, 1, 1 };
 		struct vdm *vdm = vdm_threads_new(&cfg, r % 3 ?
 			FUTURE_NOTIFIER_WAKER : FUTURE_NOTIFIER_POLLER);
 		assert_non_null(vdm);
@@ -1442,6 +1608,7 @@ main(void)
 	};
 	const struct CMUnitTest config[] = {
 		cmocka_unit_test(test_short_helped),
+		cmocka_unit_test(test_offload_min),
 		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test(test_delete_churn),
 	};

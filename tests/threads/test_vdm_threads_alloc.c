@@ -40,15 +40,15 @@ struct maker {
 
 static struct maker make_default = {
 	"vdm_new(vdm_descriptor_threads())", vdm_descriptor_threads,
-	{0, 0}, FUTURE_NOTIFIER_NONE };
+	{0, 0, 0}, FUTURE_NOTIFIER_NONE };
 static struct maker make_polled = {
 	"vdm_new(vdm_descriptor_threads_polled())",
-	vdm_descriptor_threads_polled, {0, 0}, FUTURE_NOTIFIER_NONE };
+	vdm_descriptor_threads_polled, {0, 0, 0}, FUTURE_NOTIFIER_NONE };
 static struct maker make_new_waker = {
-	"vdm_threads_new(2 threads, depth 8, waker)", NULL, {2, 8},
+	"vdm_threads_new(2 threads, depth 8, waker)", NULL, {2, 8, 1},
 	FUTURE_NOTIFIER_WAKER };
 static struct maker make_new_poller = {
-	"vdm_threads_new(1 thread, depth 1, poller)", NULL, {1, 1},
+	"vdm_threads_new(1 thread, depth 1, poller)", NULL, {1, 1, 1},
 	FUTURE_NOTIFIER_POLLER };
 
 /*

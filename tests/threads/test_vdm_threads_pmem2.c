@@ -38,9 +38,11 @@ struct mode {
 	struct vdm_threads_config config;
 };
 
-static struct mode mode_waker = { "threads, waker", 0, {2, 16} };
-static struct mode mode_polled = { "threads, poller", 1, {0, 0} };
-static struct mode mode_tiny = { "threads, 3 workers, depth 1", 0, {3, 1} };
+static struct mode mode_waker = { "threads, waker, all offloaded", 0,
+	{2, 16, 1} };
+static struct mode mode_polled = { "threads, poller", 1, {0, 0, 0} };
+static struct mode mode_tiny = { "threads, 3 workers, depth 1", 0,
+	{3, 1, 0} };
 
 struct fixture {
 	const struct mode *mode;

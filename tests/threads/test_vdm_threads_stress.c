@@ -610,7 +610,7 @@ static void
 test_waker_default(void **state)
 {
 	(void) state;
-	struct vdm_threads_config config = { 0, 0 };
+	struct vdm_threads_config config = { 0, 0, 0 };
 	run(&config, FUTURE_NOTIFIER_WAKER);
 }
 
@@ -622,7 +622,7 @@ static void
 test_polled_small(void **state)
 {
 	(void) state;
-	struct vdm_threads_config config = { 4, 8 };
+	struct vdm_threads_config config = { 4, 8, 1 };
 	run(&config, FUTURE_NOTIFIER_POLLER);
 }
 
@@ -634,7 +634,7 @@ static void
 test_waker_tiny(void **state)
 {
 	(void) state;
-	struct vdm_threads_config config = { 3, 2 };
+	struct vdm_threads_config config = { 3, 2, 1 };
 	run(&config, FUTURE_NOTIFIER_WAKER);
 }
 
