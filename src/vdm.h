@@ -170,4 +170,40 @@ vdm__operation_run(const struct vdm_operation *op, size_t off, size_t len)
 	}
 }
 
+/*
+ * vdm__operation_run_nt -- vdm__operation_run, with stores that bypass the
+ * caches (core__memcpy_nt); a memmove whose ranges overlap is moved by
+ * memmove(), as it must be
+ */
+static inline void
+vdm__operation_run_nt(const struct vdm_operation *op, size_t off,
+	size_t len)
+{
+	switch (op->type) {
+	case VDM_OPERATION_MEMCPY:
+		core__memcpy_nt((char *)op->data.memcpy.dest + off,
+			(char *)op->data.memcpy.src + off, len);
+		break;
+	case VDM_OPERATION_MEMMOVE: {
+		uintptr_t d = (uintptr_t)op->data.memmove.dest;
+		uintptr_t s = (uintptr_t)op->data.memmove.src;
+		size_t n = op->data.memmove.n;
+		if (d < s + n && s < d + n)
+			memmove((char *)op->data.memmove.dest + off,
+				(char *)op->data.memmove.src + off, len);
+		else
+			core__memcpy_nt((char *)op->data.memmove.dest + off,
+				(char *)op->data.memmove.src + off, len);
+		break;
+	}
+	case VDM_OPERATION_MEMSET:
+		core__memset_nt((char *)op->data.memset.str + off,
+			op->data.memset.c, len);
+		break;
+	case VDM_OPERATION_FLUSH:
+		core__flush_range((char *)op->data.flush.dest + off, len);
+		break;
+	}
+}
+
 #endif /* MINIASYNC_VDM_H */

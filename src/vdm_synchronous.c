@@ -55,13 +55,31 @@ sync_op_result(const struct vdm_operation *op)
  */
 
 /*
- * sync_unsupported -- non-zero if a checked operation asks for a flag this
- * mover cannot honour
+ * sync_run -- moves a checked operation: with stores that bypass the caches
+ * if it asks so (VDM_F_NO_CACHE_HINT), else with the C library
  */
-static inline int
-sync_unsupported(uint64_t flags)
+static inline void
+sync_run(const struct vdm_operation *op)
 {
-	return (flags & ~SYNC_SUPPORTED_FLAGS) != 0;
+	if (vdm__operation_flags(op) & VDM_F_NO_CACHE_HINT)
+		vdm__operation_run_nt(op, 0, vdm__operation_len(op));
+	else
+		vdm__operation_run(op, 0, vdm__operation_len(op));
+}
+
+/*
+ * sync_flagged -- a run task's way for an operation with any flag: refused
+ * if this mover cannot honour one, else moved by sync_run
+ */
+static __attribute__((noinline)) enum future_state
+sync_flagged(struct future_context *context)
+{
+	struct vdm_operation_data *data = future_context_get_data(context);
+	enum vdm_operation_result result = sync_op_result(&data->operation);
+
+	if (result == VDM_SUCCESS)
+		sync_run(&data->operation);
+	return vdm_run_complete(context, result);
 }
 
 /*
@@ -75,8 +93,8 @@ sync_memcpy_task(struct future_context *context,
 	struct vdm_operation_data *data = future_context_get_data(context);
 	struct vdm_operation_data_memcpy *op = &data->operation.data.memcpy;
 
-	if (core__unlikely(sync_unsupported(op->flags)))
-		return vdm_run_complete(context, VDM_ERROR_NOT_SUPPORTED);
+	if (core__unlikely(op->flags != 0))
+		return sync_flagged(context);
 	memcpy(op->dest, op->src, op->n);
 	return vdm_run_complete(context, VDM_SUCCESS);
 }
@@ -92,8 +110,8 @@ sync_memmove_task(struct future_context *context,
 	struct vdm_operation_data *data = future_context_get_data(context);
 	struct vdm_operation_data_memmove *op = &data->operation.data.memmove;
 
-	if (core__unlikely(sync_unsupported(op->flags)))
-		return vdm_run_complete(context, VDM_ERROR_NOT_SUPPORTED);
+	if (core__unlikely(op->flags != 0))
+		return sync_flagged(context);
 	memmove(op->dest, op->src, op->n);
 	return vdm_run_complete(context, VDM_SUCCESS);
 }
@@ -109,8 +127,8 @@ sync_memset_task(struct future_context *context,
 	struct vdm_operation_data *data = future_context_get_data(context);
 	struct vdm_operation_data_memset *op = &data->operation.data.memset;
 
-	if (core__unlikely(sync_unsupported(op->flags)))
-		return vdm_run_complete(context, VDM_ERROR_NOT_SUPPORTED);
+	if (core__unlikely(op->flags != 0))
+		return sync_flagged(context);
 	memset(op->str, op->c, op->n);
 	return vdm_run_complete(context, VDM_SUCCESS);
 }
@@ -126,9 +144,8 @@ sync_flush_task(struct future_context *context,
 	struct vdm_operation_data *data = future_context_get_data(context);
 	struct vdm_operation_data_flush *op = &data->operation.data.flush;
 
-	if (core__unlikely(sync_unsupported(op->flags) ||
-			!core__flush_supported()))
-		return vdm_run_complete(context, VDM_ERROR_NOT_SUPPORTED);
+	if (core__unlikely(op->flags != 0 || !core__flush_supported()))
+		return sync_flagged(context);
 	core__flush_range(op->dest, op->n);
 	return vdm_run_complete(context, VDM_SUCCESS);
 }
@@ -146,7 +163,7 @@ sync_op_start(void *data, const struct vdm_operation *op,
 		n->notifier_used = FUTURE_NOTIFIER_NONE;
 	/* operations from the table are not checked yet */
 	if (sync_op_result(op) == VDM_SUCCESS)
-		vdm__operation_run(op, 0, vdm__operation_len(op));
+		sync_run(op);
 	return 0;
 }
 

@@ -64,6 +64,14 @@
 #define THREADS_MAX_THREADS 256
 #define THREADS_MAX_QUEUE_DEPTH (1U << 16)
 
+/*
+ * operations at least this long bypass the caches even without
+ * VDM_F_NO_CACHE_HINT: their destination would not stay in them anyway, and
+ * stores that skip reading each line first leave more memory bandwidth to
+ * the copy
+ */
+#define THREADS_NT_MIN ((size_t)16 << 20)
+
 /* operations at least this long are cut into pieces for several workers */
 #define THREADS_SPLIT_MIN ((size_t)1 << 20)
 /* ... of at least this many bytes each, and at most this many pieces */
@@ -242,14 +250,21 @@ threads_plain_check(void *arg, const struct vdm_operation *op)
 }
 
 /*
- * threads_plain_piece -- moves a piece of an operation with the C library
+ * threads_plain_piece -- moves a piece of an operation: with stores that
+ * bypass the caches when the operation asks so (VDM_F_NO_CACHE_HINT) or is
+ * too large for its destination to stay in them (THREADS_NT_MIN), with the
+ * C library's functions otherwise
  */
 static void
 threads_plain_piece(void *arg, const struct vdm_operation *op, size_t off,
 	size_t len)
 {
 	(void) arg;
-	vdm__operation_run(op, off, len);
+	if ((vdm__operation_flags(op) & VDM_F_NO_CACHE_HINT) ||
+			vdm__operation_len(op) >= THREADS_NT_MIN)
+		vdm__operation_run_nt(op, off, len);
+	else
+		vdm__operation_run(op, off, len);
 }
 
 static const struct vdm__threads_backend threads_plain_backend = {

@@ -8,7 +8,8 @@
  * its first poll; it allocates nothing per operation and takes no notifier.
  * It serves ordinary memory: VDM_F_MEM_DURABLE fails with
  * VDM_ERROR_NOT_SUPPORTED (durability needs a mover that knows the mapping,
- * see libminiasync-pmem), VDM_F_NO_CACHE_HINT is accepted as the hint it is.
+ * see libminiasync-pmem), VDM_F_NO_CACHE_HINT stores past the CPU caches
+ * (non-temporal stores, on x86-64).
  * vdm_flush() writes the range back from the CPU caches.  Its capabilities
  * are 0.  See miniasync_vdm_synchronous(3).
  */

@@ -39,7 +39,8 @@
  *
  * VDM_F_MEM_DURABLE fails with VDM_ERROR_NOT_SUPPORTED: this mover does not
  * know whether or how the destination can be made durable;
- * VDM_F_NO_CACHE_HINT is accepted.  vdm_flush() writes
+ * VDM_F_NO_CACHE_HINT stores past the CPU caches (non-temporal stores, on
+ * x86-64), as does any operation of 16 MiB or more.  vdm_flush() writes
  * the range back from the CPU caches.  Capabilities are 0.
  *
  * vdm_delete() with operations in flight: it first lets every queued and

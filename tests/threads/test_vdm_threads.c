@@ -469,7 +469,7 @@ test_durable(void **state)
 {
 	struct fixture *f = *state;
 	struct job j;
-	static const size_t sizes[] = { 64, 2 * MIB + 1 };
+	static const size_t sizes[] = { 64, 257, 64 * KIB + 1, 2 * MIB + 1 };
 
 	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
 		for (int k = 0; k < K_COUNT; k++) {
@@ -811,6 +811,38 @@ test_short_helped(void **state)
 	job_free(&j);
 
 	held_pool_close(&p);
+}
+
+/*
+ * test_large_bypass -- an operation of 16 MiB or more is stored past the
+ * caches even without VDM_F_NO_CACHE_HINT (an overlapping memmove still
+ * by memmove()): every kind moves the right bytes, in pieces on every
+ * worker
+ */
+static void
+test_large_bypass(void **state)
+{
+	(void) state;
+	static const enum kind kinds[] = {
+		K_MEMCPY, K_MEMMOVE, K_MEMMOVE_FWD, K_MEMMOVE_BWD, K_MEMSET,
+	};
+	size_t n = 16 * MIB + 5;
+
+	if (n > max_size)
+		skip();
+	struct vdm *vdm = vdm_new(vdm_descriptor_threads());
+	struct runtime *rt = runtime_new();
+	assert_non_null(vdm);
+	assert_non_null(rt);
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+		struct job j;
+		job_prepare(&j, vdm, kinds[k], n, 300U + (unsigned)k, 0);
+		runtime_wait(rt, job_future(&j));
+		job_check(&j, &j.fut);
+		job_free(&j);
+	}
+	runtime_delete(rt);
+	vdm_delete(vdm);
 }
 
 /*
@@ -1609,6 +1641,7 @@ main(void)
 	const struct CMUnitTest config[] = {
 		cmocka_unit_test(test_short_helped),
 		cmocka_unit_test(test_offload_min),
+		cmocka_unit_test(test_large_bypass),
 		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test(test_delete_churn),
 	};

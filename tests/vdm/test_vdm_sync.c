@@ -670,15 +670,18 @@ test_runtime_wait_multiple(void **state)
 }
 
 /*
- * run_flag_case -- one operation of kind with flags: expect result; on
- * success the bytes moved, on failure none did
+ * run_flag_case_at -- one operation of kind with flags, of n bytes written
+ * doff bytes into a guarded buffer: expect result; on success the bytes
+ * moved, on failure none did, and nothing outside the range changed
  */
 static void
-run_flag_case(struct fixture *fx, enum op_kind kind, uint64_t flags,
-	enum vdm_operation_result result, unsigned seed)
+run_flag_case_at(struct fixture *fx, enum op_kind kind, uint64_t flags,
+	enum vdm_operation_result result, unsigned seed, size_t n,
+	size_t doff)
 {
-	size_t total = GUARD + 4096 + 64 + GUARD;
-	size_t doff = GUARD + 5, soff = GUARD + 9, n = 4096;
+	size_t total = GUARD + n + 64 + GUARD;
+	size_t soff = GUARD + 9;
+	doff += GUARD;
 	unsigned char *dst = xalloc(total);
 	unsigned char *src = xalloc(total);
 	unsigned char *want = xalloc(total);
@@ -709,17 +712,76 @@ run_flag_case(struct fixture *fx, enum op_kind kind, uint64_t flags,
 }
 
 /*
+ * run_flag_case -- run_flag_case_at with 4 KiB at an odd offset
+ */
+static void
+run_flag_case(struct fixture *fx, enum op_kind kind, uint64_t flags,
+	enum vdm_operation_result result, unsigned seed)
+{
+	run_flag_case_at(fx, kind, flags, result, seed, 4096, 5);
+}
+
+/*
+ * overlap_no_cache -- a memmove with VDM_F_NO_CACHE_HINT whose ranges
+ * overlap, dest above src (up) or below: the same bytes as memmove()
+ */
+static void
+overlap_no_cache(struct fixture *fx, size_t n, size_t shift, int up)
+{
+	size_t total = GUARD + n + shift + GUARD;
+	unsigned char *buf = xalloc(total);
+	unsigned char *want = xalloc(total);
+	unsigned char *lo = buf + GUARD;
+	unsigned char *hi = lo + shift;
+
+	fill(buf, total, (unsigned)(n + shift));
+	memcpy(want, buf, total);
+	if (up)
+		memmove(want + GUARD + shift, want + GUARD, n);
+	else
+		memmove(want + GUARD, want + GUARD + shift, n);
+
+	struct vdm_memmove_future f = vdm_memmove(fx->vdm, up ? hi : lo,
+		up ? lo : hi, n, VDM_F_NO_CACHE_HINT);
+	FUTURE_BUSY_POLL(&f);
+	assert_int_equal(FUTURE_OUTPUT(&f)->result, VDM_SUCCESS);
+	expect_bytes(buf, want, total, "overlapping memmove with the hint");
+
+	free(buf);
+	free(want);
+}
+
+/*
  * test_no_cache_hint -- VDM_F_NO_CACHE_HINT is accepted by every operation
+ * and moves the same bytes as without it: every size around the point where
+ * stores start to bypass the caches, at every alignment of a cache line's
+ * start and end, and overlapping memmoves both ways
  */
 static void
 test_no_cache_hint(void **state)
 {
 	struct fixture *fx = *state;
+	static const size_t hint_sizes[] = {
+		1, 63, 64, 255, 256, 257, 319, 4096, 65536 + 7,
+	};
+	static const size_t offs[] = { 0, 1, 15, 16, 63 };
+	unsigned seed = 70;
 
 	for (int kind = 0; kind < OP_KINDS; kind++)
-		run_flag_case(fx, (enum op_kind)kind, VDM_F_NO_CACHE_HINT,
-			kind == OP_FLUSH ? FLUSH_RESULT : VDM_SUCCESS,
-			70U + (unsigned)kind);
+		for (size_t i = 0; i < ARRAY_SIZE(hint_sizes); i++)
+			for (size_t o = 0; o < ARRAY_SIZE(offs); o++)
+				run_flag_case_at(fx, (enum op_kind)kind,
+					VDM_F_NO_CACHE_HINT,
+					kind == OP_FLUSH ? FLUSH_RESULT :
+					VDM_SUCCESS, seed++, hint_sizes[i],
+					offs[o]);
+
+	for (int up = 0; up < 2; up++) {
+		overlap_no_cache(fx, 4096, 1, up);
+		overlap_no_cache(fx, 4096, 64, up);
+		overlap_no_cache(fx, 300, 299, up);
+		overlap_no_cache(fx, 65536 + 3, 4097, up);
+	}
 }
 
 /*
