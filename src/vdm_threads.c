@@ -14,18 +14,26 @@
  * and a ring cell to a worker's cache, the completion back) costs the
  * polling thread more than such a copy.  Any other op_start copies the
  * operation into the slot and queues it, cut into pieces when it is large,
- * on a bounded lock-free ring of entries (slot, generation).  Whoever holds an entry claims the slot's next
- * piece through the slot's claim word; a poll after the first one claims
- * and moves the pieces no worker has taken yet, rather than wait.  A short
- * operation (one piece, at most THREADS_HELP_MAX bytes) hands out no
- * notifier, so that a waiting runtime polls it again and moves it on its
- * own thread if no worker has claimed it yet, rather than sleep and be woken
- * (a wake-up costs far more than the copy).  The
- * thread that finishes an operation's last piece calls the waker (if the
- * poll gave one) and only then publishes completion: once op_check can see
- * the operation complete, no thread of the mover touches the waker or the
- * future again, so a waiter may return and free its runtime at once.
+ * on a bounded lock-free ring of entries (slot, generation), one per worker
+ * that should work on it.  Whoever holds an entry claims the slot's pieces
+ * one by one through the slot's claim word, until none is left; a poll
+ * after the first one claims and moves the pieces no worker has taken yet,
+ * rather than wait.  A short operation (one piece, at most THREADS_HELP_MAX
+ * bytes) hands out no notifier, so that a waiting runtime polls it again
+ * and moves it on its own thread if no worker has claimed it yet, rather
+ * than sleep and be woken (a wake-up costs far more than the copy).
  *
+ * The thread that finishes an operation's last piece calls the waker (if
+ * the poll gave one) and only then publishes completion: once op_check can
+ * see the operation complete, no thread of the mover touches the waker or
+ * the future again, so a waiter may return and free its runtime at once.
+ * An operation with more pieces than entries also calls the waker once
+ * early, when only as many pieces are left unclaimed as there are entries
+ * (threads_work): waking a sleeping thread takes about as long as a
+ * piece, so the waiter is polling by the time the operation completes.  A
+ * later poll hands the waker out again until that early call, and no
+ * notifier after it (threads_rearm).
+
  * A worker that finds the ring empty spins for a short while if no other
  * worker spins, then sleeps on the condition variable, so a stream of
  * operations does not pay a wake-up per operation while an idle mover burns
@@ -34,7 +42,7 @@
  *
  * Entries whose pieces were all claimed by pollers stay in the ring until a
  * worker takes them, so the ring may fill up; op_start then moves the
- * pieces it could not queue itself.  When every slot is taken, op_new hands
+ * operation itself if it could queue no entry.  When every slot is taken, op_new hands
  * out the inline handle instead, and such an operation runs on the polling
  * thread at its first poll.  Nothing is ever dropped.
  *
@@ -42,6 +50,7 @@
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -74,9 +83,17 @@
 
 /* operations at least this long are cut into pieces for several workers */
 #define THREADS_SPLIT_MIN ((size_t)1 << 20)
-/* ... of at least this many bytes each, and at most this many pieces */
+/*
+ * ... of about this many bytes each, claimed one at a time, so that the
+ * workers share the work however fast each one runs; but into at least one
+ * piece per worker (up to THREADS_MAX_SPREAD) of at least THREADS_PIECE_MIN
+ * bytes, and at most THREADS_MAX_PIECES pieces
+ */
+#define THREADS_PIECE_SIZE ((size_t)1 << 20)
 #define THREADS_PIECE_MIN ((size_t)256 << 10)
-#define THREADS_MAX_PIECES 16U
+#define THREADS_MAX_PIECES 256U
+/* the most ring entries (workers) an operation is queued for */
+#define THREADS_MAX_SPREAD 16U
 
 /*
  * operations up to this long take no notifier: the waiting thread polls
@@ -155,6 +172,7 @@ struct threads_slot {
 	uint32_t gen;	/* generation of the current operation */
 	int fresh;	/* no op_check since op_start yet */
 	int costly;	/* its persist is worth sharing (backend->linger) */
+	enum future_notifier_type took;	/* what op_start handed out */
 
 	/* written by op_start before its release store of claim, read by
 	 * whoever claims a piece (acquire) */
@@ -163,6 +181,13 @@ struct threads_slot {
 	int has_waker;
 	unsigned pieces;	/* read after a claim (its acquire) */
 	size_t piece_size;
+	/* the piece whose claim by a worker wakes the waiter early (see
+	 * threads_work), or UINT_MAX */
+	unsigned prewake_at;
+
+	/* set (release) before a worker calls the waker, early or at the
+	 * end; read (acquire) by the polls that follow (threads_rearm) */
+	unsigned woken;
 
 	/* see above; release store in op_start, acquire CAS in a claim */
 	uint64_t claim;
@@ -185,7 +210,7 @@ struct threads_mover {
 
 	unsigned nthreads;
 	unsigned nslots;
-	unsigned max_pieces;
+	unsigned spread;	/* ring entries per split operation */
 	enum future_notifier_type notifier;
 	size_t offload_min;	/* shorter operations are moved by op_start */
 
@@ -302,7 +327,7 @@ static unsigned
 threads_pieces(const struct threads_mover *m, const struct vdm_operation *op,
 	size_t len)
 {
-	if (len < THREADS_SPLIT_MIN || m->max_pieces < 2)
+	if (len < THREADS_SPLIT_MIN)
 		return 1;
 
 	if (op->type == VDM_OPERATION_MEMMOVE) {
@@ -313,10 +338,27 @@ threads_pieces(const struct threads_mover *m, const struct vdm_operation *op,
 			return 1;
 	}
 
-	size_t pieces = len / THREADS_PIECE_MIN;
-	if (pieces > m->max_pieces)
-		pieces = m->max_pieces;
+	size_t pieces = len / THREADS_PIECE_SIZE;
+	size_t spread = len / THREADS_PIECE_MIN;
+	if (spread > m->spread)
+		spread = m->spread;
+	if (pieces < spread)
+		pieces = spread;
+	if (pieces > THREADS_MAX_PIECES)
+		pieces = THREADS_MAX_PIECES;
 	return pieces < 1 ? 1 : (unsigned)pieces;
+}
+
+/*
+ * threads_wake -- calls the operation's waker, once woken is set (release:
+ * a poll that reads it hands out no waker again, see threads_rearm)
+ */
+static void
+threads_wake(struct threads_slot *slot)
+{
+	atomic_store_explicit(CORE__ATOMIC(&slot->woken), 1,
+		memory_order_release);
+	FUTURE_WAKER_WAKE(&slot->waker);
 }
 
 /*
@@ -327,7 +369,7 @@ static void
 threads_finish(struct threads_slot *slot)
 {
 	if (slot->has_waker)
-		FUTURE_WAKER_WAKE(&slot->waker);
+		threads_wake(slot);
 
 	/* release: the bytes, and the waker call, before the completion */
 	CORE__HAPPENS_BEFORE(&slot->complete);
@@ -408,18 +450,29 @@ threads_batch_flush(const struct threads_mover *m, struct threads_batch *b)
 static _Thread_local enum vdm_operation_result threads_inline_failed;
 
 /*
- * threads_work -- claims and moves pieces of generation gen of a slot: one
- * (a worker holding one ring entry) or all that are left (a helper).  With
- * a backend that persists, the pieces join the caller's batch b.
+ * threads_work -- claims and moves the pieces of generation gen of a slot
+ * that are left, for a worker holding a ring entry of it (worker) or for a
+ * polling thread that helps.  With a backend that persists, the pieces join
+ * the caller's batch b.
  */
 static void
-threads_work(struct threads_slot *slot, uint32_t gen, int one,
+threads_work(struct threads_slot *slot, uint32_t gen, int worker,
 	struct threads_batch *b)
 {
 	const struct threads_mover *m = slot->mover;
 	long piece;
 
 	while ((piece = threads_claim(slot, gen)) >= 0) {
+		/*
+		 * Only as many pieces are left unclaimed as the operation
+		 * was queued for: wake the waiter now, so that it is awake,
+		 * helping with what is left or polling, by the time the
+		 * operation completes, rather than be woken only then (a
+		 * wake-up takes about as long as the copy of a piece).
+		 */
+		if (worker && (unsigned)piece == slot->prewake_at)
+			threads_wake(slot);
+
 		size_t len = vdm__operation_len(&slot->op);
 		size_t off = (size_t)piece * slot->piece_size;
 		size_t piece_len = (unsigned)piece + 1 == slot->pieces ?
@@ -437,8 +490,6 @@ threads_work(struct threads_slot *slot, uint32_t gen, int one,
 				piece_len);
 			b->n++;
 		}
-		if (one)
-			break;
 	}
 }
 
@@ -665,8 +716,9 @@ threads_idle(struct threads_mover *m)
 }
 
 /*
- * threads_worker -- a worker thread: take an entry, move its piece, repeat
- * until a stop entry; persist the batch whenever the ring runs empty
+ * threads_worker -- a worker thread: take an entry, move the pieces of its
+ * operation that are left, repeat until a stop entry; persist the batch
+ * whenever the ring runs empty
  */
 static void *
 threads_worker(void *arg)
@@ -852,16 +904,31 @@ threads_op_start(void *data, const struct vdm_operation *op,
 	 */
 	int helpable = pieces == 1 && len <= THREADS_HELP_MAX &&
 		!slot->costly;
+	slot->took = FUTURE_NOTIFIER_NONE;
 	if (n != NULL && !helpable) {
 		if (m->notifier == FUTURE_NOTIFIER_POLLER) {
-			n->notifier_used = FUTURE_NOTIFIER_POLLER;
 			n->poller.ptr_to_monitor = &slot->complete;
 		} else {
 			slot->waker = n->waker;
 			slot->has_waker = 1;
-			n->notifier_used = FUTURE_NOTIFIER_WAKER;
 		}
+		slot->took = m->notifier;
+		n->notifier_used = m->notifier;
 	}
+
+	/*
+	 * Queued for fewer workers than it has pieces: the waiter is woken
+	 * early, once only as many pieces are left unclaimed as there are
+	 * workers on it (threads_work).  Not when its persist is costly: a
+	 * write-back takes too long to foresee, and its waiter cannot help.
+	 */
+	unsigned entries = pieces < m->spread ? pieces : m->spread;
+	slot->prewake_at = UINT_MAX;
+	if (slot->has_waker && !slot->costly && pieces > m->spread)
+		slot->prewake_at = pieces - m->spread;
+	/* relaxed: published by the release store of claim below */
+	atomic_store_explicit(CORE__ATOMIC(&slot->woken), 0,
+		memory_order_relaxed);
 
 	/* release: everything above before any claim of this generation */
 	CORE__HAPPENS_BEFORE(&slot->claim);
@@ -869,9 +936,10 @@ threads_op_start(void *data, const struct vdm_operation *op,
 		((uint64_t)slot->gen << 32) | ((uint64_t)pieces << 16),
 		memory_order_release);
 
+	/* each entry's worker claims pieces until none is left */
 	uint64_t entry = ((uint64_t)slot->index << 32) | slot->gen;
-	if (threads_push(m, entry, pieces) < pieces) {
-		/* the ring is full of entries: move what no entry covers now */
+	if (threads_push(m, entry, entries) == 0) {
+		/* the ring is full of entries: move it now */
 		struct threads_batch b;
 		b.n = 0;
 		threads_work(slot, slot->gen, 0, &b);
@@ -956,6 +1024,36 @@ threads_op_delete(void *data, const struct vdm_operation *op,
 }
 
 /*
+ * threads_rearm -- a later poll of an operation that is still running hands
+ * out the notifier op_start did again, so that a waiter woken by something
+ * else sleeps again: the poller's word, or the waker if it is the one the
+ * workers will call and they have not called it yet (once they did, early
+ * or at the end, the waiter polls until completion: completion is
+ * published after the last call)
+ *
+ * No call can be missed: threads_wake stores woken before it calls the
+ * waker, and a waker's call is a release that the runtime's read of its
+ * wake-up count (before this poll) acquires.  If this poll reads woken as
+ * 0, that count was read before the call, which will wake the runtime from
+ * the sleep this poll allows.
+ */
+static void
+threads_rearm(struct threads_slot *slot, struct future_notifier *n)
+{
+	if (slot->took == FUTURE_NOTIFIER_POLLER) {
+		n->poller.ptr_to_monitor = &slot->complete;
+		n->notifier_used = FUTURE_NOTIFIER_POLLER;
+	} else if (slot->took == FUTURE_NOTIFIER_WAKER &&
+			n->waker.wake == slot->waker.wake &&
+			n->waker.data == slot->waker.data &&
+			/* acquire: pairs with threads_wake */
+			atomic_load_explicit(CORE__ATOMIC(&slot->woken),
+				memory_order_acquire) == 0) {
+		n->notifier_used = FUTURE_NOTIFIER_WAKER;
+	}
+}
+
+/*
  * vdm__threads_run -- the task of the futures vdm_memcpy() and friends make
  * on the engine's movers (the run task of every type): the first poll
  * moves an operation shorter than offload_min on this thread and takes no
@@ -986,8 +1084,11 @@ vdm__threads_run(struct future_context *context,
 		(void) threads_op_start(data->data, op, notifier);
 	}
 
-	if (threads_op_check(data->data, op) != FUTURE_STATE_COMPLETE)
+	if (threads_op_check(data->data, op) != FUTURE_STATE_COMPLETE) {
+		if (notifier != NULL && context->state != FUTURE_STATE_IDLE)
+			threads_rearm(data->data, notifier);
 		return FUTURE_STATE_RUNNING;
+	}
 
 	struct vdm_operation_output out;
 	threads_op_delete(data->data, op, &out);
@@ -1088,9 +1189,9 @@ vdm__threads_init(struct vdm *vdm, const struct vdm_threads_config *config,
 		VDM_THREADS_DEFAULT_OFFLOAD_MIN;
 	m->nthreads = nthreads;
 	m->nslots = threads_round_pow2(depth);
-	m->max_pieces = nthreads < THREADS_MAX_PIECES ? nthreads :
-		THREADS_MAX_PIECES;
-	m->ring_mask = threads_round_pow2(m->nslots * m->max_pieces +
+	m->spread = nthreads < THREADS_MAX_SPREAD ? nthreads :
+		THREADS_MAX_SPREAD;
+	m->ring_mask = threads_round_pow2(m->nslots * m->spread +
 		nthreads) - 1;
 
 	m->slots = core__zalloc_aligned(CORE__CACHELINE_SIZE,
@@ -1115,6 +1216,7 @@ vdm__threads_init(struct vdm *vdm, const struct vdm_threads_config *config,
 		CORE__ATOMIC_WORD(&slot->pieces_left);
 		CORE__ATOMIC_WORD(&slot->failed);
 		CORE__ATOMIC_WORD(&slot->complete);
+		CORE__ATOMIC_WORD(&slot->woken);
 		CORE__ATOMIC_WORD(&slot->busy);
 	}
 	CORE__ATOMIC_WORD(&m->head);
