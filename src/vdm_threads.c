@@ -619,8 +619,13 @@ threads_await_entry(struct threads_mover *m, uint64_t ns)
 
 	while (!threads_ring_ready(m)) {
 		future__cpu_relax();
-		if ((++spins & 63) == 0 && threads_now_ns() > until)
-			break;
+		if ((++spins & 63) == 0) {
+			if (threads_now_ns() > until)
+				break;
+			/* a thread that can run (a waiter the pool just
+			 * woke) gets this CPU rather than wait for the spin */
+			(void) sched_yield();
+		}
 	}
 }
 
