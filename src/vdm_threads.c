@@ -91,7 +91,7 @@
  */
 #define THREADS_PIECE_SIZE ((size_t)1 << 20)
 #define THREADS_PIECE_MIN ((size_t)256 << 10)
-#define THREADS_MAX_PIECES 256U
+#define THREADS_MAX_PIECES 1024U
 /* the most ring entries (workers) an operation is queued for */
 #define THREADS_MAX_SPREAD 16U
 
@@ -622,9 +622,16 @@ threads_await_entry(struct threads_mover *m, uint64_t ns)
 		if ((++spins & 63) == 0) {
 			if (threads_now_ns() > until)
 				break;
-			/* a thread that can run (a waiter the pool just
-			 * woke) gets this CPU rather than wait for the spin */
-			(void) sched_yield();
+			/*
+			 * A thread that can run (a waiter the pool just
+			 * woke) gets this CPU rather than wait for the
+			 * spin; not once a producer counts on the spinner
+			 * (relaxed: a hint, the ring is looked at next).
+			 */
+			if ((atomic_load_explicit(CORE__ATOMIC(&m->waiters),
+					memory_order_relaxed) &
+					THREADS_TAKEN) == 0)
+				(void) sched_yield();
 		}
 	}
 }
@@ -924,12 +931,16 @@ threads_op_start(void *data, const struct vdm_operation *op,
 	/*
 	 * Queued for fewer workers than it has pieces: the waiter is woken
 	 * early, once only as many pieces are left unclaimed as there are
-	 * workers on it (threads_work).  Not when its persist is costly: a
-	 * write-back takes too long to foresee, and its waiter cannot help.
+	 * workers on it (threads_work).  Only when a piece is short (the
+	 * waiter polls through the last one) and done once moved: a backend
+	 * that persists counts pieces done only with its batch, whose drain
+	 * or write-back may wait for other operations' pieces.
 	 */
 	unsigned entries = pieces < m->spread ? pieces : m->spread;
 	slot->prewake_at = UINT_MAX;
-	if (slot->has_waker && !slot->costly && pieces > m->spread)
+	if (slot->has_waker && pieces > m->spread &&
+			slot->piece_size <= 2 * THREADS_PIECE_SIZE &&
+			m->backend->persist == NULL)
 		slot->prewake_at = pieces - m->spread;
 	/* relaxed: published by the release store of claim below */
 	atomic_store_explicit(CORE__ATOMIC(&slot->woken), 0,

@@ -580,7 +580,8 @@ waker_init(struct counting_waker *w, struct job *j)
  * expected_calls -- how often the workers call the waker of an operation of
  * n bytes that no poller helps: once, at the end; twice if the pool cuts it
  * into more pieces than it queues it for (1 MiB pieces, one entry per
- * worker up to 16, 256 KiB pieces at least): the early call
+ * worker up to 16, 256 KiB pieces at least): the early call (the sizes of
+ * the tests never make pieces over 2 MiB, which get no early call)
  */
 static unsigned
 expected_calls(const struct mover_cfg *cfg, size_t n)
@@ -598,8 +599,8 @@ expected_calls(const struct mover_cfg *cfg, size_t n)
 		least = spread;
 	if (pieces < least)
 		pieces = least;
-	if (pieces > 256)
-		pieces = 256;
+	if (pieces > 1024)
+		pieces = 1024;
 	return pieces > spread ? 2 : 1;
 }
 
@@ -625,9 +626,12 @@ test_waker_notifier(void **state)
 			struct counting_waker w;
 			struct future_notifier n;
 
+			unsigned calls = expected_calls(f->cfg, sizes[s]);
 			job_prepare(&j, f->vdm, K_MEMCPY, sizes[s],
 				(unsigned)(s * 2 + (size_t)help), 0);
-			waker_init(&w, &j);
+			/* an early call comes while other workers still
+			 * store: the waker may not read the bytes then */
+			waker_init(&w, calls == 1 ? &j : NULL);
 			notifier_init(&n, &w);
 
 			enum future_state st = future_poll(job_future(&j), &n);
@@ -645,12 +649,12 @@ test_waker_notifier(void **state)
 					(void) sched_yield();
 			}
 			job_check(&j, &j.fut);
-			unsigned calls = expected_calls(f->cfg, sizes[s]);
 			if (help) {
 				assert_in_range(counting_calls(&w), 0, calls);
 			} else {
 				assert_int_equal(counting_calls(&w), calls);
-				assert_true(atomic_load(&w.bytes_ok));
+				if (calls == 1)
+					assert_true(atomic_load(&w.bytes_ok));
 			}
 			waker_fini(&w);
 			job_free(&j);
@@ -851,7 +855,8 @@ test_short_helped(void **state)
 /*
  * test_early_wake -- an operation cut into more pieces than it is queued
  * for wakes the waiter twice, with no poll in between: early, before its
- * last piece is moved, and at the end, with every byte in place
+ * last piece is moved, and at the end, with every byte in place (one
+ * worker: the waker's reads of the bytes race with no store)
  */
 static void
 test_early_wake(void **state)
