@@ -14,26 +14,22 @@
  * and a ring cell to a worker's cache, the completion back) costs the
  * polling thread more than such a copy.  Any other op_start copies the
  * operation into the slot and queues it, cut into pieces when it is large,
- * on a bounded lock-free ring of entries (slot, generation), one per worker
- * that should work on it.  Whoever holds an entry claims the slot's pieces
- * one by one through the slot's claim word, until none is left; a poll
- * after the first one claims and moves the pieces no worker has taken yet,
- * rather than wait.  A short operation (one piece, at most THREADS_HELP_MAX
- * bytes) hands out no notifier, so that a waiting runtime polls it again
- * and moves it on its own thread if no worker has claimed it yet, rather
- * than sleep and be woken (a wake-up costs far more than the copy).
+ * on a bounded lock-free ring of entries (slot, generation), one per piece.
+ * Whoever holds an entry claims the slot's pieces one by one through the
+ * slot's claim word, until none is left; a poll after the first one claims
+ * and moves the pieces no worker has taken yet, rather than wait.  A short
+ * operation (one piece, at most THREADS_HELP_MAX bytes) hands out no
+ * notifier, so that a waiting runtime polls it again and moves it on its
+ * own thread if no worker has claimed it yet, rather than sleep and be
+ * woken (a wake-up costs far more than the copy).
  *
  * The thread that finishes an operation's last piece calls the waker (if
  * the poll gave one) and only then publishes completion: once op_check can
  * see the operation complete, no thread of the mover touches the waker or
  * the future again, so a waiter may return and free its runtime at once.
- * An operation with more pieces than entries also calls the waker once
- * early, when only as many pieces are left unclaimed as there are entries
- * (threads_work): waking a sleeping thread takes about as long as a
- * piece, so the waiter is polling by the time the operation completes.  A
- * later poll hands the waker out again until that early call, and no
+ * A later poll hands the waker out again until it is called, and no
  * notifier after it (threads_rearm).
-
+ *
  * A worker that finds the ring empty spins for a short while if no other
  * worker spins, then sleeps on the condition variable, so a stream of
  * operations does not pay a wake-up per operation while an idle mover burns
@@ -42,9 +38,9 @@
  *
  * Entries whose pieces were all claimed by pollers stay in the ring until a
  * worker takes them, so the ring may fill up; op_start then moves the
- * operation itself if it could queue no entry.  When every slot is taken, op_new hands
- * out the inline handle instead, and such an operation runs on the polling
- * thread at its first poll.  Nothing is ever dropped.
+ * operation itself if it could queue no entry.  When every slot is taken,
+ * op_new hands out the inline handle instead, and such an operation runs
+ * on the polling thread at its first poll.  Nothing is ever dropped.
  *
  * Lock order: threads_mover.lock (sleeping workers) is the only lock.
  */
@@ -84,15 +80,14 @@
 /* operations at least this long are cut into pieces for several workers */
 #define THREADS_SPLIT_MIN ((size_t)1 << 20)
 /*
- * ... of about this many bytes each, claimed one at a time, so that the
- * workers share the work however fast each one runs; but into at least one
- * piece per worker (up to THREADS_MAX_SPREAD) of at least THREADS_PIECE_MIN
- * bytes, and at most THREADS_MAX_PIECES pieces
+ * ... of at least this many bytes each, one per worker, at most
+ * THREADS_MAX_SPREAD.  (Finer pieces, claimed one at a time, share the work
+ * more evenly, but on a machine with few processors they make the workers
+ * finish together, and the scheduler then often puts both to sleep on one
+ * processor, so that the next operation's second worker waits for a
+ * scheduler tick: a 64 MiB copy on two workers measured slower so.)
  */
-#define THREADS_PIECE_SIZE ((size_t)1 << 20)
 #define THREADS_PIECE_MIN ((size_t)256 << 10)
-#define THREADS_MAX_PIECES 1024U
-/* the most ring entries (workers) an operation is queued for */
 #define THREADS_MAX_SPREAD 16U
 
 /*
@@ -181,12 +176,8 @@ struct threads_slot {
 	int has_waker;
 	unsigned pieces;	/* read after a claim (its acquire) */
 	size_t piece_size;
-	/* the piece whose claim by a worker wakes the waiter early (see
-	 * threads_work), or UINT_MAX */
-	unsigned prewake_at;
-
-	/* set (release) before a worker calls the waker, early or at the
-	 * end; read (acquire) by the polls that follow (threads_rearm) */
+	/* set (release) before the waker is called; read (acquire) by the
+	 * polls that follow (threads_rearm) */
 	unsigned woken;
 
 	/* see above; release store in op_start, acquire CAS in a claim */
@@ -321,6 +312,20 @@ threads_result(const struct threads_mover *m, const struct vdm_operation *op)
 }
 
 /*
+ * threads_overlaps -- non-zero for a memmove whose ranges overlap: it must
+ * move in one sweep, in one call
+ */
+static int
+threads_overlaps(const struct vdm_operation *op, size_t len)
+{
+	if (op->type != VDM_OPERATION_MEMMOVE)
+		return 0;
+	uintptr_t d = (uintptr_t)op->data.memmove.dest;
+	uintptr_t s = (uintptr_t)op->data.memmove.src;
+	return d < s + len && s < d + len;
+}
+
+/*
  * threads_pieces -- how many pieces an operation is cut into
  */
 static unsigned
@@ -330,22 +335,13 @@ threads_pieces(const struct threads_mover *m, const struct vdm_operation *op,
 	if (len < THREADS_SPLIT_MIN)
 		return 1;
 
-	if (op->type == VDM_OPERATION_MEMMOVE) {
-		uintptr_t d = (uintptr_t)op->data.memmove.dest;
-		uintptr_t s = (uintptr_t)op->data.memmove.src;
-		/* overlapping ranges must move in one sweep */
-		if (d < s + len && s < d + len)
-			return 1;
-	}
+	/* overlapping ranges must move in one sweep */
+	if (threads_overlaps(op, len))
+		return 1;
 
-	size_t pieces = len / THREADS_PIECE_SIZE;
-	size_t spread = len / THREADS_PIECE_MIN;
-	if (spread > m->spread)
-		spread = m->spread;
-	if (pieces < spread)
-		pieces = spread;
-	if (pieces > THREADS_MAX_PIECES)
-		pieces = THREADS_MAX_PIECES;
+	size_t pieces = len / THREADS_PIECE_MIN;
+	if (pieces > m->spread)
+		pieces = m->spread;
 	return pieces < 1 ? 1 : (unsigned)pieces;
 }
 
@@ -451,28 +447,18 @@ static _Thread_local enum vdm_operation_result threads_inline_failed;
 
 /*
  * threads_work -- claims and moves the pieces of generation gen of a slot
- * that are left, for a worker holding a ring entry of it (worker) or for a
- * polling thread that helps.  With a backend that persists, the pieces join
+ * that are left, for a worker holding a ring entry of it or for a polling
+ * thread that helps.  With a backend that persists, the pieces join
  * the caller's batch b.
  */
 static void
-threads_work(struct threads_slot *slot, uint32_t gen, int worker,
+threads_work(struct threads_slot *slot, uint32_t gen,
 	struct threads_batch *b)
 {
 	const struct threads_mover *m = slot->mover;
 	long piece;
 
 	while ((piece = threads_claim(slot, gen)) >= 0) {
-		/*
-		 * Only as many pieces are left unclaimed as the operation
-		 * was queued for: wake the waiter now, so that it is awake,
-		 * helping with what is left or polling, by the time the
-		 * operation completes, rather than be woken only then (a
-		 * wake-up takes about as long as the copy of a piece).
-		 */
-		if (worker && (unsigned)piece == slot->prewake_at)
-			threads_wake(slot);
-
 		size_t len = vdm__operation_len(&slot->op);
 		size_t off = (size_t)piece * slot->piece_size;
 		size_t piece_len = (unsigned)piece + 1 == slot->pieces ?
@@ -619,20 +605,8 @@ threads_await_entry(struct threads_mover *m, uint64_t ns)
 
 	while (!threads_ring_ready(m)) {
 		future__cpu_relax();
-		if ((++spins & 63) == 0) {
-			if (threads_now_ns() > until)
-				break;
-			/*
-			 * A thread that can run (a waiter the pool just
-			 * woke) gets this CPU rather than wait for the
-			 * spin; not once a producer counts on the spinner
-			 * (relaxed: a hint, the ring is looked at next).
-			 */
-			if ((atomic_load_explicit(CORE__ATOMIC(&m->waiters),
-					memory_order_relaxed) &
-					THREADS_TAKEN) == 0)
-				(void) sched_yield();
-		}
+		if ((++spins & 63) == 0 && threads_now_ns() > until)
+			break;
 	}
 }
 
@@ -764,8 +738,7 @@ threads_worker(void *arg)
 		}
 		if (entry == THREADS_STOP)
 			break;
-		threads_work(&m->slots[entry >> 32], (uint32_t)entry, 1,
-			&batch);
+		threads_work(&m->slots[entry >> 32], (uint32_t)entry, &batch);
 		/* a full batch was persisted: the next one may linger */
 		if (batch.n == 0)
 			lingered = 0;
@@ -928,20 +901,6 @@ threads_op_start(void *data, const struct vdm_operation *op,
 		n->notifier_used = m->notifier;
 	}
 
-	/*
-	 * Queued for fewer workers than it has pieces: the waiter is woken
-	 * early, once only as many pieces are left unclaimed as there are
-	 * workers on it (threads_work).  Only when a piece is short (the
-	 * waiter polls through the last one) and done once moved: a backend
-	 * that persists counts pieces done only with its batch, whose drain
-	 * or write-back may wait for other operations' pieces.
-	 */
-	unsigned entries = pieces < m->spread ? pieces : m->spread;
-	slot->prewake_at = UINT_MAX;
-	if (slot->has_waker && pieces > m->spread &&
-			slot->piece_size <= 2 * THREADS_PIECE_SIZE &&
-			m->backend->persist == NULL)
-		slot->prewake_at = pieces - m->spread;
 	/* relaxed: published by the release store of claim below */
 	atomic_store_explicit(CORE__ATOMIC(&slot->woken), 0,
 		memory_order_relaxed);
@@ -954,11 +913,11 @@ threads_op_start(void *data, const struct vdm_operation *op,
 
 	/* each entry's worker claims pieces until none is left */
 	uint64_t entry = ((uint64_t)slot->index << 32) | slot->gen;
-	if (threads_push(m, entry, entries) == 0) {
+	if (threads_push(m, entry, pieces) == 0) {
 		/* the ring is full of entries: move it now */
 		struct threads_batch b;
 		b.n = 0;
-		threads_work(slot, slot->gen, 0, &b);
+		threads_work(slot, slot->gen, &b);
 		threads_batch_flush(m, &b);
 	}
 	return 0;
@@ -998,7 +957,7 @@ threads_op_check(void *data, const struct vdm_operation *op)
 	const struct threads_mover *m = slot->mover;
 	struct threads_batch b;
 	b.n = 0;
-	threads_work(slot, slot->gen, 0, &b);
+	threads_work(slot, slot->gen, &b);
 	threads_batch_flush(m, &b);
 
 	if (!atomic_load_explicit(CORE__ATOMIC(&slot->complete),
@@ -1043,9 +1002,9 @@ threads_op_delete(void *data, const struct vdm_operation *op,
  * threads_rearm -- a later poll of an operation that is still running hands
  * out the notifier op_start did again, so that a waiter woken by something
  * else sleeps again: the poller's word, or the waker if it is the one the
- * workers will call and they have not called it yet (once they did, early
- * or at the end, the waiter polls until completion: completion is
- * published after the last call)
+ * workers will call and it has not been called yet (once it was, the
+ * waiter polls until completion: completion is published right after the
+ * call)
  *
  * No call can be missed: threads_wake stores woken before it calls the
  * waker, and a waker's call is a release that the runtime's read of its

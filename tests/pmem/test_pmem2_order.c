@@ -8,9 +8,9 @@
  * with ones that log each call (which function, range, flags, thread) under
  * a mutex before they return, and the test logs "wake" when its waker is
  * called and "complete" when a poll finds the future complete.  The mover
- * calls the waker last just before it publishes completion (an operation
- * of more pieces than workers also calls it once early), so completion is
- * the last "wake" or the "complete", whichever is first.
+ * calls the waker just before it publishes completion (a waker may be
+ * called more than once: the last call counts), so completion is the last
+ * "wake" or the "complete", whichever is first.
  *
  * For every operation that completes, the log must show (check_order):
  *	- stores of the operation's kind only, inside its range, covering it,

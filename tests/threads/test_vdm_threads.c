@@ -505,25 +505,20 @@ struct counting_waker {
 	const unsigned char *expect;
 	size_t n;
 	atomic_int bytes_ok;
-	atomic_int first_ok;	/* bytes_ok at the first call */
 };
 
 /*
- * counting_wake -- the waker: counts, and notes whether the operation's
- * bytes are all in place (they must be at the last call, made once every
- * piece is done; an early call comes before)
+ * counting_wake -- the waker: counts, and checks the operation's bytes are
+ * all in place already (the mover wakes once every piece is done)
  */
 static void
 counting_wake(void *arg)
 {
 	struct counting_waker *w = arg;
 
-	if (w->dest != NULL) {
-		int ok = memcmp(w->dest, w->expect, w->n) == 0;
-		atomic_store(&w->bytes_ok, ok);
-		if (atomic_load(&w->calls) == 0)
-			atomic_store(&w->first_ok, ok);
-	}
+	if (w->dest != NULL)
+		atomic_store(&w->bytes_ok,
+			memcmp(w->dest, w->expect, w->n) == 0);
 	TEST_HAPPENS_BEFORE(&w->calls);
 	atomic_fetch_add(&w->calls, 1);
 }
@@ -570,46 +565,16 @@ waker_init(struct counting_waker *w, struct job *j)
 {
 	atomic_init(&w->calls, 0);
 	atomic_init(&w->bytes_ok, 0);
-	atomic_init(&w->first_ok, 0);
 	w->dest = j != NULL ? j->dst : NULL;
 	w->expect = j != NULL ? j->ref : NULL;
 	w->n = j != NULL ? j->size : 0;
 }
 
 /*
- * expected_calls -- how often the workers call the waker of an operation of
- * n bytes that no poller helps: once, at the end; twice if the pool cuts it
- * into more pieces than it queues it for (1 MiB pieces, one entry per
- * worker up to 16, 256 KiB pieces at least): the early call (the sizes of
- * the tests never make pieces over 2 MiB, which get no early call)
- */
-static unsigned
-expected_calls(const struct mover_cfg *cfg, size_t n)
-{
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t workers = cfg->config.nthreads != 0 ? cfg->config.nthreads :
-		(cpus > 0 ? (size_t)cpus : 1);
-	size_t spread = workers < 16 ? workers : 16;
-
-	if (n < MIB)
-		return 1;	/* one piece */
-	size_t pieces = n / MIB;
-	size_t least = n / (256 * KIB);
-	if (least > spread)
-		least = spread;
-	if (pieces < least)
-		pieces = least;
-	if (pieces > 1024)
-		pieces = 1024;
-	return pieces > spread ? 2 : 1;
-}
-
-/*
  * test_waker_notifier -- the waker variant hands back FUTURE_NOTIFIER_WAKER
- * at the first poll and its workers call the waker without the future being
- * polled again: once, with every byte in place, or for an operation cut into
- * more pieces than workers, also once early; polling while waiting (the
- * poller helps) calls it at most that often
+ * at the first poll and its worker calls the waker exactly once, with every
+ * byte in place, without the future being polled again; polling while
+ * waiting (the poller helps) calls it at most once
  */
 static void
 test_waker_notifier(void **state)
@@ -626,12 +591,9 @@ test_waker_notifier(void **state)
 			struct counting_waker w;
 			struct future_notifier n;
 
-			unsigned calls = expected_calls(f->cfg, sizes[s]);
 			job_prepare(&j, f->vdm, K_MEMCPY, sizes[s],
 				(unsigned)(s * 2 + (size_t)help), 0);
-			/* an early call comes while other workers still
-			 * store: the waker may not read the bytes then */
-			waker_init(&w, calls == 1 ? &j : NULL);
+			waker_init(&w, &j);
 			notifier_init(&n, &w);
 
 			enum future_state st = future_poll(job_future(&j), &n);
@@ -650,11 +612,10 @@ test_waker_notifier(void **state)
 			}
 			job_check(&j, &j.fut);
 			if (help) {
-				assert_in_range(counting_calls(&w), 0, calls);
+				assert_in_range(counting_calls(&w), 0, 1);
 			} else {
-				assert_int_equal(counting_calls(&w), calls);
-				if (calls == 1)
-					assert_true(atomic_load(&w.bytes_ok));
+				assert_int_equal(counting_calls(&w), 1);
+				assert_true(atomic_load(&w.bytes_ok));
 			}
 			waker_fini(&w);
 			job_free(&j);
@@ -853,46 +814,6 @@ test_short_helped(void **state)
 }
 
 /*
- * test_early_wake -- an operation cut into more pieces than it is queued
- * for wakes the waiter twice, with no poll in between: early, before its
- * last piece is moved, and at the end, with every byte in place (one
- * worker: the waker's reads of the bytes race with no store)
- */
-static void
-test_early_wake(void **state)
-{
-	(void) state;
-	/* one worker: 8 pieces of 1 MiB, one entry; the early call comes
-	 * when the worker claims the last piece */
-	struct vdm_threads_config config = { 1, 8, 1 };
-	struct vdm *vdm = vdm_threads_new(&config, FUTURE_NOTIFIER_WAKER);
-	assert_non_null(vdm);
-
-	struct job j;
-	struct counting_waker w;
-	struct future_notifier n;
-	job_prepare(&j, vdm, K_MEMCPY, 8 * MIB + 1, 97, 0);
-	waker_init(&w, &j);
-	notifier_init(&n, &w);
-	enum future_state st = future_poll(job_future(&j), &n);
-	assert_int_equal(n.notifier_used, FUTURE_NOTIFIER_WAKER);
-
-	/* the last call finds every byte in place; it has returned once a
-	 * poll finds the operation complete */
-	while (counting_calls(&w) == 0 || !atomic_load(&w.bytes_ok))
-		(void) sched_yield();
-	while (st != FUTURE_STATE_COMPLETE)
-		st = future_poll(job_future(&j), &n);
-	job_check(&j, &j.fut);
-	assert_int_equal(counting_calls(&w), 2);
-	assert_false(atomic_load(&w.first_ok));
-
-	waker_fini(&w);
-	job_free(&j);
-	vdm_delete(vdm);
-}
-
-/*
  * held_at_wake -- polls a job once with a holding waker and waits until a
  * worker is inside it
  */
@@ -914,17 +835,15 @@ held_at_wake(struct job *j, struct holding_waker *h,
 
 /*
  * test_no_waker_once_called -- a poll of an operation whose worker is
- * inside the waker (the last call, or the early one) hands back no
- * notifier, not the waker again: that call is under way already, and a
- * waiter that slept on it would never be woken (the operation completes
- * right after the last call)
+ * inside the waker hands back no notifier, not the waker again: that call
+ * is under way already, and a waiter that slept on it would never be woken
+ * (the operation completes right after the call); 512 KiB moves in one
+ * piece, 8 MiB + 1 in one piece per worker
  */
 static void
 test_no_waker_once_called(void **state)
 {
 	(void) state;
-	/* 512 KiB: one piece, the last call; 8 MiB + 1 on one worker: the
-	 * early call, as the last piece is claimed */
 	static const size_t sizes[] = { 512 * KIB + 1, 8 * MIB + 1 };
 	struct vdm_threads_config config = { 1, 8, 1 };
 
@@ -1322,9 +1241,7 @@ test_cross_thread(void **state)
 			if (h.n.notifier_used == FUTURE_NOTIFIER_WAKER) {
 				while (counting_calls(&h.w) == 0)
 					(void) sched_yield();
-				/* the other thread may have helped */
-				assert_in_range(counting_calls(&h.w), 1,
-					expected_calls(f->cfg, sizes[s]));
+				assert_int_equal(counting_calls(&h.w), 1);
 			}
 			waker_fini(&h.w);
 			job_free(&j);
@@ -1794,7 +1711,6 @@ main(void)
 		cmocka_unit_test(test_short_helped),
 		cmocka_unit_test(test_offload_min),
 		cmocka_unit_test(test_large_bypass),
-		cmocka_unit_test(test_early_wake),
 		cmocka_unit_test(test_no_waker_once_called),
 		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test(test_delete_churn),
