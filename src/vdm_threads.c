@@ -27,8 +27,11 @@
  * the poll gave one) and only then publishes completion: once op_check can
  * see the operation complete, no thread of the mover touches the waker or
  * the future again, so a waiter may return and free its runtime at once.
- * A later poll hands the waker out again until it is called, and no
- * notifier after it (threads_rearm).
+ * A later poll hands out no notifier: a runtime woken by something else
+ * polls the operation until it completes.  (Handing the waker out again
+ * made each completion of many operations waited together cost its worker
+ * a wake-up of the sleeping runtime: the pmem pool's 64 grouped copies took
+ * twice as long.)
  *
  * A worker that finds the ring empty spins for a short while if no other
  * worker spins, then sleeps on the condition variable, so a stream of
@@ -46,7 +49,6 @@
  */
 
 #include <errno.h>
-#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -167,7 +169,6 @@ struct threads_slot {
 	uint32_t gen;	/* generation of the current operation */
 	int fresh;	/* no op_check since op_start yet */
 	int costly;	/* its persist is worth sharing (backend->linger) */
-	enum future_notifier_type took;	/* what op_start handed out */
 
 	/* written by op_start before its release store of claim, read by
 	 * whoever claims a piece (acquire) */
@@ -176,9 +177,6 @@ struct threads_slot {
 	int has_waker;
 	unsigned pieces;	/* read after a claim (its acquire) */
 	size_t piece_size;
-	/* set (release) before the waker is called; read (acquire) by the
-	 * polls that follow (threads_rearm) */
-	unsigned woken;
 
 	/* see above; release store in op_start, acquire CAS in a claim */
 	uint64_t claim;
@@ -346,18 +344,6 @@ threads_pieces(const struct threads_mover *m, const struct vdm_operation *op,
 }
 
 /*
- * threads_wake -- calls the operation's waker, once woken is set (release:
- * a poll that reads it hands out no waker again, see threads_rearm)
- */
-static void
-threads_wake(struct threads_slot *slot)
-{
-	atomic_store_explicit(CORE__ATOMIC(&slot->woken), 1,
-		memory_order_release);
-	FUTURE_WAKER_WAKE(&slot->waker);
-}
-
-/*
  * threads_finish -- the last piece of an operation is done: wake the poller
  * and publish completion, in that order (see the top of the file)
  */
@@ -365,7 +351,7 @@ static void
 threads_finish(struct threads_slot *slot)
 {
 	if (slot->has_waker)
-		threads_wake(slot);
+		FUTURE_WAKER_WAKE(&slot->waker);
 
 	/* release: the bytes, and the waker call, before the completion */
 	CORE__HAPPENS_BEFORE(&slot->complete);
@@ -889,7 +875,6 @@ threads_op_start(void *data, const struct vdm_operation *op,
 	 */
 	int helpable = pieces == 1 && len <= THREADS_HELP_MAX &&
 		!slot->costly;
-	slot->took = FUTURE_NOTIFIER_NONE;
 	if (n != NULL && !helpable) {
 		if (m->notifier == FUTURE_NOTIFIER_POLLER) {
 			n->poller.ptr_to_monitor = &slot->complete;
@@ -897,13 +882,9 @@ threads_op_start(void *data, const struct vdm_operation *op,
 			slot->waker = n->waker;
 			slot->has_waker = 1;
 		}
-		slot->took = m->notifier;
 		n->notifier_used = m->notifier;
 	}
 
-	/* relaxed: published by the release store of claim below */
-	atomic_store_explicit(CORE__ATOMIC(&slot->woken), 0,
-		memory_order_relaxed);
 
 	/* release: everything above before any claim of this generation */
 	CORE__HAPPENS_BEFORE(&slot->claim);
@@ -999,36 +980,6 @@ threads_op_delete(void *data, const struct vdm_operation *op,
 }
 
 /*
- * threads_rearm -- a later poll of an operation that is still running hands
- * out the notifier op_start did again, so that a waiter woken by something
- * else sleeps again: the poller's word, or the waker if it is the one the
- * workers will call and it has not been called yet (once it was, the
- * waiter polls until completion: completion is published right after the
- * call)
- *
- * No call can be missed: threads_wake stores woken before it calls the
- * waker, and a waker's call is a release that the runtime's read of its
- * wake-up count (before this poll) acquires.  If this poll reads woken as
- * 0, that count was read before the call, which will wake the runtime from
- * the sleep this poll allows.
- */
-static void
-threads_rearm(struct threads_slot *slot, struct future_notifier *n)
-{
-	if (slot->took == FUTURE_NOTIFIER_POLLER) {
-		n->poller.ptr_to_monitor = &slot->complete;
-		n->notifier_used = FUTURE_NOTIFIER_POLLER;
-	} else if (slot->took == FUTURE_NOTIFIER_WAKER &&
-			n->waker.wake == slot->waker.wake &&
-			n->waker.data == slot->waker.data &&
-			/* acquire: pairs with threads_wake */
-			atomic_load_explicit(CORE__ATOMIC(&slot->woken),
-				memory_order_acquire) == 0) {
-		n->notifier_used = FUTURE_NOTIFIER_WAKER;
-	}
-}
-
-/*
  * vdm__threads_run -- the task of the futures vdm_memcpy() and friends make
  * on the engine's movers (the run task of every type): the first poll
  * moves an operation shorter than offload_min on this thread and takes no
@@ -1059,11 +1010,8 @@ vdm__threads_run(struct future_context *context,
 		(void) threads_op_start(data->data, op, notifier);
 	}
 
-	if (threads_op_check(data->data, op) != FUTURE_STATE_COMPLETE) {
-		if (notifier != NULL && context->state != FUTURE_STATE_IDLE)
-			threads_rearm(data->data, notifier);
+	if (threads_op_check(data->data, op) != FUTURE_STATE_COMPLETE)
 		return FUTURE_STATE_RUNNING;
-	}
 
 	struct vdm_operation_output out;
 	threads_op_delete(data->data, op, &out);
@@ -1191,7 +1139,6 @@ vdm__threads_init(struct vdm *vdm, const struct vdm_threads_config *config,
 		CORE__ATOMIC_WORD(&slot->pieces_left);
 		CORE__ATOMIC_WORD(&slot->failed);
 		CORE__ATOMIC_WORD(&slot->complete);
-		CORE__ATOMIC_WORD(&slot->woken);
 		CORE__ATOMIC_WORD(&slot->busy);
 	}
 	CORE__ATOMIC_WORD(&m->head);
