@@ -66,6 +66,8 @@ _Static_assert(offsetof(struct vdm_operation_data_memmove, flags) ==
 	offsetof(struct vdm_operation_data_memcpy, flags), "memmove shape");
 _Static_assert(offsetof(struct vdm_operation_data_memmove, n) ==
 	offsetof(struct vdm_operation_data_memcpy, n), "memmove shape");
+_Static_assert(offsetof(struct vdm_operation_data_memmove, src) ==
+	offsetof(struct vdm_operation_data_memcpy, src), "memmove shape");
 
 /*
  * vdm__operation_len -- the length of any kind of operation
@@ -84,6 +86,21 @@ vdm__operation_len(const struct vdm_operation *op)
 		return op->data.flush.n;
 	}
 	return 0;
+}
+
+/*
+ * vdm__operation_overlaps -- non-zero for a memmove whose ranges overlap: it
+ * must move in one sweep, by memmove()
+ */
+static inline int
+vdm__operation_overlaps(const struct vdm_operation *op)
+{
+	if (op->type != VDM_OPERATION_MEMMOVE)
+		return 0;
+	uintptr_t d = (uintptr_t)op->data.memmove.dest;
+	uintptr_t s = (uintptr_t)op->data.memmove.src;
+	size_t n = op->data.memmove.n;
+	return d < s + n && s < d + n;
 }
 
 /*
@@ -172,8 +189,8 @@ vdm__operation_run(const struct vdm_operation *op, size_t off, size_t len)
 
 /*
  * vdm__operation_run_nt -- vdm__operation_run, with stores that bypass the
- * caches (core__memcpy_nt); a memmove whose ranges overlap is moved by
- * memmove(), as it must be
+ * caches (core__memcpy_nt); a memmove whose ranges overlap, and a flush,
+ * go the ordinary way
  */
 static inline void
 vdm__operation_run_nt(const struct vdm_operation *op, size_t off,
@@ -181,29 +198,21 @@ vdm__operation_run_nt(const struct vdm_operation *op, size_t off,
 {
 	switch (op->type) {
 	case VDM_OPERATION_MEMCPY:
+	case VDM_OPERATION_MEMMOVE:
+		if (vdm__operation_overlaps(op))
+			break;
+		/* memmove's arguments are laid out as memcpy's */
 		core__memcpy_nt((char *)op->data.memcpy.dest + off,
 			(char *)op->data.memcpy.src + off, len);
-		break;
-	case VDM_OPERATION_MEMMOVE: {
-		uintptr_t d = (uintptr_t)op->data.memmove.dest;
-		uintptr_t s = (uintptr_t)op->data.memmove.src;
-		size_t n = op->data.memmove.n;
-		if (d < s + n && s < d + n)
-			memmove((char *)op->data.memmove.dest + off,
-				(char *)op->data.memmove.src + off, len);
-		else
-			core__memcpy_nt((char *)op->data.memmove.dest + off,
-				(char *)op->data.memmove.src + off, len);
-		break;
-	}
+		return;
 	case VDM_OPERATION_MEMSET:
 		core__memset_nt((char *)op->data.memset.str + off,
 			op->data.memset.c, len);
-		break;
+		return;
 	case VDM_OPERATION_FLUSH:
-		core__flush_range((char *)op->data.flush.dest + off, len);
 		break;
 	}
+	vdm__operation_run(op, off, len);
 }
 
 #endif /* MINIASYNC_VDM_H */

@@ -310,20 +310,6 @@ threads_result(const struct threads_mover *m, const struct vdm_operation *op)
 }
 
 /*
- * threads_overlaps -- non-zero for a memmove whose ranges overlap: it must
- * move in one sweep, in one call
- */
-static int
-threads_overlaps(const struct vdm_operation *op, size_t len)
-{
-	if (op->type != VDM_OPERATION_MEMMOVE)
-		return 0;
-	uintptr_t d = (uintptr_t)op->data.memmove.dest;
-	uintptr_t s = (uintptr_t)op->data.memmove.src;
-	return d < s + len && s < d + len;
-}
-
-/*
  * threads_pieces -- how many pieces an operation is cut into
  */
 static unsigned
@@ -334,7 +320,7 @@ threads_pieces(const struct threads_mover *m, const struct vdm_operation *op,
 		return 1;
 
 	/* overlapping ranges must move in one sweep */
-	if (threads_overlaps(op, len))
+	if (vdm__operation_overlaps(op))
 		return 1;
 
 	size_t pieces = len / THREADS_PIECE_MIN;
