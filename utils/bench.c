@@ -1233,6 +1233,30 @@ fig_floor(struct fig_ctx *x)
 }
 
 /*
+ * pool_measure -- measures a case on a new pool as spec says, then checks
+ * that one operation of the mover, and one of the baseline, copy the first
+ * span bytes of the source; 0, or -1 if the pool could not be made or a
+ * check failed
+ */
+static int
+pool_measure(const struct pool_spec *spec, const struct bench_case *c,
+	struct bench_env *env, const struct bench_opts *o, size_t span,
+	struct bench_result *r)
+{
+	struct pool p;
+
+	if (pool_open(&p, spec) != 0)
+		return -1;
+	env->state = &p;
+	int e = measure(c, env, o, r) != 0 ||
+		verify_span(c, c->mover, c->run, env, span) != 0 ||
+		verify_span(c, c->baseline, c->baseline_run, env, span) != 0;
+	pool_close(&p);
+	env->state = NULL;
+	return e ? -1 : 0;
+}
+
+/*
  * fig_latency -- one small copy, submit to complete with runtime_wait, on
  * the default pool, a pool of one worker and the polled pool, against
  * memcpy; then the floor
@@ -1270,20 +1294,9 @@ fig_latency(struct fig_ctx *x)
 			.state = NULL,
 		};
 		struct bench_result r;
-		struct pool p;
 
-		if (pool_open(&p, spec) != 0) {
-			ret = -1;
-			continue;
-		}
-		env.state = &p;
 		fill_src(env.src, env.n);
-
-		int e = measure(&c, &env, x->o, &r) != 0 ||
-			verify(&c, c.mover, c.run, &env) != 0 ||
-			verify(&c, c.baseline, c.baseline_run, &env) != 0;
-		pool_close(&p);
-		if (e) {
+		if (pool_measure(spec, &c, &env, x->o, env.n, &r) != 0) {
 			ret = -1;
 			continue;
 		}
@@ -1339,21 +1352,9 @@ fig_batch(struct fig_ctx *x)
 			.state = NULL,
 		};
 		struct bench_result r;
-		struct pool p;
 
-		if (pool_open(&p, spec) != 0) {
-			ret = -1;
-			continue;
-		}
-		env.state = &p;
 		fill_words(env.src, span, 1);
-
-		int e = measure(&c, &env, x->o, &r) != 0 ||
-			verify_span(&c, c.mover, c.run, &env, span) != 0 ||
-			verify_span(&c, c.baseline, c.baseline_run, &env,
-				span) != 0;
-		pool_close(&p);
-		if (e) {
+		if (pool_measure(spec, &c, &env, x->o, span, &r) != 0) {
 			ret = -1;
 			continue;
 		}
@@ -1623,7 +1624,6 @@ fig_large(struct fig_ctx *x)
 		threads_wait_run, baseline_memcpy);
 	struct bench_opts o = *x->o;
 	struct bench_result r;
-	struct pool p;
 	char goal[32];
 
 	if (o.reps > FIG_LARGE_REPS)
@@ -1635,8 +1635,7 @@ fig_large(struct fig_ctx *x)
 	       "memcpy time / mover time (higher is better)\n",
 		x->ncpus, o.reps);
 
-	if (fig_big(x, FIG_LARGE_SIZE) != 0 ||
-		pool_open(&p, &pool_default) != 0)
+	if (fig_big(x, FIG_LARGE_SIZE) != 0)
 		return -1;
 
 	struct bench_env env = {
@@ -1644,15 +1643,11 @@ fig_large(struct fig_ctx *x)
 		.dst = x->big_dst,
 		.n = FIG_LARGE_SIZE,
 		.max_size = FIG_LARGE_SIZE,
-		.state = &p,
+		.state = NULL,
 	};
 	fill_words(env.src, env.n, 2);
 
-	int e = measure(&c, &env, &o, &r) != 0 ||
-		verify(&c, c.mover, c.run, &env) != 0 ||
-		verify(&c, c.baseline, c.baseline_run, &env) != 0;
-	pool_close(&p);
-	if (e)
+	if (pool_measure(&pool_default, &c, &env, &o, env.n, &r) != 0)
 		return -1;
 
 	double ratio = r.base_med / r.mover_med;
