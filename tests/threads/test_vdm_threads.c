@@ -434,6 +434,22 @@ job_free(struct job *j)
 }
 
 /*
+ * job_run -- one job made, waited for with runtime_wait() on rt, checked
+ * and freed
+ */
+static void
+job_run(struct vdm *vdm, struct runtime *rt, enum kind kind, size_t n,
+	unsigned seed, uint64_t flags)
+{
+	struct job j;
+
+	job_prepare(&j, vdm, kind, n, seed, flags);
+	runtime_wait(rt, job_future(&j));
+	job_check(&j, &j.fut);
+	job_free(&j);
+}
+
+/*
  * test_ops -- every kind of operation at every size, each waited for with
  * runtime_wait(); the property of every future that went to the mover
  */
@@ -488,11 +504,8 @@ test_durable(void **state)
 			free(before);
 			job_free(&j);
 
-			job_prepare(&j, f->vdm, (enum kind)k, sizes[s],
+			job_run(f->vdm, f->rt, (enum kind)k, sizes[s],
 				(unsigned)(200 + k), VDM_F_NO_CACHE_HINT);
-			runtime_wait(f->rt, job_future(&j));
-			job_check(&j, &j.fut);
-			job_free(&j);
 		}
 	}
 }
@@ -903,13 +916,8 @@ test_large_bypass(void **state)
 	struct runtime *rt = runtime_new();
 	assert_non_null(vdm);
 	assert_non_null(rt);
-	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
-		struct job j;
-		job_prepare(&j, vdm, kinds[k], n, 300U + (unsigned)k, 0);
-		runtime_wait(rt, job_future(&j));
-		job_check(&j, &j.fut);
-		job_free(&j);
-	}
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++)
+		job_run(vdm, rt, kinds[k], n, 300U + (unsigned)k, 0);
 	runtime_delete(rt);
 	vdm_delete(vdm);
 }
@@ -1457,14 +1465,10 @@ static void
 use_once(struct vdm *vdm)
 {
 	struct runtime *rt = runtime_new();
-	struct job j;
 
 	assert_non_null(vdm);
 	assert_non_null(rt);
-	job_prepare(&j, vdm, K_MEMCPY, 3 * MIB + 1, 7, 0);
-	runtime_wait(rt, job_future(&j));
-	job_check(&j, &j.fut);
-	job_free(&j);
+	job_run(vdm, rt, K_MEMCPY, 3 * MIB + 1, 7, 0);
 	runtime_delete(rt);
 	vdm_delete(vdm);
 }
@@ -1605,14 +1609,9 @@ test_idle_cpu(void **state)
 		cfg->name, idle);
 	assert_true(idle < limit);
 
-	for (unsigned i = 0; i < 50; i++) {
-		struct job j;
-		job_prepare(&j, vdm, (enum kind)(i % K_COUNT),
+	for (unsigned i = 0; i < 50; i++)
+		job_run(vdm, rt, (enum kind)(i % K_COUNT),
 			i % 10 == 0 ? MIB + i : 100U * i + 1U, i, 0);
-		runtime_wait(rt, job_future(&j));
-		job_check(&j, &j.fut);
-		job_free(&j);
-	}
 
 	sleep_ms(20);
 	before = cpu_ms();
