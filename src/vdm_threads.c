@@ -27,6 +27,12 @@
  * the poll gave one) and only then publishes completion: once op_check can
  * see the operation complete, no thread of the mover touches the waker or
  * the future again, so a waiter may return and free its runtime at once.
+ * A long operation (THREADS_EARLY_MIN) also calls it early, once every
+ * piece should be done within THREADS_EARLY_NS (threads_near): a sleeping
+ * waiter takes about 100 us to run again, more when every processor is
+ * busy, and is then polling when the operation completes.  That call too
+ * comes before completion: each piece counts itself near its end before
+ * it counts itself done.
  * A later poll hands out no notifier: a runtime woken by something else
  * polls the operation until it completes.  (Handing the waker out again
  * made each completion of many operations waited together cost its worker
@@ -98,6 +104,17 @@
  * hand-over, and above all a wake-up of the waiter, costs more than that)
  */
 #define THREADS_HELP_MAX ((size_t)64 << 10)
+
+/*
+ * the waker of an operation at least this long is called early: once all
+ * its pieces should be done within THREADS_EARLY_NS, so that the waiter,
+ * woken then, is awake and polling when it completes (waking a sleeping
+ * thread takes about 100 us on a virtual machine); the pieces of such an
+ * operation move THREADS_CHUNK bytes at a time, to see how fast they go
+ */
+#define THREADS_EARLY_MIN ((size_t)4 << 20)
+#define THREADS_EARLY_NS 150000
+#define THREADS_CHUNK ((size_t)256 << 10)
 
 /* how long an idle worker spins before it sleeps */
 #define THREADS_SPIN_NS 50000
@@ -175,6 +192,7 @@ struct threads_slot {
 	struct vdm_operation op;
 	struct future_waker waker;
 	int has_waker;
+	int early;	/* the waker is called early (threads_near) */
 	unsigned pieces;	/* read after a claim (its acquire) */
 	size_t piece_size;
 
@@ -184,6 +202,10 @@ struct threads_slot {
 	/* pieces not finished yet; whoever takes it to 0 finishes the
 	 * operation (acq_rel: every piece's bytes before the finish) */
 	unsigned pieces_left;
+
+	/* with early: pieces not yet near their end; whoever takes it to 0
+	 * calls the waker (see threads_near) */
+	unsigned near;
 } __attribute__((aligned(CORE__CACHELINE_SIZE)));
 
 /* what an operation moved by op_start touches shares the slot's first line */
@@ -389,6 +411,55 @@ threads_piece_done(struct threads_slot *slot)
 }
 
 /*
+ * threads_near -- a piece of an operation whose waker is called early is
+ * near its end: the last one calls the waker.  Every piece counts itself
+ * before its piece_done, so the call comes before completion, as
+ * threads_finish's would.
+ */
+static void
+threads_near(struct threads_slot *slot)
+{
+	/* acq_rel: one thread, the last, takes it to 0 */
+	if (atomic_fetch_sub_explicit(CORE__ATOMIC(&slot->near), 1,
+			memory_order_acq_rel) == 1)
+		FUTURE_WAKER_WAKE(&slot->waker);
+}
+
+/*
+ * threads_move_early -- moves a piece of an operation whose waker is called
+ * early, a chunk at a time, and counts the piece near its end (threads_near)
+ * once what is left of it should take at most THREADS_EARLY_NS at the pace
+ * of the chunks so far, or when it is done
+ */
+static void
+threads_move_early(const struct threads_mover *m, struct threads_slot *slot,
+	size_t off, size_t len)
+{
+	uint64_t t0 = threads_now_ns();
+	int counted = 0;
+	size_t done = 0;
+
+	while (done < len) {
+		size_t step = len - done < THREADS_CHUNK ? len - done :
+			THREADS_CHUNK;
+
+		m->backend->piece(m->backend_arg, &slot->op, off + done, step);
+		done += step;
+		if (counted)
+			continue;
+		if (done < len) {
+			double took = (double)(threads_now_ns() - t0);
+			double left = took / (double)done *
+				(double)(len - done);
+			if (left > (double)THREADS_EARLY_NS)
+				continue;
+		}
+		counted = 1;
+		threads_near(slot);
+	}
+}
+
+/*
  * threads_batch_flush -- persists the pieces of a batch, then counts them
  * done (failed, if the persist failed)
  */
@@ -436,7 +507,11 @@ threads_work(struct threads_slot *slot, uint32_t gen,
 		size_t piece_len = (unsigned)piece + 1 == slot->pieces ?
 			len - off : slot->piece_size;
 
-		m->backend->piece(m->backend_arg, &slot->op, off, piece_len);
+		if (slot->early)
+			threads_move_early(m, slot, off, piece_len);
+		else
+			m->backend->piece(m->backend_arg, &slot->op, off,
+				piece_len);
 
 		if (m->backend->persist == NULL) {
 			threads_piece_done(slot);
@@ -577,8 +652,20 @@ threads_await_entry(struct threads_mover *m, uint64_t ns)
 
 	while (!threads_ring_ready(m)) {
 		future__cpu_relax();
-		if ((++spins & 63) == 0 && threads_now_ns() > until)
-			break;
+		if ((++spins & 63) == 0) {
+			if (threads_now_ns() > until)
+				break;
+			/*
+			 * A thread that can run (a waiter the pool woke)
+			 * gets this CPU rather than wait for the spin; not
+			 * once a producer counts on the spinner (relaxed: a
+			 * hint, the ring is looked at next).
+			 */
+			if ((atomic_load_explicit(CORE__ATOMIC(&m->waiters),
+					memory_order_relaxed) &
+					THREADS_TAKEN) == 0)
+				(void) sched_yield();
+		}
 	}
 }
 
@@ -871,6 +958,19 @@ threads_op_start(void *data, const struct vdm_operation *op,
 		n->notifier_used = m->notifier;
 	}
 
+	/*
+	 * A long operation calls its waker early, so that the waiter is
+	 * awake when it completes (see the top of the file).  Not with a
+	 * persist to come after the pieces, whose length cannot be foreseen,
+	 * nor for a memmove whose ranges overlap, which cannot be cut into
+	 * chunks.
+	 */
+	slot->early = slot->has_waker && len >= THREADS_EARLY_MIN &&
+		m->backend->persist == NULL && !vdm__operation_overlaps(op);
+	/* relaxed: published by the release store of claim below */
+	atomic_store_explicit(CORE__ATOMIC(&slot->near), pieces,
+		memory_order_relaxed);
+
 
 	/* release: everything above before any claim of this generation */
 	CORE__HAPPENS_BEFORE(&slot->claim);
@@ -1123,6 +1223,7 @@ vdm__threads_init(struct vdm *vdm, const struct vdm_threads_config *config,
 		slot->index = i;
 		CORE__ATOMIC_WORD(&slot->claim);
 		CORE__ATOMIC_WORD(&slot->pieces_left);
+		CORE__ATOMIC_WORD(&slot->near);
 		CORE__ATOMIC_WORD(&slot->failed);
 		CORE__ATOMIC_WORD(&slot->complete);
 		CORE__ATOMIC_WORD(&slot->busy);

@@ -65,6 +65,8 @@
 
 #define KIB ((size_t)1 << 10)
 #define MIB ((size_t)1 << 20)
+/* operations this long call the waker early too (vdm_descriptor_threads) */
+#define EARLY_MIN (4 * MIB)
 
 /* the sizes every kind of operation runs at */
 static const size_t op_sizes[] = {
@@ -510,30 +512,33 @@ test_durable(void **state)
 	}
 }
 
-/* a waker that counts its calls and checks the bytes when called */
+/* a waker that counts its calls and checks the bytes at the last one */
 struct counting_waker {
 	atomic_uint calls;
 	/* set before the first poll: what dest must hold at the call */
 	const unsigned char *dest;
 	const unsigned char *expect;
 	size_t n;
+	unsigned last;	/* the call that checks them (an early call comes
+			 * while workers still write) */
 	atomic_int bytes_ok;
 };
 
 /*
- * counting_wake -- the waker: counts, and checks the operation's bytes are
- * all in place already (the mover wakes once every piece is done)
+ * counting_wake -- the waker: counts, and at the last call checks the
+ * operation's bytes are all in place already (the mover wakes once every
+ * piece is done)
  */
 static void
 counting_wake(void *arg)
 {
 	struct counting_waker *w = arg;
 
-	if (w->dest != NULL)
+	TEST_HAPPENS_BEFORE(&w->calls);
+	unsigned call = atomic_fetch_add(&w->calls, 1) + 1;
+	if (w->dest != NULL && call == w->last)
 		atomic_store(&w->bytes_ok,
 			memcmp(w->dest, w->expect, w->n) == 0);
-	TEST_HAPPENS_BEFORE(&w->calls);
-	atomic_fetch_add(&w->calls, 1);
 }
 
 /*
@@ -581,13 +586,15 @@ waker_init(struct counting_waker *w, struct job *j)
 	w->dest = j != NULL ? j->dst : NULL;
 	w->expect = j != NULL ? j->ref : NULL;
 	w->n = j != NULL ? j->size : 0;
+	w->last = j != NULL && j->size >= EARLY_MIN ? 2 : 1;
 }
 
 /*
  * test_waker_notifier -- the waker variant hands back FUTURE_NOTIFIER_WAKER
- * at the first poll and its worker calls the waker exactly once, with every
- * byte in place, without the future being polled again; polling while
- * waiting (the poller helps) calls it at most once
+ * at the first poll and its worker calls the waker exactly once (twice from
+ * 4 MiB on: see test_early_wake), the last time with every byte in place,
+ * without the future being polled again; polling while waiting (the poller
+ * helps) calls it at most as often
  */
 static void
 test_waker_notifier(void **state)
@@ -624,10 +631,11 @@ test_waker_notifier(void **state)
 					(void) sched_yield();
 			}
 			job_check(&j, &j.fut);
+			unsigned calls = sizes[s] >= EARLY_MIN ? 2 : 1;
 			if (help) {
-				assert_in_range(counting_calls(&w), 0, 1);
+				assert_in_range(counting_calls(&w), 0, calls);
 			} else {
-				assert_int_equal(counting_calls(&w), 1);
+				assert_int_equal(counting_calls(&w), calls);
 				assert_true(atomic_load(&w.bytes_ok));
 			}
 			waker_fini(&w);
@@ -827,6 +835,65 @@ test_short_helped(void **state)
 }
 
 /*
+ * A waker that counts its calls, holds the worker making the first one
+ * until the test lets it go, and checks the operation's bytes at the calls
+ * after the first (the last check stays)
+ */
+struct early_waker {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned calls;
+	int released;
+	int bytes_ok;
+	const unsigned char *dest;
+	const unsigned char *expect;
+	size_t n;
+};
+
+/*
+ * early_wake -- the waker of test_early_wake
+ */
+static void
+early_wake(void *arg)
+{
+	struct early_waker *e = arg;
+
+	pthread_mutex_lock(&e->lock);
+	/* the bytes only from the second call on: at the first, workers
+	 * may still write */
+	if (e->calls > 0)
+		e->bytes_ok = memcmp(e->dest, e->expect, e->n) == 0;
+	e->calls++;
+	pthread_cond_broadcast(&e->cond);
+	while (e->calls == 1 && !e->released)
+		pthread_cond_wait(&e->cond, &e->lock);
+	pthread_mutex_unlock(&e->lock);
+}
+
+/*
+ * early_waker_init -- a waker nobody called yet
+ */
+static void
+early_waker_init(struct early_waker *e)
+{
+	assert_int_equal(pthread_mutex_init(&e->lock, NULL), 0);
+	assert_int_equal(pthread_cond_init(&e->cond, NULL), 0);
+	e->calls = 0;
+	e->released = 0;
+	e->bytes_ok = 0;
+}
+
+/*
+ * early_waker_fini -- frees what early_waker_init made
+ */
+static void
+early_waker_fini(struct early_waker *e)
+{
+	(void) pthread_cond_destroy(&e->cond);
+	(void) pthread_mutex_destroy(&e->lock);
+}
+
+/*
  * held_at_wake -- polls a job once with a holding waker and waits until a
  * worker is inside it
  */
@@ -892,6 +959,88 @@ test_no_waker_once_called(void **state)
 		vdm_delete(vdm);
 		(void) pthread_cond_destroy(&h.cond);
 		(void) pthread_mutex_destroy(&h.lock);
+	}
+}
+
+/*
+ * test_early_wake -- an operation of 4 MiB or more calls the waker before
+ * it completes, and again as it completes: while a worker is held in the
+ * first call, the operation does not complete and its polls hand back no
+ * notifier; once let go, it completes having called the waker twice, the
+ * second time with every byte in place.  One worker and two; memcpy and
+ * memset; and a memmove whose ranges overlap, which moves in one sweep
+ * and calls the waker once only, as it completes.
+ */
+static void
+test_early_wake(void **state)
+{
+	(void) state;
+	static const struct {
+		unsigned nthreads;
+		enum kind kind;
+		size_t size;
+	} cases[] = {
+		{ 1, K_MEMCPY, EARLY_MIN },
+		{ 2, K_MEMCPY, 16 * MIB + 3 },
+		{ 2, K_MEMSET, 8 * MIB + 65 },
+		{ 2, K_MEMMOVE_FWD, 8 * MIB },
+	};
+
+	for (size_t c = 0; c < ARRAY_SIZE(cases); c++) {
+		if (cases[c].size > max_size)
+			continue;
+		struct vdm_threads_config config = { cases[c].nthreads, 8, 1 };
+		struct vdm *vdm = vdm_threads_new(&config,
+			FUTURE_NOTIFIER_WAKER);
+		assert_non_null(vdm);
+		struct early_waker e;
+		early_waker_init(&e);
+
+		struct job j;
+		struct future_notifier n;
+		job_prepare(&j, vdm, cases[c].kind, cases[c].size,
+			(unsigned)(120 + c), 0);
+		e.dest = j.dst;
+		e.expect = j.ref;
+		e.n = j.size;
+		memset(&n, 0, sizeof(n));
+		n.waker.data = &e;
+		n.waker.wake = early_wake;
+		assert_int_equal(future_poll(job_future(&j), &n),
+			FUTURE_STATE_RUNNING);
+		assert_int_equal(n.notifier_used, FUTURE_NOTIFIER_WAKER);
+
+		int overlap = cases[c].kind == K_MEMMOVE_FWD;
+		pthread_mutex_lock(&e.lock);
+		while (e.calls == 0)
+			pthread_cond_wait(&e.cond, &e.lock);
+		pthread_mutex_unlock(&e.lock);
+
+		/* a worker is held inside the first call, before it counts
+		 * its piece done: not complete, whoever polls */
+		for (int i = 0; i < 100; i++) {
+			assert_int_equal(future_poll(job_future(&j), &n),
+				FUTURE_STATE_RUNNING);
+			assert_int_equal(n.notifier_used,
+				FUTURE_NOTIFIER_NONE);
+		}
+
+		pthread_mutex_lock(&e.lock);
+		e.released = 1;
+		pthread_cond_broadcast(&e.cond);
+		pthread_mutex_unlock(&e.lock);
+		while (future_poll(job_future(&j), NULL) !=
+				FUTURE_STATE_COMPLETE)
+			(void) sched_yield();
+
+		pthread_mutex_lock(&e.lock);
+		assert_int_equal(e.calls, overlap ? 1 : 2);
+		assert_true(overlap || e.bytes_ok);
+		pthread_mutex_unlock(&e.lock);
+		job_check(&j, &j.fut);
+		job_free(&j);
+		vdm_delete(vdm);
+		early_waker_fini(&e);
 	}
 }
 
@@ -1711,6 +1860,7 @@ main(void)
 		cmocka_unit_test(test_offload_min),
 		cmocka_unit_test(test_large_bypass),
 		cmocka_unit_test(test_no_waker_once_called),
+		cmocka_unit_test(test_early_wake),
 		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test(test_delete_churn),
 	};
