@@ -143,7 +143,7 @@ set logscale x 2
 set xtics ($(cat "$tmp/tics"))
 set grid
 set offsets graph 0.04, graph 0.04, 0, 0
-set key top left
+set key top right opaque
 
 set multiplot layout 2,1 title 'libminiasync: movers against their baselines'
 
