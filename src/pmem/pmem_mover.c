@@ -22,12 +22,19 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "core/annotate.h"
 #include "core/atomics.h"
 #include "core/util.h"
 #include "pmem_mover.h"
 #include "vdm.h"
+
+/* Linux 5.14; older C libraries do not name it */
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
 
 /* the pool engine's own limit, checked before a target is set up */
 #define PMEM_MAX_THREADS 256
@@ -65,10 +72,39 @@ pmem__store(const struct pmem__fns *fns, const struct vdm_operation *op,
 }
 
 /*
+ * pmem__prefault -- makes the pages a piece of an operation will store to
+ * writable in one call, before it stores to a range that will be written
+ * back: each page of a file mapping is write-protected once written back,
+ * and the first store to it then takes a write fault, which costs about
+ * ten times what one madvise(MADV_POPULATE_WRITE) costs per page on a
+ * virtual machine.  The call changes no byte.  Without it (a kernel before
+ * 5.14), or when it fails, the stores take the faults.
+ */
+void
+pmem__prefault(const struct vdm_operation *op, size_t off, size_t len)
+{
+	if (op->type == VDM_OPERATION_FLUSH || len == 0)
+		return;
+
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t start = (uintptr_t)vdm__operation_range(op, off, len).addr;
+	uintptr_t end = start + len;
+
+	start &= ~(page - 1);
+	end = (end + page - 1) & ~(page - 1);
+	(void) madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+}
+
+/*
  * pmem_write_back -- writes back ranges: one write-back per run of ranges
- * that touch or overlap (sorts the ranges); 0, or -1 if any failed.  A run
- * covers its ranges and nothing between them, so every byte handed to the
- * write-back was written (the write-back rounds to pages itself).
+ * at most the target's write_back_gap apart (sorts the ranges); 0, or -1
+ * if any failed.  A run covers the gaps between its ranges too: what else
+ * was stored there is written back sooner, never later, and the kernel
+ * finds the dirty pages of a range without looking at the clean ones.  Two
+ * workers that stored every other page of a map so cost one write-back,
+ * not one per page.  A target whose ranges may lie anywhere (libpmem) has
+ * no gap: the bytes between two ranges may not even be mapped.  (The
+ * write-back rounds to pages itself.)
  */
 static int
 pmem_write_back(const struct pmem_target *t, struct vdm__range *r,
@@ -89,7 +125,8 @@ pmem_write_back(const struct pmem_target *t, struct vdm__range *r,
 	for (unsigned i = 0; i < n;) {
 		uintptr_t start = (uintptr_t)r[i].addr;
 		uintptr_t end = start + r[i].len;
-		for (i++; i < n && (uintptr_t)r[i].addr <= end; i++) {
+		for (i++; i < n && (uintptr_t)r[i].addr <= end +
+				t->write_back_gap; i++) {
 			uintptr_t e = (uintptr_t)r[i].addr + r[i].len;
 			if (e > end)
 				end = e;

@@ -74,10 +74,20 @@ struct pmem_target {
 	uintptr_t base;		/* the map's first byte */
 	size_t size;		/* its length */
 	int page;		/* PAGE granularity: write back with msync */
+	/* ranges of a group at most this many bytes apart share a
+	 * write-back, which covers the gap too: only where every byte
+	 * between them is mapped (a libpmem2 map), else 0 (touching) */
+	size_t write_back_gap;
 	/* the functions it stores and drains with; drain orders this
 	 * thread's flushes and non-temporal stores */
 	struct pmem__fns fns;
 };
+
+/*
+ * pmem__prefault -- makes the pages [off, off + len) of an operation will
+ * store to writable in one call (for a range that will be written back)
+ */
+void pmem__prefault(const struct vdm_operation *op, size_t off, size_t len);
 
 /*
  * pmem__mover_new -- a durable mover on a target that setup(target, arg)

@@ -59,6 +59,7 @@ libpmem_store(const struct pmem_target *t, const struct vdm_operation *op,
 {
 	if (libpmem_needs_write_back(t, vdm__operation_range(op, off,
 			len).addr, len)) {
+		pmem__prefault(op, off, len);
 		vdm__operation_run(op, off, len);
 		return;
 	}
@@ -98,6 +99,8 @@ libpmem_setup(struct pmem_target *t, void *arg)
 	t->base = 0;
 	t->size = 0;
 	t->page = 0;
+	/* a range may lie anywhere: the bytes between two may be unmapped */
+	t->write_back_gap = 0;
 	/* libpmem's functions have the signatures of the map's in libpmem2 */
 	t->fns.memcpy = pmem_memcpy;
 	t->fns.memmove = pmem_memmove;

@@ -76,6 +76,8 @@ pmem2_store(const struct pmem_target *t, const struct vdm_operation *op,
 		PMEM2_F_MEM_NONTEMPORAL : 0;
 
 	flags |= t->page ? PMEM2_F_MEM_NOFLUSH : PMEM2_F_MEM_NODRAIN;
+	if (t->page)
+		pmem__prefault(op, off, len);
 	pmem__store(&t->fns, op, off, len, flags);
 }
 
@@ -110,6 +112,9 @@ static const struct pmem_target_ops pmem2_ops = {
 	.write_back = pmem2_write_back,
 };
 
+/* ranges of a group at most this far apart share one write-back */
+#define PMEM2_WRITE_BACK_GAP ((size_t)64 << 10)
+
 /*
  * pmem2_setup -- learns the map's range and functions
  */
@@ -123,6 +128,8 @@ pmem2_setup(struct pmem_target *t, void *arg)
 	t->size = pmem2_map_get_size(map);
 	t->page = pmem2_map_get_store_granularity(map) ==
 		PMEM2_GRANULARITY_PAGE;
+	/* the map holds every byte between two of its ranges */
+	t->write_back_gap = PMEM2_WRITE_BACK_GAP;
 	t->fns.memcpy = pmem2_get_memcpy_fn(map);
 	t->fns.memmove = pmem2_get_memmove_fn(map);
 	t->fns.memset = pmem2_get_memset_fn(map);

@@ -20,7 +20,8 @@
  *
  * Sharing: without threads, 64 futures of 4 KiB on consecutive pages
  * waited for together cost one write-back of 256 KiB; waited for one at a
- * time, 64 write-backs of 4 KiB.
+ * time, 64 write-backs of 4 KiB.  On a libpmem2 map, ranges at most 64
+ * KiB apart share a write-back over the gaps; farther apart, they do not.
  *
  * Ranges pmem_is_pmem() says are persistent memory are never written
  * back (ctest runs the test again with PMEM_IS_PMEM_FORCE=1 for that).
@@ -38,8 +39,19 @@
 #include <libpmem.h>
 #include "pmem_fns.h"
 
+#include <inttypes.h>
+#include <linux/perf_event.h>
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define TEST_UNDER_VALGRIND() (RUNNING_ON_VALGRIND != 0)
+#else
+#define TEST_UNDER_VALGRIND() 0
+#endif
 #include <pthread.h>
 #include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -53,6 +65,8 @@
 #define SHARED_FUTURES 64
 /* the futures of the group failure tests */
 #define TOGETHER 8
+/* pages between ranges that do not share a write-back (over 64 KiB) */
+#define APART 20
 /* more write-backs than a test logs */
 #define MAX_WRITE_BACKS 256
 
@@ -606,8 +620,8 @@ test_fail_earlier_kept(void **state)
 	struct fixture *f = *state;
 	size_t pg = f->page;
 	char *a = f->addr + pg;
-	char *b = f->addr + 3 * pg;
-	char *c = f->addr + 10 * pg;
+	char *b = f->addr + (1 + APART) * pg;
+	char *c = f->addr + (1 + 2 * APART) * pg;
 
 	assert_int_equal(f->mode->nthreads, 0);
 	usable(f);
@@ -648,8 +662,8 @@ test_fail_earlier_kept(void **state)
 
 /*
  * wait_together -- TOGETHER memcpys of a page and a bit, each to a range
- * of its own (no two touch), waited for together; checks their bytes and
- * returns how many ended with result
+ * of its own, APART pages apart (no two share a write-back), waited for
+ * together; checks their bytes and returns how many ended with result
  */
 static unsigned
 wait_together(struct fixture *f, struct vdm *vdm, unsigned seed,
@@ -662,7 +676,7 @@ wait_together(struct fixture *f, struct vdm *vdm, unsigned seed,
 	unsigned count = 0;
 
 	for (unsigned i = 0; i < TOGETHER; i++) {
-		futs[i] = vdm_memcpy(vdm, f->addr + 4 * i * pg + 1,
+		futs[i] = vdm_memcpy(vdm, f->addr + APART * i * pg + 1,
 			f->src + seed + i, n, 0);
 		runnable[i] = FUTURE_AS_RUNNABLE(&futs[i]);
 	}
@@ -670,7 +684,8 @@ wait_together(struct fixture *f, struct vdm *vdm, unsigned seed,
 	for (unsigned i = 0; i < TOGETHER; i++) {
 		assert_int_equal(FUTURE_STATE(&futs[i]),
 			FUTURE_STATE_COMPLETE);
-		check_bytes(f->addr + 4 * i * pg + 1, f->src + seed + i, n);
+		check_bytes(f->addr + APART * i * pg + 1, f->src + seed + i,
+			n);
 		if (FUTURE_OUTPUT(&futs[i])->result == result) {
 			count++;
 			if (result != VDM_SUCCESS)
@@ -769,30 +784,32 @@ test_pmem_ranges(void **state)
 }
 
 /*
- * shared_futures -- SHARED_FUTURES memcpys of 4 KiB to consecutive pages
- * from base, waited for together or one at a time; all succeed
+ * shared_futures -- n (at most SHARED_FUTURES) memcpys of 4 KiB to base,
+ * base + stride, ..., waited for together or one at a time; all succeed
  */
 static void
-shared_futures(struct fixture *f, char *base, int together, unsigned seed)
+shared_futures(struct fixture *f, char *base, unsigned n, size_t stride,
+	int together, unsigned seed)
 {
 	struct vdm_memcpy_future futs[SHARED_FUTURES];
 	struct future *runnable[SHARED_FUTURES];
 
-	for (unsigned i = 0; i < SHARED_FUTURES; i++) {
-		futs[i] = vdm_memcpy(f->vdm, base + i * 4 * KIB,
+	assert_true(n <= SHARED_FUTURES);
+	for (unsigned i = 0; i < n; i++) {
+		futs[i] = vdm_memcpy(f->vdm, base + i * stride,
 			f->src + seed + i, 4 * KIB, 0);
 		runnable[i] = FUTURE_AS_RUNNABLE(&futs[i]);
 		if (!together)
 			runtime_wait(f->rt, runnable[i]);
 	}
 	if (together)
-		runtime_wait_multiple(f->rt, runnable, SHARED_FUTURES);
-	for (unsigned i = 0; i < SHARED_FUTURES; i++) {
+		runtime_wait_multiple(f->rt, runnable, n);
+	for (unsigned i = 0; i < n; i++) {
 		assert_int_equal(FUTURE_OUTPUT(&futs[i])->result,
 			VDM_SUCCESS);
 		assert_ptr_equal(FUTURE_OUTPUT(&futs[i])->dest,
-			base + i * 4 * KIB);
-		check_bytes(base + i * 4 * KIB, f->src + seed + i, 4 * KIB);
+			base + i * stride);
+		check_bytes(base + i * stride, f->src + seed + i, 4 * KIB);
 	}
 }
 
@@ -812,20 +829,154 @@ test_group_shared(void **state)
 	assert_true(f->page == 4 * KIB);
 
 	seam_reset(0);
-	shared_futures(f, base, 1, 0);
+	shared_futures(f, base, SHARED_FUTURES, 4 * KIB, 1, 0);
 	assert_int_equal(seam_count(), 1);
 	struct write_back wb = seam_get(0);
 	assert_ptr_equal((void *)wb.addr, base);
 	assert_int_equal(wb.len, SHARED_FUTURES * 4 * KIB);
 
 	seam_reset(0);
-	shared_futures(f, base, 0, 1);
+	shared_futures(f, base, SHARED_FUTURES, 4 * KIB, 0, 1);
 	assert_int_equal(seam_count(), SHARED_FUTURES);
 	for (unsigned i = 0; i < SHARED_FUTURES; i++) {
 		wb = seam_get(i);
 		assert_ptr_equal((void *)wb.addr, base + i * 4 * KIB);
 		assert_int_equal(wb.len, 4 * KIB);
 	}
+}
+
+/*
+ * gaps_case -- n futures of 4 KiB, stride apart from base, waited for
+ * together: one write-back of them all (and the gaps) if merged, else one
+ * write-back each
+ */
+static void
+gaps_case(struct fixture *f, char *base, unsigned n, size_t stride,
+	int merged, unsigned seed)
+{
+	seam_reset(0);
+	shared_futures(f, base, n, stride, 1, seed);
+	assert_int_equal(seam_count(), merged ? 1 : n);
+	for (unsigned i = 0; i < (merged ? 1U : n); i++) {
+		struct write_back wb = seam_get(i);
+		assert_ptr_equal((void *)wb.addr, base + i * stride);
+		assert_int_equal(wb.len, merged ? (n - 1) * stride + 4 * KIB :
+			4 * KIB);
+	}
+}
+
+/*
+ * test_group_gaps -- without threads, ranges of a group of a libpmem2 map
+ * at most 64 KiB apart share one write-back, which covers the gaps
+ * between them: 8 futures on every other page cost one write-back of 15
+ * pages; two 64 KiB apart, one of 72 KiB; two 68 KiB apart, two.  The
+ * mover for libpmem, whose ranges may lie anywhere, merges none of them.
+ */
+static void
+test_group_gaps(void **state)
+{
+	struct fixture *f = *state;
+	char *base = f->addr + 16 * f->page;
+	int pmem2 = f->mode->kind == KIND_PMEM2;
+
+	assert_int_equal(f->mode->nthreads, 0);
+	usable(f);
+	assert_true(f->page == 4 * KIB);
+
+	gaps_case(f, base, 8, 8 * KIB, pmem2, 2);
+	gaps_case(f, base, 2, 68 * KIB, pmem2, 3);
+	gaps_case(f, base, 2, 72 * KIB, 0, 4);
+}
+
+/*
+ * fault_counter -- a counter of this thread's page faults (trapped ones:
+ * the kernel does not count the pages madvise() makes writable); -1 if
+ * the kernel will not count them here
+ */
+static int
+fault_counter(void)
+{
+	struct perf_event_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.type = PERF_TYPE_SOFTWARE;
+	attr.config = PERF_COUNT_SW_PAGE_FAULTS;
+	attr.disabled = 1;
+	return (int)syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0);
+}
+
+/*
+ * faults_during -- the page faults this thread took while copying n bytes
+ * to dest, with the mover (vdm) or, if vdm is NULL, with memcpy
+ */
+static uint64_t
+faults_during(struct fixture *f, int fd, struct vdm *vdm, char *dest,
+	size_t n, unsigned seed)
+{
+	uint64_t count;
+
+	assert_int_equal(ioctl(fd, PERF_EVENT_IOC_RESET, 0), 0);
+	assert_int_equal(ioctl(fd, PERF_EVENT_IOC_ENABLE, 0), 0);
+	if (vdm != NULL)
+		assert_int_equal(do_memcpy(f, vdm, dest, f->src + seed, n,
+			0).result, VDM_SUCCESS);
+	else
+		memcpy(dest, f->src + seed, n);
+	assert_int_equal(ioctl(fd, PERF_EVENT_IOC_DISABLE, 0), 0);
+	assert_int_equal(read(fd, &count, sizeof(count)),
+		(ssize_t)sizeof(count));
+	check_bytes(dest, f->src + seed, n);
+	return count;
+}
+
+/*
+ * test_no_write_faults -- without threads, a copy to pages written back
+ * before, and so write-protected, takes no write fault per page: the mover
+ * makes them writable first.  The control: memcpy to the same pages, once
+ * written back again, takes a fault for each (so the count can fail).
+ */
+static void
+test_no_write_faults(void **state)
+{
+	struct fixture *f = *state;
+	const unsigned pages = 32;
+	size_t n = pages * f->page;
+	char *dest = f->addr + 128 * f->page;
+
+	assert_int_equal(f->mode->nthreads, 0);
+	usable(f);
+	if (TEST_UNDER_VALGRIND()) {
+		/* the tool's own memory takes faults in this thread too */
+		print_message("under valgrind the count means nothing: "
+			"skipped\n");
+		skip();
+	}
+
+	int fd = fault_counter();
+	if (fd < 0) {
+		print_message("cannot count page faults (%s): skipped\n",
+			strerror(errno));
+		skip();
+	}
+
+	/* in the page cache, then written back: clean and write-protected */
+	assert_int_equal(do_memcpy(f, f->vdm, dest, f->src, n, 0).result,
+		VDM_SUCCESS);
+
+	uint64_t mover = faults_during(f, fd, f->vdm, dest, n, 5);
+	uint64_t plain = faults_during(f, fd, NULL, dest, n, 6);
+	/* written back, as the mover's next copy would find them */
+	assert_int_equal(msync(dest, n, MS_SYNC), 0);
+	uint64_t again = faults_during(f, fd, f->vdm, dest, n, 7);
+	(void) close(fd);
+
+	print_message("%s: page faults copying %u written-back pages: mover "
+		"%" PRIu64 " and %" PRIu64 ", memcpy %" PRIu64 "\n",
+		f->mode->name, pages, mover, again, plain);
+	assert_true(plain >= pages);
+	assert_true(mover <= pages / 4);
+	assert_true(again <= pages / 4);
 }
 
 /*
@@ -880,6 +1031,8 @@ main(void)
 		TESTS(libpmem_inline),
 		TEST(test_fail_earlier_kept, libpmem_inline),
 		TEST(test_group_shared, libpmem_inline),
+		TEST(test_group_gaps, libpmem_inline),
+		TEST(test_no_write_faults, libpmem_inline),
 		TEST(test_pmem_ranges, libpmem_inline),
 	};
 	const struct CMUnitTest libpmem_pool_tests[] = {
@@ -891,6 +1044,8 @@ main(void)
 		TEST(test_fail_earlier_kept, pmem2_inline),
 		TEST(test_fail_pmem2_async, pmem2_inline),
 		TEST(test_group_shared, pmem2_inline),
+		TEST(test_group_gaps, pmem2_inline),
+		TEST(test_no_write_faults, pmem2_inline),
 	};
 	const struct CMUnitTest pmem2_pool_tests[] = {
 		TESTS(pmem2_pool),
