@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/annotate.h"
@@ -30,6 +31,9 @@
 #include "core/util.h"
 #include "pmem_mover.h"
 #include "vdm.h"
+
+/* how long a leader waits for stored ranges to join its group */
+#define PMEM_GATHER_NS 100000L
 
 /* Linux 5.14; older C libraries do not name it */
 #ifndef MADV_POPULATE_WRITE
@@ -180,11 +184,12 @@ pmem_group_lead(struct pmem_target *t)
 
 /*
  * pmem_group_join -- adds stored ranges to the open group; returns the
- * number of the group the last one joined
+ * number of the group the last one joined.  counted: the pool's threads
+ * counted them in unjoined as they stored them (pmem_piece).
  */
 static uint64_t
 pmem_group_join(struct pmem_target *t, const struct vdm__range *r,
-	unsigned n)
+	unsigned n, int counted)
 {
 	struct pmem_group *g = &t->group;
 
@@ -192,16 +197,60 @@ pmem_group_join(struct pmem_target *t, const struct vdm__range *r,
 	for (unsigned i = 0; i < n; i++) {
 		/* a full group goes first, by this thread or the leader */
 		while (g->n == PMEM_GROUP_MAX) {
-			if (g->leading)
+			if (g->leading) {
+				/* a gathering leader stops at a full group */
+				if (g->gathering)
+					pthread_cond_broadcast(&g->joined);
 				pthread_cond_wait(&g->done, &g->lock);
-			else
+			} else {
 				pmem_group_lead(t);
+			}
 		}
 		g->ranges[g->n++] = r[i];
+		if (counted)
+			/* relaxed: changes only under the lock but for the
+			 * increments, which need no order */
+			atomic_fetch_sub_explicit(CORE__ATOMIC(&g->unjoined),
+				1, memory_order_relaxed);
 	}
+	if (g->gathering)
+		pthread_cond_broadcast(&g->joined);
 	uint64_t ticket = g->open;
 	pthread_mutex_unlock(&g->lock);
 	return ticket;
+}
+
+/*
+ * pmem_group_gather -- before a leader closes the open group: while the
+ * pool's threads hold stored ranges that have not joined it yet, waits for
+ * them, up to PMEM_GATHER_NS or until the group is full, so that one
+ * write-back serves them too rather than the next group's (lock held,
+ * leading set)
+ */
+static void
+pmem_group_gather(struct pmem_group *g)
+{
+	struct timespec until;
+
+	/* relaxed: a hint; the ranges themselves join under the lock */
+	if (atomic_load_explicit(CORE__ATOMIC(&g->unjoined),
+			memory_order_relaxed) == 0)
+		return;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += PMEM_GATHER_NS;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	g->gathering = 1;
+	while (g->n < PMEM_GROUP_MAX &&
+			atomic_load_explicit(CORE__ATOMIC(&g->unjoined),
+				memory_order_relaxed) != 0)
+		if (pthread_cond_timedwait(&g->joined, &g->lock,
+				&until) != 0)
+			break;
+	g->gathering = 0;
 }
 
 /*
@@ -246,8 +295,11 @@ pmem_group_try(struct pmem_target *t, uint64_t ticket, int wait,
 	 */
 	while (atomic_load_explicit(CORE__ATOMIC(&g->durable),
 			memory_order_relaxed) < ticket) {
-		if (!g->leading)
+		if (!g->leading) {
+			g->leading = 1;
+			pmem_group_gather(g);
 			pmem_group_lead(t);
+		}
 		else if (wait)
 			pthread_cond_wait(&g->done, &g->lock);
 		else
@@ -270,18 +322,38 @@ pmem_group_init(struct pmem_group *g)
 	if (ret != 0)
 		return ret;
 	ret = pthread_cond_init(&g->done, NULL);
-	if (ret != 0) {
-		(void) pthread_mutex_destroy(&g->lock);
-		return ret;
-	}
+	if (ret != 0)
+		goto err_lock;
+
+	pthread_condattr_t attr;
+	ret = pthread_condattr_init(&attr);
+	if (ret != 0)
+		goto err_done;
+	/* pmem_group_gather's deadline is on the monotonic clock */
+	ret = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	if (ret == 0)
+		ret = pthread_cond_init(&g->joined, &attr);
+	(void) pthread_condattr_destroy(&attr);
+	if (ret != 0)
+		goto err_done;
+
 	g->open = 1;
 	g->durable = 0;
 	g->failed = 0;
 	g->leading = 0;
+	g->gathering = 0;
+	g->unjoined = 0;
 	g->n = 0;
 	CORE__ATOMIC_WORD(&g->durable);
 	CORE__ATOMIC_WORD(&g->failed);
+	CORE__ATOMIC_WORD(&g->unjoined);
 	return 0;
+
+err_done:
+	(void) pthread_cond_destroy(&g->done);
+err_lock:
+	(void) pthread_mutex_destroy(&g->lock);
+	return ret;
 }
 
 /*
@@ -297,6 +369,7 @@ pmem_group_fini(struct pmem_target *t)
 	if (g->n > 0)
 		pmem_group_lead(t);
 	pthread_mutex_unlock(&g->lock);
+	(void) pthread_cond_destroy(&g->joined);
 	(void) pthread_cond_destroy(&g->done);
 	(void) pthread_mutex_destroy(&g->lock);
 }
@@ -307,9 +380,9 @@ pmem_group_fini(struct pmem_target *t)
  * (waiting for it)
  */
 static enum vdm_operation_result
-pmem_persist(void *arg, struct vdm__range *r, unsigned n)
+pmem_persist_ranges(struct pmem_target *t, struct vdm__range *r, unsigned n,
+	int counted)
 {
-	struct pmem_target *t = arg;
 	uint64_t ticket = 0;
 	unsigned nwb = 0;
 	int drain = 0;
@@ -327,9 +400,19 @@ pmem_persist(void *arg, struct vdm__range *r, unsigned n)
 		return VDM_SUCCESS;
 
 	enum vdm_operation_result result;
-	ticket = pmem_group_join(t, r, nwb);
+	ticket = pmem_group_join(t, r, nwb, counted);
 	(void) pmem_group_try(t, ticket, 1, &result);
 	return result;
+}
+
+/*
+ * pmem_persist -- the engine's persist: the ranges of the pieces this
+ * thread stored with pmem_piece
+ */
+static enum vdm_operation_result
+pmem_persist(void *arg, struct vdm__range *r, unsigned n)
+{
+	return pmem_persist_ranges(arg, r, n, 1);
 }
 
 /*
@@ -350,8 +433,13 @@ static void
 pmem_piece(void *arg, const struct vdm_operation *op, size_t off,
 	size_t len)
 {
-	const struct pmem_target *t = arg;
+	struct pmem_target *t = arg;
+	struct vdm__range r = vdm__operation_range(op, off, len);
 
+	/* relaxed: a hint for a leader (pmem_group_gather) */
+	if (t->ops->needs_write_back(t, r.addr, r.len))
+		atomic_fetch_add_explicit(CORE__ATOMIC(&t->group.unjoined), 1,
+			memory_order_relaxed);
 	t->ops->store(t, op, off, len);
 }
 
@@ -435,7 +523,7 @@ pmem_sync_run(struct future_context *context, struct future_notifier *notifier)
 		return vdm_run_complete(context, VDM_SUCCESS);
 	}
 
-	data->data = (void *)(uintptr_t)pmem_group_join(t, &r, 1);
+	data->data = (void *)(uintptr_t)pmem_group_join(t, &r, 1, 0);
 	/* no notifier: the runtime polls again, and a poll writes back */
 	return FUTURE_STATE_RUNNING;
 }
@@ -474,7 +562,7 @@ pmem_sync_op_start(void *data, const struct vdm_operation *op,
 	struct vdm__range r = pmem_range_of(op);
 	if (r.len != 0 && t->ops->check(t, op) == VDM_SUCCESS) {
 		t->ops->store(t, op, 0, r.len);
-		pmem_sync_failed = pmem_persist(t, &r, 1);
+		pmem_sync_failed = pmem_persist_ranges(t, &r, 1, 0);
 	}
 	return 0;
 }

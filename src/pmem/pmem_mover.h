@@ -27,11 +27,24 @@
  * ranges join the open group; one thread at a time (the leader) closes the
  * open group and writes back all its ranges, coalesced, with the lock
  * dropped, while new ranges join the next group.  So operations in flight
- * together share msync calls: while one runs, the next group fills.
+ * together share msync calls: while one runs, the next group fills.  A
+ * leader first waits a little for ranges the pool's threads stored and
+ * have yet to join (unjoined), so that a burst of copies spread over
+ * several workers is written back once, not once per worker.
  */
 struct pmem_group {
 	pthread_mutex_t lock;
 	pthread_cond_t done;	/* a leader finished (lock) */
+	/* ranges joined while a leader gathers (lock; CLOCK_MONOTONIC) */
+	pthread_cond_t joined;
+	/*
+	 * Pieces the pool's threads stored that need a write-back and have
+	 * not joined a group yet: a leader waits a little for them before it
+	 * closes the group (pmem_group_gather).  Relaxed increments as they
+	 * are stored; decremented under the lock as they join.
+	 */
+	unsigned unjoined;
+	int gathering;		/* a leader waits on joined (lock) */
 	uint64_t open;		/* the group new ranges join (lock) */
 	/* every group up to this one is written back: release store under
 	 * the lock after the leader's write-back, acquire load outside */
