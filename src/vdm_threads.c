@@ -42,8 +42,10 @@
  * A worker that finds the ring empty spins for a short while if no other
  * worker spins, then sleeps on the condition variable, so a stream of
  * operations does not pay a wake-up per operation while an idle mover burns
- * no CPU.  vdm_delete() queues one stop entry per worker behind the work
- * already queued and joins them: the work queued before it is done first.
+ * no CPU.  It stops spinning at once while the backend asks for quiet (an
+ * msync() of another thread runs, see vdm__threads_backend).  vdm_delete()
+ * queues one stop entry per worker behind the work already queued and joins
+ * them: the work queued before it is done first.
  *
  * Entries whose pieces were all claimed by pollers stay in the ring until a
  * worker takes them, so the ring may fill up; op_start then moves the
@@ -308,6 +310,7 @@ static const struct vdm__threads_backend threads_plain_backend = {
 	.piece = threads_plain_piece,
 	.persist = NULL,
 	.linger = NULL,
+	.quiet = NULL,
 };
 
 /*
@@ -642,7 +645,7 @@ threads_ring_ready(struct threads_mover *m)
 
 /*
  * threads_await_entry -- spins until the ring has an entry, for at most ns
- * nanoseconds
+ * nanoseconds, and not while the backend asks for quiet
  */
 static void
 threads_await_entry(struct threads_mover *m, uint64_t ns)
@@ -654,6 +657,9 @@ threads_await_entry(struct threads_mover *m, uint64_t ns)
 		future__cpu_relax();
 		if ((++spins & 63) == 0) {
 			if (threads_now_ns() > until)
+				break;
+			if (m->backend->quiet != NULL &&
+					m->backend->quiet(m->backend_arg))
 				break;
 			/*
 			 * A thread that can run (a waiter the pool woke)

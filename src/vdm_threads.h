@@ -41,6 +41,17 @@
  * linger is optional, with persist: non-zero if persisting this batch
  * costs so much (a write-back to a file) that a worker that ran out of
  * work had better wait a little for more to share it with.
+ *
+ * quiet is optional: non-zero while a thread of the mover is in a call
+ * that costs more for every other processor the process runs on.  msync()
+ * is one: it write-protects each page it writes back, and each page then
+ * needs the cached translations of every other processor running the
+ * process flushed, an interrupt each (64 pages took 6 times as long on a
+ * virtual machine of two processors with a second thread spinning).  A
+ * thread that spins keeps its processor running the process; one that
+ * sleeps does not.  So while quiet says so, an idle worker sleeps rather
+ * than spin for more work, and one with a batch to persist stops
+ * waiting for more.  It is read often: a relaxed load, nothing more.
  */
 struct vdm__threads_backend {
 	enum vdm_operation_result (*check)(void *arg,
@@ -51,6 +62,7 @@ struct vdm__threads_backend {
 		struct vdm__range *ranges, unsigned n);
 	int (*linger)(void *arg, const struct vdm__range *ranges,
 		unsigned n);
+	int (*quiet)(void *arg);
 };
 
 /* vdm__threads_size -- the bytes of the engine's state, the struct vdm first */

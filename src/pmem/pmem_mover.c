@@ -163,10 +163,15 @@ pmem_group_lead(struct pmem_target *t)
 	g->n = 0;
 	g->open++;
 	g->leading = 1;
+	/* relaxed: a hint for the pool's spinning threads (pmem_quiet) */
+	atomic_store_explicit(CORE__ATOMIC(&g->quiet), 1,
+		memory_order_relaxed);
 	pthread_mutex_unlock(&g->lock);
 
 	int failed = pmem_write_back(t, r, n);
 
+	atomic_store_explicit(CORE__ATOMIC(&g->quiet), 0,
+		memory_order_relaxed);
 	pthread_mutex_lock(&g->lock);
 	/* relaxed: published by the release store of durable below */
 	if (failed && atomic_load_explicit(CORE__ATOMIC(&g->failed),
@@ -297,6 +302,10 @@ pmem_group_try(struct pmem_target *t, uint64_t ticket, int wait,
 			memory_order_relaxed) < ticket) {
 		if (!g->leading) {
 			g->leading = 1;
+			/* relaxed: a hint (pmem_quiet); pmem_group_lead
+			 * clears it */
+			atomic_store_explicit(CORE__ATOMIC(&g->quiet), 1,
+				memory_order_relaxed);
 			pmem_group_gather(g);
 			pmem_group_lead(t);
 		}
@@ -343,10 +352,12 @@ pmem_group_init(struct pmem_group *g)
 	g->leading = 0;
 	g->gathering = 0;
 	g->unjoined = 0;
+	g->quiet = 0;
 	g->n = 0;
 	CORE__ATOMIC_WORD(&g->durable);
 	CORE__ATOMIC_WORD(&g->failed);
 	CORE__ATOMIC_WORD(&g->unjoined);
+	CORE__ATOMIC_WORD(&g->quiet);
 	return 0;
 
 err_done:
@@ -458,11 +469,28 @@ pmem_linger(void *arg, const struct vdm__range *r, unsigned n)
 	return 0;
 }
 
+/*
+ * pmem_quiet -- while a leader gathers or writes back, the pool's threads
+ * had better join what they stored at once than wait for more work, and
+ * sleep than spin: every page msync() writes back costs an interrupt to
+ * each other processor running the process
+ */
+static int
+pmem_quiet(void *arg)
+{
+	struct pmem_target *t = arg;
+
+	/* relaxed: a hint, see struct pmem_group */
+	return atomic_load_explicit(CORE__ATOMIC(&t->group.quiet),
+		memory_order_relaxed) != 0;
+}
+
 static const struct vdm__threads_backend pmem_backend = {
 	.check = pmem_check,
 	.piece = pmem_piece,
 	.persist = pmem_persist,
 	.linger = pmem_linger,
+	.quiet = pmem_quiet,
 };
 
 /*

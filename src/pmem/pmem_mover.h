@@ -55,6 +55,11 @@ struct pmem_group {
 	 * Set once, under the lock, before the release store of durable */
 	uint64_t failed;
 	int leading;		/* a leader writes a group back (lock) */
+	/* a leader gathers ranges or writes back: the pool's threads stop
+	 * waiting for more work, so that what they stored joins now, and
+	 * sleep rather than spin (vdm__threads_backend.quiet).  Relaxed:
+	 * a hint that orders nothing */
+	unsigned quiet;
 	unsigned n;		/* ranges in the open group (lock) */
 	struct vdm__range ranges[PMEM_GROUP_MAX];
 };
