@@ -44,6 +44,18 @@ extern void (*pmem__seam)(struct pmem__fns *fns);
  * Only in the test build of the library.
  */
 extern int (*pmem__fail_write_back)(const void *addr, size_t len);
+
+/*
+ * pmem__kernel_store_disabled -- when non-zero, stores to ranges to be
+ * written back are never made through the kernel (pmem__kernel_store), as
+ * where process_vm_writev() is refused.  pmem__kernel_store_seam -- when
+ * not NULL, called with every piece of an operation the kernel stored
+ * (with no flush, as the map's function with PMEM2_F_MEM_NOFLUSH would).
+ * Only in the test build of the library.
+ */
+extern int pmem__kernel_store_disabled;
+extern void (*pmem__kernel_store_seam)(const struct vdm_operation *op,
+	size_t off, size_t len);
 #endif
 
 #endif /* MINIASYNC_PMEM_FNS_H */

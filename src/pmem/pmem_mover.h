@@ -102,6 +102,15 @@ struct pmem_target {
 };
 
 /*
+ * pmem__kernel_store -- stores [off, off + len) of an operation into a file
+ * mapping, a range that will be written back, through the kernel (no write
+ * faults): 0, or -1 if the caller must store them itself (after
+ * pmem__prefault)
+ */
+int pmem__kernel_store(const struct vdm_operation *op, size_t off,
+	size_t len);
+
+/*
  * pmem__prefault -- makes the pages [off, off + len) of an operation will
  * store to writable in one call (for a range that will be written back)
  */

@@ -76,8 +76,12 @@ pmem2_store(const struct pmem_target *t, const struct vdm_operation *op,
 		PMEM2_F_MEM_NONTEMPORAL : 0;
 
 	flags |= t->page ? PMEM2_F_MEM_NOFLUSH : PMEM2_F_MEM_NODRAIN;
-	if (t->page)
+	if (t->page) {
+		/* the map's memcpy function would store with no flush too */
+		if (pmem__kernel_store(op, off, len) == 0)
+			return;
 		pmem__prefault(op, off, len);
+	}
 	pmem__store(&t->fns, op, off, len, flags);
 }
 

@@ -40,6 +40,30 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define TEST_UNDER_VALGRIND() (RUNNING_ON_VALGRIND != 0)
+#endif
+#endif
+#ifndef TEST_UNDER_VALGRIND
+#define TEST_UNDER_VALGRIND() 0
+#endif
+
+#if defined(__SANITIZE_THREAD__)
+#define TEST_UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TEST_UNDER_TSAN 1
+#endif
+#endif
+#ifndef TEST_UNDER_TSAN
+#define TEST_UNDER_TSAN 0
+#endif
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -80,6 +104,10 @@ static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct event events[MAX_EVENTS];
 static unsigned nevents;
 static unsigned lost_events;
+/* of the stores logged, those the kernel made (rec_kernel_store) */
+static unsigned kernel_pieces;
+/* process_vm_writev() works for this process (probed by main) */
+static int kernel_stores_here;
 
 /* the map's own functions, as the seam found them */
 static struct pmem__fns orig;
@@ -113,6 +141,7 @@ log_reset(void)
 	pthread_mutex_lock(&log_lock);
 	nevents = 0;
 	lost_events = 0;
+	kernel_pieces = 0;
 	pthread_mutex_unlock(&log_lock);
 }
 
@@ -224,6 +253,25 @@ seam_broken(struct pmem__fns *fns)
 	fns->persist = lost_persist;
 }
 
+static enum ev_kind store_kind(enum vdm_operation_type type);
+
+/*
+ * rec_kernel_store -- a piece the kernel stored for the mover, logged as
+ * the store of its kind the map's function would have made on a PAGE map:
+ * with no flush
+ */
+static void
+rec_kernel_store(const struct vdm_operation *op, size_t off, size_t len)
+{
+	char *dest = op->type == VDM_OPERATION_MEMSET ?
+		op->data.memset.str : op->data.memcpy.dest;
+
+	log_event(store_kind(op->type), dest + off, len, PMEM2_F_MEM_NOFLUSH);
+	pthread_mutex_lock(&log_lock);
+	kernel_pieces++;
+	pthread_mutex_unlock(&log_lock);
+}
+
 /* one operation, as the checker sees it */
 struct op_desc {
 	enum vdm_operation_type type;
@@ -232,14 +280,19 @@ struct op_desc {
 	uint64_t flags;
 };
 
-/* where the mover moves bytes */
+/* where the mover moves bytes, and how it stores to a PAGE map */
 struct mode {
 	const char *name;
 	unsigned nthreads;
+	/* never through the kernel: as where process_vm_writev() is
+	 * refused (pmem__kernel_store_disabled) */
+	int user_stores;
 };
 
-static struct mode mode_inline = { "no threads", 0 };
-static struct mode mode_pool = { "2 threads", 2 };
+static struct mode mode_inline = { "no threads", 0, 0 };
+static struct mode mode_pool = { "2 threads", 2, 0 };
+static struct mode mode_inline_user = { "no threads, user stores", 0, 1 };
+static struct mode mode_pool_user = { "2 threads, user stores", 2, 1 };
 
 struct fixture {
 	const struct mode *mode;
@@ -275,6 +328,8 @@ setup(void **state)
 	if (f == NULL)
 		return -1;
 	f->mode = mode;
+	pmem__kernel_store_disabled = mode->user_stores;
+	pmem__kernel_store_seam = rec_kernel_store;
 	if (pmem_file_open(&f->file, TARGET_SIZE) != 0) {
 		free(f);
 		return -1;
@@ -309,6 +364,8 @@ teardown(void **state)
 	pmem_file_close(&f->file);
 	free(f->src);
 	free(f);
+	pmem__kernel_store_disabled = 0;
+	pmem__kernel_store_seam = NULL;
 	return 0;
 }
 
@@ -605,6 +662,27 @@ expect_ordered(struct fixture *f, const struct op_desc *op)
 }
 
 /*
+ * expect_path -- who stored a completed operation: on a PAGE map, the
+ * kernel alone, where it can (pmem__kernel_store), unless the mode says
+ * not to or the operation is a flush, asks for non-temporal stores or
+ * moves bytes over themselves; the map's functions otherwise
+ */
+static void
+expect_path(struct fixture *f, const struct op_desc *op, int overlapping)
+{
+	int kernel = f->page && kernel_stores_here && !f->mode->user_stores &&
+		!(op->flags & VDM_F_NO_CACHE_HINT) &&
+		op->type != VDM_OPERATION_FLUSH && !overlapping;
+
+	if (!kernel) {
+		assert_int_equal(kernel_pieces, 0);
+		return;
+	}
+	assert_true(kernel_pieces > 0);
+	assert_int_equal(count_events(store_kind(op->type)), kernel_pieces);
+}
+
+/*
  * expect_polls -- without threads, the first poll of a vdm future moves
  * the bytes and completes it; on a PAGE map it joins the group persist
  * instead and returns RUNNING without a notifier, and a later poll
@@ -670,6 +748,7 @@ test_ops(void **state)
 
 		run_memcpy(f, f->vdm, dest, f->src, n, flags);
 		expect_ordered(f, &op);
+		expect_path(f, &op, 0);
 
 		/* memmove, over itself */
 		log_reset();
@@ -681,6 +760,7 @@ test_ops(void **state)
 		op.type = VDM_OPERATION_MEMMOVE;
 		op.dest = dest + 300;
 		expect_ordered(f, &op);
+		expect_path(f, &op, 1);
 
 		/* memmove, from ordinary memory */
 		log_reset();
@@ -690,6 +770,7 @@ test_ops(void **state)
 		expect_bytes(dest, f->src + 5, n);
 		op.dest = dest;
 		expect_ordered(f, &op);
+		expect_path(f, &op, 0);
 
 		log_reset();
 		struct vdm_memset_future set = vdm_memset(f->vdm, dest, 0x3d,
@@ -700,6 +781,7 @@ test_ops(void **state)
 			assert_int_equal((unsigned char)dest[k], 0x3d);
 		op.type = VDM_OPERATION_MEMSET;
 		expect_ordered(f, &op);
+		expect_path(f, &op, 0);
 
 		log_reset();
 		struct vdm_flush_future fl = vdm_flush(f->vdm, dest + 1,
@@ -710,6 +792,7 @@ test_ops(void **state)
 		op.dest = dest + 1;
 		op.len = n - 1;
 		expect_ordered(f, &op);
+		expect_path(f, &op, 0);
 	}
 }
 
@@ -1080,11 +1163,27 @@ main(void)
 	if (pmem_file_probe(&gran) != 0)
 		return 77;
 
+	/* a seccomp filter may refuse it: the mover then stores itself, as
+	 * it does under valgrind and ThreadSanitizer */
+	char probe_src[8] = "probe", probe_dst[8] = "";
+	struct iovec local = { probe_src, sizeof(probe_src) };
+	struct iovec remote = { probe_dst, sizeof(probe_dst) };
+	kernel_stores_here = process_vm_writev(getpid(), &local, 1, &remote,
+		1, 0) == (ssize_t)sizeof(probe_src) &&
+		memcmp(probe_src, probe_dst, sizeof(probe_src)) == 0 &&
+		!TEST_UNDER_VALGRIND() && !TEST_UNDER_TSAN;
+	print_message("stores through the kernel (process_vm_writev): %s\n",
+		kernel_stores_here ? "expected" : "not expected here");
+
 	const struct CMUnitTest checker_tests[] = {
 		cmocka_unit_test(test_checker),
 	};
 	const struct CMUnitTest inline_tests[] = { TESTS(mode_inline) };
 	const struct CMUnitTest pool_tests[] = { TESTS(mode_pool) };
+	const struct CMUnitTest inline_user_tests[] = {
+		TESTS(mode_inline_user)
+	};
+	const struct CMUnitTest pool_user_tests[] = { TESTS(mode_pool_user) };
 
 	int failed = cmocka_run_group_tests_name("the order checker",
 		checker_tests, NULL, NULL);
@@ -1092,5 +1191,14 @@ main(void)
 		inline_tests, NULL, NULL);
 	failed += cmocka_run_group_tests_name("order, 2 threads",
 		pool_tests, NULL, NULL);
+	/* only a PAGE map's stores may go through the kernel */
+	if (gran == PMEM2_GRANULARITY_PAGE) {
+		failed += cmocka_run_group_tests_name(
+			"order, no threads, user stores", inline_user_tests,
+			NULL, NULL);
+		failed += cmocka_run_group_tests_name(
+			"order, 2 threads, user stores", pool_user_tests,
+			NULL, NULL);
+	}
 	return failed;
 }

@@ -285,6 +285,7 @@ teardown(void **state)
 	struct fixture *f = *state;
 
 	seam_reset(0);
+	pmem__kernel_store_disabled = 0;
 	runtime_delete(f->rt);
 	vdm_delete(f->vdm);
 	close_maps(f);
@@ -980,6 +981,19 @@ test_no_write_faults(void **state)
 }
 
 /*
+ * test_no_write_faults_user -- the same where the mover stores itself, as
+ * where the kernel refuses to copy for it (a libpmem2 map's copies are
+ * otherwise made by the kernel, which takes no fault at all): the pages
+ * made writable in one call spare it the faults
+ */
+static void
+test_no_write_faults_user(void **state)
+{
+	pmem__kernel_store_disabled = 1;
+	test_no_write_faults(state);
+}
+
+/*
  * TEST -- test _name with the mover of mode _mode
  */
 #define TEST(_name, _mode)\
@@ -1046,6 +1060,7 @@ main(void)
 		TEST(test_group_shared, pmem2_inline),
 		TEST(test_group_gaps, pmem2_inline),
 		TEST(test_no_write_faults, pmem2_inline),
+		TEST(test_no_write_faults_user, pmem2_inline),
 	};
 	const struct CMUnitTest pmem2_pool_tests[] = {
 		TESTS(pmem2_pool),
