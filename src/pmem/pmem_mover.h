@@ -96,6 +96,10 @@ struct pmem_target {
 	 * write-back, which covers the gap too: only where every byte
 	 * between them is mapped (a libpmem2 map), else 0 (touching) */
 	size_t write_back_gap;
+	/* its stores may go through the kernel (pmem__kernel_store): a
+	 * file mapping, in a process with no seccomp filter, where the
+	 * environment does not say no (pmem__kernel_store_allowed) */
+	int kernel_store;
 	/* the functions it stores and drains with; drain orders this
 	 * thread's flushes and non-temporal stores */
 	struct pmem__fns fns;
@@ -109,6 +113,13 @@ struct pmem_target {
  */
 int pmem__kernel_store(const struct vdm_operation *op, size_t off,
 	size_t len);
+
+/*
+ * pmem__kernel_store_allowed -- non-zero if this process may store through
+ * the kernel: no seccomp filter (one may kill the process for the call),
+ * and MINIASYNC_PMEM_KERNEL_COPY not set to 0
+ */
+int pmem__kernel_store_allowed(void);
 
 /*
  * pmem__prefault -- makes the pages [off, off + len) of an operation will

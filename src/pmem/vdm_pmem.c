@@ -101,6 +101,8 @@ libpmem_setup(struct pmem_target *t, void *arg)
 	t->page = 0;
 	/* a range may lie anywhere: the bytes between two may be unmapped */
 	t->write_back_gap = 0;
+	/* its ranges may be heap memory, whose stores sanitizers must see */
+	t->kernel_store = 0;
 	/* libpmem's functions have the signatures of the map's in libpmem2 */
 	t->fns.memcpy = pmem_memcpy;
 	t->fns.memmove = pmem_memmove;

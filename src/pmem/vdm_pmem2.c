@@ -78,7 +78,7 @@ pmem2_store(const struct pmem_target *t, const struct vdm_operation *op,
 	flags |= t->page ? PMEM2_F_MEM_NOFLUSH : PMEM2_F_MEM_NODRAIN;
 	if (t->page) {
 		/* the map's memcpy function would store with no flush too */
-		if (pmem__kernel_store(op, off, len) == 0)
+		if (t->kernel_store && pmem__kernel_store(op, off, len) == 0)
 			return;
 		pmem__prefault(op, off, len);
 	}
@@ -134,6 +134,8 @@ pmem2_setup(struct pmem_target *t, void *arg)
 		PMEM2_GRANULARITY_PAGE;
 	/* the map holds every byte between two of its ranges */
 	t->write_back_gap = PMEM2_WRITE_BACK_GAP;
+	/* a PAGE map is a file mapping: the kernel may store into it */
+	t->kernel_store = t->page && pmem__kernel_store_allowed();
 	t->fns.memcpy = pmem2_get_memcpy_fn(map);
 	t->fns.memmove = pmem2_get_memmove_fn(map);
 	t->fns.memset = pmem2_get_memset_fn(map);

@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Copyright 2026, libminiasync developers */
+
+/*
+ * test_pmem2_seccomp.c -- when the pmem mover has the kernel copy into a
+ * PAGE map (process_vm_writev(), pmem__kernel_store) and when it stores
+ * itself, seen through the seam of its static test build
+ * (pmem__kernel_store_seam counts the pieces the kernel stored):
+ *	- a process with a seccomp filter that kills it for the call: a mover
+ *	  made there never makes it, and the copy succeeds (the control: the
+ *	  same filter kills a process that makes the call);
+ *	- a filter that refuses the call, installed after the mover was made:
+ *	  the copy succeeds, stored by the mover (the control: the same
+ *	  mover's copy before the filter went through the kernel);
+ *	- MINIASYNC_PMEM_KERNEL_COPY=0: the mover stores itself.
+ * Each filter is installed in a child process, which reports through its
+ * exit status.  Every copy's bytes are checked.  Needs a PAGE map (a file
+ * on a disk file system, as /var/tmp is here) and x86-64 (the filter names
+ * the call by its number there).
+ */
+
+#include "test_pmem_file.h"
+
+#include <libminiasync-pmem.h>
+#include "pmem_fns.h"
+
+#include <signal.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+
+#if defined(__x86_64__)
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#define TEST_SECCOMP 1
+#else
+#define TEST_SECCOMP 0
+#endif
+
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define TEST_UNDER_VALGRIND() (RUNNING_ON_VALGRIND != 0)
+#endif
+#endif
+#ifndef TEST_UNDER_VALGRIND
+#define TEST_UNDER_VALGRIND() 0
+#endif
+
+#if defined(__SANITIZE_THREAD__)
+#define TEST_UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TEST_UNDER_TSAN 1
+#endif
+#endif
+#ifndef TEST_UNDER_TSAN
+#define TEST_UNDER_TSAN 0
+#endif
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <cmocka.h>
+
+#define TARGET_SIZE ((size_t)1 << 20)
+
+/* exit statuses of a child: what went wrong */
+enum child_status {
+	CHILD_OK = 0,
+	CHILD_NO_FILTER = 10,	/* the filter could not be installed */
+	CHILD_SETUP = 11,	/* no map, no mover */
+	CHILD_COPY = 12,	/* the copy failed or its bytes are wrong */
+	CHILD_PATH = 13,	/* the kernel stored when it must not, or not
+				 * when it should have */
+};
+
+/* pieces the kernel stored for the mover since the count was reset */
+static unsigned long kernel_pieces;
+
+/*
+ * count_kernel_store -- the seam: counts the pieces the kernel stored
+ */
+static void
+count_kernel_store(const struct vdm_operation *op, size_t off, size_t len)
+{
+	(void) op;
+	(void) off;
+	(void) len;
+	__atomic_fetch_add(&kernel_pieces, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * kernel_copy_expected -- whether the mover, in a process with no filter,
+ * has the kernel copy: not in this library's ThreadSanitizer build nor
+ * under valgrind (whose checkers would not see the stores)
+ */
+static int
+kernel_copy_expected(void)
+{
+	return !TEST_UNDER_TSAN && !TEST_UNDER_VALGRIND();
+}
+
+/*
+ * copy_checked -- a durable copy of 3 pages and a bit into the map: 0 if
+ * it succeeded with the right bytes
+ */
+static int
+copy_checked(struct vdm *vdm, struct runtime *rt, struct pmem_file *file,
+	unsigned seed)
+{
+	size_t n = 3 * file->page + 77;
+	char *dest = file->addr + file->page + 5;
+	char *src = malloc(n);
+
+	if (src == NULL)
+		return -1;
+	pmem_fill(src, n, seed);
+
+	struct vdm_memcpy_future fut = vdm_memcpy(vdm, dest, src, n, 0);
+	runtime_wait(rt, FUTURE_AS_RUNNABLE(&fut));
+	int ret = FUTURE_OUTPUT(&fut)->result == VDM_SUCCESS &&
+		pmem_first_diff(dest, src, n) == n ? 0 : -1;
+	free(src);
+	return ret;
+}
+
+#if TEST_SECCOMP
+/*
+ * install_filter -- a seccomp filter that answers process_vm_writev() with
+ * action and lets every other call through; 0, or -1
+ */
+static int
+install_filter(unsigned action)
+{
+	struct sock_filter prog[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_process_vm_writev,
+			0, 1),
+		BPF_STMT(BPF_RET | BPF_K, action),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog fprog = {
+		.len = (unsigned short)(sizeof(prog) / sizeof(prog[0])),
+		.filter = prog,
+	};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog);
+}
+
+/*
+ * child_filter_first -- a filter that kills for the call, then a mover and
+ * a copy; direct: make the call itself instead (the control)
+ */
+static int
+child_filter_first(int direct)
+{
+	if (install_filter(SECCOMP_RET_KILL_PROCESS) != 0)
+		return CHILD_NO_FILTER;
+	if (direct) {
+		char a[8] = "control", b[8];
+		struct iovec local = { a, sizeof(a) };
+		struct iovec remote = { b, sizeof(b) };
+		(void) process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
+		return CHILD_OK;
+	}
+
+	struct pmem_file file;
+	if (pmem_file_open(&file, TARGET_SIZE) != 0)
+		return CHILD_SETUP;
+	struct vdm *vdm = vdm_pmem2_new(file.target, 0);
+	struct runtime *rt = runtime_new();
+	if (vdm == NULL || rt == NULL)
+		return CHILD_SETUP;
+
+	int ret = copy_checked(vdm, rt, &file, 3) == 0 ? CHILD_OK :
+		CHILD_COPY;
+	if (ret == CHILD_OK && kernel_pieces != 0)
+		ret = CHILD_PATH;
+	runtime_delete(rt);
+	vdm_delete(vdm);
+	pmem_file_close(&file);
+	return ret;
+}
+
+/*
+ * child_filter_later -- a mover and a copy, then a filter that refuses the
+ * call, and another copy
+ */
+static int
+child_filter_later(void)
+{
+	struct pmem_file file;
+	if (pmem_file_open(&file, TARGET_SIZE) != 0)
+		return CHILD_SETUP;
+	struct vdm *vdm = vdm_pmem2_new(file.target, 0);
+	struct runtime *rt = runtime_new();
+	if (vdm == NULL || rt == NULL)
+		return CHILD_SETUP;
+
+	int ret = CHILD_OK;
+	if (copy_checked(vdm, rt, &file, 4) != 0)
+		ret = CHILD_COPY;
+	else if ((kernel_pieces != 0) != kernel_copy_expected())
+		ret = CHILD_PATH;
+	else if (install_filter(SECCOMP_RET_ERRNO | EPERM) != 0)
+		ret = CHILD_NO_FILTER;
+
+	if (ret == CHILD_OK) {
+		__atomic_store_n(&kernel_pieces, 0, __ATOMIC_RELAXED);
+		if (copy_checked(vdm, rt, &file, 5) != 0 ||
+				copy_checked(vdm, rt, &file, 6) != 0)
+			ret = CHILD_COPY;
+		else if (kernel_pieces != 0)
+			ret = CHILD_PATH;
+	}
+	runtime_delete(rt);
+	vdm_delete(vdm);
+	pmem_file_close(&file);
+	return ret;
+}
+
+/*
+ * run_child -- runs fn(arg) in a child process; its wait status
+ */
+static int
+run_child(int (*fn)(int), int arg)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(fn(arg));
+
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+/*
+ * filter_later -- child_filter_later for run_child
+ */
+static int
+filter_later(int unused)
+{
+	(void) unused;
+	return child_filter_later();
+}
+
+/*
+ * expect_exit -- the child exited with status ok
+ */
+static void
+expect_exit(int status, const char *what)
+{
+	if (WIFSIGNALED(status))
+		fail_msg("%s: killed by signal %d", what, WTERMSIG(status));
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == CHILD_NO_FILTER) {
+		print_message("%s: no seccomp filter here: skipped\n", what);
+		skip();
+	}
+	if (WEXITSTATUS(status) != CHILD_OK)
+		fail_msg("%s: child status %d", what, WEXITSTATUS(status));
+}
+#endif /* TEST_SECCOMP */
+
+/*
+ * skip_unless_filters -- skips where the filters cannot be tried: not
+ * x86-64, or under valgrind, which runs the child's calls itself and does
+ * not have the kernel copy for the mover anyway
+ */
+static void
+skip_unless_filters(void)
+{
+	if (!TEST_SECCOMP) {
+		print_message("the filter is written for x86-64: skipped\n");
+		skip();
+	}
+	if (TEST_UNDER_VALGRIND()) {
+		print_message("under valgrind: skipped\n");
+		skip();
+	}
+}
+
+/*
+ * test_filter_kills -- a process whose filter kills it for the call: the
+ * mover stores itself, and the process lives
+ */
+static void
+test_filter_kills(void **state)
+{
+	(void) state;
+	skip_unless_filters();
+#if TEST_SECCOMP
+	/* the control: the filter kills a process that makes the call */
+	int status = run_child(child_filter_first, 1);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == CHILD_NO_FILTER) {
+		print_message("no seccomp filter here: skipped\n");
+		skip();
+	}
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGSYS);
+
+	expect_exit(run_child(child_filter_first, 0),
+		"copy under a filter that kills");
+#endif
+}
+
+/*
+ * test_filter_refuses -- a filter installed after the mover was made
+ * refuses the call: the mover stores itself from then on
+ */
+static void
+test_filter_refuses(void **state)
+{
+	(void) state;
+	skip_unless_filters();
+#if TEST_SECCOMP
+	expect_exit(run_child(filter_later, 0),
+		"copy under a filter that refuses");
+#endif
+}
+
+/*
+ * test_env_off -- MINIASYNC_PMEM_KERNEL_COPY=0 when the mover is made:
+ * it stores itself; unset, the kernel copies (the control)
+ */
+static void
+test_env_off(void **state)
+{
+	(void) state;
+	struct pmem_file file;
+	assert_int_equal(pmem_file_open(&file, TARGET_SIZE), 0);
+	struct runtime *rt = runtime_new();
+	assert_non_null(rt);
+
+	assert_int_equal(setenv("MINIASYNC_PMEM_KERNEL_COPY", "0", 1), 0);
+	struct vdm *off = vdm_pmem2_new(file.target, 0);
+	assert_int_equal(unsetenv("MINIASYNC_PMEM_KERNEL_COPY"), 0);
+	struct vdm *on = vdm_pmem2_new(file.target, 0);
+	assert_non_null(off);
+	assert_non_null(on);
+
+	__atomic_store_n(&kernel_pieces, 0, __ATOMIC_RELAXED);
+	assert_int_equal(copy_checked(off, rt, &file, 7), 0);
+	assert_int_equal(kernel_pieces, 0);
+	assert_int_equal(copy_checked(on, rt, &file, 8), 0);
+	assert_int_equal(kernel_pieces != 0, kernel_copy_expected());
+
+	vdm_delete(on);
+	vdm_delete(off);
+	runtime_delete(rt);
+	pmem_file_close(&file);
+}
+
+/*
+ * main -- skips unless libpmem2 maps a file of PAGE granularity here and
+ * this process may make the call, then runs the tests
+ */
+int
+main(void)
+{
+	enum pmem2_granularity gran;
+
+	if (pmem_file_probe(&gran) != 0)
+		return 77;
+	if (gran != PMEM2_GRANULARITY_PAGE) {
+		fprintf(stderr, "the map is not PAGE granular: skipped\n");
+		return 77;
+	}
+	char a[8] = "probe", b[8];
+	struct iovec local = { a, sizeof(a) };
+	struct iovec remote = { b, sizeof(b) };
+	if (process_vm_writev(getpid(), &local, 1, &remote, 1, 0) !=
+			(ssize_t)sizeof(a)) {
+		fprintf(stderr, "process_vm_writev() is refused here (%s): "
+			"skipped\n", strerror(errno));
+		return 77;
+	}
+
+	pmem__kernel_store_seam = count_kernel_store;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_filter_kills),
+		cmocka_unit_test(test_filter_refuses),
+		cmocka_unit_test(test_env_off),
+	};
+	return cmocka_run_group_tests_name("kernel copies", tests, NULL,
+		NULL);
+}
