@@ -44,26 +44,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#define TEST_UNDER_VALGRIND() (RUNNING_ON_VALGRIND != 0)
-#endif
-#endif
-#ifndef TEST_UNDER_VALGRIND
-#define TEST_UNDER_VALGRIND() 0
-#endif
-
-#if defined(__SANITIZE_THREAD__)
-#define TEST_UNDER_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define TEST_UNDER_TSAN 1
-#endif
-#endif
-#ifndef TEST_UNDER_TSAN
-#define TEST_UNDER_TSAN 0
-#endif
+#include "test_checkers.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

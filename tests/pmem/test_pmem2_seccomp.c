@@ -40,26 +40,7 @@
 #define TEST_SECCOMP 0
 #endif
 
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#define TEST_UNDER_VALGRIND() (RUNNING_ON_VALGRIND != 0)
-#endif
-#endif
-#ifndef TEST_UNDER_VALGRIND
-#define TEST_UNDER_VALGRIND() 0
-#endif
-
-#if defined(__SANITIZE_THREAD__)
-#define TEST_UNDER_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define TEST_UNDER_TSAN 1
-#endif
-#endif
-#ifndef TEST_UNDER_TSAN
-#define TEST_UNDER_TSAN 0
-#endif
+#include "test_checkers.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -103,14 +84,50 @@ kernel_copy_expected(void)
 	return !TEST_UNDER_TSAN && !TEST_UNDER_VALGRIND();
 }
 
+/* a mover without threads on a fresh map, and a runtime to wait with */
+struct mover {
+	struct pmem_file file;
+	struct vdm *vdm;
+	struct runtime *rt;
+};
+
+/*
+ * mover_open -- maps a file and makes its mover and a runtime: 0, or -1
+ */
+static int
+mover_open(struct mover *m)
+{
+	if (pmem_file_open(&m->file, TARGET_SIZE) != 0)
+		return -1;
+	m->vdm = vdm_pmem2_new(m->file.target, 0);
+	m->rt = runtime_new();
+	if (m->vdm != NULL && m->rt != NULL)
+		return 0;
+	runtime_delete(m->rt);
+	vdm_delete(m->vdm);
+	pmem_file_close(&m->file);
+	return -1;
+}
+
+/*
+ * mover_close -- frees what mover_open() made
+ */
+static void
+mover_close(struct mover *m)
+{
+	runtime_delete(m->rt);
+	vdm_delete(m->vdm);
+	pmem_file_close(&m->file);
+}
+
 /*
  * copy_checked -- a durable copy of 3 pages and a bit into the map: 0 if
  * it succeeded with the right bytes
  */
 static int
-copy_checked(struct vdm *vdm, struct runtime *rt, struct pmem_file *file,
-	unsigned seed)
+copy_checked(struct mover *m, unsigned seed)
 {
+	struct pmem_file *file = &m->file;
 	size_t n = 3 * file->page + 77;
 	char *dest = file->addr + file->page + 5;
 	char *src = malloc(n);
@@ -119,8 +136,8 @@ copy_checked(struct vdm *vdm, struct runtime *rt, struct pmem_file *file,
 		return -1;
 	pmem_fill(src, n, seed);
 
-	struct vdm_memcpy_future fut = vdm_memcpy(vdm, dest, src, n, 0);
-	runtime_wait(rt, FUTURE_AS_RUNNABLE(&fut));
+	struct vdm_memcpy_future fut = vdm_memcpy(m->vdm, dest, src, n, 0);
+	runtime_wait(m->rt, FUTURE_AS_RUNNABLE(&fut));
 	int ret = FUTURE_OUTPUT(&fut)->result == VDM_SUCCESS &&
 		pmem_first_diff(dest, src, n) == n ? 0 : -1;
 	free(src);
@@ -174,21 +191,14 @@ child_filter_first(int direct)
 		return CHILD_OK;
 	}
 
-	struct pmem_file file;
-	if (pmem_file_open(&file, TARGET_SIZE) != 0)
-		return CHILD_SETUP;
-	struct vdm *vdm = vdm_pmem2_new(file.target, 0);
-	struct runtime *rt = runtime_new();
-	if (vdm == NULL || rt == NULL)
+	struct mover m;
+	if (mover_open(&m) != 0)
 		return CHILD_SETUP;
 
-	int ret = copy_checked(vdm, rt, &file, 3) == 0 ? CHILD_OK :
-		CHILD_COPY;
+	int ret = copy_checked(&m, 3) == 0 ? CHILD_OK : CHILD_COPY;
 	if (ret == CHILD_OK && kernel_pieces != 0)
 		ret = CHILD_PATH;
-	runtime_delete(rt);
-	vdm_delete(vdm);
-	pmem_file_close(&file);
+	mover_close(&m);
 	return ret;
 }
 
@@ -199,16 +209,12 @@ child_filter_first(int direct)
 static int
 child_filter_later(void)
 {
-	struct pmem_file file;
-	if (pmem_file_open(&file, TARGET_SIZE) != 0)
-		return CHILD_SETUP;
-	struct vdm *vdm = vdm_pmem2_new(file.target, 0);
-	struct runtime *rt = runtime_new();
-	if (vdm == NULL || rt == NULL)
+	struct mover m;
+	if (mover_open(&m) != 0)
 		return CHILD_SETUP;
 
 	int ret = CHILD_OK;
-	if (copy_checked(vdm, rt, &file, 4) != 0)
+	if (copy_checked(&m, 4) != 0)
 		ret = CHILD_COPY;
 	else if ((kernel_pieces != 0) != kernel_copy_expected())
 		ret = CHILD_PATH;
@@ -217,15 +223,12 @@ child_filter_later(void)
 
 	if (ret == CHILD_OK) {
 		__atomic_store_n(&kernel_pieces, 0, __ATOMIC_RELAXED);
-		if (copy_checked(vdm, rt, &file, 5) != 0 ||
-				copy_checked(vdm, rt, &file, 6) != 0)
+		if (copy_checked(&m, 5) != 0 || copy_checked(&m, 6) != 0)
 			ret = CHILD_COPY;
 		else if (kernel_pieces != 0)
 			ret = CHILD_PATH;
 	}
-	runtime_delete(rt);
-	vdm_delete(vdm);
-	pmem_file_close(&file);
+	mover_close(&m);
 	return ret;
 }
 
@@ -339,28 +342,21 @@ static void
 test_env_off(void **state)
 {
 	(void) state;
-	struct pmem_file file;
-	assert_int_equal(pmem_file_open(&file, TARGET_SIZE), 0);
-	struct runtime *rt = runtime_new();
-	assert_non_null(rt);
+	struct mover off, on;
 
 	assert_int_equal(setenv("MINIASYNC_PMEM_KERNEL_COPY", "0", 1), 0);
-	struct vdm *off = vdm_pmem2_new(file.target, 0);
+	assert_int_equal(mover_open(&off), 0);
 	assert_int_equal(unsetenv("MINIASYNC_PMEM_KERNEL_COPY"), 0);
-	struct vdm *on = vdm_pmem2_new(file.target, 0);
-	assert_non_null(off);
-	assert_non_null(on);
+	assert_int_equal(mover_open(&on), 0);
 
 	__atomic_store_n(&kernel_pieces, 0, __ATOMIC_RELAXED);
-	assert_int_equal(copy_checked(off, rt, &file, 7), 0);
+	assert_int_equal(copy_checked(&off, 7), 0);
 	assert_int_equal(kernel_pieces, 0);
-	assert_int_equal(copy_checked(on, rt, &file, 8), 0);
+	assert_int_equal(copy_checked(&on, 8), 0);
 	assert_int_equal(kernel_pieces != 0, kernel_copy_expected());
 
-	vdm_delete(on);
-	vdm_delete(off);
-	runtime_delete(rt);
-	pmem_file_close(&file);
+	mover_close(&on);
+	mover_close(&off);
 }
 
 /*

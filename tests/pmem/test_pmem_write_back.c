@@ -39,14 +39,10 @@
 #include <libpmem.h>
 #include "pmem_fns.h"
 
+#include "test_checkers.h"
+
 #include <inttypes.h>
 #include <linux/perf_event.h>
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#define TEST_UNDER_VALGRIND() (RUNNING_ON_VALGRIND != 0)
-#else
-#define TEST_UNDER_VALGRIND() 0
-#endif
 #include <pthread.h>
 #include <sched.h>
 #include <sys/ioctl.h>

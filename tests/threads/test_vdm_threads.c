@@ -36,15 +36,7 @@
 
 #include "test_future_helpers.h"
 
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#define TEST_UNDER_VALGRIND() (RUNNING_ON_VALGRIND != 0)
-#endif
-#endif
-#ifndef TEST_UNDER_VALGRIND
-#define TEST_UNDER_VALGRIND() 0
-#endif
+#include "test_checkers.h"
 
 /* sanitizers make thread creation slow: fewer pools in test_delete_churn */
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)

@@ -40,15 +40,7 @@
 
 #include "test_future_helpers.h"
 
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#define TEST_UNDER_VALGRIND() (RUNNING_ON_VALGRIND != 0)
-#endif
-#endif
-#ifndef TEST_UNDER_VALGRIND
-#define TEST_UNDER_VALGRIND() 0
-#endif
+#include "test_checkers.h"
 
 #define KIB ((size_t)1 << 10)
 #define MIB ((size_t)1 << 20)
