@@ -54,6 +54,17 @@ extern int (*pmem__fail_write_back)(const void *addr, size_t len);
  * Only in the test build of the library.
  */
 extern int pmem__kernel_store_disabled;
+
+/*
+ * pmem__kernel_writev -- the call the kernel copies with,
+ * process_vm_writev() unless a test replaces it (to fail it, count its
+ * calls, or copy fewer bytes than asked).  Only in the test build.
+ */
+#include <sys/types.h>
+#include <sys/uio.h>
+extern ssize_t (*pmem__kernel_writev)(pid_t pid, const struct iovec *local,
+	unsigned long nlocal, const struct iovec *remote,
+	unsigned long nremote, unsigned long flags);
 extern void (*pmem__kernel_store_seam)(const struct vdm_operation *op,
 	size_t off, size_t len);
 #endif

@@ -122,40 +122,140 @@ void (*pmem__kernel_store_seam)(const struct vdm_operation *op, size_t off,
 #endif
 
 /*
- * pmem__kernel_store_allowed -- asked once per mover, when it is made.  A
- * seccomp filter may answer process_vm_writev() with an error, which the
- * mover handles, or kill the process, which it cannot: the call is in no
- * usual allow list (systemd's @system-service leaves it out, and kills by
- * default).  So with any filter in place (Seccomp: 2 in /proc/self/status),
- * or when that cannot be read, the mover stores itself.  A filter installed
- * after the mover was made is not seen.
+ * pmem__kernel_store_wanted -- MINIASYNC_PMEM_KERNEL_COPY is not 0 (read
+ * when a mover is made)
  */
 int
-pmem__kernel_store_allowed(void)
+pmem__kernel_store_wanted(void)
 {
 	const char *env = getenv("MINIASYNC_PMEM_KERNEL_COPY");
-	if (env != NULL && strcmp(env, "0") == 0)
-		return 0;
 
-	FILE *status = fopen("/proc/self/status", "re");
-	if (status == NULL)
-		return 0;
-
-	char line[256];
-	int mode = -1;
-	while (fgets(line, sizeof(line), status) != NULL) {
-		if (strncmp(line, "Seccomp:", 8) == 0) {
-			mode = atoi(line + 8);
-			break;
-		}
-	}
-	(void) fclose(status);
-	return mode == 0;
+	return env == NULL || strcmp(env, "0") != 0;
 }
 
 /*
- * pmem_kernel_writev -- the kernel copies local into remote, both in this
- * process: 0 once every byte is there, -1 if not (refused, or a fault)
+ * pmem_vm_flag -- non-zero if the VmFlags line of /proc/self/smaps (after
+ * "VmFlags:") holds the two-letter flag
+ */
+static int
+pmem_vm_flag(const char *flags, const char *flag)
+{
+	for (const char *p = flags; *p != '\0'; p++) {
+		if (p[0] == flag[0] && p[1] == flag[1] &&
+				(p[2] == ' ' || p[2] == '\n' || p[2] == '\0') &&
+				(p == flags || p[-1] == ' '))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * pmem__page_cache_map -- non-zero if [base, base + size) is mapped wholly
+ * by mappings that are neither DAX nor huge-page ones, as /proc/self/smaps
+ * tells: a DAX mapping of a file (a PAGE map of persistent memory exposed
+ * by virtio-pmem, say) has no page cache, and a write-back that cleans one
+ * of its pages between the kernel's pinning of it and its copy leaves the
+ * copied bytes in the CPU cache, not durable, as nothing marks the page
+ * dirty again.  ext4, xfs and virtiofs mark their DAX mappings with
+ * VM_HUGEPAGE ("hg"), or VM_MIXEDMAP ("mm"); a huge-page mapping of the
+ * page cache, marked the same, is taken for DAX too (it only costs it the
+ * kernel's copies).  Unreadable, or not wholly mapped: 0.
+ */
+int
+pmem__page_cache_map(uintptr_t base, size_t size)
+{
+	FILE *smaps = fopen("/proc/self/smaps", "re");
+	if (smaps == NULL)
+		return 0;
+
+	char line[512];
+	int line_start = 1;	/* line begins a line of the file */
+	int inside = 0;		/* the last mapping named overlaps the map */
+	uintptr_t covered = base;	/* mapped so far: [base, covered) */
+	int ok = 1;
+	uintptr_t end = base + size;
+
+	while (ok && fgets(line, sizeof(line), smaps) != NULL) {
+		int starts = line_start;
+		line_start = strchr(line, '\n') != NULL;
+		if (!starts)
+			continue;
+
+		unsigned long lo, hi;
+		char dash;
+		if (sscanf(line, "%lx%c%lx ", &lo, &dash, &hi) == 3 &&
+				dash == '-' && strchr(line, ' ') != NULL &&
+				strchr(line, ' ') > strchr(line, '-')) {
+			inside = lo < end && hi > base;
+			if (inside) {
+				/* the mappings come in order of address */
+				if (lo > covered)
+					ok = 0;
+				else if (hi > covered)
+					covered = hi;
+			}
+		} else if (inside && strncmp(line, "VmFlags:", 8) == 0) {
+			if (pmem_vm_flag(line + 8, "hg") ||
+					pmem_vm_flag(line + 8, "mm"))
+				ok = 0;
+		}
+	}
+	(void) fclose(smaps);
+	return ok && covered >= end;
+}
+
+/*
+ * pmem_thread_unfiltered -- non-zero if the calling thread runs under no
+ * seccomp filter, asked once per thread (filters belong to threads, and
+ * a thread's children inherit its own).  A filter may answer
+ * process_vm_writev() with an error, which the mover handles, or kill the
+ * process, which it cannot: the call is in no usual allow list (systemd's
+ * @system-service leaves it out, and kills by default).  So a thread with
+ * a filter (Seccomp: 2 in /proc/thread-self/status), or one that cannot
+ * tell, stores itself.  A filter a thread installs after its first store
+ * into a PAGE map is not seen.
+ */
+static int
+pmem_thread_unfiltered(void)
+{
+	/* 0: not asked yet, 1: no filter, 2: a filter, or unknown */
+	static _Thread_local int state;
+
+	if (state != 0)
+		return state == 1;
+
+	int mode = -1;
+	FILE *status = fopen("/proc/thread-self/status", "re");
+	if (status != NULL) {
+		char line[256];
+		while (fgets(line, sizeof(line), status) != NULL) {
+			if (strncmp(line, "Seccomp:", 8) == 0) {
+				mode = atoi(line + 8);
+				break;
+			}
+		}
+		(void) fclose(status);
+	}
+	state = mode == 0 ? 1 : 2;
+	return state == 1;
+}
+
+#ifdef MINIASYNC_PMEM_TEST_SEAM
+ssize_t (*pmem__kernel_writev)(pid_t pid, const struct iovec *local,
+	unsigned long nlocal, const struct iovec *remote,
+	unsigned long nremote, unsigned long flags) = process_vm_writev;
+#define PMEM_WRITEV pmem__kernel_writev
+#else
+#define PMEM_WRITEV process_vm_writev
+#endif
+
+/* the most one call copies: the kernel stops a call short of 2 GiB */
+#define PMEM_KERNEL_MAX ((size_t)1 << 30)
+
+/*
+ * pmem_kernel_writev -- the kernel copies local (len bytes, at most
+ * PMEM_KERNEL_MAX) to dest, both in this process: 0 once every byte is
+ * there, -1 if not (refused, or a fault)
  */
 static int
 pmem_kernel_writev(const struct iovec *local, unsigned long nlocal,
@@ -163,11 +263,13 @@ pmem_kernel_writev(const struct iovec *local, unsigned long nlocal,
 {
 	struct iovec remote = { .iov_base = dest, .iov_len = len };
 	/*
-	 * The pid is asked for every time: a copy cached across a fork()
-	 * would name the parent, and the child would write into its memory.
+	 * The calling thread's id names this process (the kernel finds a
+	 * process by any of its threads), and lives as long as the call:
+	 * the process id would not, once the first thread has exited.  It is
+	 * asked for every time: an id cached across a fork() would name the
+	 * parent, and the child would write into the parent's memory.
 	 */
-	ssize_t done = process_vm_writev(getpid(), local, nlocal, &remote, 1,
-		0);
+	ssize_t done = PMEM_WRITEV(gettid(), local, nlocal, &remote, 1, 0);
 
 	if (done == (ssize_t)len)
 		return 0;
@@ -208,7 +310,7 @@ pmem__kernel_store(const struct vdm_operation *op, size_t off, size_t len)
 			atomic_load_explicit(
 				CORE__ATOMIC(&pmem_kernel_store_off),
 				memory_order_relaxed) ||
-			PMEM_UNDER_VALGRIND())
+			PMEM_UNDER_VALGRIND() || !pmem_thread_unfiltered())
 		return -1;
 #ifdef MINIASYNC_PMEM_TEST_SEAM
 	if (pmem__kernel_store_disabled)
@@ -228,11 +330,18 @@ pmem__kernel_store(const struct vdm_operation *op, size_t off, size_t len)
 		if (vdm__operation_overlaps(op))
 			return -1;
 		/* memmove's arguments are laid out as memcpy's */
-		struct iovec local = {
-			.iov_base = (char *)op->data.memcpy.src + off,
-			.iov_len = len,
-		};
-		ret = pmem_kernel_writev(&local, 1, dest, len);
+		char *src = (char *)op->data.memcpy.src + off;
+		ret = 0;
+		while (len > 0 && ret == 0) {
+			size_t chunk = len < PMEM_KERNEL_MAX ? len :
+				PMEM_KERNEL_MAX;
+			struct iovec local = { .iov_base = src,
+				.iov_len = chunk };
+			ret = pmem_kernel_writev(&local, 1, dest, chunk);
+			src += chunk;
+			dest += chunk;
+			len -= chunk;
+		}
 		break;
 	}
 	case VDM_OPERATION_MEMSET: {

@@ -97,8 +97,8 @@ struct pmem_target {
 	 * between them is mapped (a libpmem2 map), else 0 (touching) */
 	size_t write_back_gap;
 	/* its stores may go through the kernel (pmem__kernel_store): a
-	 * file mapping, in a process with no seccomp filter, where the
-	 * environment does not say no (pmem__kernel_store_allowed) */
+	 * mapping of a file's page cache, where the environment does not say
+	 * no (threads under a seccomp filter store themselves all the same) */
 	int kernel_store;
 	/* the functions it stores and drains with; drain orders this
 	 * thread's flushes and non-temporal stores */
@@ -115,11 +115,16 @@ int pmem__kernel_store(const struct vdm_operation *op, size_t off,
 	size_t len);
 
 /*
- * pmem__kernel_store_allowed -- non-zero if this process may store through
- * the kernel: no seccomp filter (one may kill the process for the call),
- * and MINIASYNC_PMEM_KERNEL_COPY not set to 0
+ * pmem__kernel_store_wanted -- non-zero unless MINIASYNC_PMEM_KERNEL_COPY
+ * is 0
  */
-int pmem__kernel_store_allowed(void);
+int pmem__kernel_store_wanted(void);
+
+/*
+ * pmem__page_cache_map -- non-zero if [base, base + size) is wholly mapped,
+ * and by no DAX mapping (/proc/self/smaps): the kernel may store into it
+ */
+int pmem__page_cache_map(uintptr_t base, size_t size);
 
 /*
  * pmem__prefault -- makes the pages [off, off + len) of an operation will

@@ -134,8 +134,10 @@ pmem2_setup(struct pmem_target *t, void *arg)
 		PMEM2_GRANULARITY_PAGE;
 	/* the map holds every byte between two of its ranges */
 	t->write_back_gap = PMEM2_WRITE_BACK_GAP;
-	/* a PAGE map is a file mapping: the kernel may store into it */
-	t->kernel_store = t->page && pmem__kernel_store_allowed();
+	/* a PAGE map is a file mapping: the kernel may store into it,
+	 * unless it is a DAX one */
+	t->kernel_store = t->page && pmem__kernel_store_wanted() &&
+		pmem__page_cache_map(t->base, t->size);
 	t->fns.memcpy = pmem2_get_memcpy_fn(map);
 	t->fns.memmove = pmem2_get_memmove_fn(map);
 	t->fns.memset = pmem2_get_memset_fn(map);

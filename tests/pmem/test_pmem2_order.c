@@ -40,11 +40,6 @@
 
 #include <pthread.h>
 #include <sched.h>
-#include <string.h>
-#include <sys/uio.h>
-#include <unistd.h>
-
-#include "test_checkers.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -87,8 +82,6 @@ static unsigned nevents;
 static unsigned lost_events;
 /* of the stores logged, those the kernel made (rec_kernel_store) */
 static unsigned kernel_pieces;
-/* process_vm_writev() works for this process (probed by main) */
-static int kernel_stores_here;
 
 /* the map's own functions, as the seam found them */
 static struct pmem__fns orig;
@@ -651,7 +644,8 @@ expect_ordered(struct fixture *f, const struct op_desc *op)
 static void
 expect_path(struct fixture *f, const struct op_desc *op, int overlapping)
 {
-	int kernel = f->page && kernel_stores_here && !f->mode->user_stores &&
+	int kernel = pmem_file_kernel_copy_expected(&f->file) &&
+		!f->mode->user_stores &&
 		!(op->flags & VDM_F_NO_CACHE_HINT) &&
 		op->type != VDM_OPERATION_FLUSH && !overlapping;
 
@@ -1143,18 +1137,6 @@ main(void)
 
 	if (pmem_file_probe(&gran) != 0)
 		return 77;
-
-	/* a seccomp filter may refuse it: the mover then stores itself, as
-	 * it does under valgrind and ThreadSanitizer */
-	char probe_src[8] = "probe", probe_dst[8] = "";
-	struct iovec local = { probe_src, sizeof(probe_src) };
-	struct iovec remote = { probe_dst, sizeof(probe_dst) };
-	kernel_stores_here = process_vm_writev(getpid(), &local, 1, &remote,
-		1, 0) == (ssize_t)sizeof(probe_src) &&
-		memcmp(probe_src, probe_dst, sizeof(probe_src)) == 0 &&
-		!TEST_UNDER_VALGRIND() && !TEST_UNDER_TSAN;
-	print_message("stores through the kernel (process_vm_writev): %s\n",
-		kernel_stores_here ? "expected" : "not expected here");
 
 	const struct CMUnitTest checker_tests[] = {
 		cmocka_unit_test(test_checker),

@@ -25,11 +25,16 @@
 #include <libpmem2.h>
 #include <libminiasync.h>
 
+#include "test_checkers.h"
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 /* the neighbours' size, in pages */
@@ -200,6 +205,49 @@ pmem_file_probe(enum pmem2_granularity *gran)
 	*gran = probe.gran;
 	pmem_file_close(&probe);
 	return 0;
+}
+
+/*
+ * pmem_file_kernel_copy_expected -- whether a pmem mover made now for the
+ * file's map, by this thread, has the kernel copy into it
+ * (process_vm_writev(), see vdm_pmem2_new(3)), as the tests find out on
+ * their own: a PAGE map of a file that is not DAX (statx), the variable
+ * MINIASYNC_PMEM_KERNEL_COPY not 0, no seccomp filter on this thread, the
+ * call works, and neither valgrind nor ThreadSanitizer runs the test
+ */
+static inline int
+pmem_file_kernel_copy_expected(const struct pmem_file *f)
+{
+	if (f->gran != PMEM2_GRANULARITY_PAGE || TEST_UNDER_VALGRIND() ||
+			TEST_UNDER_TSAN)
+		return 0;
+
+	const char *env = getenv("MINIASYNC_PMEM_KERNEL_COPY");
+	if (env != NULL && strcmp(env, "0") == 0)
+		return 0;
+
+	struct statx stx;
+	if (statx(f->fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx) != 0 ||
+			(stx.stx_attributes & STATX_ATTR_DAX))
+		return 0;
+
+	int seccomp = -1;
+	FILE *status = fopen("/proc/thread-self/status", "r");
+	if (status != NULL) {
+		char line[256];
+		while (fgets(line, sizeof(line), status) != NULL)
+			if (strncmp(line, "Seccomp:", 8) == 0)
+				seccomp = atoi(line + 8);
+		fclose(status);
+	}
+	if (seccomp != 0)
+		return 0;
+
+	char a[8] = "probe", b[8] = "";
+	struct iovec local = { a, sizeof(a) };
+	struct iovec remote = { b, sizeof(b) };
+	return process_vm_writev(gettid(), &local, 1, &remote, 1, 0) ==
+		(ssize_t)sizeof(a) && memcmp(a, b, sizeof(a)) == 0;
 }
 
 /*

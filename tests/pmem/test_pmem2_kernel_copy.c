@@ -2,21 +2,27 @@
 /* Copyright 2026, libminiasync developers */
 
 /*
- * test_pmem2_seccomp.c -- when the pmem mover has the kernel copy into a
- * PAGE map (process_vm_writev(), pmem__kernel_store) and when it stores
- * itself, seen through the seam of its static test build
- * (pmem__kernel_store_seam counts the pieces the kernel stored):
+ * test_pmem2_kernel_copy.c -- when the pmem mover has the kernel copy into
+ * a PAGE map (process_vm_writev(), pmem__kernel_store) and when it stores
+ * itself, seen through the seams of its static test build
+ * (pmem__kernel_store_seam counts the pieces the kernel stored,
+ * pmem__kernel_writev replaces the call):
  *	- a process with a seccomp filter that kills it for the call: a mover
  *	  made there never makes it, and the copy succeeds (the control: the
- *	  same filter kills a process that makes the call);
+ *	  same filter kills a process that makes the call); the same for a
+ *	  filter on one thread only, which copies on a mover made before;
  *	- a filter that refuses the call, installed after the mover was made:
  *	  the copy succeeds, stored by the mover (the control: the same
  *	  mover's copy before the filter went through the kernel);
+ *	- a call that fails, or copies fewer bytes than asked: the mover
+ *	  stores them all itself; one refused (EPERM) is not made again;
+ *	- a mapping marked VM_HUGEPAGE, as DAX mappings are: no kernel copy
+ *	  for a mover made then;
  *	- MINIASYNC_PMEM_KERNEL_COPY=0: the mover stores itself.
- * Each filter is installed in a child process, which reports through its
- * exit status.  Every copy's bytes are checked.  Needs a PAGE map (a file
- * on a disk file system, as /var/tmp is here) and x86-64 (the filter names
- * the call by its number there).
+ * Each filter and each refusal is tried in a child process, which reports
+ * through its exit status.  Every copy's bytes are checked.  Needs a PAGE
+ * map (a file on a disk file system, as /var/tmp is here); the filters are
+ * written for x86-64.
  */
 
 #include "test_pmem_file.h"
@@ -24,8 +30,10 @@
 #include <libminiasync-pmem.h>
 #include "pmem_fns.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -39,8 +47,6 @@
 #else
 #define TEST_SECCOMP 0
 #endif
-
-#include "test_checkers.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -73,15 +79,44 @@ count_kernel_store(const struct vdm_operation *op, size_t off, size_t len)
 	__atomic_fetch_add(&kernel_pieces, 1, __ATOMIC_RELAXED);
 }
 
+
+/* calls of the replaced process_vm_writev() */
+static unsigned long writev_calls;
+
 /*
- * kernel_copy_expected -- whether the mover, in a process with no filter,
- * has the kernel copy: not in this library's ThreadSanitizer build nor
- * under valgrind (whose checkers would not see the stores)
+ * refuse_writev -- the call as a seccomp filter that refuses it answers
  */
-static int
-kernel_copy_expected(void)
+static ssize_t
+refuse_writev(pid_t pid, const struct iovec *local, unsigned long nlocal,
+	const struct iovec *remote, unsigned long nremote, unsigned long flags)
 {
-	return !TEST_UNDER_TSAN && !TEST_UNDER_VALGRIND();
+	(void) pid;
+	(void) local;
+	(void) nlocal;
+	(void) remote;
+	(void) nremote;
+	(void) flags;
+	writev_calls++;
+	errno = EPERM;
+	return -1;
+}
+
+/*
+ * short_writev -- the call, copying half of what it is asked to (the
+ * first half of the first iovec of each side), as a fault midway would
+ */
+static ssize_t
+short_writev(pid_t pid, const struct iovec *local, unsigned long nlocal,
+	const struct iovec *remote, unsigned long nremote, unsigned long flags)
+{
+	(void) nlocal;
+	(void) nremote;
+	writev_calls++;
+	size_t half = (local[0].iov_len < remote[0].iov_len ?
+		local[0].iov_len : remote[0].iov_len) / 2;
+	struct iovec l = { local[0].iov_base, half };
+	struct iovec r = { remote[0].iov_base, half };
+	return process_vm_writev(pid, &l, 1, &r, 1, flags);
 }
 
 /* a mover without threads on a fresh map, and a runtime to wait with */
@@ -216,7 +251,8 @@ child_filter_later(void)
 	int ret = CHILD_OK;
 	if (copy_checked(&m, 4) != 0)
 		ret = CHILD_COPY;
-	else if ((kernel_pieces != 0) != kernel_copy_expected())
+	else if ((kernel_pieces != 0) !=
+			pmem_file_kernel_copy_expected(&m.file))
 		ret = CHILD_PATH;
 	else if (install_filter(SECCOMP_RET_ERRNO | EPERM) != 0)
 		ret = CHILD_NO_FILTER;
@@ -232,6 +268,76 @@ child_filter_later(void)
 	return ret;
 }
 
+/* what a thread under its own filter found (thread_filtered) */
+struct thread_copy {
+	struct mover *m;
+	int status;
+};
+
+/*
+ * thread_filtered -- installs a filter that kills for the call on this
+ * thread alone, then copies on the mover another thread made
+ */
+static void *
+thread_filtered(void *arg)
+{
+	struct thread_copy *c = arg;
+
+	if (install_filter(SECCOMP_RET_KILL_PROCESS) != 0)
+		c->status = CHILD_NO_FILTER;
+	else if (copy_checked(c->m, 9) != 0)
+		c->status = CHILD_COPY;
+	else if (kernel_pieces != 0)
+		c->status = CHILD_PATH;
+	else
+		c->status = CHILD_OK;
+	return NULL;
+}
+
+/*
+ * child_thread_filter -- a mover made by a thread with no filter, a copy
+ * on it by a thread with one
+ */
+static int
+child_thread_filter(int unused)
+{
+	(void) unused;
+	struct mover m;
+	if (mover_open(&m) != 0)
+		return CHILD_SETUP;
+
+	struct thread_copy c = { &m, CHILD_SETUP };
+	pthread_t t;
+	if (pthread_create(&t, NULL, thread_filtered, &c) != 0 ||
+			pthread_join(t, NULL) != 0)
+		c.status = CHILD_SETUP;
+	mover_close(&m);
+	return c.status;
+}
+
+/*
+ * child_refused_once -- calls refused as by a filter: the mover stores the
+ * bytes itself and, after the first refusal, makes no call again
+ */
+static int
+child_refused_once(int unused)
+{
+	(void) unused;
+	struct mover m;
+	if (mover_open(&m) != 0)
+		return CHILD_SETUP;
+
+	int expected = pmem_file_kernel_copy_expected(&m.file);
+	pmem__kernel_writev = refuse_writev;
+	int ret = CHILD_OK;
+	if (copy_checked(&m, 10) != 0 || copy_checked(&m, 11) != 0)
+		ret = CHILD_COPY;
+	else if (kernel_pieces != 0 || writev_calls != (expected ? 1 : 0))
+		ret = CHILD_PATH;
+	mover_close(&m);
+	return ret;
+}
+
 /*
  * run_child -- runs fn(arg) in a child process; its wait status
  */
@@ -241,8 +347,11 @@ run_child(int (*fn)(int), int arg)
 	fflush(NULL);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
-	if (pid == 0)
+	if (pid == 0) {
+		kernel_pieces = 0;
+		writev_calls = 0;
 		_exit(fn(arg));
+	}
 
 	int status;
 	assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -335,6 +444,107 @@ test_filter_refuses(void **state)
 }
 
 /*
+ * test_thread_filter -- a filter on one thread only: that thread stores
+ * itself, and the process lives
+ */
+static void
+test_thread_filter(void **state)
+{
+	(void) state;
+	skip_unless_filters();
+#if TEST_SECCOMP
+	expect_exit(run_child(child_thread_filter, 0),
+		"copy by a thread under a filter that kills");
+#endif
+}
+
+/*
+ * test_refused_once -- a refused call: the mover stores itself, and does
+ * not ask again
+ */
+static void
+test_refused_once(void **state)
+{
+	(void) state;
+	skip_unless_filters();
+#if TEST_SECCOMP
+	expect_exit(run_child(child_refused_once, 0), "refused calls");
+#endif
+}
+
+/*
+ * test_short_copy -- a call that copies fewer bytes than asked: the mover
+ * stores them all itself
+ */
+static void
+test_short_copy(void **state)
+{
+	(void) state;
+	struct mover m;
+	assert_int_equal(mover_open(&m), 0);
+
+	pmem__kernel_writev = short_writev;
+	writev_calls = 0;
+	__atomic_store_n(&kernel_pieces, 0, __ATOMIC_RELAXED);
+	int ok = copy_checked(&m, 12) == 0;
+	pmem__kernel_writev = process_vm_writev;
+	assert_true(ok);
+	assert_int_equal(kernel_pieces, 0);
+	assert_int_equal(writev_calls != 0,
+		pmem_file_kernel_copy_expected(&m.file));
+
+	/* the call is still made: only a refusal turns it off */
+	assert_int_equal(copy_checked(&m, 13), 0);
+	assert_int_equal(kernel_pieces != 0,
+		pmem_file_kernel_copy_expected(&m.file));
+	mover_close(&m);
+}
+
+/*
+ * test_dax_like -- a mover made for a map whose mapping is marked
+ * VM_HUGEPAGE, as ext4 and xfs mark their DAX mappings, stores itself;
+ * one made before the mark (the control) has the kernel copy
+ */
+static void
+test_dax_like(void **state)
+{
+	(void) state;
+	struct pmem_file file;
+	assert_int_equal(pmem_file_open(&file, TARGET_SIZE), 0);
+	struct mover before;
+	before.rt = runtime_new();
+	assert_non_null(before.rt);
+	before.vdm = vdm_pmem2_new(file.target, 0);
+	assert_non_null(before.vdm);
+
+	if (madvise(file.addr, file.size, MADV_HUGEPAGE) != 0) {
+		print_message("madvise(MADV_HUGEPAGE): %s: skipped\n",
+			strerror(errno));
+		vdm_delete(before.vdm);
+		runtime_delete(before.rt);
+		pmem_file_close(&file);
+		skip();
+	}
+	struct vdm *after = vdm_pmem2_new(file.target, 0);
+	assert_non_null(after);
+	before.file = file;
+
+	__atomic_store_n(&kernel_pieces, 0, __ATOMIC_RELAXED);
+	struct mover m = before;
+	m.vdm = after;
+	assert_int_equal(copy_checked(&m, 14), 0);
+	assert_int_equal(kernel_pieces, 0);
+	assert_int_equal(copy_checked(&before, 15), 0);
+	assert_int_equal(kernel_pieces != 0,
+		pmem_file_kernel_copy_expected(&file));
+
+	vdm_delete(after);
+	vdm_delete(before.vdm);
+	runtime_delete(before.rt);
+	pmem_file_close(&file);
+}
+
+/*
  * test_env_off -- MINIASYNC_PMEM_KERNEL_COPY=0 when the mover is made:
  * it stores itself; unset, the kernel copies (the control)
  */
@@ -353,15 +563,17 @@ test_env_off(void **state)
 	assert_int_equal(copy_checked(&off, 7), 0);
 	assert_int_equal(kernel_pieces, 0);
 	assert_int_equal(copy_checked(&on, 8), 0);
-	assert_int_equal(kernel_pieces != 0, kernel_copy_expected());
+	assert_int_equal(kernel_pieces != 0,
+		pmem_file_kernel_copy_expected(&on.file));
 
 	mover_close(&on);
 	mover_close(&off);
 }
 
 /*
- * main -- skips unless libpmem2 maps a file of PAGE granularity here and
- * this process may make the call, then runs the tests
+ * main -- skips unless libpmem2 maps a file of PAGE granularity here, then
+ * runs the tests (where the kernel copies for no mover, they check that
+ * the mover stores itself)
  */
 int
 main(void)
@@ -374,20 +586,15 @@ main(void)
 		fprintf(stderr, "the map is not PAGE granular: skipped\n");
 		return 77;
 	}
-	char a[8] = "probe", b[8];
-	struct iovec local = { a, sizeof(a) };
-	struct iovec remote = { b, sizeof(b) };
-	if (process_vm_writev(getpid(), &local, 1, &remote, 1, 0) !=
-			(ssize_t)sizeof(a)) {
-		fprintf(stderr, "process_vm_writev() is refused here (%s): "
-			"skipped\n", strerror(errno));
-		return 77;
-	}
 
 	pmem__kernel_store_seam = count_kernel_store;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_filter_kills),
 		cmocka_unit_test(test_filter_refuses),
+		cmocka_unit_test(test_thread_filter),
+		cmocka_unit_test(test_refused_once),
+		cmocka_unit_test(test_short_copy),
+		cmocka_unit_test(test_dax_like),
 		cmocka_unit_test(test_env_off),
 	};
 	return cmocka_run_group_tests_name("kernel copies", tests, NULL,
