@@ -21,6 +21,8 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,9 +159,11 @@ pmem_vm_flag(const char *flags, const char *flag)
  * of its pages between the kernel's pinning of it and its copy leaves the
  * copied bytes in the CPU cache, not durable, as nothing marks the page
  * dirty again.  ext4, xfs and virtiofs mark their DAX mappings with
- * VM_HUGEPAGE ("hg"), or VM_MIXEDMAP ("mm"); a huge-page mapping of the
- * page cache, marked the same, is taken for DAX too (it only costs it the
- * kernel's copies).  Unreadable, or not wholly mapped: 0.
+ * VM_HUGEPAGE ("hg"), or VM_MIXEDMAP ("mm"); madvise(MADV_NOHUGEPAGE)
+ * turns "hg" into "nh".  A mapping of the page cache marked any of these
+ * ways is taken for DAX too (it only costs it the kernel's copies).
+ * Unreadable, or not wholly mapped: 0.  The mappings come in order of
+ * address: the reading stops past the map.
  */
 int
 pmem__page_cache_map(uintptr_t base, size_t size)
@@ -186,9 +190,11 @@ pmem__page_cache_map(uintptr_t base, size_t size)
 		if (sscanf(line, "%lx%c%lx ", &lo, &dash, &hi) == 3 &&
 				dash == '-' && strchr(line, ' ') != NULL &&
 				strchr(line, ' ') > strchr(line, '-')) {
-			inside = lo < end && hi > base;
+			/* the mappings come in order of address */
+			if (lo >= end)
+				break;
+			inside = hi > base;
 			if (inside) {
-				/* the mappings come in order of address */
 				if (lo > covered)
 					ok = 0;
 				else if (hi > covered)
@@ -196,6 +202,7 @@ pmem__page_cache_map(uintptr_t base, size_t size)
 			}
 		} else if (inside && strncmp(line, "VmFlags:", 8) == 0) {
 			if (pmem_vm_flag(line + 8, "hg") ||
+					pmem_vm_flag(line + 8, "nh") ||
 					pmem_vm_flag(line + 8, "mm"))
 				ok = 0;
 		}
@@ -205,38 +212,104 @@ pmem__page_cache_map(uintptr_t base, size_t size)
 }
 
 /*
+ * Bumped by every new mover of a PAGE map and in the child of every fork():
+ * a thread's answer in pmem_thread_unfiltered holds only for the epoch it
+ * was found in.  Relaxed: a thread that has not seen the bump yet is
+ * racing with the mover's creation or the filter's installation anyway.
+ */
+static unsigned pmem_filter_epoch = 1;
+static pthread_once_t pmem_atfork_once = PTHREAD_ONCE_INIT;
+
+/*
+ * pmem_filter_epoch_bump -- the threads ask again at their next store
+ */
+static void
+pmem_filter_epoch_bump(void)
+{
+	atomic_fetch_add_explicit(CORE__ATOMIC(&pmem_filter_epoch), 1,
+		memory_order_relaxed);
+}
+
+/*
+ * pmem_atfork_init -- a forked child asks again: it may install a filter
+ * its parent did not have
+ */
+static void
+pmem_atfork_init(void)
+{
+	(void) pthread_atfork(NULL, NULL, pmem_filter_epoch_bump);
+}
+
+/*
+ * pmem__kernel_store_epoch -- a mover of a PAGE map is made: every thread
+ * looks at its filter again before it next has the kernel copy for it
+ */
+void
+pmem__kernel_store_epoch(void)
+{
+	(void) pthread_once(&pmem_atfork_once, pmem_atfork_init);
+	pmem_filter_epoch_bump();
+}
+
+/*
+ * pmem_seccomp_mode -- the calling thread's seccomp mode as
+ * /proc/thread-self/status tells it (open, read, close: no allocation), or
+ * -1 if it cannot be read
+ */
+static int
+pmem_seccomp_mode(void)
+{
+	int fd = open("/proc/thread-self/status", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+
+	/* the line comes within the first 2 KiB; a line cut there is
+	 * not looked at */
+	char buf[4096];
+	size_t n = 0;
+	ssize_t r;
+	while (n < sizeof(buf) - 1 &&
+			(r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += (size_t)r;
+	(void) close(fd);
+	buf[n] = '\0';
+
+	for (char *p = buf; p != NULL && *p != '\0';) {
+		if (strncmp(p, "Seccomp:", 8) == 0 && strchr(p, '\n') != NULL)
+			return atoi(p + 8);
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
+	}
+	return -1;
+}
+
+/*
  * pmem_thread_unfiltered -- non-zero if the calling thread runs under no
- * seccomp filter, asked once per thread (filters belong to threads, and
- * a thread's children inherit its own).  A filter may answer
- * process_vm_writev() with an error, which the mover handles, or kill the
- * process, which it cannot: the call is in no usual allow list (systemd's
- * @system-service leaves it out, and kills by default).  So a thread with
- * a filter (Seccomp: 2 in /proc/thread-self/status), or one that cannot
- * tell, stores itself.  A filter a thread installs after its first store
- * into a PAGE map is not seen.
+ * seccomp filter.  A filter may answer process_vm_writev() with an error,
+ * which the mover handles, or kill the process, which it cannot: the call
+ * is in no usual allow list (systemd's @system-service leaves it out, and
+ * kills by default).  So a thread with a filter (Seccomp: 2), or one that
+ * cannot tell, stores itself.  Filters belong to threads: each asks for its
+ * own, once per epoch (pmem_filter_epoch), so a filter installed before a
+ * mover is made, or in a forked child, is seen; one installed on a thread
+ * after the latest mover was made and the thread stored is not.
  */
 static int
 pmem_thread_unfiltered(void)
 {
-	/* 0: not asked yet, 1: no filter, 2: a filter, or unknown */
+	/* the epoch of the answer (0: none yet); 1: no filter, 2: a filter,
+	 * or unknown */
+	static _Thread_local unsigned asked;
 	static _Thread_local int state;
 
-	if (state != 0)
-		return state == 1;
-
-	int mode = -1;
-	FILE *status = fopen("/proc/thread-self/status", "re");
-	if (status != NULL) {
-		char line[256];
-		while (fgets(line, sizeof(line), status) != NULL) {
-			if (strncmp(line, "Seccomp:", 8) == 0) {
-				mode = atoi(line + 8);
-				break;
-			}
-		}
-		(void) fclose(status);
+	/* relaxed: see pmem_filter_epoch */
+	unsigned epoch = atomic_load_explicit(
+		CORE__ATOMIC(&pmem_filter_epoch), memory_order_relaxed);
+	if (asked != epoch) {
+		state = pmem_seccomp_mode() == 0 ? 1 : 2;
+		asked = epoch;
 	}
-	state = mode == 0 ? 1 : 2;
 	return state == 1;
 }
 

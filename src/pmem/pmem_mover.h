@@ -121,6 +121,12 @@ int pmem__kernel_store(const struct vdm_operation *op, size_t off,
 int pmem__kernel_store_wanted(void);
 
 /*
+ * pmem__kernel_store_epoch -- a mover that may store through the kernel is
+ * made: every thread looks at its seccomp filter again before it next does
+ */
+void pmem__kernel_store_epoch(void);
+
+/*
  * pmem__page_cache_map -- non-zero if [base, base + size) is wholly mapped,
  * and by no DAX mapping (/proc/self/smaps): the kernel may store into it
  */

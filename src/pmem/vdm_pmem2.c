@@ -138,6 +138,8 @@ pmem2_setup(struct pmem_target *t, void *arg)
 	 * unless it is a DAX one */
 	t->kernel_store = t->page && pmem__kernel_store_wanted() &&
 		pmem__page_cache_map(t->base, t->size);
+	if (t->kernel_store)
+		pmem__kernel_store_epoch();
 	t->fns.memcpy = pmem2_get_memcpy_fn(map);
 	t->fns.memmove = pmem2_get_memmove_fn(map);
 	t->fns.memset = pmem2_get_memset_fn(map);

@@ -10,14 +10,16 @@
  *	- a process with a seccomp filter that kills it for the call: a mover
  *	  made there never makes it, and the copy succeeds (the control: the
  *	  same filter kills a process that makes the call); the same for a
- *	  filter on one thread only, which copies on a mover made before;
+ *	  filter on one thread only, which copies on a mover made before,
+ *	  and for a filter in a child forked after its parent had the
+ *	  kernel copy, on the parent's mover;
  *	- a filter that refuses the call, installed after the mover was made:
  *	  the copy succeeds, stored by the mover (the control: the same
  *	  mover's copy before the filter went through the kernel);
  *	- a call that fails, or copies fewer bytes than asked: the mover
  *	  stores them all itself; one refused (EPERM) is not made again;
- *	- a mapping marked VM_HUGEPAGE, as DAX mappings are: no kernel copy
- *	  for a mover made then;
+ *	- a mapping marked VM_HUGEPAGE, as DAX mappings are, or
+ *	  VM_NOHUGEPAGE: no kernel copy for a mover made then;
  *	- MINIASYNC_PMEM_KERNEL_COPY=0: the mover stores itself.
  * Each filter and each refusal is tried in a child process, which reports
  * through its exit status.  Every copy's bytes are checked.  Needs a PAGE
@@ -338,6 +340,25 @@ child_refused_once(int unused)
 	return ret;
 }
 
+/* the mover child_fork_filter copies on, made by the parent */
+static struct mover *forked_mover;
+
+/*
+ * child_fork_filter -- in a child forked after its parent had the kernel
+ * copy: a filter that kills for the call, then a copy on the parent's
+ * mover (the child asks about its filter again: pthread_atfork)
+ */
+static int
+child_fork_filter(int unused)
+{
+	(void) unused;
+	if (install_filter(SECCOMP_RET_KILL_PROCESS) != 0)
+		return CHILD_NO_FILTER;
+	if (copy_checked(forked_mover, 16) != 0)
+		return CHILD_COPY;
+	return kernel_pieces == 0 ? CHILD_OK : CHILD_PATH;
+}
+
 /*
  * run_child -- runs fn(arg) in a child process; its wait status
  */
@@ -459,6 +480,32 @@ test_thread_filter(void **state)
 }
 
 /*
+ * test_fork_filter -- the parent's thread had the kernel copy (the
+ * control), then its forked child installs a filter that kills for the
+ * call and copies on the same mover: it stores itself, and lives
+ */
+static void
+test_fork_filter(void **state)
+{
+	(void) state;
+	skip_unless_filters();
+#if TEST_SECCOMP
+	struct mover m;
+	assert_int_equal(mover_open(&m), 0);
+	__atomic_store_n(&kernel_pieces, 0, __ATOMIC_RELAXED);
+	assert_int_equal(copy_checked(&m, 17), 0);
+	assert_int_equal(kernel_pieces != 0,
+		pmem_file_kernel_copy_expected(&m.file));
+
+	forked_mover = &m;
+	int status = run_child(child_fork_filter, 0);
+	forked_mover = NULL;
+	mover_close(&m);
+	expect_exit(status, "copy in a forked child under a filter");
+#endif
+}
+
+/*
  * test_refused_once -- a refused call: the mover stores itself, and does
  * not ask again
  */
@@ -501,47 +548,47 @@ test_short_copy(void **state)
 }
 
 /*
- * test_dax_like -- a mover made for a map whose mapping is marked
- * VM_HUGEPAGE, as ext4 and xfs mark their DAX mappings, stores itself;
- * one made before the mark (the control) has the kernel copy
+ * dax_like -- a mover made for a map whose mapping was then advised so,
+ * and marked as DAX mappings are, stores itself; one made before the
+ * advice (the control) has the kernel copy
+ */
+static void
+dax_like(int advice, const char *name)
+{
+	struct mover before;
+	assert_int_equal(mover_open(&before), 0);
+
+	if (madvise(before.file.addr, before.file.size, advice) != 0) {
+		print_message("madvise(%s): %s: skipped\n", name,
+			strerror(errno));
+		mover_close(&before);
+		skip();
+	}
+	struct mover after = before;
+	after.vdm = vdm_pmem2_new(before.file.target, 0);
+	assert_non_null(after.vdm);
+
+	__atomic_store_n(&kernel_pieces, 0, __ATOMIC_RELAXED);
+	assert_int_equal(copy_checked(&after, 14), 0);
+	assert_int_equal(kernel_pieces, 0);
+	assert_int_equal(copy_checked(&before, 15), 0);
+	assert_int_equal(kernel_pieces != 0,
+		pmem_file_kernel_copy_expected(&before.file));
+
+	vdm_delete(after.vdm);
+	mover_close(&before);
+}
+
+/*
+ * test_dax_like -- VM_HUGEPAGE ("hg"), as ext4 and xfs mark their DAX
+ * mappings, and VM_NOHUGEPAGE ("nh"), which madvise() leaves in its place
  */
 static void
 test_dax_like(void **state)
 {
 	(void) state;
-	struct pmem_file file;
-	assert_int_equal(pmem_file_open(&file, TARGET_SIZE), 0);
-	struct mover before;
-	before.rt = runtime_new();
-	assert_non_null(before.rt);
-	before.vdm = vdm_pmem2_new(file.target, 0);
-	assert_non_null(before.vdm);
-
-	if (madvise(file.addr, file.size, MADV_HUGEPAGE) != 0) {
-		print_message("madvise(MADV_HUGEPAGE): %s: skipped\n",
-			strerror(errno));
-		vdm_delete(before.vdm);
-		runtime_delete(before.rt);
-		pmem_file_close(&file);
-		skip();
-	}
-	struct vdm *after = vdm_pmem2_new(file.target, 0);
-	assert_non_null(after);
-	before.file = file;
-
-	__atomic_store_n(&kernel_pieces, 0, __ATOMIC_RELAXED);
-	struct mover m = before;
-	m.vdm = after;
-	assert_int_equal(copy_checked(&m, 14), 0);
-	assert_int_equal(kernel_pieces, 0);
-	assert_int_equal(copy_checked(&before, 15), 0);
-	assert_int_equal(kernel_pieces != 0,
-		pmem_file_kernel_copy_expected(&file));
-
-	vdm_delete(after);
-	vdm_delete(before.vdm);
-	runtime_delete(before.rt);
-	pmem_file_close(&file);
+	dax_like(MADV_HUGEPAGE, "MADV_HUGEPAGE");
+	dax_like(MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE");
 }
 
 /*
@@ -592,6 +639,7 @@ main(void)
 		cmocka_unit_test(test_filter_kills),
 		cmocka_unit_test(test_filter_refuses),
 		cmocka_unit_test(test_thread_filter),
+		cmocka_unit_test(test_fork_filter),
 		cmocka_unit_test(test_refused_once),
 		cmocka_unit_test(test_short_copy),
 		cmocka_unit_test(test_dax_like),
