@@ -19,7 +19,8 @@
  *	- a call that fails, or copies fewer bytes than asked: the mover
  *	  stores them all itself; one refused (EPERM) is not made again;
  *	- a mapping marked VM_HUGEPAGE, as DAX mappings are, or
- *	  VM_NOHUGEPAGE: no kernel copy for a mover made then;
+ *	  VM_NOHUGEPAGE: no kernel copy for a mover made then; a neighbour so
+ *	  marked, or the map's mapping split in two, change nothing;
  *	- MINIASYNC_PMEM_KERNEL_COPY=0: the mover stores itself.
  * Each filter and each refusal is tried in a child process, which reports
  * through its exit status.  Every copy's bytes are checked.  Needs a PAGE
@@ -592,6 +593,52 @@ test_dax_like(void **state)
 }
 
 /*
+ * expect_kernel_copy -- a mover made now for m's map has the kernel copy
+ * where the tests expect it
+ */
+static void
+expect_kernel_copy(struct mover *m, unsigned seed)
+{
+	struct mover now = *m;
+	now.vdm = vdm_pmem2_new(m->file.target, 0);
+	assert_non_null(now.vdm);
+
+	__atomic_store_n(&kernel_pieces, 0, __ATOMIC_RELAXED);
+	assert_int_equal(copy_checked(&now, seed), 0);
+	assert_int_equal(kernel_pieces != 0,
+		pmem_file_kernel_copy_expected(&m->file));
+	vdm_delete(now.vdm);
+}
+
+/*
+ * test_dax_rule_bounds -- only the mappings of the map count: a
+ * neighbouring mapping marked VM_HUGEPAGE changes nothing, nor does a map
+ * whose mapping was split in two (by an advice that marks neither)
+ */
+static void
+test_dax_rule_bounds(void **state)
+{
+	(void) state;
+	struct mover m;
+	assert_int_equal(mover_open(&m), 0);
+
+	/* the map before the target, in the same reservation */
+	if (madvise(m.file.base, m.file.neighbour, MADV_HUGEPAGE) != 0) {
+		print_message("madvise(MADV_HUGEPAGE): %s: skipped\n",
+			strerror(errno));
+		mover_close(&m);
+		skip();
+	}
+	expect_kernel_copy(&m, 18);
+
+	/* "dd" on the first half: two mappings */
+	assert_int_equal(madvise(m.file.addr, m.file.size / 2,
+		MADV_DONTDUMP), 0);
+	expect_kernel_copy(&m, 19);
+	mover_close(&m);
+}
+
+/*
  * test_env_off -- MINIASYNC_PMEM_KERNEL_COPY=0 when the mover is made:
  * it stores itself; unset, the kernel copies (the control)
  */
@@ -643,6 +690,7 @@ main(void)
 		cmocka_unit_test(test_refused_once),
 		cmocka_unit_test(test_short_copy),
 		cmocka_unit_test(test_dax_like),
+		cmocka_unit_test(test_dax_rule_bounds),
 		cmocka_unit_test(test_env_off),
 	};
 	return cmocka_run_group_tests_name("kernel copies", tests, NULL,
