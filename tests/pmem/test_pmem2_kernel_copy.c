@@ -82,7 +82,6 @@ count_kernel_store(const struct vdm_operation *op, size_t off, size_t len)
 	__atomic_fetch_add(&kernel_pieces, 1, __ATOMIC_RELAXED);
 }
 
-
 /* calls of the replaced process_vm_writev() */
 static unsigned long writev_calls;
 
@@ -180,6 +179,18 @@ copy_checked(struct mover *m, unsigned seed)
 		pmem_first_diff(dest, src, n) == n ? 0 : -1;
 	free(src);
 	return ret;
+}
+
+/*
+ * expect_copy -- a checked copy on m, made by the kernel exactly when
+ * kernel says so (counted from zero)
+ */
+static void
+expect_copy(struct mover *m, unsigned seed, int kernel)
+{
+	__atomic_store_n(&kernel_pieces, 0, __ATOMIC_RELAXED);
+	assert_int_equal(copy_checked(m, seed), 0);
+	assert_int_equal(kernel_pieces != 0, kernel);
 }
 
 #if TEST_SECCOMP
@@ -493,10 +504,7 @@ test_fork_filter(void **state)
 #if TEST_SECCOMP
 	struct mover m;
 	assert_int_equal(mover_open(&m), 0);
-	__atomic_store_n(&kernel_pieces, 0, __ATOMIC_RELAXED);
-	assert_int_equal(copy_checked(&m, 17), 0);
-	assert_int_equal(kernel_pieces != 0,
-		pmem_file_kernel_copy_expected(&m.file));
+	expect_copy(&m, 17, pmem_file_kernel_copy_expected(&m.file));
 
 	forked_mover = &m;
 	int status = run_child(child_fork_filter, 0);
@@ -542,9 +550,7 @@ test_short_copy(void **state)
 		pmem_file_kernel_copy_expected(&m.file));
 
 	/* the call is still made: only a refusal turns it off */
-	assert_int_equal(copy_checked(&m, 13), 0);
-	assert_int_equal(kernel_pieces != 0,
-		pmem_file_kernel_copy_expected(&m.file));
+	expect_copy(&m, 13, pmem_file_kernel_copy_expected(&m.file));
 	mover_close(&m);
 }
 
@@ -569,11 +575,8 @@ dax_like(int advice, const char *name)
 	after.vdm = vdm_pmem2_new(before.file.target, 0);
 	assert_non_null(after.vdm);
 
-	__atomic_store_n(&kernel_pieces, 0, __ATOMIC_RELAXED);
-	assert_int_equal(copy_checked(&after, 14), 0);
-	assert_int_equal(kernel_pieces, 0);
-	assert_int_equal(copy_checked(&before, 15), 0);
-	assert_int_equal(kernel_pieces != 0,
+	expect_copy(&after, 14, 0);
+	expect_copy(&before, 15,
 		pmem_file_kernel_copy_expected(&before.file));
 
 	vdm_delete(after.vdm);
@@ -603,10 +606,7 @@ expect_kernel_copy(struct mover *m, unsigned seed)
 	now.vdm = vdm_pmem2_new(m->file.target, 0);
 	assert_non_null(now.vdm);
 
-	__atomic_store_n(&kernel_pieces, 0, __ATOMIC_RELAXED);
-	assert_int_equal(copy_checked(&now, seed), 0);
-	assert_int_equal(kernel_pieces != 0,
-		pmem_file_kernel_copy_expected(&m->file));
+	expect_copy(&now, seed, pmem_file_kernel_copy_expected(&m->file));
 	vdm_delete(now.vdm);
 }
 
@@ -653,12 +653,8 @@ test_env_off(void **state)
 	assert_int_equal(unsetenv("MINIASYNC_PMEM_KERNEL_COPY"), 0);
 	assert_int_equal(mover_open(&on), 0);
 
-	__atomic_store_n(&kernel_pieces, 0, __ATOMIC_RELAXED);
-	assert_int_equal(copy_checked(&off, 7), 0);
-	assert_int_equal(kernel_pieces, 0);
-	assert_int_equal(copy_checked(&on, 8), 0);
-	assert_int_equal(kernel_pieces != 0,
-		pmem_file_kernel_copy_expected(&on.file));
+	expect_copy(&off, 7, 0);
+	expect_copy(&on, 8, pmem_file_kernel_copy_expected(&on.file));
 
 	mover_close(&on);
 	mover_close(&off);

@@ -273,6 +273,8 @@ struct fixture {
 	struct pmem_file file;
 	struct vdm *vdm;
 	int page;		/* the map is PAGE granular */
+	/* the kernel copies for the mover where it can (checked once) */
+	int kernel_expected;
 	unsigned char *src;	/* TARGET_SIZE bytes to copy from */
 	char msg[256];		/* what check_order found */
 };
@@ -309,6 +311,7 @@ setup(void **state)
 		return -1;
 	}
 	f->page = f->file.gran == PMEM2_GRANULARITY_PAGE;
+	f->kernel_expected = pmem_file_kernel_copy_expected(&f->file);
 	f->vdm = mover_new(f, seam_record);
 	f->src = malloc(TARGET_SIZE);
 	if (f->vdm == NULL || f->src == NULL ||
@@ -644,8 +647,7 @@ expect_ordered(struct fixture *f, const struct op_desc *op)
 static void
 expect_path(struct fixture *f, const struct op_desc *op, int overlapping)
 {
-	int kernel = pmem_file_kernel_copy_expected(&f->file) &&
-		!f->mode->user_stores &&
+	int kernel = f->kernel_expected && !f->mode->user_stores &&
 		!(op->flags & VDM_F_NO_CACHE_HINT) &&
 		op->type != VDM_OPERATION_FLUSH && !overlapping;
 
