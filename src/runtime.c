@@ -177,6 +177,9 @@ runtime_poll_one(struct future *fut, struct future_notifier *notifier,
 {
 	if (fut->context.state == FUTURE_STATE_COMPLETE)
 		return;
+	/* future_poll() leaves the notifier alone: a task that takes none
+	 * asks to be polled again */
+	notifier->notifier_used = FUTURE_NOTIFIER_NONE;
 	if (future_poll(fut, notifier) == FUTURE_STATE_COMPLETE)
 		return;
 

@@ -1093,13 +1093,13 @@ vdm__threads_run(struct future_context *context,
 			enum vdm_operation_result r = threads_result(m, op);
 			if (r == VDM_SUCCESS)
 				r = threads_move_here(m, op, len);
-			if (notifier != NULL)
-				notifier->notifier_used =
-					FUTURE_NOTIFIER_NONE;
 			return vdm_run_complete(context, r);
 		}
 		data->data = threads_op_new(&m->base, op->type);
 		(void) threads_op_start(data->data, op, notifier);
+	} else if (notifier != NULL) {
+		/* a later poll hands out no notifier (see the top) */
+		notifier->notifier_used = FUTURE_NOTIFIER_NONE;
 	}
 
 	if (threads_op_check(data->data, op) != FUTURE_STATE_COMPLETE)

@@ -187,9 +187,11 @@ do {\
 /*
  * future_poll -- runs the task of fut once, unless fut is complete, and
  * returns its state.  notifier may be NULL: the task then cannot hand back a
- * notifier and the caller simply polls again.  Before the task runs,
- * notifier_used is reset to FUTURE_NOTIFIER_NONE, so a task that takes no
- * notifier asks to be polled again.
+ * notifier and the caller simply polls again.  future_poll() itself neither
+ * reads nor writes *notifier; only the task does, and only if it uses it.
+ * So a poller that reads notifier_used afterwards sets it to
+ * FUTURE_NOTIFIER_NONE before each poll (runtime_wait() does), and a task
+ * that takes no notifier is then polled again.
  */
 static inline enum future_state
 future_poll(struct future *fut, struct future_notifier *notifier)
@@ -197,8 +199,6 @@ future_poll(struct future *fut, struct future_notifier *notifier)
 	if (fut->context.state == FUTURE_STATE_COMPLETE)
 		return FUTURE_STATE_COMPLETE;
 
-	if (notifier != NULL)
-		notifier->notifier_used = FUTURE_NOTIFIER_NONE;
 	fut->context.state = fut->task(&fut->context, notifier);
 
 	return fut->context.state;

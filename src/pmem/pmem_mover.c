@@ -897,6 +897,18 @@ pmem_sync_of(struct vdm *vdm)
 }
 
 /*
+ * pmem_sync_again -- what pmem_sync_run answers while its operation waits
+ * for a write-back: running, with no notifier, so that it is polled again
+ */
+static inline enum future_state
+pmem_sync_again(struct future_notifier *notifier)
+{
+	if (notifier != NULL)
+		notifier->notifier_used = FUTURE_NOTIFIER_NONE;
+	return FUTURE_STATE_RUNNING;
+}
+
+/*
  * pmem_sync_run -- the run task of every type: the first call stores the
  * bytes and drains them, or joins the group; a later call completes once
  * the group was written back
@@ -904,7 +916,6 @@ pmem_sync_of(struct vdm *vdm)
 static enum future_state
 pmem_sync_run(struct future_context *context, struct future_notifier *notifier)
 {
-	(void) notifier;
 	struct vdm_operation_data *data = future_context_get_data(context);
 	struct pmem_target *t = &pmem_sync_of(data->vdm)->target;
 	const struct vdm_operation *op = &data->operation;
@@ -915,7 +926,7 @@ pmem_sync_run(struct future_context *context, struct future_notifier *notifier)
 		 * another thread writes back, poll again rather than wait */
 		if (!pmem_group_try(t, (uint64_t)(uintptr_t)data->data, 0,
 				&result))
-			return FUTURE_STATE_RUNNING;
+			return pmem_sync_again(notifier);
 		return vdm_run_complete(context, result);
 	}
 
@@ -931,8 +942,8 @@ pmem_sync_run(struct future_context *context, struct future_notifier *notifier)
 	}
 
 	data->data = (void *)(uintptr_t)pmem_group_join(t, &r, 1, 0);
-	/* no notifier: the runtime polls again, and a poll writes back */
-	return FUTURE_STATE_RUNNING;
+	/* the runtime polls again, and a poll writes back */
+	return pmem_sync_again(notifier);
 }
 
 /*

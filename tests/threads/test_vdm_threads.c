@@ -702,8 +702,11 @@ test_short_no_notifier(void **state)
 			n.notifier_used = FUTURE_NOTIFIER_WAKER;
 
 			enum future_state st = future_poll(job_future(&j), &n);
-			assert_int_equal(n.notifier_used,
-				FUTURE_NOTIFIER_NONE);
+			/* what a poll that completes leaves in the notifier
+			 * means nothing; one that does not says NONE */
+			if (st != FUTURE_STATE_COMPLETE)
+				assert_int_equal(n.notifier_used,
+					FUTURE_NOTIFIER_NONE);
 			while (st != FUTURE_STATE_COMPLETE)
 				st = future_poll(job_future(&j), &n);
 			job_check(&j, &j.fut);
