@@ -92,9 +92,11 @@ future__chain_task(struct future_context *context,
 }
 
 /*
- * future__chain_has_property -- true if an entry of the chain has the
- * property; entries not built yet (lazy) and those after them are unknown
- * and do not count
+ * future__chain_has_property -- the property of the entry the chain runs
+ * next (its first entry not processed yet): what the chain is doing now,
+ * so that a runtime can start a chain's asynchronous step before others'
+ * synchronous work.  An entry not built yet (lazy) has none; nor has a
+ * chain that is done.
  */
 int
 future__chain_has_property(void *future, enum future_property property)
@@ -103,11 +105,12 @@ future__chain_has_property(void *future, enum future_property property)
 	struct future_chain_entry *entry =
 		future_context_get_data(&chain->context);
 
-	while (entry != NULL && entry->init == NULL) {
-		if (future_has_property(&entry->future, property))
-			return 1;
+	/* the entries before the first unprocessed one are built */
+	while (entry != NULL &&
+			(entry->flags & FUTURE_CHAIN_FLAG_ENTRY_PROCESSED))
 		entry = chain_next(&chain->context, entry);
-	}
 
-	return 0;
+	if (entry == NULL || entry->init != NULL)
+		return 0;
+	return future_has_property(&entry->future, property);
 }

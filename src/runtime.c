@@ -190,6 +190,44 @@ runtime_poll_one(struct future *fut, struct future_notifier *notifier,
 		pass->watch = notifier->poller.ptr_to_monitor;
 }
 
+/* marks, in its context's padding, a future polled in a pass's first sweep */
+#define RUNTIME_POLLED_FIRST 1U
+
+/*
+ * runtime_poll_pass -- polls every unfinished future once: first those that
+ * report FUTURE_PROPERTY_ASYNC, whose polls start work that runs elsewhere
+ * (worker threads, hardware), then the others, whose polls may do theirs
+ * here and take a while.  A future's place is decided before the pass polls
+ * it: the first sweep marks what it polled in the context's padding, and the
+ * second skips and clears those marks, so a future whose property changes
+ * when it is polled (a chain going on to its next step) is not polled twice.
+ */
+static void
+runtime_poll_pass(struct future *futs[], size_t nfuts,
+	struct future_notifier *notifier, struct runtime_pass *pass)
+{
+	/* one future has no other to go before */
+	for (size_t i = 0; nfuts > 1 && i < nfuts; i++) {
+		struct future *fut = futs[i];
+
+		if (fut->context.state == FUTURE_STATE_COMPLETE ||
+				!future_has_property(fut,
+					FUTURE_PROPERTY_ASYNC))
+			continue;
+		runtime_poll_one(fut, notifier, pass);
+		fut->context.padding = RUNTIME_POLLED_FIRST;
+	}
+
+	for (size_t i = 0; i < nfuts; i++) {
+		struct future *fut = futs[i];
+
+		if (fut->context.padding == RUNTIME_POLLED_FIRST)
+			fut->context.padding = 0;
+		else
+			runtime_poll_one(fut, notifier, pass);
+	}
+}
+
 /*
  * runtime_spin -- pauses between two poll passes that found nothing to
  * sleep on: a CPU hint at first, then, once the wait drags on, giving the
@@ -207,10 +245,11 @@ runtime_spin(unsigned *spins)
 }
 
 /*
- * runtime_wait_multiple -- polls the futures until all are complete.  After
- * a pass in which every unfinished future took the waker, sleeps until a
- * waker runs; when a single unfinished future watches a word, waits for the
- * word instead of polling; otherwise polls again.
+ * runtime_wait_multiple -- polls the futures until all are complete, those
+ * that report FUTURE_PROPERTY_ASYNC first in each pass.  After a pass in
+ * which every unfinished future took the waker, sleeps until a waker runs;
+ * when a single unfinished future watches a word, waits for the word
+ * instead of polling; otherwise polls again.
  */
 void
 runtime_wait_multiple(struct runtime *rt, struct future *futs[], size_t nfuts)
@@ -232,8 +271,7 @@ runtime_wait_multiple(struct runtime *rt, struct future *futs[], size_t nfuts)
 		uint64_t seen = core__load_seq_u64(&rt->wakeups);
 		struct runtime_pass pass = {0, 0, NULL};
 
-		for (size_t i = 0; i < nfuts; i++)
-			runtime_poll_one(futs[i], &notifier, &pass);
+		runtime_poll_pass(futs, nfuts, &notifier, &pass);
 
 		if (pass.pending == 0)
 			return;

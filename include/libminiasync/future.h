@@ -41,7 +41,8 @@ enum future_state {
 
 /*
  * struct future_context -- public, read-only for users: the state and the
- * sizes of the data and output that follow the context in memory.
+ * sizes of the data and output that follow the context in memory.  padding
+ * is 0; a runtime may use it while it waits on the future.
  */
 struct future_context {
 	size_t data_size;

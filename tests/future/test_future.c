@@ -1071,7 +1071,39 @@ chain2_props(struct chain2_future *chain, struct step_log *log,
 }
 
 /*
- * test_chain_property -- a chain is ASYNC when any of its entries is
+ * chain2_props_slow -- a two-entry chain whose entries answer RUNNING once
+ * before they complete, with the property functions given
+ */
+static void
+chain2_props_slow(struct chain2_future *chain, struct step_log *log,
+	future_has_property_fn first, future_has_property_fn second)
+{
+	struct step_future a = step_make(log, 1, 1, 1, 1, 0);
+	struct step_future b = step_make(log, 2, 1, 1, 1, 0);
+
+	FUTURE_INIT_EXT(&a, step_task, first);
+	FUTURE_INIT_EXT(&b, step_task, second);
+	memset(chain, 0, sizeof(*chain));
+	FUTURE_CHAIN_ENTRY_INIT(&chain->data.first, a, map_step_to_step, log);
+	FUTURE_CHAIN_ENTRY_INIT(&chain->data.second, b, map_step_to_chain,
+		log);
+	FUTURE_CHAIN_INIT(chain);
+}
+
+/*
+ * chain_async -- non-zero if the chain reports FUTURE_PROPERTY_ASYNC
+ */
+static int
+chain_async(struct chain2_future *chain)
+{
+	return future_has_property(FUTURE_AS_RUNNABLE(chain),
+		FUTURE_PROPERTY_ASYNC);
+}
+
+/*
+ * test_chain_property -- a chain has a property when the entry it runs next
+ * has it: the first entry before it completes, then the second; a chain
+ * that is done has none
  */
 static void
 test_chain_property(void **state)
@@ -1081,33 +1113,46 @@ test_chain_property(void **state)
 	struct chain2_future chain;
 
 	chain2_props(&chain, &log, NULL, NULL);
-	assert_int_equal(future_has_property(FUTURE_AS_RUNNABLE(&chain),
-		FUTURE_PROPERTY_ASYNC), 0);
+	assert_int_equal(chain_async(&chain), 0);
 
 	chain2_props(&chain, &log, prop_none, prop_none);
-	assert_int_equal(future_has_property(FUTURE_AS_RUNNABLE(&chain),
-		FUTURE_PROPERTY_ASYNC), 0);
-
-	chain2_props(&chain, &log, NULL, prop_async);
-	prop_last_future = NULL;
-	assert_int_not_equal(future_has_property(FUTURE_AS_RUNNABLE(&chain),
-		FUTURE_PROPERTY_ASYNC), 0);
-	/* the entry's function is asked about the entry's future */
-	assert_ptr_equal(prop_last_future,
-		FUTURE_AS_RUNNABLE(&chain.data.second.fut));
+	assert_int_equal(chain_async(&chain), 0);
 
 	chain2_props(&chain, &log, prop_async, NULL);
-	assert_int_not_equal(future_has_property(FUTURE_AS_RUNNABLE(&chain),
-		FUTURE_PROPERTY_ASYNC), 0);
+	prop_last_future = NULL;
+	assert_int_not_equal(chain_async(&chain), 0);
+	/* the entry's function is asked about the entry's future */
+	assert_ptr_equal(prop_last_future,
+		FUTURE_AS_RUNNABLE(&chain.data.first.fut));
 
-	chain2_props(&chain, &log, prop_none, prop_async);
-	assert_int_not_equal(future_has_property(FUTURE_AS_RUNNABLE(&chain),
-		FUTURE_PROPERTY_ASYNC), 0);
-
-	/* still ASYNC once complete */
+	/* synchronous first, asynchronous second */
+	chain2_props_slow(&chain, &log, prop_none, prop_async);
+	assert_int_equal(chain_async(&chain), 0);
+	/* the first entry answers RUNNING: it is still the one that runs */
+	assert_int_equal(future_poll(FUTURE_AS_RUNNABLE(&chain), NULL),
+		FUTURE_STATE_RUNNING);
+	assert_int_equal(chain_async(&chain), 0);
+	/* it completes, and the chain goes on to the second */
+	assert_int_equal(future_poll(FUTURE_AS_RUNNABLE(&chain), NULL),
+		FUTURE_STATE_RUNNING);
+	prop_last_future = NULL;
+	assert_int_not_equal(chain_async(&chain), 0);
+	assert_ptr_equal(prop_last_future,
+		FUTURE_AS_RUNNABLE(&chain.data.second.fut));
 	FUTURE_BUSY_POLL(&chain);
-	assert_int_not_equal(future_has_property(FUTURE_AS_RUNNABLE(&chain),
-		FUTURE_PROPERTY_ASYNC), 0);
+	assert_int_equal(chain_async(&chain), 0);
+
+	/* asynchronous first, synchronous second */
+	chain2_props_slow(&chain, &log, prop_async, NULL);
+	assert_int_not_equal(chain_async(&chain), 0);
+	assert_int_equal(future_poll(FUTURE_AS_RUNNABLE(&chain), NULL),
+		FUTURE_STATE_RUNNING);
+	assert_int_not_equal(chain_async(&chain), 0);
+	assert_int_equal(future_poll(FUTURE_AS_RUNNABLE(&chain), NULL),
+		FUTURE_STATE_RUNNING);
+	assert_int_equal(chain_async(&chain), 0);
+	FUTURE_BUSY_POLL(&chain);
+	assert_int_equal(chain_async(&chain), 0);
 }
 
 /*
@@ -1344,8 +1389,8 @@ FUTURE(nested_future, struct nested_data, struct chain_output);
 
 /*
  * test_chain_nested -- a chain may be an entry of another chain: it runs
- * to completion first, its output mapped on like any entry's; its entries'
- * properties count for the outer chain
+ * to completion first, its output mapped on like any entry's; the property
+ * of the step it runs is the outer chain's
  */
 static void
 test_chain_nested(void **state)
@@ -1366,6 +1411,13 @@ test_chain_nested(void **state)
 
 	assert_int_equal(future_has_property(FUTURE_AS_RUNNABLE(&outer),
 		FUTURE_PROPERTY_ASYNC), 0);
+	/* the step the inner chain runs is the outer chain's: an ASYNC
+	 * first entry of the inner chain makes the outer one ASYNC */
+	outer.data.inner.fut.data.first.fut.base.has_property = prop_async;
+	assert_int_not_equal(future_has_property(FUTURE_AS_RUNNABLE(&outer),
+		FUTURE_PROPERTY_ASYNC), 0);
+	outer.data.inner.fut.data.first.fut.base.has_property = NULL;
+
 	assert_int_equal(future_poll(FUTURE_AS_RUNNABLE(&outer), NULL),
 		FUTURE_STATE_RUNNING);
 	assert_int_equal(FUTURE_STATE(&outer.data.inner.fut),
@@ -1381,9 +1433,9 @@ test_chain_nested(void **state)
 	assert_int_equal(outer.data.inner.fut.output.result, 75);
 	assert_int_equal(outer.output.result, 151);
 
-	/* an ASYNC entry of the inner chain makes the outer one ASYNC */
+	/* done: no property, whatever its entries have */
 	outer.data.inner.fut.data.second.fut.base.has_property = prop_async;
-	assert_int_not_equal(future_has_property(FUTURE_AS_RUNNABLE(&outer),
+	assert_int_equal(future_has_property(FUTURE_AS_RUNNABLE(&outer),
 		FUTURE_PROPERTY_ASYNC), 0);
 }
 

@@ -1049,6 +1049,197 @@ test_runtime_stress_wakeups(void **state)
 	runtime_delete(rt);
 }
 
+/*
+ * The order in which a runtime polls: futures that log their id at every
+ * poll, answer RUNNING (no notifier) until their last poll, and report
+ * FUTURE_PROPERTY_ASYNC as they are told to.
+ */
+#define ORDER_LOG_MAX 64
+
+struct order_log {
+	int ids[ORDER_LOG_MAX];
+	unsigned n;
+};
+
+struct order_data {
+	struct order_log *log;
+	int id;
+	int async;
+	unsigned polls_left;	/* the poll that takes it to 0 completes */
+};
+
+struct order_output {
+	int id;
+};
+
+FUTURE(order_future, struct order_data, struct order_output);
+
+/*
+ * order_task -- logs the poll, completes at the last one
+ */
+static enum future_state
+order_task(struct future_context *context, struct future_notifier *notifier)
+{
+	(void) notifier;
+	struct order_data *data = future_context_get_data(context);
+
+	assert_true(data->log->n < ORDER_LOG_MAX);
+	data->log->ids[data->log->n++] = data->id;
+	if (--data->polls_left > 0)
+		return FUTURE_STATE_RUNNING;
+	((struct order_output *)future_context_get_output(context))->id =
+		data->id;
+	return FUTURE_STATE_COMPLETE;
+}
+
+/*
+ * order_property -- ASYNC if the future was made so
+ */
+static int
+order_property(void *future, enum future_property property)
+{
+	struct order_future *fut = future;
+	return property == FUTURE_PROPERTY_ASYNC && fut->data.async;
+}
+
+/*
+ * order_make -- a future logging id, complete at its polls-th poll
+ */
+static struct order_future
+order_make(struct order_log *log, int id, int async, unsigned polls)
+{
+	struct order_future fut;
+	memset(&fut, 0, sizeof(fut));
+	FUTURE_INIT_EXT(&fut, order_task, order_property);
+	fut.data.log = log;
+	fut.data.id = id;
+	fut.data.async = async;
+	fut.data.polls_left = polls;
+	return fut;
+}
+
+/*
+ * expect_order -- the log holds exactly the ids given
+ */
+static void
+expect_order(const struct order_log *log, const int *ids, unsigned n)
+{
+	assert_int_equal(log->n, n);
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(log->ids[i], ids[i]);
+}
+
+/*
+ * test_runtime_async_first -- in every pass, the futures that report
+ * FUTURE_PROPERTY_ASYNC are polled before the others, each future once;
+ * the caller's array keeps its order and the futures their padding
+ */
+static void
+test_runtime_async_first(void **state)
+{
+	(void) state;
+	struct runtime *rt = runtime_new();
+	assert_non_null(rt);
+	struct order_log log;
+	memset(&log, 0, sizeof(log));
+
+	struct order_future s0 = order_make(&log, 0, 0, 3);
+	struct order_future a1 = order_make(&log, 1, 1, 3);
+	struct order_future s2 = order_make(&log, 2, 0, 2);
+	struct order_future a3 = order_make(&log, 3, 1, 1);
+	struct future *futs[] = {
+		FUTURE_AS_RUNNABLE(&s0), FUTURE_AS_RUNNABLE(&a1),
+		FUTURE_AS_RUNNABLE(&s2), FUTURE_AS_RUNNABLE(&a3),
+	};
+	struct future *before[4];
+	memcpy(before, futs, sizeof(futs));
+
+	runtime_wait_multiple(rt, futs, 4);
+
+	static const int want[] = {
+		1, 3, 0, 2,	/* a3 completes */
+		1, 0, 2,	/* s2 completes */
+		1, 0,
+	};
+	expect_order(&log, want, sizeof(want) / sizeof(want[0]));
+	assert_memory_equal(futs, before, sizeof(futs));
+	for (unsigned i = 0; i < 4; i++) {
+		assert_int_equal(futs[i]->context.state,
+			FUTURE_STATE_COMPLETE);
+		assert_int_equal(futs[i]->context.padding, 0);
+	}
+
+	runtime_delete(rt);
+}
+
+/* a chain of two logging futures */
+struct order_chain_data {
+	FUTURE_CHAIN_ENTRY(struct order_future, first);
+	FUTURE_CHAIN_ENTRY_LAST(struct order_future, second);
+};
+
+struct order_chain_output {
+	int unused;
+};
+
+FUTURE(order_chain_future, struct order_chain_data,
+	struct order_chain_output);
+
+/*
+ * order_chain_make -- a chain of a future logging id1 then one logging
+ * id2, each complete at its second poll
+ */
+static struct order_chain_future
+order_chain_make(struct order_log *log, int id1, int async1, int id2,
+	int async2)
+{
+	struct order_chain_future chain;
+	memset(&chain, 0, sizeof(chain));
+	FUTURE_CHAIN_ENTRY_INIT(&chain.data.first,
+		order_make(log, id1, async1, 2), NULL, NULL);
+	FUTURE_CHAIN_ENTRY_INIT(&chain.data.second,
+		order_make(log, id2, async2, 2), NULL, NULL);
+	FUTURE_CHAIN_INIT(&chain);
+	return chain;
+}
+
+/*
+ * test_runtime_async_first_chains -- a chain is asynchronous while the step
+ * it runs is: it moves between the two groups as it goes on, and is still
+ * polled once per pass (the group is decided before the pass polls it)
+ */
+static void
+test_runtime_async_first_chains(void **state)
+{
+	(void) state;
+	struct runtime *rt = runtime_new();
+	assert_non_null(rt);
+	struct order_log log;
+	memset(&log, 0, sizeof(log));
+
+	/* synchronous then asynchronous; asynchronous then synchronous */
+	struct order_chain_future c0 = order_chain_make(&log, 10, 0, 11, 1);
+	struct order_chain_future c1 = order_chain_make(&log, 20, 1, 21, 0);
+	struct order_future s = order_make(&log, 30, 0, 4);
+	struct future *futs[] = {
+		FUTURE_AS_RUNNABLE(&c0), FUTURE_AS_RUNNABLE(&c1),
+		FUTURE_AS_RUNNABLE(&s),
+	};
+
+	runtime_wait_multiple(rt, futs, 3);
+
+	/* a chain whose step completes polls its next step at once */
+	static const int want[] = {
+		20, 10, 30,
+		20, 21, 10, 11, 30,
+		11, 21, 30,
+		30,
+	};
+	expect_order(&log, want, sizeof(want) / sizeof(want[0]));
+
+	runtime_delete(rt);
+}
+
 int
 main(void)
 {
@@ -1063,6 +1254,8 @@ main(void)
 		cmocka_unit_test(test_runtime_wait_multiple_mixed),
 		cmocka_unit_test(test_runtime_wait_multiple_wakers),
 		cmocka_unit_test(test_runtime_wait_chain),
+		cmocka_unit_test(test_runtime_async_first),
+		cmocka_unit_test(test_runtime_async_first_chains),
 		cmocka_unit_test(test_runtime_wait_multiple_empty),
 		cmocka_unit_test(test_runtime_wake_during_poll),
 		cmocka_unit_test(test_runtime_several_waiters),
