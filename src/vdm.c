@@ -2,19 +2,30 @@
 /* Copyright 2026, libminiasync developers */
 
 /*
- * vdm.c -- creating and deleting movers, and the typed operation futures
+ * vdm.c -- creating and deleting movers, and the operation futures
  *
  * A mover instance is one allocation: a hidden header (what vdm_delete()
- * needs), then, 64 bytes in, the struct vdm and the mover's own state as its
- * descriptor sized them.
+ * and the futures need), then, 64 bytes in, the struct vdm and the mover's
+ * own state as its descriptor sized them.
+ *
+ * A future may also be given a struct vdm the program filled in itself, as
+ * miniasync 0.2 programs write their movers: it has no header, and must not
+ * be taken for one of ours.  So every mover vdm_new() makes is registered:
+ * its vdm__id names an entry of the registry, and the entry names the
+ * mover.  A struct vdm whose id does not name an entry holding its own
+ * address is the program's, whatever its padding held.
+ *
+ * Lock order: vdm_registry.lock is the only lock.
  */
 
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/atomics.h"
 #include "core/cpu.h"
 #include "core/util.h"
 #include "vdm.h"
@@ -38,6 +49,129 @@ vdm_instance_of(struct vdm *vdm)
 {
 	return (struct vdm_instance *)(void *)
 		((char *)vdm - VDM_INSTANCE_HEADER_SIZE);
+}
+
+/*
+ * The registry: chunks of entries, allocated as ids reach them and never
+ * freed (a reader given a stray id may look into any of them at any time).
+ * An entry holds the mover with that id, or, while the id is free, the next
+ * free id shifted left, plus 1: an odd value, never a mover's address.
+ * Ids start at 1; 0 names no entry.
+ */
+#define VDM_REGISTRY_CHUNK_SHIFT 10
+#define VDM_REGISTRY_CHUNK (1U << VDM_REGISTRY_CHUNK_SHIFT)
+#define VDM_REGISTRY_CHUNKS 4096U
+#define VDM_REGISTRY_IDS (VDM_REGISTRY_CHUNKS * VDM_REGISTRY_CHUNK)
+
+static struct {
+	pthread_mutex_t lock;
+	/* the chunks' addresses: written once under lock (release), read
+	 * (acquire) by any thread, with or without lock */
+	uintptr_t chunks[VDM_REGISTRY_CHUNKS];
+	/* under lock: the lowest id never handed out, and the first free
+	 * one (0: none) */
+	unsigned next;
+	unsigned free;
+} vdm_registry = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.next = 1,
+	.free = 0,
+};
+
+/*
+ * vdm_registry_entry -- the entry of id, or NULL if its chunk was never
+ * allocated
+ */
+static inline uintptr_t *
+vdm_registry_entry(unsigned id)
+{
+	/* acquire: pairs with the release in vdm_registry_add, so the
+	 * chunk's zeroes are seen */
+	uintptr_t *chunk = (uintptr_t *)core__load_acquire_uptr(
+		&vdm_registry.chunks[id >> VDM_REGISTRY_CHUNK_SHIFT]);
+
+	return chunk == NULL ? NULL :
+		&chunk[id & (VDM_REGISTRY_CHUNK - 1)];
+}
+
+/*
+ * vdm_registry_add -- gives vdm an id and its entry; 0 or ENOMEM
+ */
+static int
+vdm_registry_add(struct vdm *vdm)
+{
+	int ret = 0;
+	unsigned id;
+
+	pthread_mutex_lock(&vdm_registry.lock);
+	if (vdm_registry.free != 0) {
+		id = vdm_registry.free;
+		vdm_registry.free = (unsigned)(core__load_relaxed_uptr(
+			vdm_registry_entry(id)) >> 1);
+	} else if (vdm_registry.next < VDM_REGISTRY_IDS) {
+		id = vdm_registry.next;
+		unsigned c = id >> VDM_REGISTRY_CHUNK_SHIFT;
+		if (vdm_registry.chunks[c] == 0) {
+			uintptr_t *chunk = core__zalloc_aligned(
+				CORE__CACHELINE_SIZE,
+				VDM_REGISTRY_CHUNK * sizeof(*chunk));
+			if (chunk == NULL) {
+				ret = ENOMEM;
+				goto out;
+			}
+			/* release: the zeroes before the chunk is seen */
+			core__store_release_uptr(&vdm_registry.chunks[c],
+				(uintptr_t)chunk);
+		}
+		vdm_registry.next++;
+	} else {
+		ret = ENOMEM;
+		goto out;
+	}
+
+	/*
+	 * Relaxed: a thread that polls a future of vdm got vdm through the
+	 * program's own synchronization after vdm_new() returned; a reader
+	 * with a stray id may read it at any time, and compares only.
+	 */
+	core__store_relaxed_uptr(vdm_registry_entry(id), (uintptr_t)vdm);
+	vdm->vdm__id = id;
+out:
+	pthread_mutex_unlock(&vdm_registry.lock);
+	return ret;
+}
+
+/*
+ * vdm_registry_remove -- frees the id of vdm
+ */
+static void
+vdm_registry_remove(struct vdm *vdm)
+{
+	unsigned id = vdm->vdm__id;
+
+	pthread_mutex_lock(&vdm_registry.lock);
+	/* relaxed: see vdm_registry_add */
+	core__store_relaxed_uptr(vdm_registry_entry(id),
+		((uintptr_t)vdm_registry.free << 1) | 1);
+	vdm_registry.free = id;
+	pthread_mutex_unlock(&vdm_registry.lock);
+}
+
+/*
+ * vdm_registered -- non-zero if vdm_new() made vdm (and vdm_delete() did
+ * not delete it yet): then, and only then, it has a header
+ */
+static inline int
+vdm_registered(struct vdm *vdm)
+{
+	unsigned id = vdm->vdm__id;
+
+	if (core__unlikely(id == 0 || id >= VDM_REGISTRY_IDS))
+		return 0;
+	uintptr_t *entry = vdm_registry_entry(id);
+	/* relaxed: see vdm_registry_add */
+	return core__likely(entry != NULL) &&
+		core__load_relaxed_uptr(entry) == (uintptr_t)vdm;
 }
 
 /*
@@ -74,16 +208,24 @@ vdm_new(struct vdm_descriptor *descriptor)
 	memcpy(instance->run, descriptor->run, sizeof(instance->run));
 	*vdm = descriptor->ops;
 
+	int ret = vdm_registry_add(vdm);
+	if (ret != 0)
+		goto err_free;
+
 	if (descriptor->init != NULL) {
-		int ret = descriptor->init(vdm, descriptor->init_arg);
-		if (ret != 0) {
-			core__free(mem);
-			errno = ret;
-			return NULL;
-		}
+		ret = descriptor->init(vdm, descriptor->init_arg);
+		if (ret != 0)
+			goto err_registered;
 	}
 
 	return vdm;
+
+err_registered:
+	vdm_registry_remove(vdm);
+err_free:
+	core__free(mem);
+	errno = ret;
+	return NULL;
 }
 
 /*
@@ -98,247 +240,128 @@ vdm_delete(struct vdm *vdm)
 	struct vdm_instance *instance = vdm_instance_of(vdm);
 	if (instance->fini != NULL)
 		instance->fini(vdm);
+	vdm_registry_remove(vdm);
 	core__free(instance);
 }
 
 /*
- * vdm_output_set -- writes the typed output of a vdm future; the pointer is
- * NULL when the operation failed
+ * vdm_future_of -- the future whose context is context
  */
-static inline void
-vdm_output_set(enum vdm_operation_type type, void *output,
-	enum vdm_operation_result result, void *ptr)
+static inline struct future *
+vdm_future_of(struct future_context *context)
 {
-	if (type == VDM_OPERATION_FLUSH) {
-		struct vdm_flush_output *out = output;
-		out->result = result;
-		return;
-	}
-
-	struct vdm_memcpy_output *out = output;
-	out->dest = result == VDM_SUCCESS ? ptr : NULL;
-	out->result = result;
+	return (struct future *)(void *)
+		((char *)context - offsetof(struct future, context));
 }
 
 /*
- * vdm_operation_task -- the task of every typed vdm future: start the
- * operation while idle, check it once started, and once it is complete let
- * the mover fill in the output and release its handle.
+ * vdm_run_of -- the run task of a mover of the library's for operations of
+ * type, or NULL: none, or not a mover vdm_new() made
  */
-static enum future_state
-vdm_operation_task(struct future_context *context,
+static inline future_task_fn
+vdm_run_of(struct vdm *vdm, enum vdm_operation_type type)
+{
+	return core__likely(vdm_registered(vdm)) ?
+		vdm_instance_of(vdm)->run[type] : NULL;
+}
+
+/*
+ * vdm_start_judged -- vdm_start_task for any operation: judges its
+ * arguments (a chain may have filled them in since the future was made),
+ * then hands it to the mover for good: to its run task for the type, if it
+ * has one, or to its operation table (vdm_operation_impl) with the handle
+ * op_new gives now
+ */
+static __attribute__((noinline)) enum future_state
+vdm_start_judged(struct future_context *context,
 	struct future_notifier *notifier)
 {
 	struct vdm_operation_data *data = future_context_get_data(context);
 	struct vdm *vdm = data->vdm;
-
-	if (context->state == FUTURE_STATE_IDLE &&
-			vdm->op_start(data->data, &data->operation, notifier))
-		return FUTURE_STATE_IDLE;
-
-	if (vdm->op_check(data->data, &data->operation) !=
-			FUTURE_STATE_COMPLETE)
-		return FUTURE_STATE_RUNNING;
-
-	struct vdm_operation_output out;
-	out.type = data->operation.type;
-	out.result = VDM_ERROR_JOB_CORRUPTED;
-	out.output.memcpy.dest = NULL;
-	vdm->op_delete(data->data, &data->operation, &out);
-
-	/* the pointer member sits at the same place in every union member */
-	vdm_output_set(data->operation.type,
-		future_context_get_output(context), out.result,
-		out.output.memcpy.dest);
-
-	return FUTURE_STATE_COMPLETE;
-}
-
-/*
- * vdm_future_fail -- makes a typed vdm future complete at once: bad
- * arguments, nothing to do (n == 0), or no handle from the mover
- */
-static void
-vdm_future_fail(struct future *base, void *output,
-	enum vdm_operation_type type, struct vdm *vdm, void *ptr,
-	void *ptr2, size_t n, uint64_t flags)
-{
-	enum vdm_operation_result result;
-
-	if (vdm == NULL)
-		result = VDM_ERROR_INVALID_ARGUMENT;
-	else if (flags & ~(uint64_t)VDM_F_VALID_FLAGS)
-		result = VDM_ERROR_INVALID_FLAGS;
-	else if (n == 0)
-		result = VDM_SUCCESS;
-	else if (ptr == NULL || ptr2 == NULL)
-		result = VDM_ERROR_INVALID_ARGUMENT;
-	else
-		result = VDM_ERROR_OUT_OF_MEMORY;
-
-	base->task = NULL;
-	base->has_property = NULL;
-	base->context.state = FUTURE_STATE_COMPLETE;
-	vdm_output_set(type, output, result, ptr);
-}
-
-/*
- * vdm_future_init -- readies a typed vdm future whose operation is filled
- * in.  ptr and n are the operation's destination and length, ptr2 its
- * source (or ptr again when there is none).  Inlined into each constructor
- * so the future is built in place in the caller's return slot.
- */
-static inline __attribute__((always_inline)) void
-vdm_future_init(struct future *base, struct vdm_operation_data *data,
-	void *output, struct vdm *vdm, void *ptr, void *ptr2, size_t n,
-	uint64_t flags)
-{
 	enum vdm_operation_type type = data->operation.type;
+	enum vdm_operation_result result =
+		vdm__operation_judge(&data->operation);
 
-	data->vdm = vdm;
-	data->data = NULL;
-	data->operation.padding = 0;
-	base->context.data_size = sizeof(*data);
-	base->context.padding = 0;
+	if (result != VDM_SUCCESS || vdm__operation_len(&data->operation) == 0)
+		return vdm_run_complete(context, result);
 
-	/* one test for every way the operation cannot go to the mover */
-	if (core__unlikely((vdm == NULL) | (n == 0) | (ptr == NULL) |
-			(ptr2 == NULL) |
-			((flags & ~(uint64_t)VDM_F_VALID_FLAGS) != 0))) {
-		vdm_future_fail(base, output, type, vdm, ptr, ptr2, n, flags);
+	struct future *fut = vdm_future_of(context);
+	future_task_fn run = vdm_run_of(vdm, type);
+
+	if (run != NULL) {
+		fut->task = run;
+		return run(context, notifier);
+	}
+
+	data->data = vdm->op_new(vdm, type);
+	if (data->data == NULL)
+		return vdm_run_complete(context, VDM_ERROR_OUT_OF_MEMORY);
+	fut->task = vdm_operation_impl;
+	return vdm_operation_impl(context, notifier);
+}
+
+/*
+ * vdm_start_task -- the task of every operation future at its first poll:
+ * an operation that plainly passes the checks (no flag, pointers, bytes to
+ * move) on a mover with a run task goes straight to it, and the run task is
+ * the future's task from then on; any other is judged in full
+ * (vdm_start_judged).  Every operation but a flush keeps its destination,
+ * length and flags at memcpy's places.
+ */
+static enum future_state
+vdm_start_task(struct future_context *context,
+	struct future_notifier *notifier)
+{
+	struct vdm_operation_data *data = future_context_get_data(context);
+	const struct vdm_operation *op = &data->operation;
+	const struct vdm_operation_data_memcpy *args = &op->data.memcpy;
+
+	int plain = (op->type == VDM_OPERATION_MEMCPY ||
+			op->type == VDM_OPERATION_MEMMOVE ||
+			op->type == VDM_OPERATION_MEMSET) &&
+		args->flags == 0 && args->n != 0 && args->dest != NULL &&
+		(op->type == VDM_OPERATION_MEMSET || args->src != NULL);
+
+	if (core__likely(plain)) {
+		future_task_fn run = vdm_run_of(data->vdm, op->type);
+
+		if (core__likely(run != NULL)) {
+			vdm_future_of(context)->task = run;
+			return run(context, notifier);
+		}
+	}
+	return vdm_start_judged(context, notifier);
+}
+
+/*
+ * vdm_future_init -- readies an operation future whose operation is filled
+ * in: idle, starting at its first poll, or complete at once without a mover
+ */
+static inline void
+vdm_future_init(struct vdm_operation_future *fut, struct vdm *vdm)
+{
+	fut->data.vdm = vdm;
+	fut->data.data = NULL;
+	fut->data.operation.padding = 0;
+	fut->output.type = fut->data.operation.type;
+	fut->output.result = VDM_SUCCESS;
+	fut->output.dest = NULL;
+	fut->base.context.data_size = sizeof(fut->data);
+	fut->base.context.output_size = sizeof(fut->output);
+	fut->base.context.padding = 0;
+
+	if (core__unlikely(vdm == NULL)) {
+		fut->output.result = VDM_ERROR_INVALID_ARGUMENT;
+		fut->base.task = NULL;
+		fut->base.has_property = NULL;
+		fut->base.context.state = FUTURE_STATE_COMPLETE;
 		return;
 	}
 
-	if (vdm_instance_of(vdm)->run[type] != NULL) {
-		base->task = vdm_instance_of(vdm)->run[type];
-	} else if (core__likely((data->data = vdm->op_new(vdm, type))
-			!= NULL)) {
-		base->task = vdm_operation_task;
-	} else {
-		vdm_future_fail(base, output, type, vdm, ptr, ptr2, n, flags);
-		return;
-	}
-
-	base->has_property = vdm->has_property;
-	base->context.state = FUTURE_STATE_IDLE;
+	fut->base.task = vdm_start_task;
+	fut->base.has_property = vdm->has_property;
+	fut->base.context.state = FUTURE_STATE_IDLE;
 }
-
-/*
- * VDM_FUTURE_INIT -- fills in the head of a typed vdm future (internal)
- */
-#define VDM_FUTURE_INIT(_futp, _vdm, _ptr, _ptr2, _n, _flags)\
-do {\
-	(_futp)->base.context.output_size = sizeof((_futp)->output);\
-	vdm_future_init(&(_futp)->base, &(_futp)->data, &(_futp)->output,\
-		(_vdm), (_ptr), (_ptr2), (_n), (_flags));\
-} while (0)
-
-/*
- * vdm_memcpy_table -- vdm_memcpy() for any mover and any arguments
- */
-static __attribute__((noinline)) struct vdm_memcpy_future
-vdm_memcpy_table(struct vdm *vdm, void *dest, void *src, size_t n, uint64_t flags)
-{
-	struct vdm_memcpy_future future;
-
-	future.data.operation.type = VDM_OPERATION_MEMCPY;
-	future.data.operation.data.memcpy.dest = dest;
-	future.data.operation.data.memcpy.src = src;
-	future.data.operation.data.memcpy.n = n;
-	future.data.operation.data.memcpy.flags = flags;
-	VDM_FUTURE_INIT(&future, vdm, dest, src, n, flags);
-
-	return future;
-}
-
-/*
- * vdm_memmove_table -- vdm_memmove() for any mover and any arguments
- */
-static __attribute__((noinline)) struct vdm_memmove_future
-vdm_memmove_table(struct vdm *vdm, void *dest, void *src, size_t n, uint64_t flags)
-{
-	struct vdm_memmove_future future;
-
-	future.data.operation.type = VDM_OPERATION_MEMMOVE;
-	future.data.operation.data.memmove.dest = dest;
-	future.data.operation.data.memmove.src = src;
-	future.data.operation.data.memmove.n = n;
-	future.data.operation.data.memmove.flags = flags;
-	VDM_FUTURE_INIT(&future, vdm, dest, src, n, flags);
-
-	return future;
-}
-
-/*
- * vdm_memset_table -- vdm_memset() for any mover and any arguments
- */
-static __attribute__((noinline)) struct vdm_memset_future
-vdm_memset_table(struct vdm *vdm, void *str, int c, size_t n, uint64_t flags)
-{
-	struct vdm_memset_future future;
-
-	future.data.operation.type = VDM_OPERATION_MEMSET;
-	future.data.operation.data.memset.str = str;
-	future.data.operation.data.memset.c = c;
-	future.data.operation.data.memset.n = n;
-	future.data.operation.data.memset.flags = flags;
-	VDM_FUTURE_INIT(&future, vdm, str, str, n, flags);
-
-	return future;
-}
-
-/*
- * vdm_flush_table -- vdm_flush() for any mover and any arguments
- */
-static __attribute__((noinline)) struct vdm_flush_future
-vdm_flush_table(struct vdm *vdm, void *dest, size_t n, uint64_t flags)
-{
-	struct vdm_flush_future future;
-
-	future.data.operation.type = VDM_OPERATION_FLUSH;
-	future.data.operation.data.flush.dest = dest;
-	future.data.operation.data.flush.n = n;
-	future.data.operation.data.flush.flags = flags;
-	VDM_FUTURE_INIT(&future, vdm, dest, dest, n, flags);
-
-	return future;
-}
-
-/*
- * vdm_run_task_of -- the run task of the mover for an operation of type
- * with these arguments, or NULL when the arguments are bad or the mover has
- * none: the constructors below build a future with a run task themselves,
- * with no call, and leave everything else to their out-of-line *_table
- * twins
- */
-static inline __attribute__((always_inline)) future_task_fn
-vdm_run_task_of(struct vdm *vdm, enum vdm_operation_type type, void *ptr,
-	void *ptr2, size_t n, uint64_t flags)
-{
-	if (core__unlikely(vdm == NULL))
-		return NULL;
-	if (core__unlikely((n == 0) | (ptr == NULL) | (ptr2 == NULL) |
-			((flags & ~(uint64_t)VDM_F_VALID_FLAGS) != 0)))
-		return NULL;
-	return vdm_instance_of(vdm)->run[type];
-}
-
-/*
- * VDM_RUN_FUTURE -- fills in the head of a typed future whose operation is
- * filled in, with the run task _task (internal)
- */
-#define VDM_RUN_FUTURE(_futp, _vdm, _task)\
-do {\
-	(_futp)->data.vdm = (_vdm);\
-	(_futp)->data.data = NULL;\
-	(_futp)->data.operation.padding = 0;\
-	(_futp)->base.task = (_task);\
-	(_futp)->base.has_property = (_vdm)->has_property;\
-	(_futp)->base.context.data_size = sizeof((_futp)->data);\
-	(_futp)->base.context.output_size = sizeof((_futp)->output);\
-	(_futp)->base.context.state = FUTURE_STATE_IDLE;\
-	(_futp)->base.context.padding = 0;\
-} while (0)
 
 /*
  * vdm_memcpy -- a future copying n bytes from src to dest
@@ -346,21 +369,15 @@ do {\
 struct vdm_memcpy_future
 vdm_memcpy(struct vdm *vdm, void *dest, void *src, size_t n, uint64_t flags)
 {
-	struct vdm_memcpy_future future;
+	struct vdm_operation_future fut;
 
-	future_task_fn task = vdm_run_task_of(vdm, VDM_OPERATION_MEMCPY, dest,
-		src, n, flags);
-
-	if (task == NULL)
-		return vdm_memcpy_table(vdm, dest, src, n, flags);
-
-	future.data.operation.type = VDM_OPERATION_MEMCPY;
-	future.data.operation.data.memcpy.dest = dest;
-	future.data.operation.data.memcpy.src = src;
-	future.data.operation.data.memcpy.n = n;
-	future.data.operation.data.memcpy.flags = flags;
-	VDM_RUN_FUTURE(&future, vdm, task);
-	return future;
+	fut.data.operation.type = VDM_OPERATION_MEMCPY;
+	fut.data.operation.data.memcpy.dest = dest;
+	fut.data.operation.data.memcpy.src = src;
+	fut.data.operation.data.memcpy.n = n;
+	fut.data.operation.data.memcpy.flags = flags;
+	vdm_future_init(&fut, vdm);
+	return fut;
 }
 
 /*
@@ -369,21 +386,15 @@ vdm_memcpy(struct vdm *vdm, void *dest, void *src, size_t n, uint64_t flags)
 struct vdm_memmove_future
 vdm_memmove(struct vdm *vdm, void *dest, void *src, size_t n, uint64_t flags)
 {
-	struct vdm_memmove_future future;
+	struct vdm_operation_future fut;
 
-	future_task_fn task = vdm_run_task_of(vdm, VDM_OPERATION_MEMMOVE, dest,
-		src, n, flags);
-
-	if (task == NULL)
-		return vdm_memmove_table(vdm, dest, src, n, flags);
-
-	future.data.operation.type = VDM_OPERATION_MEMMOVE;
-	future.data.operation.data.memmove.dest = dest;
-	future.data.operation.data.memmove.src = src;
-	future.data.operation.data.memmove.n = n;
-	future.data.operation.data.memmove.flags = flags;
-	VDM_RUN_FUTURE(&future, vdm, task);
-	return future;
+	fut.data.operation.type = VDM_OPERATION_MEMMOVE;
+	fut.data.operation.data.memmove.dest = dest;
+	fut.data.operation.data.memmove.src = src;
+	fut.data.operation.data.memmove.n = n;
+	fut.data.operation.data.memmove.flags = flags;
+	vdm_future_init(&fut, vdm);
+	return fut;
 }
 
 /*
@@ -392,21 +403,15 @@ vdm_memmove(struct vdm *vdm, void *dest, void *src, size_t n, uint64_t flags)
 struct vdm_memset_future
 vdm_memset(struct vdm *vdm, void *str, int c, size_t n, uint64_t flags)
 {
-	struct vdm_memset_future future;
+	struct vdm_operation_future fut;
 
-	future_task_fn task = vdm_run_task_of(vdm, VDM_OPERATION_MEMSET, str,
-		str, n, flags);
-
-	if (task == NULL)
-		return vdm_memset_table(vdm, str, c, n, flags);
-
-	future.data.operation.type = VDM_OPERATION_MEMSET;
-	future.data.operation.data.memset.str = str;
-	future.data.operation.data.memset.c = c;
-	future.data.operation.data.memset.n = n;
-	future.data.operation.data.memset.flags = flags;
-	VDM_RUN_FUTURE(&future, vdm, task);
-	return future;
+	fut.data.operation.type = VDM_OPERATION_MEMSET;
+	fut.data.operation.data.memset.str = str;
+	fut.data.operation.data.memset.c = c;
+	fut.data.operation.data.memset.n = n;
+	fut.data.operation.data.memset.flags = flags;
+	vdm_future_init(&fut, vdm);
+	return fut;
 }
 
 /*
@@ -415,18 +420,12 @@ vdm_memset(struct vdm *vdm, void *str, int c, size_t n, uint64_t flags)
 struct vdm_flush_future
 vdm_flush(struct vdm *vdm, void *dest, size_t n, uint64_t flags)
 {
-	struct vdm_flush_future future;
+	struct vdm_operation_future fut;
 
-	future_task_fn task = vdm_run_task_of(vdm, VDM_OPERATION_FLUSH, dest,
-		dest, n, flags);
-
-	if (task == NULL)
-		return vdm_flush_table(vdm, dest, n, flags);
-
-	future.data.operation.type = VDM_OPERATION_FLUSH;
-	future.data.operation.data.flush.dest = dest;
-	future.data.operation.data.flush.n = n;
-	future.data.operation.data.flush.flags = flags;
-	VDM_RUN_FUTURE(&future, vdm, task);
-	return future;
+	fut.data.operation.type = VDM_OPERATION_FLUSH;
+	fut.data.operation.data.flush.dest = dest;
+	fut.data.operation.data.flush.n = n;
+	fut.data.operation.data.flush.flags = flags;
+	vdm_future_init(&fut, vdm);
+	return fut;
 }

@@ -16,60 +16,6 @@
 #include "core/util.h"
 
 /*
- * vdm__operation_check -- the result an operation must end with before any
- * byte moves: bad pointers and flags, then flags the mover cannot honour
- * (supported).  Futures made by vdm_memcpy() and friends were checked
- * already, but libpmem2 1.12 builds its futures with its own code and hands
- * the operations to a mover unchecked, so every mover checks again here.
- */
-static inline enum vdm_operation_result
-vdm__operation_check(const struct vdm_operation *op, uint64_t supported)
-{
-	uint64_t flags;
-	int bad_ptr;
-
-	switch (op->type) {
-	case VDM_OPERATION_MEMCPY:
-	case VDM_OPERATION_MEMMOVE:
-		/* memmove's arguments are laid out as memcpy's */
-		flags = op->data.memcpy.flags;
-		bad_ptr = op->data.memcpy.n != 0 &&
-			(op->data.memcpy.dest == NULL ||
-			op->data.memcpy.src == NULL);
-		break;
-	case VDM_OPERATION_MEMSET:
-		flags = op->data.memset.flags;
-		bad_ptr = op->data.memset.n != 0 &&
-			op->data.memset.str == NULL;
-		break;
-	case VDM_OPERATION_FLUSH:
-		flags = op->data.flush.flags;
-		bad_ptr = op->data.flush.n != 0 &&
-			op->data.flush.dest == NULL;
-		break;
-	default:
-		return VDM_ERROR_NOT_SUPPORTED;
-	}
-
-	if (core__likely(!bad_ptr && !(flags & ~supported)))
-		return VDM_SUCCESS;
-	if (bad_ptr)
-		return VDM_ERROR_INVALID_ARGUMENT;
-	if (flags & ~(uint64_t)VDM_F_VALID_FLAGS)
-		return VDM_ERROR_INVALID_FLAGS;
-	if (flags & ~supported)
-		return VDM_ERROR_NOT_SUPPORTED;
-	return VDM_SUCCESS;
-}
-
-_Static_assert(offsetof(struct vdm_operation_data_memmove, flags) ==
-	offsetof(struct vdm_operation_data_memcpy, flags), "memmove shape");
-_Static_assert(offsetof(struct vdm_operation_data_memmove, n) ==
-	offsetof(struct vdm_operation_data_memcpy, n), "memmove shape");
-_Static_assert(offsetof(struct vdm_operation_data_memmove, src) ==
-	offsetof(struct vdm_operation_data_memcpy, src), "memmove shape");
-
-/*
  * vdm__operation_len -- the length of any kind of operation
  */
 static inline size_t
@@ -89,6 +35,89 @@ vdm__operation_len(const struct vdm_operation *op)
 }
 
 /*
+ * vdm__operation_flags -- the flags of any kind of operation
+ */
+static inline uint64_t
+vdm__operation_flags(const struct vdm_operation *op)
+{
+	/* memcpy, memmove and memset keep their flags at the same place */
+	return op->type == VDM_OPERATION_FLUSH ? op->data.flush.flags :
+		op->data.memcpy.flags;
+}
+
+/*
+ * vdm__operation_judge -- the result an operation's arguments give, by the
+ * precedence every mover and every future follows: an unknown type (no
+ * mover does it), a flag outside VDM_F_VALID_FLAGS, then n == 0 (success:
+ * there is nothing to do), then a NULL pointer.  VDM_SUCCESS with n > 0
+ * leaves the operation to the mover.
+ */
+static inline enum vdm_operation_result
+vdm__operation_judge(const struct vdm_operation *op)
+{
+	uint64_t flags;
+	size_t n;
+	int null_ptr;
+
+	switch (op->type) {
+	case VDM_OPERATION_MEMCPY:
+	case VDM_OPERATION_MEMMOVE:
+		/* memmove's arguments are laid out as memcpy's */
+		flags = op->data.memcpy.flags;
+		n = op->data.memcpy.n;
+		null_ptr = op->data.memcpy.dest == NULL ||
+			op->data.memcpy.src == NULL;
+		break;
+	case VDM_OPERATION_MEMSET:
+		flags = op->data.memset.flags;
+		n = op->data.memset.n;
+		null_ptr = op->data.memset.str == NULL;
+		break;
+	case VDM_OPERATION_FLUSH:
+		flags = op->data.flush.flags;
+		n = op->data.flush.n;
+		null_ptr = op->data.flush.dest == NULL;
+		break;
+	default:
+		return VDM_ERROR_NOT_SUPPORTED;
+	}
+
+	if (core__unlikely(flags & ~(uint64_t)VDM_F_VALID_FLAGS))
+		return VDM_ERROR_INVALID_FLAGS;
+	if (core__unlikely(n != 0 && null_ptr))
+		return VDM_ERROR_INVALID_ARGUMENT;
+	return VDM_SUCCESS;
+}
+
+/*
+ * vdm__operation_check -- the result an operation must end with before any
+ * byte moves on a mover that honours the flags in supported: its arguments
+ * judged (vdm__operation_judge), then a flag it cannot honour.  The futures
+ * of vdm_memcpy() and friends judge their arguments at their first poll,
+ * but libpmem2 1.12 builds its futures with its own code and hands the
+ * operations to a mover unchecked, so every mover checks here.
+ */
+static inline enum vdm_operation_result
+vdm__operation_check(const struct vdm_operation *op, uint64_t supported)
+{
+	enum vdm_operation_result result = vdm__operation_judge(op);
+
+	if (core__unlikely(result != VDM_SUCCESS))
+		return result;
+	if (core__unlikely(vdm__operation_flags(op) & ~supported) &&
+			vdm__operation_len(op) != 0)
+		return VDM_ERROR_NOT_SUPPORTED;
+	return VDM_SUCCESS;
+}
+
+_Static_assert(offsetof(struct vdm_operation_data_memmove, flags) ==
+	offsetof(struct vdm_operation_data_memcpy, flags), "memmove shape");
+_Static_assert(offsetof(struct vdm_operation_data_memmove, n) ==
+	offsetof(struct vdm_operation_data_memcpy, n), "memmove shape");
+_Static_assert(offsetof(struct vdm_operation_data_memmove, src) ==
+	offsetof(struct vdm_operation_data_memcpy, src), "memmove shape");
+
+/*
  * vdm__operation_overlaps -- non-zero for a memmove whose ranges overlap: it
  * must move in one sweep, by memmove()
  */
@@ -101,17 +130,6 @@ vdm__operation_overlaps(const struct vdm_operation *op)
 	uintptr_t s = (uintptr_t)op->data.memmove.src;
 	size_t n = op->data.memmove.n;
 	return d < s + n && s < d + n;
-}
-
-/*
- * vdm__operation_flags -- the flags of any kind of operation
- */
-static inline uint64_t
-vdm__operation_flags(const struct vdm_operation *op)
-{
-	/* memcpy, memmove and memset keep their flags at the same place */
-	return op->type == VDM_OPERATION_FLUSH ? op->data.flush.flags :
-		op->data.memcpy.flags;
 }
 
 _Static_assert(offsetof(struct vdm_operation_data_memset, flags) ==

@@ -10,7 +10,16 @@
  * a struct vdm_descriptor tells vdm_new() how to set a mover up.
  *
  * Operations never report errors through errno: the outcome of each one is
- * the result member of its output, valid once the future is complete.
+ * the result member of its output, valid once the future is complete.  An
+ * operation's arguments are judged when it starts, at the first poll of its
+ * future, so that a chain may fill them in after the future is made.
+ *
+ * Every operation future is a struct vdm_operation_future, whichever name
+ * the program gives it: struct vdm_memcpy_future, vdm_memmove_future,
+ * vdm_memset_future and vdm_flush_future are other names of that type, and
+ * struct vdm_memcpy_output and friends of struct vdm_operation_output.  Its
+ * output answers both FUTURE_OUTPUT(&f)->dest (->str for memset) and
+ * FUTURE_OUTPUT(&f)->output.memcpy.dest, as miniasync 0.2 spelled it.
  *
  * The layout of struct vdm, struct vdm_operation* and struct
  * vdm_operation_future is part of the binary interface: libpmem2 1.12
@@ -141,30 +150,71 @@ struct vdm_operation_output_flush {
 	uint64_t unused;
 };
 
-struct vdm_operation_output {
-	enum vdm_operation_type type;
-	enum vdm_operation_result result;
-	union {
-		struct vdm_operation_output_memcpy memcpy;
-		struct vdm_operation_output_memmove memmove;
-		struct vdm_operation_output_memset memset;
-		struct vdm_operation_output_flush flush;
-	} output;
+/* what each kind of operation reports (internal to the output below) */
+union vdm_operation_output__kinds {
+	struct vdm_operation_output_memcpy memcpy;
+	struct vdm_operation_output_memmove memmove;
+	struct vdm_operation_output_memset memset;
+	struct vdm_operation_output_flush flush;
 };
 
 /*
- * struct vdm_operation_future -- the generic operation future that libpmem2
- * 1.12 creates and runs itself; programs use the typed futures below.
+ * an anonymous member, which C11 and C++ have; GCC and Clang accept it
+ * quietly in older C dialects too (internal)
+ */
+#if defined(__GNUC__) || defined(__clang__)
+#define VDM__ANONYMOUS __extension__
+#else
+#define VDM__ANONYMOUS
+#endif
+
+/*
+ * struct vdm_operation_output -- the output of every operation future:
+ * its type, how it ended (VDM_SUCCESS or a VDM_ERROR_* code) and what the
+ * C function would return, the destination (NULL if the operation failed,
+ * and for a flush).  dest and str are the same pointer as output.memcpy.dest
+ * and friends, under the names struct vdm_memcpy_output and friends give
+ * it.
+ */
+struct vdm_operation_output {
+	enum vdm_operation_type type;
+	enum vdm_operation_result result;
+	VDM__ANONYMOUS union {
+		union vdm_operation_output__kinds output;
+		void *dest;	/* memcpy, memmove */
+		void *str;	/* memset */
+	};
+};
+
+/*
+ * struct vdm_operation_future -- the future of every operation: what
+ * vdm_memcpy() and friends return, and what libpmem2 1.12 makes and runs
+ * itself
  */
 FUTURE(vdm_operation_future,
 	struct vdm_operation_data, struct vdm_operation_output);
 
 /*
+ * The names a program may give the future of each kind of operation and its
+ * output: all of them are the operation future and its output.
+ */
+#define vdm_memcpy_future vdm_operation_future
+#define vdm_memmove_future vdm_operation_future
+#define vdm_memset_future vdm_operation_future
+#define vdm_flush_future vdm_operation_future
+#define vdm_memcpy_output vdm_operation_output
+#define vdm_memmove_output vdm_operation_output
+#define vdm_memset_output vdm_operation_output
+#define vdm_flush_output vdm_operation_output
+
+/*
  * The operation table.  A future calls, in this order and from the thread
  * that polls it:
- *	op_new(vdm, type)		once, when the future is created; returns
- *					the mover's handle for the operation, or
- *					NULL if it cannot take one (out of memory)
+ *	op_new(vdm, type)		once: at the first poll, once the
+ *					arguments passed their checks (libpmem2's
+ *					futures: when they are made); returns the
+ *					mover's handle for the operation, or NULL
+ *					if it cannot take one (out of memory)
  *	op_start(handle, op, notifier)	at each poll while the future is idle;
  *					0 when the operation started, non-zero to
  *					be asked again at the next poll
@@ -200,6 +250,9 @@ struct vdm {
 	vdm_operation_start op_start;
 	vdm_operation_check op_check;
 	unsigned capabilities;
+	/* internal, do not use: vdm_new() sets it; 0 in a mover of the
+	 * program's own (it fills its padding) */
+	unsigned vdm__id;
 	future_has_property_fn has_property;
 };
 
@@ -211,6 +264,86 @@ static inline int
 vdm_is_supported(struct vdm *vdm, unsigned capability)
 {
 	return (vdm->capabilities & capability) == capability;
+}
+
+/*
+ * vdm_operation_impl -- the task of an operation future that goes through
+ * the mover's operation table (the protocol above): op_start while idle,
+ * op_check once started, op_delete once complete, which fills the output;
+ * the output pointer of an operation that failed is NULL.  The data's data
+ * member must be the handle op_new gave.  libpmem2 1.12 runs a copy of this
+ * task of its own; the futures of vdm_memcpy() and friends end up running
+ * it for a mover without run tasks.
+ */
+static inline enum future_state
+vdm_operation_impl(struct future_context *context,
+	struct future_notifier *notifier)
+{
+	struct vdm_operation_data *data = (struct vdm_operation_data *)
+		future_context_get_data(context);
+	struct vdm *vdm = data->vdm;
+
+	if (context->state == FUTURE_STATE_IDLE) {
+		if (vdm->op_start(data->data, &data->operation, notifier))
+			return FUTURE_STATE_IDLE;
+	} else if (notifier != NULL) {
+		/* op_check takes no notifier: poll again */
+		notifier->notifier_used = FUTURE_NOTIFIER_NONE;
+	}
+
+	if (vdm->op_check(data->data, &data->operation) !=
+			FUTURE_STATE_COMPLETE)
+		return FUTURE_STATE_RUNNING;
+
+	struct vdm_operation_output *output = (struct vdm_operation_output *)
+		future_context_get_output(context);
+	/* what the output says if op_delete fails to say anything */
+	output->type = data->operation.type;
+	output->result = VDM_ERROR_JOB_CORRUPTED;
+	output->dest = NULL;
+	vdm->op_delete(data->data, &data->operation, output);
+	if (output->result != VDM_SUCCESS ||
+			data->operation.type == VDM_OPERATION_FLUSH)
+		output->dest = NULL;
+	return FUTURE_STATE_COMPLETE;
+}
+
+/*
+ * vdm_set_has_property_fn -- makes has_property the property function of
+ * future, unless it is NULL
+ */
+static inline void
+vdm_set_has_property_fn(struct vdm_operation_future *future,
+	future_has_property_fn has_property)
+{
+	if (has_property != NULL)
+		future->base.has_property = has_property;
+}
+
+/*
+ * vdm_generic_operation -- readies future, whose operation is filled in, to
+ * run on vdm through its operation table: takes the handle from op_new now
+ * (a future that gets none is complete with VDM_ERROR_OUT_OF_MEMORY) and
+ * runs vdm_operation_impl.  The arguments are not checked: the mover's
+ * op_start does that, as it must for libpmem2.  vdm_memcpy() and friends
+ * are what programs use; this is how miniasync 0.2 built their futures.
+ */
+static inline void
+vdm_generic_operation(struct vdm *vdm, struct vdm_operation_future *future)
+{
+	future->data.vdm = vdm;
+	future->data.operation.padding = 0;
+	future->output.type = future->data.operation.type;
+	future->output.result = VDM_SUCCESS;
+	future->output.dest = NULL;
+	future->data.data = vdm->op_new(vdm, future->data.operation.type);
+	if (future->data.data == NULL) {
+		future->output.result = VDM_ERROR_OUT_OF_MEMORY;
+		FUTURE_INIT_COMPLETE(future);
+	} else {
+		FUTURE_INIT(future, vdm_operation_impl);
+	}
+	vdm_set_has_property_fn(future, vdm->has_property);
 }
 
 /*
@@ -226,15 +359,15 @@ vdm_is_supported(struct vdm *vdm, unsigned capability)
  *
  * run is optional: one future task per operation type, indexed by enum
  * vdm_operation_type.  The futures vdm_memcpy() and friends make for a type
- * with a task run it as their own task, so their first poll makes one call
- * (that moves the bytes, or hands them over) and no handle is taken at
- * their creation.  Types whose entry is
- * NULL go through op_new, op_start, op_check and op_delete as always (those
- * stay required: libpmem2 builds its futures with them).  A run task:
+ * with a task run it as their own task from their first poll on, so that
+ * poll makes one call of the mover's (that moves the bytes, or hands them
+ * over) and no handle is taken.  Types whose entry is NULL go through
+ * op_new, op_start, op_check and op_delete (those stay required: libpmem2
+ * builds its futures with them).  A run task:
  *	- finds the struct vdm_operation_data in the future's data:
  *	  future_context_get_data(context); its vdm member is the mover;
- *	- gets an operation vdm_memcpy() and friends checked already: its
- *	  pointers are not NULL, n > 0, and no flag lies outside
+ *	- gets an operation checked at that first poll, just before its first
+ *	  call: its pointers are not NULL, n > 0, and no flag lies outside
  *	  VDM_F_VALID_FLAGS (whether the mover honours the flags is still for
  *	  the task to decide);
  *	- may be given a NULL notifier, and need not set one;
@@ -273,43 +406,10 @@ MINIASYNC_EXPORT struct vdm *vdm_new(struct vdm_descriptor *descriptor);
 MINIASYNC_EXPORT void vdm_delete(struct vdm *vdm);
 
 /*
- * The typed futures a program gets from vdm_memcpy() and friends.  Each
- * output carries what the C function would return (dest, or str for memset;
- * NULL if the operation failed) and result: VDM_SUCCESS or a VDM_ERROR_*.
- */
-struct vdm_memcpy_output {
-	void *dest;
-	enum vdm_operation_result result;
-};
-
-struct vdm_memmove_output {
-	void *dest;
-	enum vdm_operation_result result;
-};
-
-struct vdm_memset_output {
-	void *str;
-	enum vdm_operation_result result;
-};
-
-struct vdm_flush_output {
-	enum vdm_operation_result result;
-};
-
-FUTURE(vdm_memcpy_future, struct vdm_operation_data,
-	struct vdm_memcpy_output);
-FUTURE(vdm_memmove_future, struct vdm_operation_data,
-	struct vdm_memmove_output);
-FUTURE(vdm_memset_future, struct vdm_operation_data,
-	struct vdm_memset_output);
-FUTURE(vdm_flush_future, struct vdm_operation_data,
-	struct vdm_flush_output);
-
-/*
  * vdm_run_complete -- for a descriptor's run task: records result as the
- * outcome of the typed future whose context is context (the output pointer
- * is the operation's destination on success, NULL otherwise) and returns
- * FUTURE_STATE_COMPLETE.  Only for futures made by vdm_memcpy() and friends.
+ * outcome of the operation future whose context is context (the output
+ * pointer is the operation's destination on success, NULL otherwise and
+ * for a flush) and returns FUTURE_STATE_COMPLETE
  */
 static inline enum future_state
 vdm_run_complete(struct future_context *context,
@@ -317,36 +417,35 @@ vdm_run_complete(struct future_context *context,
 {
 	struct vdm_operation_data *data = (struct vdm_operation_data *)
 		future_context_get_data(context);
-	/* every typed future keeps its output at the same place */
-	void *output = (char *)context +
-		(offsetof(struct vdm_memcpy_future, output) -
-		offsetof(struct vdm_memcpy_future, base.context));
+	/* every operation future keeps its output at the same place */
+	struct vdm_operation_output *out = (struct vdm_operation_output *)
+		(void *)((char *)context +
+		(offsetof(struct vdm_operation_future, output) -
+		offsetof(struct vdm_operation_future, base.context)));
 
-	if (data->operation.type == VDM_OPERATION_FLUSH) {
-		((struct vdm_flush_output *)output)->result = result;
-	} else {
-		/* memmove and memset outputs have memcpy's shape */
-		struct vdm_memcpy_output *out =
-			(struct vdm_memcpy_output *)output;
-		out->dest = result == VDM_SUCCESS ?
-			data->operation.data.memcpy.dest : NULL;
-		out->result = result;
-	}
+	out->result = result;
+	/* every operation's destination is its first argument */
+	out->dest = result == VDM_SUCCESS &&
+		data->operation.type != VDM_OPERATION_FLUSH ?
+		data->operation.data.memcpy.dest : NULL;
 	return FUTURE_STATE_COMPLETE;
 }
 
 /*
- * vdm_memcpy -- a future that copies n bytes from src to dest on vdm, a
- * mover made by vdm_new().  Bad arguments give a future that is complete at
- * once; the first of these checks that fails decides its result:
- *	vdm is NULL			VDM_ERROR_INVALID_ARGUMENT
+ * vdm_memcpy -- a future that copies n bytes from src to dest on vdm: a
+ * mover made by vdm_new(), or a struct vdm of the program's own.  A NULL vdm
+ * gives a future that is complete at once with VDM_ERROR_INVALID_ARGUMENT
+ * (and no property).  The other arguments are judged at the first poll, so
+ * that a chain may fill them in after the future is made; the first of
+ * these checks that fails decides the result, and nothing is touched:
  *	a flag outside VDM_F_VALID_FLAGS	VDM_ERROR_INVALID_FLAGS
- *	n == 0				VDM_SUCCESS, nothing touched, the
- *					output pointer is the argument
+ *	n == 0				VDM_SUCCESS, the output pointer is
+ *					the argument
  *	a NULL pointer			VDM_ERROR_INVALID_ARGUMENT
  *	the mover has no handle		VDM_ERROR_OUT_OF_MEMORY
- * Such a future has no property (future_has_property() gives 0).  The same
- * rules hold for vdm_memmove(), vdm_memset() and vdm_flush().
+ * then the mover's own (a flag it cannot honour, a range it may not
+ * write).  The same rules hold for vdm_memmove(), vdm_memset() and
+ * vdm_flush().
  */
 MINIASYNC_EXPORT struct vdm_memcpy_future vdm_memcpy(struct vdm *vdm,
 	void *dest, void *src, size_t n, uint64_t flags);
@@ -366,18 +465,6 @@ MINIASYNC_EXPORT struct vdm_memset_future vdm_memset(struct vdm *vdm,
 MINIASYNC_EXPORT struct vdm_flush_future vdm_flush(struct vdm *vdm,
 	void *dest, size_t n, uint64_t flags);
 
-/* vdm_run_complete() finds every typed future's output at one place */
-MINIASYNC_STATIC_ASSERT(offsetof(struct vdm_memmove_future, output) ==
-	offsetof(struct vdm_memcpy_future, output), "memmove future shape");
-MINIASYNC_STATIC_ASSERT(offsetof(struct vdm_memset_future, output) ==
-	offsetof(struct vdm_memcpy_future, output), "memset future shape");
-MINIASYNC_STATIC_ASSERT(offsetof(struct vdm_flush_future, output) ==
-	offsetof(struct vdm_memcpy_future, output), "flush future shape");
-MINIASYNC_STATIC_ASSERT(offsetof(struct vdm_memmove_output, result) ==
-	offsetof(struct vdm_memcpy_output, result), "memmove output shape");
-MINIASYNC_STATIC_ASSERT(offsetof(struct vdm_memset_output, result) ==
-	offsetof(struct vdm_memcpy_output, result), "memset output shape");
-
 /* the binary layout libpmem2 1.12 was compiled against (x86-64, LP64) */
 #if UINTPTR_MAX == UINT64_MAX
 MINIASYNC_STATIC_ASSERT(sizeof(struct vdm_operation) == 48,
@@ -392,6 +479,10 @@ MINIASYNC_STATIC_ASSERT(sizeof(struct vdm_operation_output) == 16,
 	"vdm_operation_output size");
 MINIASYNC_STATIC_ASSERT(offsetof(struct vdm_operation_output, output) == 8,
 	"vdm_operation_output.output offset");
+MINIASYNC_STATIC_ASSERT(offsetof(struct vdm_operation_output, dest) == 8,
+	"vdm_operation_output.dest offset");
+MINIASYNC_STATIC_ASSERT(offsetof(struct vdm_operation_output, str) == 8,
+	"vdm_operation_output.str offset");
 MINIASYNC_STATIC_ASSERT(sizeof(struct vdm_operation_future) == 120,
 	"vdm_operation_future size");
 MINIASYNC_STATIC_ASSERT(offsetof(struct vdm_operation_future, data) == 40,
@@ -406,6 +497,8 @@ MINIASYNC_STATIC_ASSERT(offsetof(struct vdm, op_check) == 24,
 	"vdm.op_check offset");
 MINIASYNC_STATIC_ASSERT(offsetof(struct vdm, capabilities) == 32,
 	"vdm.capabilities offset");
+MINIASYNC_STATIC_ASSERT(offsetof(struct vdm, vdm__id) == 36,
+	"vdm.vdm__id offset (padding in libpmem2's layout)");
 MINIASYNC_STATIC_ASSERT(offsetof(struct vdm, has_property) == 40,
 	"vdm.has_property offset");
 MINIASYNC_STATIC_ASSERT(sizeof(struct vdm) == 48, "vdm size");

@@ -30,6 +30,23 @@ extern "C" {
  */
 MINIASYNC_EXPORT struct vdm_descriptor *vdm_descriptor_synchronous(void);
 
+/*
+ * vdm_synchronous_new -- a synchronous mover: vdm_new() of the descriptor
+ * above (a name miniasync 0.2 declared)
+ */
+static inline struct vdm *
+vdm_synchronous_new(void)
+{
+	return vdm_new(vdm_descriptor_synchronous());
+}
+
+/* vdm_synchronous_delete -- vdm_delete() of such a mover */
+static inline void
+vdm_synchronous_delete(struct vdm *vdm)
+{
+	vdm_delete(vdm);
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -51,6 +51,31 @@ core__cas_relaxed_ulong(unsigned long *p, unsigned long *expected,
 		expected, desired, memory_order_relaxed, memory_order_relaxed);
 }
 
+static inline uintptr_t
+core__load_relaxed_uptr(uintptr_t *p)
+{
+	return atomic_load_explicit(CORE__ATOMIC(p), memory_order_relaxed);
+}
+
+static inline void
+core__store_relaxed_uptr(uintptr_t *p, uintptr_t v)
+{
+	atomic_store_explicit(CORE__ATOMIC(p), v, memory_order_relaxed);
+}
+
+/* acquire load of a pointer-sized word: pairs with a release store of it */
+static inline uintptr_t
+core__load_acquire_uptr(uintptr_t *p)
+{
+	return atomic_load_explicit(CORE__ATOMIC(p), memory_order_acquire);
+}
+
+static inline void
+core__store_release_uptr(uintptr_t *p, uintptr_t v)
+{
+	atomic_store_explicit(CORE__ATOMIC(p), v, memory_order_release);
+}
+
 /* acquire load of a 64-bit word: pairs with a release store of it */
 static inline uint64_t
 core__load_acquire_u64(uint64_t *p)

@@ -1663,6 +1663,93 @@ test_chain_vdm_lazy(void **state)
 	vdm_delete(vdm);
 }
 
+/* where a copy made with placeholder arguments is to go */
+struct fill_copy_arg {
+	unsigned char *dst;
+	unsigned char *src;
+};
+
+/*
+ * map_count_fills_copy -- fills the arguments of the copy entry, made with
+ * placeholders (NULL, NULL, 0), in: as many bytes as the countdown entry
+ * produced
+ */
+static void
+map_count_fills_copy(struct future_context *lhs, struct future_context *rhs,
+	void *arg)
+{
+	struct fill_copy_arg *fa = arg;
+	struct countdown_output *count = future_context_get_output(lhs);
+	struct vdm_operation_data *copy = future_context_get_data(rhs);
+
+	copy->operation.data.memcpy.dest = fa->dst;
+	copy->operation.data.memcpy.src = fa->src;
+	copy->operation.data.memcpy.n = (size_t)count->value;
+}
+
+/*
+ * chain_placeholder_on -- a chain whose copy entry is made with NULL
+ * pointers and n == 0, filled in by the map of the entry before it, waited
+ * for on vdm: the copy moves the bytes the map asked for, and no more
+ */
+static void
+chain_placeholder_on(struct vdm *vdm)
+{
+	struct runtime *rt = runtime_new();
+	assert_non_null(rt);
+	unsigned char src[300];
+	unsigned char dst[300];
+	for (size_t i = 0; i < sizeof(src); i++)
+		src[i] = (unsigned char)(i * 13 + 1);
+	memset(dst, 0x5a, sizeof(dst));
+
+	struct fill_copy_arg fa = { dst, src };
+	struct count_copy_future chain;
+	memset(&chain, 0, sizeof(chain));
+	struct countdown_future count;
+	countdown_init(&count, 1, 257);
+	FUTURE_CHAIN_ENTRY_INIT(&chain.data.count, count,
+		map_count_fills_copy, &fa);
+	FUTURE_CHAIN_ENTRY_INIT(&chain.data.copy,
+		vdm_memcpy(vdm, NULL, NULL, 0, 0), map_copy_to_chain, NULL);
+	FUTURE_CHAIN_INIT(&chain);
+	chain.output.result = VDM_ERROR_JOB_CORRUPTED;
+
+	/* the copy entry is not complete before the chain reaches it */
+	assert_int_equal(chain.data.copy.fut.base.context.state,
+		FUTURE_STATE_IDLE);
+	runtime_wait(rt, FUTURE_AS_RUNNABLE(&chain));
+
+	assert_int_equal(chain.output.result, VDM_SUCCESS);
+	assert_ptr_equal(chain.output.dest, dst);
+	assert_ptr_equal(chain.output.output.memcpy.dest, dst);
+	assert_memory_equal(dst, src, 257);
+	for (size_t i = 257; i < sizeof(dst); i++)
+		assert_int_equal(dst[i], 0x5a);
+	runtime_delete(rt);
+}
+
+/*
+ * test_chain_vdm_placeholder -- the arguments of a vdm future are judged
+ * when the chain first polls it, so a map may fill them in: on the
+ * synchronous mover and on the thread pool
+ */
+static void
+test_chain_vdm_placeholder(void **state)
+{
+	(void) state;
+	struct vdm *sync = vdm_new(vdm_descriptor_synchronous());
+	assert_non_null(sync);
+	chain_placeholder_on(sync);
+	vdm_delete(sync);
+
+	struct vdm_threads_config cfg = { 2, 0, 1 };
+	struct vdm *pool = vdm_threads_new(&cfg, FUTURE_NOTIFIER_WAKER);
+	assert_non_null(pool);
+	chain_placeholder_on(pool);
+	vdm_delete(pool);
+}
+
 int
 main(void)
 {
@@ -1693,6 +1780,7 @@ main(void)
 		cmocka_unit_test(test_chain_nested),
 		cmocka_unit_test(test_chain_vdm_memcpy),
 		cmocka_unit_test(test_chain_vdm_lazy),
+		cmocka_unit_test(test_chain_vdm_placeholder),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

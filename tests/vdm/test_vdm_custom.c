@@ -822,6 +822,7 @@ test_two_instances(void **state)
 	union any_future f;
 	bufs_init(&bf, OP_MEMCPY, 1);
 	bufs_make(&bf, &f, OP_MEMCPY, a, 0);
+	busy_poll(&f, OP_MEMCPY);
 	expect_output(&f, OP_MEMCPY, VDM_ERROR_OUT_OF_MEMORY, NULL);
 	bufs_make(&bf, &f, OP_MEMCPY, b, 0);
 	busy_poll(&f, OP_MEMCPY);
@@ -840,9 +841,9 @@ test_two_instances(void **state)
 }
 
 /*
- * test_call_order -- for every kind: op_new once at creation, then op_start
- * and op_check at the first poll (RUNNING), op_check and op_delete at the
- * second (COMPLETE), nothing after; the same handle throughout, the
+ * test_call_order -- for every kind: nothing at creation, then op_new,
+ * op_start and op_check at the first poll (RUNNING), op_check and op_delete
+ * at the second (COMPLETE), nothing after; the same handle throughout, the
  * operation as given; the bytes move at the second poll only
  */
 static void
@@ -862,17 +863,18 @@ test_call_order(void **state)
 		bufs_make(&bf, &f, kind, fx->vdm, VDM_F_NO_CACHE_HINT);
 		struct future *h = op_head(&f, kind);
 
-		EXPECT_TRACE(EV_NEW);
-		assert_ptr_equal(trace.rec[0].vdm, fx->vdm);
-		assert_int_equal(trace.rec[0].type, op_type(kind));
+		assert_int_equal(trace.n, 0);
 		assert_int_equal(h->context.state, FUTURE_STATE_IDLE);
-		void *handle = &lazy_of(fx->vdm)->slots[0];
-		assert_int_equal(lazy_of(fx->vdm)->live, 1);
+		assert_int_equal(lazy_of(fx->vdm)->live, 0);
 
 		memset(&notifier, 0, sizeof(notifier));
 		assert_int_equal(future_poll(h, &notifier),
 			FUTURE_STATE_RUNNING);
 		EXPECT_TRACE(EV_NEW, EV_START, EV_CHECK);
+		assert_ptr_equal(trace.rec[0].vdm, fx->vdm);
+		assert_int_equal(trace.rec[0].type, op_type(kind));
+		void *handle = &lazy_of(fx->vdm)->slots[0];
+		assert_int_equal(lazy_of(fx->vdm)->live, 1);
 		assert_memory_equal(bf.dst, bf.before, sizeof(bf.dst));
 		assert_int_equal(notifier.notifier_used,
 			FUTURE_NOTIFIER_NONE);
@@ -902,8 +904,8 @@ test_call_order(void **state)
 
 /*
  * test_op_new_fails -- an op_new that returns NULL: the future is complete
- * at once with VDM_ERROR_OUT_OF_MEMORY, the mover is called no further,
- * nothing is written
+ * at its first poll with VDM_ERROR_OUT_OF_MEMORY, the mover is called no
+ * further, nothing is written
  */
 static void
 test_op_new_fails(void **state)
@@ -922,9 +924,10 @@ test_op_new_fails(void **state)
 		bufs_make(&bf, &f, kind, fx->vdm, 0);
 		struct future *h = op_head(&f, kind);
 
+		assert_int_equal(trace.n, 0);
+		assert_int_equal(future_poll(h, NULL), FUTURE_STATE_COMPLETE);
 		EXPECT_TRACE(EV_NEW);
 		expect_output(&f, kind, VDM_ERROR_OUT_OF_MEMORY, NULL);
-		assert_int_equal(future_poll(h, NULL), FUTURE_STATE_COMPLETE);
 		struct future_notifier notifier;
 		memset(&notifier, 0, sizeof(notifier));
 		assert_int_equal(future_poll(h, &notifier),
@@ -1004,8 +1007,8 @@ test_runtime_wait(void **state)
 		bufs_make(&bf[k], &f[k], (enum op_kind)k, fx->vdm, 0);
 		futs[k] = op_head(&f[k], (enum op_kind)k);
 	}
-	/* four handles from four different slots */
-	assert_int_equal(lazy_of(fx->vdm)->live, OP_KINDS);
+	/* no handle is taken before the first poll */
+	assert_int_equal(lazy_of(fx->vdm)->live, 0);
 	runtime_wait_multiple(rt, futs, OP_KINDS);
 	for (int k = 0; k < OP_KINDS; k++) {
 		expect_output(&f[k], (enum op_kind)k, VDM_SUCCESS,
@@ -1228,12 +1231,13 @@ test_run_result(void **state)
 }
 
 /*
- * run_expect_at_once -- an operation of kind on a mover giving run is
- * complete when created, with result and ptr in its output; polling it
- * calls nothing, not even run, and no byte of the buffers changes
+ * run_expect_at_first_poll -- an operation of kind on a mover giving run is
+ * idle when created and complete at its first poll, with result and ptr in
+ * its output; no poll calls anything of the mover, not even run, and no
+ * byte of the buffers changes
  */
 static void
-run_expect_at_once(struct fixture *fx, enum op_kind kind, void *dest,
+run_expect_at_first_poll(struct fixture *fx, enum op_kind kind, void *dest,
 	void *src, size_t n, uint64_t flags, struct bufs *bf,
 	enum vdm_operation_result result, void *ptr)
 {
@@ -1243,13 +1247,13 @@ run_expect_at_once(struct fixture *fx, enum op_kind kind, void *dest,
 	trace_reset();
 	op_make(&f, kind, fx->vdm, dest, src, n, flags);
 	struct future *h = op_head(&f, kind);
-	expect_output(&f, kind, result, ptr);
+	assert_int_equal(h->context.state, FUTURE_STATE_IDLE);
 
 	memset(&notifier, 0, sizeof(notifier));
 	assert_int_equal(future_poll(h, &notifier), FUTURE_STATE_COMPLETE);
+	expect_output(&f, kind, result, ptr);
 	assert_int_equal(future_poll(h, NULL), FUTURE_STATE_COMPLETE);
 	expect_output(&f, kind, result, ptr);
-	assert_int_equal(future_has_property(h, FUTURE_PROPERTY_ASYNC), 0);
 
 	assert_int_equal(trace.n, 0);
 	assert_memory_equal(bf->dst, bf->before, sizeof(bf->dst));
@@ -1257,7 +1261,8 @@ run_expect_at_once(struct fixture *fx, enum op_kind kind, void *dest,
 
 /*
  * test_run_bad_input -- bad input never reaches run: a NULL pointer with
- * n > 0, an unknown flag, and n == 0 give futures complete at once
+ * n > 0, an unknown flag, and n == 0 give futures complete at their first
+ * poll
  */
 static void
 test_run_bad_input(void **state)
@@ -1275,19 +1280,19 @@ test_run_bad_input(void **state)
 		dst = bf.dst + BUF_OFF;
 		src = bf.src + BUF_OFF;
 
-		run_expect_at_once(fx, kind, NULL, src, BUF_LEN, 0, &bf,
+		run_expect_at_first_poll(fx, kind, NULL, src, BUF_LEN, 0, &bf,
 			VDM_ERROR_INVALID_ARGUMENT, NULL);
 		if (kind == OP_MEMCPY || kind == OP_MEMMOVE)
-			run_expect_at_once(fx, kind, dst, NULL, BUF_LEN, 0,
+			run_expect_at_first_poll(fx, kind, dst, NULL, BUF_LEN, 0,
 				&bf, VDM_ERROR_INVALID_ARGUMENT, NULL);
-		run_expect_at_once(fx, kind, dst, src, BUF_LEN,
+		run_expect_at_first_poll(fx, kind, dst, src, BUF_LEN,
 			(uint64_t)1 << 7, &bf, VDM_ERROR_INVALID_FLAGS, NULL);
-		run_expect_at_once(fx, kind, dst, src, BUF_LEN,
+		run_expect_at_first_poll(fx, kind, dst, src, BUF_LEN,
 			~(uint64_t)VDM_F_VALID_FLAGS, &bf,
 			VDM_ERROR_INVALID_FLAGS, NULL);
-		run_expect_at_once(fx, kind, dst, src, 0, 0, &bf,
+		run_expect_at_first_poll(fx, kind, dst, src, 0, 0, &bf,
 			VDM_SUCCESS, kind == OP_FLUSH ? NULL : dst);
-		run_expect_at_once(fx, kind, NULL, NULL, 0,
+		run_expect_at_first_poll(fx, kind, NULL, NULL, 0,
 			VDM_F_NO_CACHE_HINT, &bf, VDM_SUCCESS, NULL);
 	}
 	fixture_delete(fx);
@@ -1587,7 +1592,7 @@ test_run_partial(void **state)
 			bufs_init(&bf, kind, 160U + (unsigned)(r * 4 + k));
 			trace_reset();
 			bufs_make(&bf, &f, kind, fx->vdm, 0);
-			assert_int_equal(trace_count(EV_NEW), !runs);
+			assert_int_equal(trace.n, 0);
 			busy_poll(&f, kind);
 			assert_int_equal(trace_count(EV_RUN), runs);
 			assert_int_equal(trace_count(EV_NEW), !runs);
@@ -1599,6 +1604,95 @@ test_run_partial(void **state)
 		assert_int_equal(lazy_of(fx->vdm)->live, 0);
 		fixture_delete(fx);
 	}
+}
+
+/*
+ * A mover the program made itself, as miniasync 0.2 programs write theirs:
+ * a struct vdm it filled in, not from vdm_new().  It lies in a block whose
+ * first 64 bytes look like the header vdm_new() puts before its movers,
+ * with run tasks in it: a library that took the struct for one of its own
+ * movers would find them and run lazy_run, which the trace shows.
+ */
+struct foreign_block {
+	future_task_fn fake_header[8];
+	struct lazy_mover mover;
+};
+
+/*
+ * foreign_expect_table -- a copy on the program's own mover goes through
+ * its operation table, and nothing else of the mover is called
+ */
+static void
+foreign_expect_table(struct lazy_mover *m, unsigned seed)
+{
+	struct bufs bf;
+	union any_future f;
+
+	bufs_init(&bf, OP_MEMCPY, seed);
+	trace_reset();
+	bufs_make(&bf, &f, OP_MEMCPY, &m->base, 0);
+	busy_poll(&f, OP_MEMCPY);
+	EXPECT_TRACE(EV_NEW, EV_START, EV_CHECK, EV_CHECK, EV_DELETE);
+	assert_ptr_equal(trace.rec[0].vdm, &m->base);
+	expect_output(&f, OP_MEMCPY, VDM_SUCCESS, bf.dst + BUF_OFF);
+	assert_memory_equal(bf.dst, bf.want, sizeof(bf.dst));
+	assert_int_equal(m->live, 0);
+}
+
+/*
+ * test_foreign_mover -- vdm_memcpy() on a struct vdm the program filled in:
+ * the operation table drives it, whatever its padding (vdm__id) holds: 0,
+ * ids out of range or never handed out, and the id of a live mover of the
+ * library's that has run tasks
+ */
+static void
+test_foreign_mover(void **state)
+{
+	(void) state;
+	struct fixture *fx = fixture_new_run();
+	struct lazy_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.size = sizeof(struct lazy_mover);
+
+	struct foreign_block *blk = calloc(1, sizeof(*blk));
+	assert_non_null(blk);
+	for (size_t i = 0; i < ARRAY_SIZE(blk->fake_header); i++)
+		blk->fake_header[i] = lazy_run;
+	struct lazy_mover *m = &blk->mover;
+	m->base.op_new = lazy_op_new;
+	m->base.op_delete = lazy_op_delete;
+	m->base.op_start = lazy_op_start;
+	m->base.op_check = lazy_op_check;
+	m->base.capabilities = 0;
+	m->base.has_property = lazy_has_property;
+	m->magic = LAZY_MAGIC;
+	m->cfg = &cfg;
+	m->report = VDM_SUCCESS;
+
+	static const unsigned ids[] = {
+		0, 1, 2, 1023, 1024, 4095U << 10, (4096U << 10) - 1,
+		4096U << 10, 0x7fffffffU, 0xffffffffU,
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(ids); i++) {
+		m->base.vdm__id = ids[i];
+		foreign_expect_table(m, 200U + (unsigned)i);
+	}
+
+	/* the id of the library's mover, copied with its table */
+	m->base.vdm__id = fx->vdm->vdm__id;
+	foreign_expect_table(m, 220);
+
+	/* that mover itself runs its run task */
+	struct bufs bf;
+	union any_future f;
+	bufs_init(&bf, OP_MEMCPY, 221);
+	trace_reset();
+	bufs_make(&bf, &f, OP_MEMCPY, fx->vdm, 0);
+	busy_poll(&f, OP_MEMCPY);
+	EXPECT_TRACE(EV_RUN);
+
+	free(blk);
+	fixture_delete(fx);
 }
 
 /*
@@ -1626,6 +1720,7 @@ main(void)
 		cmocka_unit_test(test_run_table),
 		cmocka_unit_test(test_run_ops_required),
 		cmocka_unit_test(test_run_partial),
+		cmocka_unit_test(test_foreign_mover),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
