@@ -9,6 +9,10 @@
 #ifndef LIBMINIASYNC_H
 #define LIBMINIASYNC_H 1
 
+/* what miniasync 0.2's header brought in, and programs may rely on */
+#include <stddef.h>
+#include <stdio.h>
+
 #include <libminiasync/base.h>
 #include <libminiasync/future.h>
 #include <libminiasync/runtime.h>

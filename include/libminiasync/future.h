@@ -206,6 +206,18 @@ future_poll(struct future *fut, struct future_notifier *notifier)
 }
 
 /*
+ * future_has_property_default -- a property function for futures with no
+ * property: FUTURE_INIT's NULL means the same (a name of miniasync 0.2's)
+ */
+static inline int
+future_has_property_default(void *future, enum future_property property)
+{
+	(void) future;
+	(void) property;
+	return 0;
+}
+
+/*
  * future_has_property -- non-zero if the future has the property; a future
  * that declares no property function has none.
  */
@@ -276,11 +288,17 @@ struct future_chain_entry {
 	struct future future;
 };
 
+/* the kinds of entry a chain's data struct declares */
+enum future_chain_entry_type {
+	FUTURE_CHAIN_ENTRY_REGULAR = 1,	/* FUTURE_CHAIN_ENTRY() */
+	FUTURE_CHAIN_ENTRY_LAST = 2,	/* FUTURE_CHAIN_ENTRY_LAST() */
+};
+
 /*
  * An entry's flags share their eight bytes with a pointer whose target size
- * (1 or 2) records, in the type alone, whether the entry was declared last;
- * the initialisers below turn that into FUTURE_CHAIN_FLAG_ENTRY_LAST.
- * (internal, do not use)
+ * (the entry's kind, 1 or 2) records, in the type alone, whether the entry
+ * was declared last; the initialisers below turn that into
+ * FUTURE_CHAIN_FLAG_ENTRY_LAST.  (internal, do not use)
  */
 #define FUTURE_CHAIN__ENTRY(_future_type, _name, _kind)\
 struct {\
@@ -297,16 +315,38 @@ struct {\
 
 /* FUTURE_CHAIN_ENTRY -- declares an entry of a chain's data struct */
 #define FUTURE_CHAIN_ENTRY(_future_type, _name)\
-	FUTURE_CHAIN__ENTRY(_future_type, _name, 1)
+	FUTURE_CHAIN__ENTRY(_future_type, _name, FUTURE_CHAIN_ENTRY_REGULAR)
 
 /* FUTURE_CHAIN_ENTRY_LAST -- declares the last entry; members may follow */
 #define FUTURE_CHAIN_ENTRY_LAST(_future_type, _name)\
-	FUTURE_CHAIN__ENTRY(_future_type, _name, 2)
+	FUTURE_CHAIN__ENTRY(_future_type, _name, FUTURE_CHAIN_ENTRY_LAST)
 
 /* the initial flags of an entry, from its declared kind (internal) */
 #define FUTURE_CHAIN__ENTRY_FLAGS(_entry)\
-	(sizeof(*(_entry)->future__chain_kind) == 2 ?\
+	(sizeof(*(_entry)->future__chain_kind) == FUTURE_CHAIN_ENTRY_LAST ?\
 		FUTURE_CHAIN_FLAG_ENTRY_LAST : (uint64_t)0)
+
+/*
+ * FUTURE_CHAIN_ENTRY_HAS_FLAG -- non-zero if every bit of _flag is set in
+ * the flags of *_entry (an entry of a chain's data, or a struct
+ * future_chain_entry)
+ */
+#define FUTURE_CHAIN_ENTRY_HAS_FLAG(_entry, _flag)\
+	(((_entry)->flags & (_flag)) == (_flag))
+
+/* FUTURE_CHAIN_ENTRY_IS_LAST -- the chain ends with *_entry */
+#define FUTURE_CHAIN_ENTRY_IS_LAST(_entry)\
+	FUTURE_CHAIN_ENTRY_HAS_FLAG(_entry, FUTURE_CHAIN_FLAG_ENTRY_LAST)
+
+/* FUTURE_CHAIN_ENTRY_IS_PROCESSED -- *_entry completed and was mapped on */
+#define FUTURE_CHAIN_ENTRY_IS_PROCESSED(_entry)\
+	FUTURE_CHAIN_ENTRY_HAS_FLAG(_entry, FUTURE_CHAIN_FLAG_ENTRY_PROCESSED)
+
+/*
+ * FUTURE_CHAIN_ENTRY_IS_INITIALIZED -- the future of *_entry is built: it
+ * was given at FUTURE_CHAIN_ENTRY_INIT(), or the chain ran its lazy init
+ */
+#define FUTURE_CHAIN_ENTRY_IS_INITIALIZED(_entry) ((_entry)->init == NULL)
 
 /*
  * FUTURE_CHAIN_ENTRY_INIT -- stores the future _fut in *_entry; once it
@@ -340,6 +380,23 @@ MINIASYNC_EXPORT enum future_state future__chain_task(
 	struct future_context *context, struct future_notifier *notifier);
 MINIASYNC_EXPORT int future__chain_has_property(void *future,
 	enum future_property property);
+
+/*
+ * async_chain_impl, future_chain_has_property -- the task and property
+ * function of every chain, under miniasync 0.2's names
+ */
+static inline enum future_state
+async_chain_impl(struct future_context *context,
+	struct future_notifier *notifier)
+{
+	return future__chain_task(context, notifier);
+}
+
+static inline int
+future_chain_has_property(void *future, enum future_property property)
+{
+	return future__chain_has_property(future, property);
+}
 
 /*
  * FUTURE_CHAIN_INIT -- makes *_futurep, whose data is a struct of chain

@@ -907,6 +907,94 @@ test_chain3_lazy(void **state)
 	assert_chain3_lazy_done(&chain, &lb, &lc);
 }
 
+/*
+ * entry_is_last, entry_is_processed, entry_is_initialized -- the flag
+ * macros on an entry seen as the struct every entry begins with, as the
+ * chain's code sees it
+ */
+static int
+entry_is_last(void *entry)
+{
+	return FUTURE_CHAIN_ENTRY_IS_LAST((struct future_chain_entry *)entry);
+}
+
+static int
+entry_is_processed(void *entry)
+{
+	return FUTURE_CHAIN_ENTRY_IS_PROCESSED(
+		(struct future_chain_entry *)entry);
+}
+
+static int
+entry_is_initialized(void *entry)
+{
+	return FUTURE_CHAIN_ENTRY_IS_INITIALIZED(
+		(struct future_chain_entry *)entry);
+}
+
+/*
+ * test_chain_entry_flags -- FUTURE_CHAIN_ENTRY_IS_LAST, _IS_PROCESSED,
+ * _IS_INITIALIZED and _HAS_FLAG follow a chain's entries through its life,
+ * on the entries as declared and as struct future_chain_entry
+ */
+static void
+test_chain_entry_flags(void **state)
+{
+	(void) state;
+	struct step_log log = {{0}, 0};
+	struct lazy_arg lb, lc;
+	struct chain3_future chain;
+	chain3_lazy_init(&chain, &log, &lb, &lc, 1);
+
+	assert_int_equal(FUTURE_CHAIN_ENTRY_REGULAR, 1);
+	assert_int_equal(FUTURE_CHAIN_ENTRY_LAST, 2);
+
+	/* declared without a last entry: none is last */
+	assert_false(FUTURE_CHAIN_ENTRY_IS_LAST(&chain.data.a));
+	assert_false(FUTURE_CHAIN_ENTRY_IS_LAST(&chain.data.c));
+	assert_true(FUTURE_CHAIN_ENTRY_IS_INITIALIZED(&chain.data.a));
+	assert_false(FUTURE_CHAIN_ENTRY_IS_INITIALIZED(&chain.data.b));
+	assert_false(FUTURE_CHAIN_ENTRY_IS_INITIALIZED(&chain.data.c));
+	assert_false(FUTURE_CHAIN_ENTRY_IS_PROCESSED(&chain.data.a));
+
+	/* a answers RUNNING once: nothing changes */
+	assert_int_equal(future_poll(FUTURE_AS_RUNNABLE(&chain), NULL),
+		FUTURE_STATE_RUNNING);
+	assert_false(FUTURE_CHAIN_ENTRY_IS_PROCESSED(&chain.data.a));
+	assert_false(FUTURE_CHAIN_ENTRY_IS_INITIALIZED(&chain.data.b));
+
+	/* a completes; b is built and polled, and runs */
+	assert_int_equal(future_poll(FUTURE_AS_RUNNABLE(&chain), NULL),
+		FUTURE_STATE_RUNNING);
+	assert_true(FUTURE_CHAIN_ENTRY_IS_PROCESSED(&chain.data.a));
+	assert_true(entry_is_processed(&chain.data.a));
+	assert_true(FUTURE_CHAIN_ENTRY_HAS_FLAG(&chain.data.a,
+		FUTURE_CHAIN_FLAG_ENTRY_PROCESSED));
+	assert_false(FUTURE_CHAIN_ENTRY_HAS_FLAG(&chain.data.a,
+		FUTURE_CHAIN_VALID_FLAGS));
+	assert_true(FUTURE_CHAIN_ENTRY_IS_INITIALIZED(&chain.data.b));
+	assert_true(entry_is_initialized(&chain.data.b));
+	assert_false(FUTURE_CHAIN_ENTRY_IS_PROCESSED(&chain.data.b));
+	assert_false(FUTURE_CHAIN_ENTRY_IS_INITIALIZED(&chain.data.c));
+
+	FUTURE_BUSY_POLL(&chain);
+	assert_true(FUTURE_CHAIN_ENTRY_IS_PROCESSED(&chain.data.b));
+	assert_true(FUTURE_CHAIN_ENTRY_IS_PROCESSED(&chain.data.c));
+	assert_true(FUTURE_CHAIN_ENTRY_IS_INITIALIZED(&chain.data.c));
+	assert_chain3_lazy_done(&chain, &lb, &lc);
+
+	/* a chain declared with a last entry */
+	struct chain2_future c2;
+	chain2_init(&c2, &log, 0);
+	assert_false(FUTURE_CHAIN_ENTRY_IS_LAST(&c2.data.first));
+	assert_true(FUTURE_CHAIN_ENTRY_IS_LAST(&c2.data.second));
+	assert_true(entry_is_last(&c2.data.second));
+	assert_false(entry_is_last(&c2.data.first));
+	FUTURE_BUSY_POLL(&c2);
+	assert_true(FUTURE_CHAIN_ENTRY_HAS_FLAG(&c2.data.second,
+		FUTURE_CHAIN_VALID_FLAGS));
+}
+
 /* two entries, the last followed by a member of the chain's own */
 struct chain2x_data {
 	FUTURE_CHAIN_ENTRY(struct step_future, first);
@@ -1153,6 +1241,39 @@ test_chain_property(void **state)
 	assert_int_equal(chain_async(&chain), 0);
 	FUTURE_BUSY_POLL(&chain);
 	assert_int_equal(chain_async(&chain), 0);
+}
+
+/*
+ * test_chain_v02_names -- a chain made with miniasync 0.2's names for the
+ * chain's task and property function runs as FUTURE_CHAIN_INIT's does;
+ * future_has_property_default answers no
+ */
+static void
+test_chain_v02_names(void **state)
+{
+	(void) state;
+	struct step_log log = {{0}, 0};
+	struct chain2_future chain;
+
+	chain2_props_slow(&chain, &log, prop_async, NULL);
+	FUTURE_INIT_EXT(&chain, async_chain_impl, future_chain_has_property);
+	assert_int_not_equal(future_has_property(FUTURE_AS_RUNNABLE(&chain),
+		FUTURE_PROPERTY_ASYNC), 0);
+	FUTURE_BUSY_POLL(&chain);
+	static const int expected[] = {
+		1, 1, EV_MAP(1), 2, 2, EV_MAP(2)
+	};
+	assert_log(&log, expected, ARRAY_SIZE(expected));
+	assert_int_equal(future_has_property(FUTURE_AS_RUNNABLE(&chain),
+		FUTURE_PROPERTY_ASYNC), 0);
+
+	struct countdown_future fut;
+	countdown_init(&fut, 0, 1);
+	FUTURE_INIT_EXT(&fut, countdown_task, future_has_property_default);
+	assert_int_equal(future_has_property(FUTURE_AS_RUNNABLE(&fut),
+		FUTURE_PROPERTY_ASYNC), 0);
+	assert_int_equal(future_has_property_default(&fut,
+		FUTURE_PROPERTY_ASYNC), 0);
 }
 
 /*
@@ -1770,6 +1891,8 @@ main(void)
 		cmocka_unit_test(test_chain2_busy_poll),
 		cmocka_unit_test(test_chain3_eager),
 		cmocka_unit_test(test_chain3_lazy),
+		cmocka_unit_test(test_chain_entry_flags),
+		cmocka_unit_test(test_chain_v02_names),
 		cmocka_unit_test(test_chain_member_after_last),
 		cmocka_unit_test(test_chain_complete_entries),
 		cmocka_unit_test(test_chain_without_maps),
