@@ -3,7 +3,8 @@
 
 /*
  * libminiasync.h -- the whole public interface of libminiasync: futures, the
- * runtime and the virtual data movers.  See miniasync(7).
+ * runtime and the virtual data movers, with the movers' miniasync 0.2
+ * handles (data_mover_*).  See miniasync(7).
  */
 
 #ifndef LIBMINIASYNC_H
@@ -19,5 +20,7 @@
 #include <libminiasync/vdm.h>
 #include <libminiasync/vdm_synchronous.h>
 #include <libminiasync/vdm_threads.h>
+#include <libminiasync/data_mover_sync.h>
+#include <libminiasync/data_mover_threads.h>
 
 #endif /* LIBMINIASYNC_H */

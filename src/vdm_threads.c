@@ -214,12 +214,25 @@ struct threads_slot {
 _Static_assert(offsetof(struct threads_slot, complete) +
 	sizeof(uint64_t) <= CORE__CACHELINE_SIZE, "the slot's first line");
 
+/*
+ * The functions a plain pool moves bytes with instead of the C library's,
+ * as a program set them (vdm__threads_set_fn), 0 where it set none: function
+ * addresses, stored with release and read with acquire, so that whatever
+ * the program set up for a function before it set it is seen by the thread
+ * that calls it.
+ */
+struct threads_fns {
+	uintptr_t fn[VDM_OPERATION_TYPES];
+};
+
 struct threads_mover {
 	struct vdm base;
 
 	/* how bytes move: the plain backend, or a mover's own */
 	const struct vdm__threads_backend *backend;
 	void *backend_arg;
+	/* the plain backend's: the program's functions, if any */
+	struct threads_fns fns;
 
 	unsigned nthreads;
 	unsigned nslots;
@@ -288,21 +301,51 @@ threads_plain_check(void *arg, const struct vdm_operation *op)
 }
 
 /*
- * threads_plain_piece -- moves a piece of an operation: with stores that
- * bypass the caches when the operation asks so (VDM_F_NO_CACHE_HINT) or is
- * too large for its destination to stay in them (THREADS_NT_MIN), with the
- * C library's functions otherwise
+ * threads_call_fn -- moves a piece of an operation with the program's
+ * function fn for its type, given the operation's flags
+ */
+static void
+threads_call_fn(uintptr_t fn, const struct vdm_operation *op, size_t off,
+	size_t len)
+{
+	/* memmove's and memset's destination and flags are memcpy's */
+	const struct vdm_operation_data_memcpy *args = &op->data.memcpy;
+
+	if (op->type == VDM_OPERATION_MEMSET)
+		(void) ((vdm__memset_fn)fn)((char *)args->dest + off,
+			op->data.memset.c, len, (unsigned)args->flags);
+	else if (op->type == VDM_OPERATION_MEMMOVE)
+		(void) ((vdm__memmove_fn)fn)((char *)args->dest + off,
+			(char *)args->src + off, len, (unsigned)args->flags);
+	else
+		(void) ((vdm__memcpy_fn)fn)((char *)args->dest + off,
+			(char *)args->src + off, len, (unsigned)args->flags);
+}
+
+/*
+ * threads_plain_piece -- moves a piece of an operation: with the function
+ * the program set for its type, if any; else with stores that bypass the
+ * caches when the operation asks so (VDM_F_NO_CACHE_HINT) or is too large
+ * for its destination to stay in them (THREADS_NT_MIN), with the C
+ * library's functions otherwise
  */
 static void
 threads_plain_piece(void *arg, const struct vdm_operation *op, size_t off,
 	size_t len)
 {
-	(void) arg;
-	if ((vdm__operation_flags(op) & VDM_F_NO_CACHE_HINT) ||
-			vdm__operation_len(op) >= THREADS_NT_MIN)
+	struct threads_fns *fns = arg;
+	/* acquire: pairs with the release in vdm__threads_set_fn */
+	uintptr_t fn = core__load_acquire_uptr(&fns->fn[op->type]);
+
+	if (core__unlikely(fn != 0)) {
+		CORE__HAPPENS_AFTER(&fns->fn[op->type]);
+		threads_call_fn(fn, op, off, len);
+	} else if ((vdm__operation_flags(op) & VDM_F_NO_CACHE_HINT) ||
+			vdm__operation_len(op) >= THREADS_NT_MIN) {
 		vdm__operation_run_nt(op, off, len);
-	else
+	} else {
 		vdm__operation_run(op, off, len);
+	}
 }
 
 static const struct vdm__threads_backend threads_plain_backend = {
@@ -954,7 +997,7 @@ threads_op_start(void *data, const struct vdm_operation *op,
 	 */
 	int helpable = pieces == 1 && len <= THREADS_HELP_MAX &&
 		!slot->costly;
-	if (n != NULL && !helpable) {
+	if (n != NULL && !helpable && m->notifier != FUTURE_NOTIFIER_NONE) {
 		if (m->notifier == FUTURE_NOTIFIER_POLLER) {
 			n->poller.ptr_to_monitor = &slot->complete;
 		} else {
@@ -1267,13 +1310,28 @@ err_free:
 }
 
 /*
+ * threads_init_plain -- vdm__threads_init with the plain backend, whose
+ * functions are the C library's until the program sets others
+ */
+static int
+threads_init_plain(struct vdm *vdm, void *arg,
+	enum future_notifier_type notifier)
+{
+	struct threads_mover *m = (struct threads_mover *)vdm;
+
+	for (unsigned t = 0; t < VDM_OPERATION_TYPES; t++)
+		CORE__ATOMIC_WORD(&m->fns.fn[t]);
+	return vdm__threads_init(vdm, arg, notifier, &threads_plain_backend,
+		&m->fns);
+}
+
+/*
  * threads_init_waker -- vdm__threads_init for the waker descriptor
  */
 static int
 threads_init_waker(struct vdm *vdm, void *arg)
 {
-	return vdm__threads_init(vdm, arg, FUTURE_NOTIFIER_WAKER,
-		&threads_plain_backend, NULL);
+	return threads_init_plain(vdm, arg, FUTURE_NOTIFIER_WAKER);
 }
 
 /*
@@ -1282,8 +1340,17 @@ threads_init_waker(struct vdm *vdm, void *arg)
 static int
 threads_init_poller(struct vdm *vdm, void *arg)
 {
-	return vdm__threads_init(vdm, arg, FUTURE_NOTIFIER_POLLER,
-		&threads_plain_backend, NULL);
+	return threads_init_plain(vdm, arg, FUTURE_NOTIFIER_POLLER);
+}
+
+/*
+ * threads_init_none -- vdm__threads_init for a pool whose operations hand
+ * out no notifier
+ */
+static int
+threads_init_none(struct vdm *vdm, void *arg)
+{
+	return threads_init_plain(vdm, arg, FUTURE_NOTIFIER_NONE);
 }
 
 /*
@@ -1336,6 +1403,16 @@ static struct vdm_descriptor threads_polled_descriptor = {
 	.run = THREADS_RUN,
 };
 
+/* the pool whose operations hand out no notifier: vdm_threads_new() only */
+static const struct vdm_descriptor threads_none_descriptor = {
+	.size = sizeof(struct threads_mover),
+	.init = threads_init_none,
+	.fini = vdm__threads_fini,
+	.init_arg = NULL,
+	.ops = THREADS_OPS,
+	.run = THREADS_RUN,
+};
+
 /*
  * vdm__threads_ops -- the engine's operation table
  */
@@ -1376,6 +1453,8 @@ vdm_threads_new(const struct vdm_threads_config *config,
 		desc = threads_descriptor;
 	else if (notifier == FUTURE_NOTIFIER_POLLER)
 		desc = threads_polled_descriptor;
+	else if (notifier == FUTURE_NOTIFIER_NONE)
+		desc = threads_none_descriptor;
 	else {
 		errno = EINVAL;
 		return NULL;
@@ -1384,4 +1463,20 @@ vdm_threads_new(const struct vdm_threads_config *config,
 	/* the config is only read during vdm_new() */
 	desc.init_arg = (void *)(uintptr_t)config;
 	return vdm_new(&desc);
+}
+
+/*
+ * vdm__threads_set_fn -- makes a plain pool move the bytes of operations of
+ * type with fn (a vdm__memcpy_fn, vdm__memmove_fn or vdm__memset_fn), or,
+ * for 0, with the library's own functions
+ */
+void
+vdm__threads_set_fn(struct vdm *vdm, enum vdm_operation_type type,
+	uintptr_t fn)
+{
+	struct threads_mover *m = (struct threads_mover *)vdm;
+
+	/* release: pairs with the acquire in threads_plain_piece */
+	CORE__HAPPENS_BEFORE(&m->fns.fn[type]);
+	core__store_release_uptr(&m->fns.fn[type], fn);
 }

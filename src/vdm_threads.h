@@ -84,6 +84,22 @@ void vdm__threads_fini(struct vdm *vdm);
 /* vdm__threads_ops -- the engine's operation table */
 struct vdm vdm__threads_ops(void);
 
+/* the functions a program may give a plain pool (data_mover_threads) */
+typedef void *(*vdm__memcpy_fn)(void *dst, const void *src, size_t n,
+	unsigned flags);
+typedef void *(*vdm__memmove_fn)(void *dst, const void *src, size_t n,
+	unsigned flags);
+typedef void *(*vdm__memset_fn)(void *str, int c, size_t n, unsigned flags);
+
+/*
+ * vdm__threads_set_fn -- makes a pool of the plain backend (one
+ * vdm_threads_new() made) move the bytes of type with fn, one of the three
+ * types above cast to uintptr_t, or with its own functions again for 0.
+ * Each piece of an operation uses the function set when it moves.
+ */
+void vdm__threads_set_fn(struct vdm *vdm, enum vdm_operation_type type,
+	uintptr_t fn);
+
 /*
  * vdm__threads_run -- the engine's run task, for every operation type of a
  * descriptor: the futures of vdm_memcpy() and friends take a slot at their

@@ -94,7 +94,8 @@ MINIASYNC_EXPORT struct vdm_descriptor *vdm_descriptor_threads_polled(void);
 /*
  * vdm_threads_new -- creates a thread-pool mover as config says (NULL: all
  * defaults), notifying through notifier (FUTURE_NOTIFIER_WAKER or
- * FUTURE_NOTIFIER_POLLER); NULL with errno set on failure (EINVAL: another
+ * FUTURE_NOTIFIER_POLLER; FUTURE_NOTIFIER_NONE: its operations take none,
+ * and are polled again); NULL with errno set on failure (EINVAL: another
  * notifier, or more than 256 threads or 65536 slots).
  */
 MINIASYNC_EXPORT struct vdm *vdm_threads_new(

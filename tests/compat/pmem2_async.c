@@ -4,9 +4,12 @@
 /*
  * pmem2_async.c -- libpmem2's asynchronous API (pmem2_memcpy_async() and
  * friends, built against the miniasync 0.2 layout) driven by our headers,
- * our runtime and, through pmem2_config_set_vdm(), our synchronous mover
+ * our runtime and, through pmem2_config_set_vdm(), our movers
  *
- * Each test runs twice: with libpmem2's own mover and with ours.  Every byte
+ * Each test runs with libpmem2's own mover and with ours: the synchronous
+ * mover from vdm_new(), and, as PMDK 1.12 programs make them, the
+ * synchronous mover from data_mover_sync_new() and a thread pool from
+ * data_mover_threads_new().  Every byte
  * of the mapped file is compared with a shadow copy that receives the same
  * operations through libc.  For a map of PAGE granularity the test also asks
  * the kernel whether the written pages are clean once a future is complete:
@@ -37,14 +40,32 @@
 /* the mapped file, in pages */
 #define FILE_PAGES 16
 
+/* the movers a map may get */
+enum mover_kind {
+	MOVER_LIBPMEM2,		/* libpmem2's default mover: none of ours */
+	MOVER_VDM_NEW,		/* vdm_new(vdm_descriptor_synchronous()) */
+	MOVER_DATA_MOVER_SYNC,	/* data_mover_sync_new() */
+	MOVER_DATA_MOVER_THREADS,	/* data_mover_threads_new(2, 64, waker) */
+};
+
 /* which mover the maps of a test use */
 struct mode {
 	const char *name;
-	int own_mover;		/* 0: libpmem2's default mover */
+	enum mover_kind own_mover;
 };
 
-static struct mode mode_default = { "libpmem2 default mover", 0 };
-static struct mode mode_sync = { "libminiasync synchronous mover", 1 };
+static struct mode mode_default = {
+	"libpmem2 default mover", MOVER_LIBPMEM2
+};
+static struct mode mode_sync = {
+	"libminiasync synchronous mover", MOVER_VDM_NEW
+};
+static struct mode mode_dms = {
+	"data_mover_sync_new()", MOVER_DATA_MOVER_SYNC
+};
+static struct mode mode_dmt = {
+	"data_mover_threads_new()", MOVER_DATA_MOVER_THREADS
+};
 
 /* what a test works on */
 struct fixture {
@@ -53,6 +74,8 @@ struct fixture {
 	size_t size;
 	int fd;
 	struct vdm *vdm;
+	struct data_mover_sync *dms;
+	struct data_mover_threads *dmt;
 	struct pmem2_config *cfg;
 	struct pmem2_source *src;
 	struct pmem2_map *map;
@@ -162,6 +185,23 @@ fill_pattern(unsigned char *buf, size_t n, unsigned seed)
 }
 
 /*
+ * mover_delete -- deletes the mover of a fixture, as it was made
+ */
+static void
+mover_delete(struct fixture *f)
+{
+	if (f->dms != NULL)
+		data_mover_sync_delete(f->dms);
+	else if (f->dmt != NULL)
+		data_mover_threads_delete(f->dmt);
+	else
+		vdm_delete(f->vdm);
+	f->dms = NULL;
+	f->dmt = NULL;
+	f->vdm = NULL;
+}
+
+/*
  * map_file -- maps a fresh file in /var/tmp with the mover of mode; returns
  * 0, or -1 with a message if libpmem2 cannot map it (nothing is left open)
  */
@@ -197,10 +237,24 @@ map_file(struct fixture *f, const struct mode *mode)
 		goto err;
 	}
 
-	if (mode->own_mover) {
-		f->vdm = vdm_new(vdm_descriptor_synchronous());
+	if (mode->own_mover != MOVER_LIBPMEM2) {
+		switch (mode->own_mover) {
+		case MOVER_DATA_MOVER_SYNC:
+			f->dms = data_mover_sync_new();
+			f->vdm = data_mover_sync_get_vdm(f->dms);
+			break;
+		case MOVER_DATA_MOVER_THREADS:
+			f->dmt = data_mover_threads_new(2, 64,
+				FUTURE_NOTIFIER_WAKER);
+			f->vdm = data_mover_threads_get_vdm(f->dmt);
+			break;
+		default:
+			f->vdm = vdm_new(vdm_descriptor_synchronous());
+			break;
+		}
 		if (f->vdm == NULL) {
-			fprintf(stderr, "vdm_new: %s\n", strerror(errno));
+			fprintf(stderr, "%s: %s\n", mode->name,
+				strerror(errno));
 			goto err;
 		}
 		if (pmem2_config_set_vdm(f->cfg, f->vdm) != 0) {
@@ -220,14 +274,12 @@ map_file(struct fixture *f, const struct mode *mode)
 	return 0;
 
 err:
-	if (f->vdm != NULL)
-		vdm_delete(f->vdm);
+	mover_delete(f);
 	if (f->src != NULL)
 		(void) pmem2_source_delete(&f->src);
 	if (f->cfg != NULL)
 		(void) pmem2_config_delete(&f->cfg);
 	(void) close(f->fd);
-	f->vdm = NULL;
 	f->fd = -1;
 	return -1;
 }
@@ -242,7 +294,7 @@ unmap_file(struct fixture *f)
 	assert_int_equal(pmem2_source_delete(&f->src), 0);
 	assert_int_equal(pmem2_config_delete(&f->cfg), 0);
 	/* the map is gone: the mover may go too */
-	vdm_delete(f->vdm);
+	mover_delete(f);
 	assert_int_equal(close(f->fd), 0);
 }
 
@@ -434,7 +486,7 @@ test_persist_step(void **state)
 		pg, 0);
 	int persist_step = !(fut.data.op.flags & FUTURE_CHAIN_FLAG_ENTRY_LAST);
 
-	if (f->mode->own_mover) {
+	if (f->mode->own_mover != MOVER_LIBPMEM2) {
 		assert_int_equal(f->vdm->capabilities, 0);
 		assert_false(vdm_is_supported(f->vdm, VDM_F_MEM_DURABLE));
 		if (f->gran != PMEM2_GRANULARITY_BYTE)
@@ -494,6 +546,74 @@ test_dirty_control(void **state)
 }
 
 /*
+ * test_pool_map_fns -- a thread pool given the map's own functions
+ * (data_mover_threads_set_memcpy_fn() and siblings, with
+ * pmem2_get_memcpy_fn() and friends) stores as libpmem2 does: on a PAGE
+ * map, the pages of a copy, move or fill the pool completes are clean at
+ * once, though no persist step follows (vdm_memcpy() on the pool itself);
+ * the control: the same copy with the pool's own functions leaves them
+ * dirty.  The bytes are checked on every map.
+ */
+static void
+test_pool_map_fns(void **state)
+{
+	struct fixture *f = *state;
+	size_t pg = f->page;
+	size_t n = 3 * pg;
+
+	if (f->dmt == NULL)
+		return;
+	unsigned char *src = malloc(n);
+	assert_non_null(src);
+	fill_pattern(src, n, 11);
+
+	data_mover_threads_set_memcpy_fn(f->dmt,
+		pmem2_get_memcpy_fn(f->map));
+	data_mover_threads_set_memmove_fn(f->dmt,
+		pmem2_get_memmove_fn(f->map));
+	data_mover_threads_set_memset_fn(f->dmt,
+		pmem2_get_memset_fn(f->map));
+
+	char *dst = f->addr + 4 * pg + 9;
+	struct vdm_operation_future cpy = vdm_memcpy(f->vdm, dst, src, n, 0);
+	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&cpy));
+	assert_int_equal(FUTURE_OUTPUT(&cpy)->result, VDM_SUCCESS);
+	memcpy(f->shadow + 4 * pg + 9, src, n);
+	check_contents(f);
+	check_durable(f, dst, n);
+
+	struct vdm_operation_future mov = vdm_memmove(f->vdm, dst + 100, dst,
+		pg, 0);
+	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&mov));
+	assert_int_equal(FUTURE_OUTPUT(&mov)->result, VDM_SUCCESS);
+	memmove(f->shadow + 4 * pg + 109, f->shadow + 4 * pg + 9, pg);
+	check_contents(f);
+	check_durable(f, dst + 100, pg);
+
+	struct vdm_operation_future set = vdm_memset(f->vdm, dst, 0x3c, n, 0);
+	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&set));
+	assert_int_equal(FUTURE_OUTPUT(&set)->result, VDM_SUCCESS);
+	memset(f->shadow + 4 * pg + 9, 0x3c, n);
+	check_contents(f);
+	check_durable(f, dst, n);
+
+	/* the pool's own functions: the pages stay dirty */
+	data_mover_threads_set_memcpy_fn(f->dmt, NULL);
+	data_mover_threads_set_memmove_fn(f->dmt, NULL);
+	data_mover_threads_set_memset_fn(f->dmt, NULL);
+	dst = f->addr + 9 * pg;
+	cpy = vdm_memcpy(f->vdm, dst, src, n, 0);
+	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&cpy));
+	assert_int_equal(FUTURE_OUTPUT(&cpy)->result, VDM_SUCCESS);
+	memcpy(f->shadow + 9 * pg, src, n);
+	check_contents(f);
+	if (f->gran == PMEM2_GRANULARITY_PAGE && page_is_dirty(dst) >= 0)
+		assert_int_equal(page_is_dirty(dst), 1);
+
+	free(src);
+}
+
+/*
  * TESTS -- the tests, with the mover _mode
  */
 #define TESTS(_mode)\
@@ -504,6 +624,8 @@ test_dirty_control(void **state)
 	cmocka_unit_test_prestate_setup_teardown(test_persist_step,\
 		setup, teardown, &(_mode)),\
 	cmocka_unit_test_prestate_setup_teardown(test_dirty_control,\
+		setup, teardown, &(_mode)),\
+	cmocka_unit_test_prestate_setup_teardown(test_pool_map_fns,\
 		setup, teardown, &(_mode))
 
 /*
@@ -530,11 +652,17 @@ main(void)
 
 	const struct CMUnitTest default_tests[] = { TESTS(mode_default) };
 	const struct CMUnitTest sync_tests[] = { TESTS(mode_sync) };
+	const struct CMUnitTest dms_tests[] = { TESTS(mode_dms) };
+	const struct CMUnitTest dmt_tests[] = { TESTS(mode_dmt) };
 
-	int failed = cmocka_run_group_tests_name("libpmem2 default mover",
+	int failed = cmocka_run_group_tests_name(mode_default.name,
 		default_tests, NULL, NULL);
-	failed += cmocka_run_group_tests_name("libminiasync synchronous mover",
-		sync_tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name(mode_sync.name, sync_tests,
+		NULL, NULL);
+	failed += cmocka_run_group_tests_name(mode_dms.name, dms_tests,
+		NULL, NULL);
+	failed += cmocka_run_group_tests_name(mode_dmt.name, dmt_tests,
+		NULL, NULL);
 
 	page_probe_close();
 	return failed;

@@ -1620,8 +1620,9 @@ use_once(struct vdm *vdm)
 }
 
 /*
- * test_bad_config -- notifiers other than waker and poller, more than 256
- * threads or 65536 slots: NULL and EINVAL; the limits themselves work
+ * test_bad_config -- notifiers other than none, waker and poller, more than
+ * 256 threads or 65536 slots: NULL and EINVAL; the limits themselves work,
+ * and so does a pool whose operations take no notifier
  */
 static void
 test_bad_config(void **state)
@@ -1632,9 +1633,9 @@ test_bad_config(void **state)
 	struct vdm_threads_config depth = { 1, 65537, 0 };
 	struct vdm_threads_config huge = { UINT32_MAX, UINT32_MAX, 0 };
 
-	expect_einval(NULL, FUTURE_NOTIFIER_NONE, 0);
-	expect_einval(&ok, FUTURE_NOTIFIER_NONE, 0);
+	expect_einval(NULL, (enum future_notifier_type)3, 0);
 	expect_einval(&ok, (enum future_notifier_type)3, 0);
+	expect_einval(&threads, FUTURE_NOTIFIER_NONE, 0);
 	expect_einval(&ok, (enum future_notifier_type)-1, 0);
 	expect_einval(&threads, FUTURE_NOTIFIER_WAKER, 1);
 	expect_einval(&threads, FUTURE_NOTIFIER_POLLER, 0);
@@ -1651,6 +1652,8 @@ test_bad_config(void **state)
 	use_once(vdm_threads_new(&odd, FUTURE_NOTIFIER_WAKER));
 	use_once(vdm_threads_new(NULL, FUTURE_NOTIFIER_WAKER));
 	use_once(vdm_threads_new(NULL, FUTURE_NOTIFIER_POLLER));
+	use_once(vdm_threads_new(&ok, FUTURE_NOTIFIER_NONE));
+	use_once(vdm_threads_new(NULL, FUTURE_NOTIFIER_NONE));
 }
 
 /*
