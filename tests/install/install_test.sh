@@ -143,20 +143,26 @@ pc_version=$(pkg-config --modversion libminiasync) || \
 	fail "pkg-config does not find libminiasync"
 [ "$pc_version" = "$version" ] || \
 	fail "pkg-config version $pc_version, expected $version"
-pc_includedir=$(pkg-config --variable=includedir libminiasync) || true
-pc_libdir=$(pkg-config --variable=libdir libminiasync) || true
 # same_dir A B -- true if A and B name the same existing directory
 same_dir()
 {
 	[ -d "$1" ] && [ -d "$2" ] && \
 		[ "$(cd "$1" && pwd -P)" = "$(cd "$2" && pwd -P)" ]
 }
-same_dir "$pc_includedir" "$prefix/include" || \
-	fail "libminiasync.pc: includedir is $pc_includedir, not in the" \
-		"prefix the package was installed to (not relocatable)"
-same_dir "$pc_libdir" "$prefix/$libdir" || \
-	fail "libminiasync.pc: libdir is $pc_libdir, not in the prefix" \
-		"the package was installed to (not relocatable)"
+# check_pc_dirs MODULE -- the module's includedir and libdir are those of the
+# prefix the package was installed to
+check_pc_dirs()
+{
+	pc_includedir=$(pkg-config --variable=includedir "$1") || true
+	pc_libdir=$(pkg-config --variable=libdir "$1") || true
+	same_dir "$pc_includedir" "$prefix/include" || \
+		fail "$1.pc: includedir is $pc_includedir, not in the" \
+			"prefix the package was installed to"
+	same_dir "$pc_libdir" "$prefix/$libdir" || \
+		fail "$1.pc: libdir is $pc_libdir, not in the prefix" \
+			"the package was installed to"
+}
+check_pc_dirs libminiasync
 
 mkdir "$tmp/pc"
 # shellcheck disable=SC2046 # pkg-config's output is a list of flags
@@ -191,6 +197,7 @@ if [ -e "$prefix/include/libminiasync-pmem.h" ]; then
 			"$prefix/$libdir/pkgconfig/libminiasync-pmem.pc"; do
 		[ -e "$f" ] || fail "not installed: ${f#"$prefix"/}"
 	done
+	check_pc_dirs libminiasync-pmem
 	# shellcheck disable=SC2046 # pkg-config's output is a list of flags
 	if "$cc" -std=c11 -Wall -Wextra -Werror -o "$tmp/pc/pmem_consumer" \
 			"$consumer_dir/pmem_consumer.c" \
