@@ -17,8 +17,8 @@
 # packaged: the tests, the examples and utils/ install nothing, and an
 # install() without a component (CMake's "Unspecified") is left out.
 #
-# The packages install under /usr, with the libraries in
-# CMAKE_INSTALL_LIBDIR.
+# The packages install under /usr, with the libraries in Debian's
+# multiarch directory (CMAKE_INSTALL_LIBDIR, see the root CMakeLists.txt).
 # Their .pc files name that prefix (prefix=/usr), as Debian's do, so that
 # pkg-config gives plain system paths, which it leaves out of the flags;
 # see packages-pc.cmake.  The CMake package configs stay relative to where
