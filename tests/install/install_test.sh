@@ -47,6 +47,7 @@ if ! command -v pkg-config >/dev/null 2>&1; then
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/miniasync-install.XXXXXX")
+# shellcheck disable=SC2317 # called by the trap
 cleanup()
 {
 	rm -rf "$tmp"
