@@ -5,15 +5,18 @@
  * pmem2_async.c -- libpmem2's asynchronous copies, waited for with the
  * libminiasync runtime
  *
- * usage: pmem2_async [-d] [file]
+ * usage: pmem2_async [-d|-s] [file]
  *
  * Maps file (created if missing, sized if empty; default: a temporary file
  * in /var/tmp, removed at exit) with libpmem2, then copies a few blocks into
  * it with pmem2_memcpy_async() and waits for all of them at once with
  * runtime_wait_multiple().  Each copy is durable when its future completes:
  * libpmem2 chains the persist step the map's store granularity needs.  The
- * copies run on the libminiasync synchronous mover, handed to libpmem2 with
- * pmem2_config_set_vdm(); with -d, on libpmem2's default mover.
+ * copies run on a libminiasync thread pool, made and handed to libpmem2 as
+ * PMDK's documentation and programs written for miniasync 0.2 do it:
+ * data_mover_threads_new(), then pmem2_config_set_vdm() with
+ * data_mover_threads_get_vdm(); with -s, on the synchronous mover
+ * (data_mover_sync_new()); with -d, on libpmem2's default mover.
  */
 
 #define PMEM2_USE_MINIASYNC 1
@@ -102,15 +105,16 @@ err:
 int
 main(int argc, char *argv[])
 {
-	int default_mover = 0;
+	int mover = 't';
 	int opt;
 
-	while ((opt = getopt(argc, argv, "d")) != -1) {
-		if (opt != 'd') {
-			fprintf(stderr, "usage: %s [-d] [file]\n", argv[0]);
+	while ((opt = getopt(argc, argv, "ds")) != -1) {
+		if (opt != 'd' && opt != 's') {
+			fprintf(stderr, "usage: %s [-d|-s] [file]\n",
+				argv[0]);
 			return 2;
 		}
-		default_mover = 1;
+		mover = opt;
 	}
 	const char *path = optind < argc ? argv[optind] : NULL;
 
@@ -119,6 +123,8 @@ main(int argc, char *argv[])
 	struct pmem2_config *cfg = NULL;
 	struct pmem2_source *src = NULL;
 	struct pmem2_map *map = NULL;
+	struct data_mover_threads *dmt = NULL;
+	struct data_mover_sync *dms = NULL;
 	struct vdm *vdm = NULL;
 	struct runtime *rt = NULL;
 	char *blocks = NULL;
@@ -135,10 +141,17 @@ main(int argc, char *argv[])
 		goto out;
 	}
 
-	if (!default_mover) {
-		vdm = vdm_new(vdm_descriptor_synchronous());
+	if (mover == 't') {
+		/* two workers, up to 64 copies in flight */
+		dmt = data_mover_threads_new(2, 64, FUTURE_NOTIFIER_WAKER);
+		vdm = data_mover_threads_get_vdm(dmt);
+	} else if (mover == 's') {
+		dms = data_mover_sync_new();
+		vdm = data_mover_sync_get_vdm(dms);
+	}
+	if (mover != 'd') {
 		if (vdm == NULL) {
-			perror("vdm_new");
+			perror("data_mover_*_new");
 			goto out;
 		}
 		if (pmem2_config_set_vdm(cfg, vdm) != 0) {
@@ -191,8 +204,9 @@ main(int argc, char *argv[])
 			"each block durable when its future completed\n",
 			NCOPIES, BLOCK_SIZE,
 			path != NULL ? path : "a temporary file",
-			default_mover ? "libpmem2's default mover" :
-				"the libminiasync synchronous mover",
+			mover == 'd' ? "libpmem2's default mover" :
+			mover == 's' ? "the libminiasync synchronous mover" :
+				"a libminiasync thread pool",
 			granularity_name(
 				pmem2_map_get_store_granularity(map)));
 
@@ -202,7 +216,8 @@ out:
 	if (map != NULL)
 		(void) pmem2_map_delete(&map);
 	/* the map no longer uses the mover */
-	vdm_delete(vdm);
+	data_mover_threads_delete(dmt);
+	data_mover_sync_delete(dms);
 	if (src != NULL)
 		(void) pmem2_source_delete(&src);
 	if (cfg != NULL)

@@ -109,6 +109,15 @@ pc_consumers()
 	else
 		fail "the pkg-config build does not compile"
 	fi
+	# shellcheck disable=SC2046 # pkg-config's output is a list of flags
+	if "$cc" -std=c11 -Wall -Wextra -Werror -o "$tmp/pc/consumer_v02" \
+			"$tests_dir/consumer/consumer_v02.c" \
+			$(pkg-config --cflags --libs libminiasync); then
+		check_runs "the pkg-config build of the 0.2 program" \
+			"$tmp/pc/consumer_v02"
+	else
+		fail "the pkg-config build of the 0.2 program does not compile"
+	fi
 	has_pmem || return 0
 	# shellcheck disable=SC2046 # pkg-config's output is a list of flags
 	if "$cc" -std=c11 -Wall -Wextra -Werror -o "$tmp/pc/pmem_consumer" \
