@@ -24,6 +24,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <libminiasync/vdm_synchronous.h>
+#include <libminiasync/vdm_threads.h>
+
 #include "core/alloc.h"
 #include "core/atomics.h"
 #include "core/cpu.h"
@@ -35,6 +38,8 @@ struct vdm_instance {
 	vdm_fini_fn fini;
 	/* the descriptor's run tasks, NULL where a type has none */
 	future_task_fn run[VDM_OPERATION_TYPES];
+	/* bit t: run[t] judges its operation's arguments itself */
+	unsigned judging;
 };
 
 #define VDM_INSTANCE_HEADER_SIZE CORE__CACHELINE_SIZE
@@ -175,6 +180,29 @@ vdm_registered(struct vdm *vdm)
 }
 
 /*
+ * vdm_run_judging -- the types whose run task in d judges the arguments of
+ * its operations itself: those of the library's own movers (the synchronous
+ * mover and the thread pool), whose first call checks them anyway
+ */
+static unsigned
+vdm_run_judging(const struct vdm_descriptor *d)
+{
+	const struct vdm_descriptor *own[] = {
+		vdm_descriptor_synchronous(),
+		vdm_descriptor_threads(),
+	};
+	unsigned mask = 0;
+
+	for (unsigned t = 0; t < VDM_OPERATION_TYPES; t++) {
+		for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+			if (d->run[t] != NULL && d->run[t] == own[i]->run[t])
+				mask |= 1U << t;
+		}
+	}
+	return mask;
+}
+
+/*
  * vdm_new -- allocates a mover as its descriptor says and initialises it
  */
 struct vdm *
@@ -206,6 +234,7 @@ vdm_new(struct vdm_descriptor *descriptor)
 
 	instance->fini = descriptor->fini;
 	memcpy(instance->run, descriptor->run, sizeof(instance->run));
+	instance->judging = vdm_run_judging(descriptor);
 	*vdm = descriptor->ops;
 
 	int ret = vdm_registry_add(vdm);
@@ -255,25 +284,15 @@ vdm_future_of(struct future_context *context)
 }
 
 /*
- * vdm_run_of -- the run task of a mover of the library's for operations of
- * type, or NULL: none, or not a mover vdm_new() made
- */
-static inline future_task_fn
-vdm_run_of(struct vdm *vdm, enum vdm_operation_type type)
-{
-	return core__likely(vdm_registered(vdm)) ?
-		vdm_instance_of(vdm)->run[type] : NULL;
-}
-
-/*
- * vdm_start_judged -- vdm_start_task for any operation: judges its
- * arguments (a chain may have filled them in since the future was made),
- * then hands it to the mover for good: to its run task for the type, if it
- * has one, or to its operation table (vdm_operation_impl) with the handle
+ * vdm_start_task -- the task of an operation future at its first poll,
+ * unless its mover's run task judges the arguments itself: judges them (a
+ * chain may have filled them in since the future was made), then hands the
+ * operation to the mover for good: to its run task for the type, if it has
+ * one, or to its operation table (vdm_operation_impl) with the handle
  * op_new gives now
  */
-static __attribute__((noinline)) enum future_state
-vdm_start_judged(struct future_context *context,
+static enum future_state
+vdm_start_task(struct future_context *context,
 	struct future_notifier *notifier)
 {
 	struct vdm_operation_data *data = future_context_get_data(context);
@@ -286,7 +305,8 @@ vdm_start_judged(struct future_context *context,
 		return vdm_run_complete(context, result);
 
 	struct future *fut = vdm_future_of(context);
-	future_task_fn run = vdm_run_of(vdm, type);
+	future_task_fn run = vdm_registered(vdm) ?
+		vdm_instance_of(vdm)->run[type] : NULL;
 
 	if (run != NULL) {
 		fut->task = run;
@@ -301,36 +321,19 @@ vdm_start_judged(struct future_context *context,
 }
 
 /*
- * vdm_start_task -- the task of every operation future at its first poll:
- * an operation that plainly passes the checks (no flag, pointers, bytes to
- * move) on a mover with a run task goes straight to it, and the run task is
- * the future's task from then on; any other is judged in full
- * (vdm_start_judged).  Every operation but a flush keeps its destination,
- * length and flags at memcpy's places.
+ * vdm_task_of -- the task a future of an operation of type on vdm starts
+ * with: the mover's run task if it judges the arguments itself, else
+ * vdm_start_task
  */
-static enum future_state
-vdm_start_task(struct future_context *context,
-	struct future_notifier *notifier)
+static inline future_task_fn
+vdm_task_of(struct vdm *vdm, enum vdm_operation_type type)
 {
-	struct vdm_operation_data *data = future_context_get_data(context);
-	const struct vdm_operation *op = &data->operation;
-	const struct vdm_operation_data_memcpy *args = &op->data.memcpy;
-
-	int plain = (op->type == VDM_OPERATION_MEMCPY ||
-			op->type == VDM_OPERATION_MEMMOVE ||
-			op->type == VDM_OPERATION_MEMSET) &&
-		args->flags == 0 && args->n != 0 && args->dest != NULL &&
-		(op->type == VDM_OPERATION_MEMSET || args->src != NULL);
-
-	if (core__likely(plain)) {
-		future_task_fn run = vdm_run_of(data->vdm, op->type);
-
-		if (core__likely(run != NULL)) {
-			vdm_future_of(context)->task = run;
-			return run(context, notifier);
-		}
+	if (core__likely(vdm_registered(vdm))) {
+		struct vdm_instance *instance = vdm_instance_of(vdm);
+		if (core__likely(instance->judging & (1U << type)))
+			return instance->run[type];
 	}
-	return vdm_start_judged(context, notifier);
+	return vdm_start_task;
 }
 
 /*
@@ -358,7 +361,7 @@ vdm_future_init(struct vdm_operation_future *fut, struct vdm *vdm)
 		return;
 	}
 
-	fut->base.task = vdm_start_task;
+	fut->base.task = vdm_task_of(vdm, fut->data.operation.type);
 	fut->base.has_property = vdm->has_property;
 	fut->base.context.state = FUTURE_STATE_IDLE;
 }

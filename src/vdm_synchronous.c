@@ -50,8 +50,9 @@ sync_op_result(const struct vdm_operation *op)
 
 /*
  * The run tasks: the futures of vdm_memcpy() and friends run these as their
- * own tasks, with operations checked already; only a flag this mover cannot
- * honour is left to refuse.
+ * own tasks from their creation on, so each judges its operation's
+ * arguments at its first call (the library knows these tasks do: see
+ * vdm_run_judging in vdm.c); a plain operation goes straight through.
  */
 
 /*
@@ -68,16 +69,17 @@ sync_run(const struct vdm_operation *op)
 }
 
 /*
- * sync_flagged -- a run task's way for an operation with any flag: refused
- * if this mover cannot honour one, else moved by sync_run
+ * sync_judged -- a run task's way for any operation but a plain one (no
+ * flag, real pointers, bytes to move): its arguments judged, a flag this
+ * mover cannot honour refused, the rest moved by sync_run
  */
 static __attribute__((noinline)) enum future_state
-sync_flagged(struct future_context *context)
+sync_judged(struct future_context *context)
 {
 	struct vdm_operation_data *data = future_context_get_data(context);
 	enum vdm_operation_result result = sync_op_result(&data->operation);
 
-	if (result == VDM_SUCCESS)
+	if (result == VDM_SUCCESS && vdm__operation_len(&data->operation))
 		sync_run(&data->operation);
 	return vdm_run_complete(context, result);
 }
@@ -93,8 +95,9 @@ sync_memcpy_task(struct future_context *context,
 	struct vdm_operation_data *data = future_context_get_data(context);
 	struct vdm_operation_data_memcpy *op = &data->operation.data.memcpy;
 
-	if (core__unlikely(op->flags != 0))
-		return sync_flagged(context);
+	if (core__unlikely(op->flags != 0 || op->n == 0 || op->dest == NULL ||
+			op->src == NULL))
+		return sync_judged(context);
 	memcpy(op->dest, op->src, op->n);
 	return vdm_run_complete(context, VDM_SUCCESS);
 }
@@ -110,8 +113,9 @@ sync_memmove_task(struct future_context *context,
 	struct vdm_operation_data *data = future_context_get_data(context);
 	struct vdm_operation_data_memmove *op = &data->operation.data.memmove;
 
-	if (core__unlikely(op->flags != 0))
-		return sync_flagged(context);
+	if (core__unlikely(op->flags != 0 || op->n == 0 || op->dest == NULL ||
+			op->src == NULL))
+		return sync_judged(context);
 	memmove(op->dest, op->src, op->n);
 	return vdm_run_complete(context, VDM_SUCCESS);
 }
@@ -127,8 +131,8 @@ sync_memset_task(struct future_context *context,
 	struct vdm_operation_data *data = future_context_get_data(context);
 	struct vdm_operation_data_memset *op = &data->operation.data.memset;
 
-	if (core__unlikely(op->flags != 0))
-		return sync_flagged(context);
+	if (core__unlikely(op->flags != 0 || op->n == 0 || op->str == NULL))
+		return sync_judged(context);
 	memset(op->str, op->c, op->n);
 	return vdm_run_complete(context, VDM_SUCCESS);
 }
@@ -144,8 +148,9 @@ sync_flush_task(struct future_context *context,
 	struct vdm_operation_data *data = future_context_get_data(context);
 	struct vdm_operation_data_flush *op = &data->operation.data.flush;
 
-	if (core__unlikely(op->flags != 0 || !core__flush_supported()))
-		return sync_flagged(context);
+	if (core__unlikely(op->flags != 0 || op->n == 0 || op->dest == NULL ||
+			!core__flush_supported()))
+		return sync_judged(context);
 	core__flush_range(op->dest, op->n);
 	return vdm_run_complete(context, VDM_SUCCESS);
 }

@@ -1133,8 +1133,10 @@ vdm__threads_run(struct future_context *context,
 		size_t len = vdm__operation_len(op);
 
 		if (len < m->offload_min) {
+			/* judged here: a future's arguments are not judged
+			 * before its first poll (see vdm_run_judging) */
 			enum vdm_operation_result r = threads_result(m, op);
-			if (r == VDM_SUCCESS)
+			if (r == VDM_SUCCESS && len != 0)
 				r = threads_move_here(m, op, len);
 			return vdm_run_complete(context, r);
 		}

@@ -583,8 +583,9 @@ null_pointer_cases(struct vdm *vdm)
 }
 
 /*
- * test_null_pointer -- NULL pointers with n > 0, on the synchronous mover
- * and on a counting mover (whose op_new must not be called)
+ * test_null_pointer -- NULL pointers with n > 0, on the synchronous mover,
+ * on a counting mover (whose op_new must not be called) and on the thread
+ * pool
  */
 static void
 test_null_pointer(void **state)
@@ -603,6 +604,12 @@ test_null_pointer(void **state)
 	null_pointer_cases(count);
 	copy_works(count);
 	vdm_delete(count);
+
+	/* the thread pool's run task judges its arguments itself */
+	struct vdm *pool = vdm_threads_new(NULL, FUTURE_NOTIFIER_WAKER);
+	assert_non_null(pool);
+	null_pointer_cases(pool);
+	vdm_delete(pool);
 }
 
 /*
@@ -636,8 +643,8 @@ unknown_flag_cases(struct vdm *vdm)
 }
 
 /*
- * test_unknown_flags -- unknown flags on the synchronous mover and on a
- * counting mover
+ * test_unknown_flags -- unknown flags on the synchronous mover, on a
+ * counting mover and on the thread pool
  */
 static void
 test_unknown_flags(void **state)
@@ -656,6 +663,12 @@ test_unknown_flags(void **state)
 	unknown_flag_cases(count);
 	copy_works(count);
 	vdm_delete(count);
+
+	/* the thread pool's run task judges its arguments itself */
+	struct vdm *pool = vdm_threads_new(NULL, FUTURE_NOTIFIER_WAKER);
+	assert_non_null(pool);
+	unknown_flag_cases(pool);
+	vdm_delete(pool);
 }
 
 /*
@@ -690,8 +703,8 @@ zero_length_cases(struct vdm *vdm)
 }
 
 /*
- * test_zero_length -- n == 0 on the synchronous mover and on a counting
- * mover
+ * test_zero_length -- n == 0 on the synchronous mover, on a counting mover
+ * and on the thread pool
  */
 static void
 test_zero_length(void **state)
@@ -708,6 +721,12 @@ test_zero_length(void **state)
 	assert_non_null(count);
 	zero_length_cases(count);
 	vdm_delete(count);
+
+	/* the thread pool's run task judges its arguments itself */
+	struct vdm *pool = vdm_threads_new(NULL, FUTURE_NOTIFIER_WAKER);
+	assert_non_null(pool);
+	zero_length_cases(pool);
+	vdm_delete(pool);
 }
 
 /*
