@@ -367,14 +367,16 @@ vdm_future_init(struct vdm_operation_future *fut, struct vdm *vdm)
 }
 
 /*
- * vdm_memcpy -- a future copying n bytes from src to dest
+ * vdm_transfer -- a future of a memcpy or memmove (type), whose arguments
+ * are laid out alike
  */
-struct vdm_memcpy_future
-vdm_memcpy(struct vdm *vdm, void *dest, void *src, size_t n, uint64_t flags)
+static inline struct vdm_operation_future
+vdm_transfer(enum vdm_operation_type type, struct vdm *vdm, void *dest,
+	void *src, size_t n, uint64_t flags)
 {
 	struct vdm_operation_future fut;
 
-	fut.data.operation.type = VDM_OPERATION_MEMCPY;
+	fut.data.operation.type = type;
 	fut.data.operation.data.memcpy.dest = dest;
 	fut.data.operation.data.memcpy.src = src;
 	fut.data.operation.data.memcpy.n = n;
@@ -384,20 +386,21 @@ vdm_memcpy(struct vdm *vdm, void *dest, void *src, size_t n, uint64_t flags)
 }
 
 /*
+ * vdm_memcpy -- a future copying n bytes from src to dest
+ */
+struct vdm_memcpy_future
+vdm_memcpy(struct vdm *vdm, void *dest, void *src, size_t n, uint64_t flags)
+{
+	return vdm_transfer(VDM_OPERATION_MEMCPY, vdm, dest, src, n, flags);
+}
+
+/*
  * vdm_memmove -- a future moving n bytes from src to dest, ranges may overlap
  */
 struct vdm_memmove_future
 vdm_memmove(struct vdm *vdm, void *dest, void *src, size_t n, uint64_t flags)
 {
-	struct vdm_operation_future fut;
-
-	fut.data.operation.type = VDM_OPERATION_MEMMOVE;
-	fut.data.operation.data.memmove.dest = dest;
-	fut.data.operation.data.memmove.src = src;
-	fut.data.operation.data.memmove.n = n;
-	fut.data.operation.data.memmove.flags = flags;
-	vdm_future_init(&fut, vdm);
-	return fut;
+	return vdm_transfer(VDM_OPERATION_MEMMOVE, vdm, dest, src, n, flags);
 }
 
 /*

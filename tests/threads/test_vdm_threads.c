@@ -1406,6 +1406,13 @@ test_cross_thread(void **state)
 #define BACKLOG 8
 
 /*
+ * The operation that holds the slot: long enough that a worker woken by
+ * its first poll cannot finish it before that poll returns, even when the
+ * worker takes the poller's processor (a loaded machine)
+ */
+#define HELD_SIZE (32 * MIB)
+
+/*
  * test_backpressure -- on a mover of one slot (depth 1), futures take the
  * slot at their first poll, not when made: of eight futures made before any
  * is polled, the last one, polled first, takes it (and hands out a
@@ -1424,7 +1431,7 @@ test_backpressure(void **state)
 
 		for (unsigned i = 0; i < BACKLOG; i++) {
 			job_prepare(&jobs[i], f->vdm, (enum kind)(i % 5),
-				i == BACKLOG - 1 ? 2 * MIB : 256 * KIB + i,
+				i == BACKLOG - 1 ? HELD_SIZE : 256 * KIB + i,
 				(unsigned)(round * 10) + i, 0);
 			runnable[i] = job_future(&jobs[i]);
 		}
@@ -1453,7 +1460,7 @@ test_backpressure(void **state)
 				waker_fini(&held);
 				job_check(last, &last->fut);
 				job_free(last);
-				job_prepare(last, f->vdm, K_MEMSET, 2 * MIB,
+				job_prepare(last, f->vdm, K_MEMSET, HELD_SIZE,
 					(unsigned)(7 + tries), 0);
 			}
 			assert_int_equal(st, FUTURE_STATE_RUNNING);
