@@ -57,15 +57,20 @@ sync_op_result(const struct vdm_operation *op)
 
 /*
  * sync_run -- moves a checked operation: with stores that bypass the caches
- * if it asks so (VDM_F_NO_CACHE_HINT), else with the C library
+ * if it asks so (VDM_F_NO_CACHE_HINT), else with the C library; nothing for
+ * n == 0, whose pointers may be NULL
  */
 static inline void
 sync_run(const struct vdm_operation *op)
 {
+	size_t len = vdm__operation_len(op);
+
+	if (len == 0)
+		return;
 	if (vdm__operation_flags(op) & VDM_F_NO_CACHE_HINT)
-		vdm__operation_run_nt(op, 0, vdm__operation_len(op));
+		vdm__operation_run_nt(op, 0, len);
 	else
-		vdm__operation_run(op, 0, vdm__operation_len(op));
+		vdm__operation_run(op, 0, len);
 }
 
 /*
@@ -79,7 +84,7 @@ sync_judged(struct future_context *context)
 	struct vdm_operation_data *data = future_context_get_data(context);
 	enum vdm_operation_result result = sync_op_result(&data->operation);
 
-	if (result == VDM_SUCCESS && vdm__operation_len(&data->operation))
+	if (result == VDM_SUCCESS)
 		sync_run(&data->operation);
 	return vdm_run_complete(context, result);
 }
