@@ -15,7 +15,7 @@
 #include <libminiasync/vdm_synchronous.h>
 #include <libminiasync/vdm_threads.h>
 
-#include "vdm_threads.h"
+#include "engine.h"
 
 /*
  * data_mover_sync_new -- a synchronous mover

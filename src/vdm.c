@@ -31,7 +31,7 @@
 #include "core/atomics.h"
 #include "core/cpu.h"
 #include "core/util.h"
-#include "vdm.h"
+#include "vdm_internal.h"
 
 /* the hidden header of every mover instance */
 struct vdm_instance {

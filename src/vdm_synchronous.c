@@ -18,7 +18,7 @@
 
 #include "core/cpu.h"
 #include "core/util.h"
-#include "vdm.h"
+#include "vdm_internal.h"
 
 /* VDM_F_MEM_DURABLE needs knowledge of the mapping this mover lacks */
 #define SYNC_SUPPORTED_FLAGS ((uint64_t)VDM_F_NO_CACHE_HINT)
@@ -209,7 +209,7 @@ static struct vdm_descriptor sync_descriptor = {
 		.op_delete = sync_op_delete,
 		.op_start = sync_op_start,
 		.op_check = sync_op_check,
-		/* 0: see the capabilities warning in vdm.h */
+		/* 0: see the capabilities warning in vdm_internal.h */
 		.capabilities = 0,
 		.has_property = NULL,
 	},

@@ -71,8 +71,8 @@
 #include "core/atomics.h"
 #include "core/cpu.h"
 #include "core/util.h"
-#include "vdm.h"
-#include "vdm_threads.h"
+#include "vdm_internal.h"
+#include "engine.h"
 
 #define THREADS_SUPPORTED_FLAGS ((uint64_t)VDM_F_NO_CACHE_HINT)
 
@@ -1375,7 +1375,7 @@ vdm__threads_fini(struct vdm *vdm)
 	.op_delete = threads_op_delete,\
 	.op_start = threads_op_start,\
 	.op_check = threads_op_check,\
-	/* 0: see the capabilities warning in vdm.h */\
+	/* 0: see the capabilities warning in vdm_internal.h */\
 	.capabilities = 0,\
 	.has_property = threads_has_property,\
 }

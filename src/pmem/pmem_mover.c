@@ -35,7 +35,7 @@
 #include "core/atomics.h"
 #include "core/util.h"
 #include "pmem_mover.h"
-#include "vdm.h"
+#include "vdm_internal.h"
 
 /* how long a leader waits for stored ranges to join its group */
 #define PMEM_GATHER_NS 100000L

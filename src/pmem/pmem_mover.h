@@ -17,7 +17,7 @@
 #include <libminiasync.h>
 
 #include "pmem_fns.h"
-#include "vdm_threads.h"
+#include "engine.h"
 
 /* ranges a group holds at most; a full group is written back first */
 #define PMEM_GROUP_MAX 64

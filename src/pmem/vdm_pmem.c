@@ -16,7 +16,7 @@
 #include <libpmem.h>
 
 #include "pmem_mover.h"
-#include "vdm.h"
+#include "vdm_internal.h"
 
 /* pmem__store() passes the flags to libpmem2's or libpmem's functions */
 _Static_assert(PMEM_F_MEM_NODRAIN == PMEM2_F_MEM_NODRAIN, "flag values");

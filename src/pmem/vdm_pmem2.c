@@ -24,7 +24,7 @@
 #include <libpmem2.h>
 
 #include "pmem_mover.h"
-#include "vdm.h"
+#include "vdm_internal.h"
 
 /* every operation of this mover is durable: VDM_F_MEM_DURABLE is implied */
 #define PMEM2_SUPPORTED_FLAGS \

@@ -2,11 +2,11 @@
 /* Copyright 2026, libminiasync developers */
 
 /*
- * vdm.h -- internals shared by the movers
+ * vdm_internal.h -- internals shared by the movers
  */
 
-#ifndef MINIASYNC_VDM_H
-#define MINIASYNC_VDM_H 1
+#ifndef MINIASYNC_VDM_INTERNAL_H
+#define MINIASYNC_VDM_INTERNAL_H 1
 
 #include <string.h>
 
@@ -233,4 +233,4 @@ vdm__operation_run_nt(const struct vdm_operation *op, size_t off,
 	vdm__operation_run(op, off, len);
 }
 
-#endif /* MINIASYNC_VDM_H */
+#endif /* MINIASYNC_VDM_INTERNAL_H */

@@ -2,7 +2,7 @@
 /* Copyright 2026, libminiasync developers */
 
 /*
- * vdm_threads.h -- the thread-pool engine, for movers that move bytes their
+ * engine.h -- the thread-pool engine, for movers that move bytes their
  * own way on its workers (internal)
  *
  * The thread-pool mover is the engine with the plain backend: memcpy,
@@ -11,12 +11,12 @@
  * large operations, notification and vdm_delete() behaviour.
  */
 
-#ifndef MINIASYNC_VDM_THREADS_INTERNAL_H
-#define MINIASYNC_VDM_THREADS_INTERNAL_H 1
+#ifndef MINIASYNC_ENGINE_H
+#define MINIASYNC_ENGINE_H 1
 
 #include <libminiasync/vdm_threads.h>
 
-#include "vdm.h"
+#include "vdm_internal.h"
 
 /*
  * struct vdm__threads_backend -- how the engine's movers move bytes; the
@@ -108,4 +108,4 @@ void vdm__threads_set_fn(struct vdm *vdm, enum vdm_operation_type type,
 enum future_state vdm__threads_run(struct future_context *context,
 	struct future_notifier *notifier);
 
-#endif /* MINIASYNC_VDM_THREADS_INTERNAL_H */
+#endif /* MINIASYNC_ENGINE_H */
