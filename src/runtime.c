@@ -25,8 +25,8 @@
 #include <libminiasync/runtime.h>
 
 #include "core/alloc.h"
-#include "core/annotate.h"
 #include "core/atomics.h"
+#include "core/clock.h"
 #include "core/util.h"
 
 /* poll passes that spin on the CPU before each further pass yields it */
@@ -69,10 +69,8 @@ runtime_new(void)
 	if (ret != 0)
 		goto err_mutex;
 
-	rt->wakeups = 0;
-	rt->sleepers = 0;
-	CORE__ATOMIC_WORD(&rt->wakeups);
-	CORE__ATOMIC_WORD(&rt->sleepers);
+	core__atomic_init_u64(&rt->wakeups, 0);
+	core__atomic_init_uint(&rt->sleepers, 0);
 	return rt;
 
 err_mutex:
@@ -121,18 +119,6 @@ runtime_wake(void *arg)
 }
 
 /*
- * runtime_now_ns -- the monotonic clock in nanoseconds
- */
-static uint64_t
-runtime_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-/*
  * runtime_sleep -- waits until the wake-up counter moves away from seen:
  * watches it for a short while first (a wake-up that comes soon then costs
  * no trip through the kernel), then sleeps
@@ -140,14 +126,13 @@ runtime_now_ns(void)
 static void
 runtime_sleep(struct runtime *rt, uint64_t seen)
 {
-	uint64_t until = runtime_now_ns() + RUNTIME_SPIN_NS;
+	uint64_t until = core__now_ns() + RUNTIME_SPIN_NS;
 	unsigned spins = 0;
 
 	/* acquire: see runtime_wake; what the waker published is visible */
-	while (atomic_load_explicit(CORE__ATOMIC(&rt->wakeups),
-			memory_order_acquire) == seen) {
+	while (core__load_acquire_u64(&rt->wakeups) == seen) {
 		future__cpu_relax();
-		if ((++spins & 63) == 0 && runtime_now_ns() > until)
+		if ((++spins & 63) == 0 && core__now_ns() > until)
 			break;
 	}
 

@@ -50,7 +50,7 @@ alloc_should_fail(void)
 	unsigned long left = core__load_relaxed_ulong(&alloc_countdown);
 
 	while (left != 0) {
-		if (core__cas_relaxed_ulong(&alloc_countdown, &left,
+		if (core__cas_weak_relaxed_ulong(&alloc_countdown, &left,
 				left - 1)) {
 			if (left == 1) {
 				core__store_relaxed_int(&alloc_fired, 1);
