@@ -19,6 +19,14 @@
 #include "vdm_internal.h"
 
 /*
+ * VDM__POOL_MAX_THREADS -- the most worker threads any pool of the library
+ * starts: vdm_threads_new(), data_mover_threads_new() and the pmem movers
+ * refuse more with EINVAL (vdm_threads_new() with 0 starts one a CPU, up to
+ * this many)
+ */
+#define VDM__POOL_MAX_THREADS 256U
+
+/*
  * struct vdm__threads_backend -- how the engine's movers move bytes; the
  * functions are called from any thread of the mover and from polling
  * threads, concurrently, and get the backend's arg.

@@ -76,7 +76,6 @@
 
 #define THREADS_SUPPORTED_FLAGS ((uint64_t)VDM_F_NO_CACHE_HINT)
 
-#define THREADS_MAX_THREADS 256
 #define THREADS_MAX_QUEUE_DEPTH (1U << 16)
 
 /*
@@ -1234,12 +1233,13 @@ vdm__threads_init(struct vdm *vdm, const struct vdm_threads_config *config,
 	if (nthreads == 0) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 		nthreads = cpus > 0 ? (unsigned)cpus : 1;
-		if (nthreads > THREADS_MAX_THREADS)
-			nthreads = THREADS_MAX_THREADS;
+		if (nthreads > VDM__POOL_MAX_THREADS)
+			nthreads = VDM__POOL_MAX_THREADS;
 	}
 	if (depth == 0)
 		depth = VDM_THREADS_DEFAULT_QUEUE_DEPTH;
-	if (nthreads > THREADS_MAX_THREADS || depth > THREADS_MAX_QUEUE_DEPTH)
+	if (nthreads > VDM__POOL_MAX_THREADS ||
+			depth > THREADS_MAX_QUEUE_DEPTH)
 		return EINVAL;
 
 	m->backend = backend;

@@ -46,7 +46,6 @@
 #endif
 
 /* the pool engine's own limit, checked before a target is set up */
-#define PMEM_MAX_THREADS 256
 
 #ifdef MINIASYNC_PMEM_TEST_SEAM
 int (*pmem__fail_write_back)(const void *addr, size_t len);
@@ -1124,7 +1123,7 @@ struct vdm *
 pmem__mover_new(void (*setup)(struct pmem_target *t, void *arg), void *arg,
 	unsigned nthreads)
 {
-	if (nthreads > PMEM_MAX_THREADS) {
+	if (nthreads > VDM__POOL_MAX_THREADS) {
 		errno = EINVAL;
 		return NULL;
 	}
