@@ -37,7 +37,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
@@ -52,6 +51,8 @@
 
 #include <libminiasync.h>
 
+#include "common.h"
+
 #ifdef BENCH_HAVE_PMEM
 #include <fcntl.h>
 #include <libminiasync-pmem.h>
@@ -65,7 +66,6 @@
 #define BENCH_PAGE_SIZE 4096
 #define BENCH_MAX_SIZE ((size_t)1 << 30)
 #define BENCH_MAX_SIZES 32
-#define BENCH_NSEC_PER_SEC 1000000000ULL
 
 /* what a case's setup may answer besides 0 (ready) and -1 (broken) */
 #define BENCH_SKIP 1
@@ -295,18 +295,6 @@ static const struct bench_case bench_cases[] = {
 };
 
 #define BENCH_NCASES (sizeof(bench_cases) / sizeof(bench_cases[0]))
-
-/*
- * now_ns -- the monotonic clock in nanoseconds
- */
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * BENCH_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
 
 /*
  * time_batch -- runs one batch and stores its nanoseconds per operation;
@@ -1095,21 +1083,6 @@ fig_case(const char *name, const char *mover,
 		.goals = NULL,
 	};
 	return c;
-}
-
-/*
- * sleep_ns -- sleeps for ns nanoseconds, signals or not
- */
-static void
-sleep_ns(uint64_t ns)
-{
-	struct timespec ts = {
-		.tv_sec = (time_t)(ns / BENCH_NSEC_PER_SEC),
-		.tv_nsec = (long)(ns % BENCH_NSEC_PER_SEC),
-	};
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
 }
 
 /*
@@ -2870,48 +2843,6 @@ static const struct bench_figure bench_figures[] = {
 #define BENCH_NFIGURES (sizeof(bench_figures) / sizeof(bench_figures[0]))
 
 /*
- * parse_size -- a byte count with an optional K, M or G suffix (powers of
- * 1024; "KiB", "k", "KB" alike); returns 0 on success
- */
-static int
-parse_size(const char *s, size_t *out)
-{
-	char *end;
-
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s || *s == '-')
-		return -1;
-
-	unsigned shift = 0;
-	switch (*end) {
-	case 'k':
-	case 'K':
-		shift = 10;
-		break;
-	case 'm':
-	case 'M':
-		shift = 20;
-		break;
-	case 'g':
-	case 'G':
-		shift = 30;
-		break;
-	default:
-		break;
-	}
-	if (shift != 0 && *++end == 'i')
-		end++;
-	if (*end == 'b' || *end == 'B')
-		end++;
-	if (*end != '\0' || v == 0 || v > (BENCH_MAX_SIZE >> shift))
-		return -1;
-
-	*out = (size_t)v << shift;
-	return 0;
-}
-
-/*
  * parse_sizes -- a comma-separated list of sizes into o->sizes
  */
 static int
@@ -2928,7 +2859,8 @@ parse_sizes(const char *arg, struct bench_opts *o)
 	for (char *t = strtok_r(copy, ",", &save); t != NULL;
 		t = strtok_r(NULL, ",", &save)) {
 		if (o->nsizes == BENCH_MAX_SIZES ||
-			parse_size(t, &o->sizes[o->nsizes]) != 0) {
+			parse_size(t, BENCH_MAX_SIZE,
+				&o->sizes[o->nsizes]) != 0) {
 			ret = -1;
 			break;
 		}
@@ -3073,22 +3005,6 @@ usage(FILE *f, const char *prog)
 	/* clang-format on */
 }
 
-/*
- * parse_uint -- a positive decimal number no larger than max
- */
-static int
-parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || *s == '-' || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 enum {
 	OPT_QUICK = 256,
 	OPT_REPS,
@@ -3098,8 +3014,82 @@ enum {
 	OPT_CPU,
 	OPT_CSV,
 	OPT_LIST,
-	OPT_HELP,
 };
+
+/* the options of a run as the command line sets them */
+struct bench_args {
+	struct bench_opts *o;
+	int reps_set; /* --reps given: --quick keeps it */
+	int batch_set; /* --batch-ms given: --quick keeps it */
+};
+
+/*
+ * list_cases -- prints every case and figure, for --list
+ */
+static void
+list_cases(void)
+{
+	for (size_t i = 0; i < BENCH_NCASES; i++)
+		printf("%-15s %s against %s\n", bench_cases[i].name,
+			bench_cases[i].what, bench_cases[i].baseline);
+	for (size_t i = 0; i < BENCH_NFIGURES; i++)
+		printf("%-15s %s\n", bench_figures[i].name,
+			bench_figures[i].what);
+}
+
+/*
+ * handle_opt -- one option of the command line into the run's options
+ * (see opts_parse)
+ */
+static int
+handle_opt(int opt, const char *value, void *arg)
+{
+	struct bench_args *a = arg;
+	struct bench_opts *o = a->o;
+	unsigned long long v;
+
+	switch (opt) {
+	case OPT_QUICK:
+		if (!a->reps_set)
+			o->reps = BENCH_REPS_QUICK;
+		if (!a->batch_set)
+			o->batch_ns = BENCH_BATCH_NS_QUICK;
+		o->warmup_ns = BENCH_WARMUP_NS_QUICK;
+		o->idle_ns = BENCH_IDLE_NS_QUICK;
+		o->waiter_max = BENCH_WAITER_MAX_QUICK;
+		return 0;
+	case OPT_REPS:
+		if (parse_u64(value, 1000, &v) != 0 || v == 0)
+			return OPTS_BAD;
+		o->reps = (unsigned)v;
+		a->reps_set = 1;
+		return 0;
+	case OPT_BATCH_MS:
+		if (parse_u64(value, 10000, &v) != 0 || v == 0)
+			return OPTS_BAD;
+		o->batch_ns = v * 1000000ULL;
+		a->batch_set = 1;
+		return 0;
+	case OPT_SIZES:
+		return parse_sizes(value, o) != 0 ? OPTS_BAD : 0;
+	case OPT_CASE:
+		o->only = value;
+		return 0;
+	case OPT_CPU:
+		if (parse_u64(value, CPU_SETSIZE - 1, &v) != 0)
+			return OPTS_BAD;
+		o->cpu = (int)v;
+		return 0;
+	case OPT_CSV:
+		o->csv = value;
+		return 0;
+	case OPT_LIST:
+		list_cases();
+		return OPTS_DONE;
+	default:
+		return OPTS_BAD;
+	}
+}
 
 /*
  * parse_args -- the command line into o; returns 0, 1 (done: help or list)
@@ -3120,77 +3110,9 @@ parse_args(int argc, char *argv[], struct bench_opts *o)
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	int reps_set = 0, batch_set = 0;
-	unsigned long v;
-	int opt;
+	struct bench_args a = { o, 0, 0 };
 
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case OPT_QUICK:
-			if (!reps_set)
-				o->reps = BENCH_REPS_QUICK;
-			if (!batch_set)
-				o->batch_ns = BENCH_BATCH_NS_QUICK;
-			o->warmup_ns = BENCH_WARMUP_NS_QUICK;
-			o->idle_ns = BENCH_IDLE_NS_QUICK;
-			o->waiter_max = BENCH_WAITER_MAX_QUICK;
-			break;
-		case OPT_REPS:
-			if (parse_uint(optarg, 1000, &v) != 0 || v == 0)
-				goto bad;
-			o->reps = (unsigned)v;
-			reps_set = 1;
-			break;
-		case OPT_BATCH_MS:
-			if (parse_uint(optarg, 10000, &v) != 0 || v == 0)
-				goto bad;
-			o->batch_ns = v * 1000000ULL;
-			batch_set = 1;
-			break;
-		case OPT_SIZES:
-			if (parse_sizes(optarg, o) != 0)
-				goto bad;
-			break;
-		case OPT_CASE:
-			o->only = optarg;
-			break;
-		case OPT_CPU:
-			if (parse_uint(optarg, CPU_SETSIZE - 1, &v) != 0)
-				goto bad;
-			o->cpu = (int)v;
-			break;
-		case OPT_CSV:
-			o->csv = optarg;
-			break;
-		case OPT_LIST:
-			for (size_t i = 0; i < BENCH_NCASES; i++)
-				printf("%-15s %s against %s\n",
-					bench_cases[i].name,
-					bench_cases[i].what,
-					bench_cases[i].baseline);
-			for (size_t i = 0; i < BENCH_NFIGURES; i++)
-				printf("%-15s %s\n", bench_figures[i].name,
-					bench_figures[i].what);
-			return 1;
-		case 'h':
-		case OPT_HELP:
-			usage(stdout, argv[0]);
-			return 1;
-		default:
-			usage(stderr, argv[0]);
-			return -1;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "%s: unexpected argument '%s'\n", argv[0],
-			argv[optind]);
-		return -1;
-	}
-	return 0;
-
-bad:
-	fprintf(stderr, "%s: bad value '%s'\n", argv[0], optarg);
-	return -1;
+	return opts_parse(argc, argv, longopts, handle_opt, &a, usage);
 }
 
 /*

@@ -23,7 +23,6 @@
  */
 
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -34,6 +33,8 @@
 #include <unistd.h>
 
 #include <libminiasync.h>
+
+#include "common.h"
 
 #ifdef SOAK_HAVE_PMEM
 #include <fcntl.h>
@@ -63,7 +64,6 @@
  */
 #define SOAK_WEIGHT_FAST 8
 #define SOAK_WEIGHT_DURABLE 1
-#define SOAK_NSEC_PER_SEC 1000000000ULL
 
 /* a flag bit that no mover knows */
 #define SOAK_BAD_FLAG(bit) ((uint64_t)1 << (bit))
@@ -162,18 +162,6 @@ static struct {
 	size_t map_len;
 	char *guard; /* SOAK_GUARD bytes at the end of the map */
 } g;
-
-/*
- * now_ns -- the monotonic clock in nanoseconds
- */
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * SOAK_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
 
 /*
  * rnd -- the next number of the thread's generator (splitmix64)
@@ -880,29 +868,12 @@ usage(FILE *f, const char *prog)
 		prog, SOAK_MAX_THREADS);
 }
 
-/*
- * parse_u64 -- a decimal number no larger than max
- */
-static int
-parse_u64(const char *s, unsigned long long max, unsigned long long *out)
-{
-	char *end;
-
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || *s == '-' || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 enum {
 	OPT_SECONDS = 256,
 	OPT_OPS,
 	OPT_THREADS,
 	OPT_SEED,
 	OPT_QUIET,
-	OPT_HELP,
 };
 
 /* the options of a run */
@@ -913,6 +884,46 @@ struct soak_opts {
 	unsigned long long seed;
 	int quiet;
 };
+
+/*
+ * handle_opt -- one option of the command line into the run's options
+ * (see opts_parse)
+ */
+static int
+handle_opt(int opt, const char *value, void *arg)
+{
+	struct soak_opts *o = arg;
+	unsigned long long v;
+
+	switch (opt) {
+	case OPT_SECONDS:
+		if (parse_u64(value, 1000000, &v) != 0 || v == 0)
+			return OPTS_BAD;
+		o->seconds = v;
+		o->ops = 0;
+		return 0;
+	case OPT_OPS:
+		if (parse_u64(value, 1ULL << 48, &v) != 0 || v == 0)
+			return OPTS_BAD;
+		o->ops = v;
+		return 0;
+	case OPT_THREADS:
+		if (parse_u64(value, SOAK_MAX_THREADS, &v) != 0 || v == 0)
+			return OPTS_BAD;
+		o->threads = (unsigned)v;
+		return 0;
+	case OPT_SEED:
+		if (parse_u64(value, UINT64_MAX, &v) != 0)
+			return OPTS_BAD;
+		o->seed = v;
+		return 0;
+	case OPT_QUIET:
+		o->quiet = 1;
+		return 0;
+	default:
+		return OPTS_BAD;
+	}
+}
 
 /*
  * parse_args -- the command line into o; 0, 1 (help printed) or -1
@@ -929,55 +940,8 @@ parse_args(int argc, char *argv[], struct soak_opts *o)
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long long v;
-	int opt;
 
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case OPT_SECONDS:
-			if (parse_u64(optarg, 1000000, &v) != 0 || v == 0)
-				goto bad;
-			o->seconds = v;
-			o->ops = 0;
-			break;
-		case OPT_OPS:
-			if (parse_u64(optarg, 1ULL << 48, &v) != 0 || v == 0)
-				goto bad;
-			o->ops = v;
-			break;
-		case OPT_THREADS:
-			if (parse_u64(optarg, SOAK_MAX_THREADS, &v) != 0 ||
-					v == 0)
-				goto bad;
-			o->threads = (unsigned)v;
-			break;
-		case OPT_SEED:
-			if (parse_u64(optarg, UINT64_MAX, &v) != 0)
-				goto bad;
-			o->seed = v;
-			break;
-		case OPT_QUIET:
-			o->quiet = 1;
-			break;
-		case 'h':
-		case OPT_HELP:
-			usage(stdout, argv[0]);
-			return 1;
-		default:
-			usage(stderr, argv[0]);
-			return -1;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "%s: unexpected argument '%s'\n", argv[0],
-			argv[optind]);
-		return -1;
-	}
-	return 0;
-
-bad:
-	fprintf(stderr, "%s: bad value '%s'\n", argv[0], optarg);
-	return -1;
+	return opts_parse(argc, argv, longopts, handle_opt, o, usage);
 }
 
 /*
@@ -1072,7 +1036,7 @@ main(int argc, char *argv[])
 			w->lanes[LANE_FILE].ref = file_ref + SOAK_LANE * i;
 		}
 		w->ops_target = o.ops / o.threads + (i < o.ops % o.threads);
-		w->deadline_ns = start + o.seconds * SOAK_NSEC_PER_SEC;
+		w->deadline_ns = start + o.seconds * NSEC_PER_SEC;
 		w->rt = runtime_new();
 		if (w->rt == NULL) {
 			fprintf(stderr, "runtime_new: %s\n", strerror(errno));
