@@ -54,9 +54,9 @@
 #include "common.h"
 
 #ifdef BENCH_HAVE_PMEM
-#include <fcntl.h>
 #include <libminiasync-pmem.h>
-#include <libpmem2.h>
+
+#include "map_file.h"
 #endif
 
 #ifndef BENCH_VERSION
@@ -2162,21 +2162,12 @@ out:
 #ifdef BENCH_HAVE_PMEM
 /*
  * The figures of the pmem mover (libminiasync-pmem): durable copies into a
- * file of FIG_PMEM_DIR mapped with libpmem2, against libpmem2's own
+ * file of MAP_FILE_DIR mapped with libpmem2, against libpmem2's own
  * functions on the same map.  Each map is a new file, unlinked at once and
  * its blocks allocated; one untimed pass of the baseline, then one of the
  * mover, precede the timed ones, so that neither side pays for the first
  * touch of the map's pages.
  */
-
-/* where the mapped files are made */
-#define FIG_PMEM_DIR "/var/tmp"
-
-/*
- * the environment variable that makes libpmem2 treat a file's map as
- * another granularity; pmem2_map_new() reads it at every call
- */
-#define FIG_PMEM_FORCE_ENV "PMEM2_FORCE_GRANULARITY"
 
 #define FIG_PMEM_4K_SIZE ((size_t)4096)
 #define FIG_PMEM_4K_GOAL 1.0
@@ -2198,17 +2189,6 @@ out:
 /* a pair of these long batches that the kernel preempted is run again once */
 #define FIG_PMEM_RETRIES 1
 
-/* a file of FIG_PMEM_DIR mapped with libpmem2 */
-struct pmem_file {
-	int fd;
-	struct pmem2_config *cfg;
-	struct pmem2_source *source;
-	struct pmem2_map *map;
-	char *addr;
-	size_t len;
-	enum pmem2_granularity gran; /* what the map got */
-};
-
 /*
  * a pmem mover, the runtime that waits on it, and libpmem2's functions of
  * the same map: the bench_env state of a pmem figure
@@ -2222,136 +2202,33 @@ struct pmem_fig {
 };
 
 /*
- * gran_name -- the name of a store granularity
- */
-static const char *
-gran_name(enum pmem2_granularity g)
-{
-	switch (g) {
-	case PMEM2_GRANULARITY_BYTE:
-		return "BYTE";
-	case PMEM2_GRANULARITY_CACHE_LINE:
-		return "CACHE_LINE";
-	case PMEM2_GRANULARITY_PAGE:
-		return "PAGE";
-	}
-	return "unknown";
-}
-
-/*
- * pmem_file_unmap -- unmaps and closes what pmem_file_map made (the file
- * is gone with its last descriptor)
- */
-static void
-pmem_file_unmap(struct pmem_file *f)
-{
-	if (f->map != NULL)
-		(void) pmem2_map_delete(&f->map);
-	if (f->source != NULL)
-		(void) pmem2_source_delete(&f->source);
-	if (f->cfg != NULL)
-		(void) pmem2_config_delete(&f->cfg);
-	if (f->fd >= 0)
-		(void) close(f->fd);
-	f->fd = -1;
-}
-
-/*
- * pmem_file_map -- a new file of len bytes in FIG_PMEM_DIR, unlinked at
- * once, its blocks allocated with posix_fallocate, mapped with libpmem2;
- * force, unless NULL, is the value of PMEM2_FORCE_GRANULARITY while the map
- * is made (the program's own value is put back after).  Returns 0 (f->gran
- * is the granularity the map got) or BENCH_SKIP, why saying why, when no
- * such map can be made here.
+ * pmem_file_open -- map_file_open, then prints the map and checks that it
+ * got the granularity want; returns 0 or BENCH_SKIP (printed, nothing left
+ * mapped)
  */
 static int
-pmem_file_map(struct pmem_file *f, size_t len, const char *force, char *why,
-	size_t whylen)
-{
-	char path[] = FIG_PMEM_DIR "/miniasync-bench.XXXXXX";
-	char *saved = NULL;
-	int e;
-
-	memset(f, 0, sizeof(*f));
-	f->fd = mkstemp(path);
-	if (f->fd < 0) {
-		snprintf(why, whylen, "%s: %s", path, strerror(errno));
-		return BENCH_SKIP;
-	}
-	(void) unlink(path);
-
-	e = posix_fallocate(f->fd, 0, (off_t)len);
-	if (e != 0) {
-		snprintf(why, whylen, "posix_fallocate of %zu bytes in %s: %s",
-			len, FIG_PMEM_DIR, strerror(e));
-		goto fail;
-	}
-	if (pmem2_config_new(&f->cfg) != 0 ||
-		pmem2_source_from_fd(&f->source, f->fd) != 0 ||
-		pmem2_config_set_required_store_granularity(f->cfg,
-			PMEM2_GRANULARITY_PAGE) != 0) {
-		snprintf(why, whylen, "libpmem2: %s", pmem2_errormsg());
-		goto fail;
-	}
-
-	if (force != NULL) {
-		const char *old = getenv(FIG_PMEM_FORCE_ENV);
-		if (old != NULL && (saved = strdup(old)) == NULL) {
-			snprintf(why, whylen, "out of memory");
-			goto fail;
-		}
-		(void) setenv(FIG_PMEM_FORCE_ENV, force, 1);
-	}
-	e = pmem2_map_new(&f->map, f->cfg, f->source);
-	if (e != 0)
-		snprintf(why, whylen, "pmem2_map_new: %s", pmem2_errormsg());
-	if (force != NULL) {
-		if (saved != NULL)
-			(void) setenv(FIG_PMEM_FORCE_ENV, saved, 1);
-		else
-			(void) unsetenv(FIG_PMEM_FORCE_ENV);
-		free(saved);
-	}
-	if (e != 0)
-		goto fail;
-
-	f->addr = pmem2_map_get_address(f->map);
-	f->len = pmem2_map_get_size(f->map);
-	f->gran = pmem2_map_get_store_granularity(f->map);
-	return 0;
-
-fail:
-	pmem_file_unmap(f);
-	return BENCH_SKIP;
-}
-
-/*
- * pmem_file_open -- pmem_file_map, then prints the map and checks that it
- * got the granularity want; returns 0, BENCH_SKIP (printed, nothing left
- * mapped) or -1
- */
-static int
-pmem_file_open(struct pmem_file *f, size_t len, const char *force,
+pmem_file_open(struct map_file *f, size_t len, const char *force,
 	enum pmem2_granularity want)
 {
 	char why[256] = "";
 	char sz[32];
 
-	if (pmem_file_map(f, len, force, why, sizeof(why)) != 0) {
+	if (map_file_open(f, "bench", len, force, why, sizeof(why)) != 0) {
 		printf("  skipped: %s\n", why);
 		return BENCH_SKIP;
 	}
 	printf("  map: %s in %s, %s granularity%s\n",
-		size_str(f->len, sz, sizeof(sz)), FIG_PMEM_DIR,
-		gran_name(f->gran), force != NULL ? " (forced)" : "");
+		size_str(f->len, sz, sizeof(sz)), MAP_FILE_DIR,
+		map_file_granularity(f->gran),
+		force != NULL ? " (forced)" : "");
 	if (f->gran != want) {
-		const char *env = getenv(FIG_PMEM_FORCE_ENV);
+		const char *env = getenv(MAP_FILE_FORCE_ENV);
 		printf("  skipped: the figure needs a %s map\n",
-			gran_name(want));
+			map_file_granularity(want));
 		if (env != NULL)
 			printf("  (%s=%s in the environment)\n",
-				FIG_PMEM_FORCE_ENV, env);
-		pmem_file_unmap(f);
+				MAP_FILE_FORCE_ENV, env);
+		map_file_close(f);
 		return BENCH_SKIP;
 	}
 	return 0;
@@ -2362,7 +2239,7 @@ pmem_file_open(struct pmem_file *f, size_t len, const char *force,
  * CPU the program was given), a runtime, and the map's functions
  */
 static int
-pmem_fig_open(struct pmem_fig *p, struct pmem_file *f, unsigned nthreads)
+pmem_fig_open(struct pmem_fig *p, struct map_file *f, unsigned nthreads)
 {
 	cpu_set_t pinned;
 
@@ -2576,7 +2453,7 @@ fig_pmem_4k(struct fig_ctx *x)
 	struct bench_case c = pmem_case("pmem-4k", "pmem2-0", pmem_busy_run,
 		pmem_fn_base);
 	struct bench_result r;
-	struct pmem_file f;
+	struct map_file f;
 	struct pmem_fig p;
 	char goal[32];
 
@@ -2593,7 +2470,7 @@ fig_pmem_4k(struct fig_ctx *x)
 	if (s != 0)
 		return s == BENCH_SKIP ? 0 : -1;
 	if (pmem_fig_open(&p, &f, 0) != 0) {
-		pmem_file_unmap(&f);
+		map_file_close(&f);
 		return -1;
 	}
 
@@ -2610,7 +2487,7 @@ fig_pmem_4k(struct fig_ctx *x)
 		verify(&c, c.mover, c.run, &env) != 0 ||
 		verify(&c, c.baseline, c.baseline_run, &env) != 0;
 	pmem_fig_close(&p);
-	pmem_file_unmap(&f);
+	map_file_close(&f);
 	if (e)
 		return -1;
 
@@ -2634,7 +2511,7 @@ fig_pmem_group(struct fig_ctx *x)
 	static const unsigned nthreads[] = { 0, FIG_PMEM_THREADS };
 	size_t span = FIG_PMEM_COPIES * FIG_PMEM_GROUP_SIZE;
 	struct bench_opts o = *x->o;
-	struct pmem_file f;
+	struct map_file f;
 	char goal[32];
 	int ret = 0;
 
@@ -2706,7 +2583,7 @@ fig_pmem_group(struct fig_ctx *x)
 		fflush(stdout);
 	}
 
-	pmem_file_unmap(&f);
+	map_file_close(&f);
 	return ret;
 }
 
@@ -2722,7 +2599,7 @@ fig_pmem_large(struct fig_ctx *x)
 	size_t span = FIG_PMEM_COPIES * FIG_PMEM_LARGE_SIZE;
 	struct bench_opts o = *x->o;
 	struct bench_result r;
-	struct pmem_file f;
+	struct map_file f;
 	struct pmem_fig p;
 	char goal[32];
 
@@ -2749,7 +2626,7 @@ fig_pmem_large(struct fig_ctx *x)
 	if (s != 0)
 		return s == BENCH_SKIP ? 0 : -1;
 	if (pmem_fig_open(&p, &f, FIG_PMEM_THREADS) != 0) {
-		pmem_file_unmap(&f);
+		map_file_close(&f);
 		return -1;
 	}
 
@@ -2769,7 +2646,7 @@ fig_pmem_large(struct fig_ctx *x)
 		verify_span(&c, c.mover, c.run, &env, span) != 0 ||
 		verify_span(&c, c.baseline, c.baseline_run, &env, span) != 0;
 	pmem_fig_close(&p);
-	pmem_file_unmap(&f);
+	map_file_close(&f);
 	if (e)
 		return -1;
 
@@ -2932,7 +2809,7 @@ usage(FILE *f, const char *prog)
 	fputs(
 "\n"
 "Then the figures of the pmem mover (libminiasync-pmem), each on a new file\n"
-"of " FIG_PMEM_DIR " mapped with libpmem2 (unlinked at once, its blocks "
+"of " MAP_FILE_DIR " mapped with libpmem2 (unlinked at once, its blocks "
 "allocated\n"
 "with posix_fallocate), against libpmem2's own functions on the same map,\n"
 "after one untimed pass of each.  pmem2-N is vdm_pmem2_new(map, N): pmem2-0\n"

@@ -37,9 +37,9 @@
 #include "common.h"
 
 #ifdef SOAK_HAVE_PMEM
-#include <fcntl.h>
 #include <libminiasync-pmem.h>
-#include <libpmem2.h>
+
+#include "map_file.h"
 #endif
 
 /* the bytes each thread owns in the heap buffer and in the file */
@@ -708,83 +708,8 @@ mem_read(void)
 }
 
 #ifdef SOAK_HAVE_PMEM
-/* the mapped file */
-static struct {
-	int fd;
-	struct pmem2_config *cfg;
-	struct pmem2_source *source;
-	struct pmem2_map *map;
-} pf = { -1, NULL, NULL, NULL };
-
-/*
- * pmem_file_close -- unmaps and closes the file (unlinked already)
- */
-static void
-pmem_file_close(void)
-{
-	if (pf.map != NULL)
-		(void) pmem2_map_delete(&pf.map);
-	if (pf.source != NULL)
-		(void) pmem2_source_delete(&pf.source);
-	if (pf.cfg != NULL)
-		(void) pmem2_config_delete(&pf.cfg);
-	if (pf.fd >= 0)
-		(void) close(pf.fd);
-	pf.fd = -1;
-}
-
-/*
- * pmem_file_open -- a new file of len bytes in /var/tmp, unlinked at once,
- * mapped with libpmem2; 0, or -1 with a message
- */
-static int
-pmem_file_open(size_t len)
-{
-	char path[] = "/var/tmp/miniasync-soak.XXXXXX";
-
-	pf.fd = mkstemp(path);
-	if (pf.fd < 0) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	(void) unlink(path);
-	int e = posix_fallocate(pf.fd, 0, (off_t)len);
-	if (e != 0) {
-		fprintf(stderr, "posix_fallocate of %zu bytes: %s\n", len,
-			strerror(e));
-		goto fail;
-	}
-	if (pmem2_config_new(&pf.cfg) != 0 ||
-		pmem2_source_from_fd(&pf.source, pf.fd) != 0 ||
-		pmem2_config_set_required_store_granularity(pf.cfg,
-			PMEM2_GRANULARITY_PAGE) != 0 ||
-		pmem2_map_new(&pf.map, pf.cfg, pf.source) != 0) {
-		fprintf(stderr, "libpmem2: %s\n", pmem2_errormsg());
-		goto fail;
-	}
-	return 0;
-
-fail:
-	pmem_file_close();
-	return -1;
-}
-
-/*
- * gran_name -- the name of a store granularity
- */
-static const char *
-gran_name(enum pmem2_granularity gr)
-{
-	switch (gr) {
-	case PMEM2_GRANULARITY_BYTE:
-		return "BYTE";
-	case PMEM2_GRANULARITY_CACHE_LINE:
-		return "CACHE_LINE";
-	case PMEM2_GRANULARITY_PAGE:
-		return "PAGE";
-	}
-	return "unknown";
-}
+/* the mapped file of the file lanes */
+static struct map_file pf = { .fd = -1 };
 #endif
 
 /*
@@ -998,10 +923,12 @@ main(int argc, char *argv[])
 	memcpy(heap_ref, heap, heap_len);
 
 #ifdef SOAK_HAVE_PMEM
-	if (pmem_file_open(heap_len + SOAK_GUARD) == 0) {
+	char why[256];
+	if (map_file_open(&pf, "soak", heap_len + SOAK_GUARD, NULL, why,
+			sizeof(why)) == 0) {
 		g.have_file = 1;
-		g.map_base = pmem2_map_get_address(pf.map);
-		g.map_len = pmem2_map_get_size(pf.map);
+		g.map_base = pf.addr;
+		g.map_len = pf.len;
 		g.guard = g.map_base + g.map_len - SOAK_GUARD;
 		file_ref = malloc(heap_len);
 		if (file_ref == NULL) {
@@ -1017,8 +944,8 @@ main(int argc, char *argv[])
 		memset(g.map_base, 0, g.map_len);
 		memcpy(file_ref, g.map_base, heap_len);
 	} else {
-		fprintf(stderr, "no file in /var/tmp: the pmem2 movers do "
-			"not run\n");
+		fprintf(stderr, "%s\nno file in %s: the pmem2 movers do not "
+			"run\n", why, MAP_FILE_DIR);
 	}
 #endif
 	if (movers_make() != 0)
@@ -1057,10 +984,9 @@ main(int argc, char *argv[])
 		printf("\nlanes: %zu KiB of heap", SOAK_LANE >> 10);
 #ifdef SOAK_HAVE_PMEM
 		if (g.have_file)
-			printf(" and %zu KiB of a /var/tmp file (%s "
-				"granularity)", SOAK_LANE >> 10,
-				gran_name(pmem2_map_get_store_granularity(
-					pf.map)));
+			printf(" and %zu KiB of a %s file (%s granularity)",
+				SOAK_LANE >> 10, MAP_FILE_DIR,
+				map_file_granularity(pf.gran));
 #endif
 		printf(" per thread\n");
 		print_mem("start", m0);
@@ -1132,7 +1058,7 @@ out:
 		for (unsigned i = 0; i < o.threads; i++)
 			runtime_delete(ws[i].rt);
 #ifdef SOAK_HAVE_PMEM
-	pmem_file_close();
+	map_file_close(&pf);
 #endif
 	free(ws);
 	free(file_ref);
