@@ -8,7 +8,9 @@
  * A case is a mover and the baseline it is held against, swept over the
  * copy sizes of the run; a figure is one fixed situation with its own
  * buffers, measured and printed by its own function, most of them through
- * measure() and verify() on a bench_case of their own (fig_case()).
+ * measure() and verify() on a bench_case of their own (fig_case()).  A
+ * family of movers (struct bench_family, a file each) lists its cases and
+ * figures; bench_families[] lists the families of the build.
  */
 
 #ifndef MINIASYNC_UTILS_BENCH_H
@@ -121,6 +123,40 @@ struct fig_ctx {
 	char *big_dst;
 	size_t big_len;
 };
+
+/* a figure: one fixed situation, measured and printed by run */
+struct bench_figure {
+	const char *name;
+	const char *what;
+	int (*run)(struct fig_ctx *x);
+};
+
+/*
+ * struct bench_family -- the cases and figures of one family of movers, in
+ * the order they run, and its parts of --help: about its figures (after
+ * the options) and about its CSV rows; a part is NULL if it has none
+ */
+struct bench_family {
+	const struct bench_case *cases;
+	size_t ncases;
+	const struct bench_figure *figures;
+	size_t nfigures;
+	const char *help;
+	const char *csv_help;
+};
+
+/* the families, each defined in its file (bench_sync.c, ...) */
+extern const struct bench_family bench_family_threads;
+extern const struct bench_family bench_family_sync;
+extern const struct bench_family bench_family_pmem;
+
+/*
+ * the families of this build, in the order they run, then NULL; and what
+ * the build leaves out, for --help ("" if nothing): both made by CMake
+ * from families.c.in
+ */
+extern const struct bench_family *const bench_families[];
+extern const char bench_left_out[];
 
 /* the CPUs the program may use, saved before --cpu pins it (bench.c) */
 extern cpu_set_t bench_cpus;
