@@ -47,15 +47,27 @@ extern "C" {
  */
 #define BENCH_BATCH __attribute__((noinline))
 
+struct vdm;
+struct runtime;
+
+/* a mover of the library and the runtime that waits on it (or NULL) */
+struct bench_mover {
+	struct vdm *vdm;
+	struct runtime *rt;
+};
+
 /*
  * struct bench_env -- what a case's functions work on: the buffers, the
- * bytes per operation, and the case's own state (set up by its setup)
+ * bytes per operation, the mover (for the harness's batches: busy_run(),
+ * wait_run(), wait_copies()) and the case's own state, both set up by its
+ * setup
  */
 struct bench_env {
 	char *src;
 	char *dst; /* a setup may point it elsewhere (a map) */
 	size_t n; /* bytes per operation */
 	size_t max_size; /* the largest n of the run */
+	struct bench_mover mover;
 	void *state; /* the case's own */
 };
 
@@ -176,10 +188,46 @@ void unpin(cpu_set_t *pinned);
 void repin(const cpu_set_t *pinned);
 
 /*
+ * mover_open -- m holds vdm, a mover its constructor just made (NULL: the
+ * constructor failed, err is its errno), and a new runtime; what names the
+ * mover in a message; 0, or -1 (reported; nothing is left)
+ */
+int mover_open(struct bench_mover *m, struct vdm *vdm, int err,
+	const char *what);
+
+/*
+ * mover_close -- deletes the runtime and the mover
+ */
+void mover_close(struct bench_mover *m);
+
+/*
  * baseline_memcpy -- ops plain memcpy calls of env->n bytes, the baseline
  * of the movers of ordinary memory
  */
 int baseline_memcpy(struct bench_env *env, uint64_t ops);
+
+/*
+ * busy_run -- ops copies on env->mover, each a vdm_memcpy future
+ * busy-polled to completion on this thread
+ */
+int busy_run(struct bench_env *env, uint64_t ops);
+
+/*
+ * wait_run -- ops copies on env->mover, each a vdm_memcpy future waited
+ * for with runtime_wait: submit (the first poll) to complete
+ */
+int wait_run(struct bench_env *env, uint64_t ops);
+
+/* the copies wait_copies() waits for together, at most */
+#define BENCH_MAX_COPIES 64
+
+/*
+ * wait_copies -- one pass: copies vdm_memcpy futures on env->mover, copy k
+ * moving env->n bytes from env->src + k * env->n to env->dst + k * env->n,
+ * waited for together with runtime_wait_multiple; 0, or -1 if one of them
+ * failed
+ */
+int wait_copies(struct bench_env *env, size_t copies);
 
 /*
  * median -- the median of v[0..n), which it sorts (v[0] is then the
@@ -230,6 +278,19 @@ int measure(const struct bench_case *c, struct bench_env *env,
 	const struct bench_opts *o, struct bench_result *r);
 
 /*
+ * measure_span -- measure(), then verify_span() of the mover and of the
+ * baseline over span bytes; 0, or -1 (reported)
+ */
+int measure_span(const struct bench_case *c, struct bench_env *env,
+	const struct bench_opts *o, size_t span, struct bench_result *r);
+
+/*
+ * result_per -- the times of r divided by count: per copy rather than per
+ * pass of count copies
+ */
+void result_per(struct bench_result *r, unsigned count);
+
+/*
  * size_str -- a size in the units a person reads (64 B, 4 KiB, 1 MiB)
  */
 const char *size_str(size_t n, char *buf, size_t len);
@@ -276,6 +337,26 @@ void fig_header(void);
  */
 void fig_row(const char *mover, const struct bench_result *r, double scale,
 	double ratio, const char *goal, const char *verdict);
+
+/*
+ * fig_speedup -- a row of a figure whose ratio is baseline time / mover
+ * time (higher is better), the times divided by scale, held against goal
+ * (NaN: none), and its CSV row (name, mover, size)
+ */
+void fig_speedup(struct fig_ctx *x, const char *name, const char *mover,
+	size_t size, const struct bench_result *r, double scale, double goal);
+
+/*
+ * fig_opts -- the options of the run with at most max_reps repetitions,
+ * for a figure whose repetitions are long
+ */
+struct bench_opts fig_opts(const struct fig_ctx *x, unsigned max_reps);
+
+/*
+ * fig_env -- a bench_env of n bytes per operation from src to dst, without
+ * a mover or state yet
+ */
+struct bench_env fig_env(char *src, char *dst, size_t n);
 
 /*
  * fig_case -- a bench_case against memcpy without setup, for measure() and

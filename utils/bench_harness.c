@@ -17,6 +17,8 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include <libminiasync.h>
+
 #include "bench.h"
 #include "common.h"
 
@@ -41,6 +43,40 @@ cpu_set_t bench_cpus;
 int bench_pinned;
 
 /*
+ * mover_open -- m with vdm and a new runtime
+ */
+int
+mover_open(struct bench_mover *m, struct vdm *vdm, int err, const char *what)
+{
+	if (vdm == NULL) {
+		fprintf(stderr, "%s: cannot make the mover: %s\n", what,
+			strerror(err));
+		return -1;
+	}
+	m->vdm = vdm;
+	m->rt = runtime_new();
+	if (m->rt == NULL) {
+		fprintf(stderr, "runtime_new: %s\n", strerror(errno));
+		vdm_delete(vdm);
+		m->vdm = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * mover_close -- deletes the runtime and the mover
+ */
+void
+mover_close(struct bench_mover *m)
+{
+	runtime_delete(m->rt);
+	vdm_delete(m->vdm);
+	m->rt = NULL;
+	m->vdm = NULL;
+}
+
+/*
  * baseline_memcpy -- ops plain memcpy calls; n is a run-time value, so the
  * compiler calls the C library's memcpy instead of inlining a few moves
  */
@@ -58,6 +94,86 @@ baseline_memcpy(struct bench_env *env, uint64_t ops)
 
 	/* memcpy reports nothing: verify() checks the bytes */
 	return 0;
+}
+
+/*
+ * copy_failed -- whether a completed copy to dst reports a failure
+ */
+static inline int
+copy_failed(struct vdm_memcpy_future *fut, const char *dst)
+{
+	return (FUTURE_OUTPUT(fut)->result != VDM_SUCCESS) |
+		(FUTURE_OUTPUT(fut)->dest != dst);
+}
+
+/*
+ * copy_loop -- ops copies on env->mover, each a vdm_memcpy future waited for
+ * with runtime_wait, or busy-polled if wait is 0; always inlined, so that
+ * each caller is the loop of its own way of waiting, without a test
+ */
+static inline __attribute__((always_inline)) int
+copy_loop(struct bench_env *env, uint64_t ops, int wait)
+{
+	struct vdm *vdm = env->mover.vdm;
+	struct runtime *rt = env->mover.rt;
+	char *dst = env->dst;
+	char *src = env->src;
+	size_t n = env->n;
+	int bad = 0;
+
+	for (uint64_t i = 0; i < ops; i++) {
+		struct vdm_memcpy_future fut = vdm_memcpy(vdm, dst, src, n, 0);
+		if (wait)
+			runtime_wait(rt, FUTURE_AS_RUNNABLE(&fut));
+		else
+			FUTURE_BUSY_POLL(&fut);
+		bad |= copy_failed(&fut, dst);
+		bench_barrier();
+	}
+
+	return bad ? -1 : 0;
+}
+
+/*
+ * busy_run -- ops copies, each a vdm_memcpy future busy-polled to completion
+ */
+BENCH_BATCH int
+busy_run(struct bench_env *env, uint64_t ops)
+{
+	return copy_loop(env, ops, 0);
+}
+
+/*
+ * wait_run -- ops copies, each a vdm_memcpy future waited for with
+ * runtime_wait: submit (the first poll) to complete
+ */
+BENCH_BATCH int
+wait_run(struct bench_env *env, uint64_t ops)
+{
+	return copy_loop(env, ops, 1);
+}
+
+/*
+ * wait_copies -- copies futures on distinct ranges, waited for together
+ */
+int
+wait_copies(struct bench_env *env, size_t copies)
+{
+	struct vdm_memcpy_future futs[BENCH_MAX_COPIES];
+	struct future *ptrs[BENCH_MAX_COPIES];
+	size_t n = env->n;
+	int bad = 0;
+
+	for (size_t k = 0; k < copies; k++) {
+		futs[k] = vdm_memcpy(env->mover.vdm, env->dst + k * n,
+			env->src + k * n, n, 0);
+		ptrs[k] = FUTURE_AS_RUNNABLE(&futs[k]);
+	}
+	runtime_wait_multiple(env->mover.rt, ptrs, copies);
+	for (size_t k = 0; k < copies; k++)
+		bad |= copy_failed(&futs[k], env->dst + k * n);
+
+	return bad ? -1 : 0;
 }
 
 /*
@@ -390,6 +506,7 @@ run_case(const struct bench_case *c, const struct bench_opts *o, char *src,
 		.dst = dst,
 		.n = 0,
 		.max_size = max_size,
+		.mover = { NULL, NULL },
 		.state = NULL,
 	};
 	char why[256] = "";
@@ -591,7 +708,84 @@ fig_row(const char *mover, const struct bench_result *r, double scale,
 }
 
 /*
- * fig_case -- a bench_case for measure() and verify() on a pool
+ * measure_span -- measure(), then one operation of each side checked over
+ * span bytes
+ */
+int
+measure_span(const struct bench_case *c, struct bench_env *env,
+	const struct bench_opts *o, size_t span, struct bench_result *r)
+{
+	if (measure(c, env, o, r) != 0 ||
+		verify_span(c, c->mover, c->run, env, span) != 0 ||
+		verify_span(c, c->baseline, c->baseline_run, env, span) != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * result_per -- the times of r per copy of a pass of count
+ */
+void
+result_per(struct bench_result *r, unsigned count)
+{
+	r->mover_med /= count;
+	r->mover_min /= count;
+	r->base_med /= count;
+	r->base_min /= count;
+}
+
+/*
+ * fig_speedup -- a row of a figure whose ratio is baseline / mover time,
+ * and its CSV row
+ */
+void
+fig_speedup(struct fig_ctx *x, const char *name, const char *mover,
+	size_t size, const struct bench_result *r, double scale, double goal)
+{
+	double ratio = r->base_med / r->mover_med;
+	char text[32] = "-";
+	const char *verdict = "";
+
+	if (!isnan(goal)) {
+		snprintf(text, sizeof(text), ">= %.2f", goal);
+		verdict = fig_goal(x, ratio >= goal);
+	}
+	fig_row(mover, r, scale, ratio, text, verdict);
+	csv_fig(x, name, mover, size, r->mover_med, r->base_med, ratio, goal);
+}
+
+/*
+ * fig_opts -- the run's options, at most max_reps repetitions
+ */
+struct bench_opts
+fig_opts(const struct fig_ctx *x, unsigned max_reps)
+{
+	struct bench_opts o = *x->o;
+
+	if (o.reps > max_reps)
+		o.reps = max_reps;
+	return o;
+}
+
+/*
+ * fig_env -- a bench_env of n bytes per operation, without a mover yet
+ */
+struct bench_env
+fig_env(char *src, char *dst, size_t n)
+{
+	struct bench_env env = {
+		.src = src,
+		.dst = dst,
+		.n = n,
+		.max_size = n,
+		.mover = { NULL, NULL },
+		.state = NULL,
+	};
+	return env;
+}
+
+/*
+ * fig_case -- a bench_case for measure() and verify() in a figure
  */
 struct bench_case
 fig_case(const char *name, const char *mover,

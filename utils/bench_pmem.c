@@ -34,6 +34,8 @@
 
 /* the copies pmem-group and pmem-large wait for together */
 #define FIG_PMEM_COPIES 64
+_Static_assert(FIG_PMEM_COPIES <= BENCH_MAX_COPIES,
+	"pmem figures wait for more copies than wait_copies() can");
 
 #define FIG_PMEM_GROUP_SIZE ((size_t)4096)
 #define FIG_PMEM_GROUP_REPS 9
@@ -50,12 +52,10 @@
 #define FIG_PMEM_RETRIES 1
 
 /*
- * a pmem mover, the runtime that waits on it, and libpmem2's functions of
- * the same map: the bench_env state of a pmem figure
+ * libpmem2's functions of the map that a pmem mover copies into: the
+ * bench_env state of a pmem figure, whose mover is in env->mover
  */
-struct durable_mover {
-	struct vdm *vdm;
-	struct runtime *rt;
+struct map_fns {
 	pmem2_memcpy_fn memcpy_fn;
 	pmem2_persist_fn persist_fn;
 	uint64_t stamp; /* the number of the last pass, in its source */
@@ -95,69 +95,28 @@ map_open(struct map_file *f, size_t len, const char *force,
 }
 
 /*
- * durable_open -- a pmem mover of f's map with nthreads workers (on every
- * CPU the program was given), a runtime, and the map's functions
+ * durable_open -- env's mover: the pmem mover c->mover of f's map with
+ * nthreads workers (on every CPU the program was given), and a runtime;
+ * env's state: fns, the map's functions
  */
 static int
-durable_open(struct durable_mover *p, struct map_file *f, unsigned nthreads)
+durable_open(const struct bench_case *c, struct bench_env *env,
+	struct map_fns *fns, struct map_file *f, unsigned nthreads)
 {
 	cpu_set_t pinned;
 
 	unpin(&pinned);
-	p->vdm = vdm_pmem2_new(f->map, nthreads);
+	struct vdm *vdm = vdm_pmem2_new(f->map, nthreads);
 	int err = errno;
 	repin(&pinned);
 
-	if (p->vdm == NULL) {
-		fprintf(stderr, "vdm_pmem2_new(%u threads): %s\n", nthreads,
-			strerror(err));
+	if (mover_open(&env->mover, vdm, err, c->mover) != 0)
 		return -1;
-	}
-	p->rt = runtime_new();
-	if (p->rt == NULL) {
-		fprintf(stderr, "runtime_new: %s\n", strerror(errno));
-		vdm_delete(p->vdm);
-		return -1;
-	}
-	p->memcpy_fn = pmem2_get_memcpy_fn(f->map);
-	p->persist_fn = pmem2_get_persist_fn(f->map);
-	p->stamp = 0;
+	fns->memcpy_fn = pmem2_get_memcpy_fn(f->map);
+	fns->persist_fn = pmem2_get_persist_fn(f->map);
+	fns->stamp = 0;
+	env->state = fns;
 	return 0;
-}
-
-/*
- * durable_close -- deletes the runtime and the mover (before the map)
- */
-static void
-durable_close(struct durable_mover *p)
-{
-	runtime_delete(p->rt);
-	vdm_delete(p->vdm);
-}
-
-/*
- * busy_run -- ops durable copies, each a vdm_memcpy future on the pmem
- * mover busy-polled to completion
- */
-BENCH_BATCH static int
-busy_run(struct bench_env *env, uint64_t ops)
-{
-	struct durable_mover *p = env->state;
-	char *dst = env->dst;
-	char *src = env->src;
-	size_t n = env->n;
-	int bad = 0;
-
-	for (uint64_t i = 0; i < ops; i++) {
-		struct vdm_memcpy_future fut =
-			vdm_memcpy(p->vdm, dst, src, n, 0);
-		FUTURE_BUSY_POLL(&fut);
-		bad |= (FUTURE_OUTPUT(&fut)->result != VDM_SUCCESS) |
-			(FUTURE_OUTPUT(&fut)->dest != dst);
-		bench_barrier();
-	}
-
-	return bad ? -1 : 0;
 }
 
 /*
@@ -167,7 +126,7 @@ busy_run(struct bench_env *env, uint64_t ops)
 BENCH_BATCH static int
 fn_base(struct bench_env *env, uint64_t ops)
 {
-	struct durable_mover *p = env->state;
+	struct map_fns *p = env->state;
 	char *dst = env->dst;
 	const char *src = env->src;
 	size_t n = env->n;
@@ -186,7 +145,7 @@ fn_base(struct bench_env *env, uint64_t ops)
  * the pass's number in the first word of each of its FIG_PMEM_COPIES pieces
  */
 static void
-stamp_pass(struct bench_env *env, struct durable_mover *p)
+stamp_pass(struct bench_env *env, struct map_fns *p)
 {
 	p->stamp++;
 	for (size_t k = 0; k < FIG_PMEM_COPIES; k++)
@@ -201,25 +160,12 @@ stamp_pass(struct bench_env *env, struct durable_mover *p)
 BENCH_BATCH static int
 multi_run(struct bench_env *env, uint64_t ops)
 {
-	struct durable_mover *p = env->state;
-	struct vdm_memcpy_future futs[FIG_PMEM_COPIES];
-	struct future *ptrs[FIG_PMEM_COPIES];
-	size_t n = env->n;
+	struct map_fns *p = env->state;
 	int bad = 0;
 
 	for (uint64_t i = 0; i < ops; i++) {
 		stamp_pass(env, p);
-		for (size_t k = 0; k < FIG_PMEM_COPIES; k++) {
-			futs[k] = vdm_memcpy(p->vdm, env->dst + k * n,
-				env->src + k * n, n, 0);
-			ptrs[k] = FUTURE_AS_RUNNABLE(&futs[k]);
-		}
-		runtime_wait_multiple(p->rt, ptrs, FIG_PMEM_COPIES);
-		for (size_t k = 0; k < FIG_PMEM_COPIES; k++)
-			bad |= (FUTURE_OUTPUT(&futs[k])->result !=
-					VDM_SUCCESS) |
-				(FUTURE_OUTPUT(&futs[k])->dest !=
-					env->dst + k * n);
+		bad |= wait_copies(env, FIG_PMEM_COPIES) != 0;
 		bench_barrier();
 	}
 
@@ -234,7 +180,7 @@ multi_run(struct bench_env *env, uint64_t ops)
 BENCH_BATCH static int
 group_base(struct bench_env *env, uint64_t ops)
 {
-	struct durable_mover *p = env->state;
+	struct map_fns *p = env->state;
 	size_t n = env->n;
 	int bad = 0;
 
@@ -260,7 +206,7 @@ group_base(struct bench_env *env, uint64_t ops)
 BENCH_BATCH static int
 large_base(struct bench_env *env, uint64_t ops)
 {
-	struct durable_mover *p = env->state;
+	struct map_fns *p = env->state;
 	size_t len = FIG_PMEM_COPIES * env->n;
 	int bad = 0;
 
@@ -304,6 +250,25 @@ warm_pass(const struct bench_case *c, struct bench_env *env)
 }
 
 /*
+ * measure_passes -- a pass of copies per batch, as many batches as o says
+ * (after warm_pass), then one pass of each side checked over span bytes;
+ * 0, or -1 (reported)
+ */
+static int
+measure_passes(const struct bench_case *c, struct bench_env *env,
+	const struct bench_opts *o, size_t span, struct bench_result *r)
+{
+	/* a pass lasts milliseconds: one per batch */
+	r->ops = 1;
+	if (warm_pass(c, env) != 0 ||
+		measure_pairs(c, env, o, FIG_PMEM_RETRIES, r) != 0 ||
+		verify_span(c, c->mover, c->run, env, span) != 0 ||
+		verify_span(c, c->baseline, c->baseline_run, env, span) != 0)
+		return -1;
+	return 0;
+}
+
+/*
  * fig_pmem_4k -- one durable 4 KiB copy on the pmem mover without threads,
  * busy-polled, against libpmem2's memcpy function on a CACHE_LINE map
  */
@@ -314,10 +279,8 @@ fig_pmem_4k(struct fig_ctx *x)
 		fn_base);
 	struct bench_result r;
 	struct map_file f;
-	struct durable_mover p;
-	char goal[32];
+	struct map_fns fns;
 
-	snprintf(goal, sizeof(goal), ">= %.2f", FIG_PMEM_4K_GOAL);
 	printf("\npmem-4k: one durable copy of 4 KiB, vdm_memcpy() + "
 	       "FUTURE_BUSY_POLL on the pmem\n  mover without threads "
 	       "(pmem2-0), against libpmem2's memcpy function, flags 0\n  "
@@ -329,34 +292,22 @@ fig_pmem_4k(struct fig_ctx *x)
 		PMEM2_GRANULARITY_CACHE_LINE);
 	if (s != 0)
 		return s == BENCH_SKIP ? 0 : -1;
-	if (durable_open(&p, &f, 0) != 0) {
+	struct bench_env env = fig_env(x->src, f.addr, FIG_PMEM_4K_SIZE);
+	if (durable_open(&c, &env, &fns, &f, 0) != 0) {
 		map_file_close(&f);
 		return -1;
 	}
-
-	struct bench_env env = {
-		.src = x->src,
-		.dst = f.addr,
-		.n = FIG_PMEM_4K_SIZE,
-		.max_size = FIG_PMEM_4K_SIZE,
-		.state = &p,
-	};
 	fill_src(env.src, env.n);
 
-	int e = warm_pass(&c, &env) != 0 || measure(&c, &env, x->o, &r) != 0 ||
-		verify(&c, c.mover, c.run, &env) != 0 ||
-		verify(&c, c.baseline, c.baseline_run, &env) != 0;
-	durable_close(&p);
+	int e = warm_pass(&c, &env) != 0 ||
+		measure_span(&c, &env, x->o, env.n, &r) != 0;
+	mover_close(&env.mover);
 	map_file_close(&f);
 	if (e)
 		return -1;
 
-	double ratio = r.base_med / r.mover_med;
 	fig_header();
-	fig_row(c.mover, &r, 1.0, ratio, goal,
-		fig_goal(x, ratio >= FIG_PMEM_4K_GOAL));
-	csv_fig(x, "pmem-4k", c.mover, env.n, r.mover_med, r.base_med, ratio,
-		FIG_PMEM_4K_GOAL);
+	fig_speedup(x, "pmem-4k", c.mover, env.n, &r, 1.0, FIG_PMEM_4K_GOAL);
 	return 0;
 }
 
@@ -370,14 +321,10 @@ fig_pmem_group(struct fig_ctx *x)
 {
 	static const unsigned nthreads[] = { 0, FIG_PMEM_THREADS };
 	size_t span = FIG_PMEM_COPIES * FIG_PMEM_GROUP_SIZE;
-	struct bench_opts o = *x->o;
+	struct bench_opts o = fig_opts(x, FIG_PMEM_GROUP_REPS);
 	struct map_file f;
-	char goal[32];
 	int ret = 0;
 
-	if (o.reps > FIG_PMEM_GROUP_REPS)
-		o.reps = FIG_PMEM_GROUP_REPS;
-	snprintf(goal, sizeof(goal), ">= %.2f", FIG_PMEM_GROUP_GOAL);
 	printf("\npmem-group: %d durable copies of 4 KiB to consecutive "
 	       "pages, %d x vdm_memcpy()\n  then runtime_wait_multiple(), "
 	       "on the pmem mover without threads (pmem2-0)\n  and with %u "
@@ -397,49 +344,30 @@ fig_pmem_group(struct fig_ctx *x)
 	for (size_t i = 0; i < sizeof(nthreads) / sizeof(nthreads[0]); i++) {
 		char mover[32];
 		struct bench_result r;
-		struct durable_mover p;
+		struct map_fns fns;
 
 		snprintf(mover, sizeof(mover), "pmem2-%u", nthreads[i]);
 		struct bench_case c = durable_case("pmem-group", mover,
 			multi_run, group_base);
-		if (durable_open(&p, &f, nthreads[i]) != 0) {
+		struct bench_env env = fig_env(x->src, f.addr,
+			FIG_PMEM_GROUP_SIZE);
+		if (durable_open(&c, &env, &fns, &f, nthreads[i]) != 0) {
 			ret = -1;
 			continue;
 		}
-		struct bench_env env = {
-			.src = x->src,
-			.dst = f.addr,
-			.n = FIG_PMEM_GROUP_SIZE,
-			.max_size = FIG_PMEM_GROUP_SIZE,
-			.state = &p,
-		};
 		fill_words(env.src, span, 5);
 
-		/* a pass lasts milliseconds: one per batch */
-		r.ops = 1;
-		int e = warm_pass(&c, &env) != 0 ||
-			measure_pairs(&c, &env, &o, FIG_PMEM_RETRIES,
-				&r) != 0 ||
-			verify_span(&c, c.mover, c.run, &env, span) != 0 ||
-			verify_span(&c, c.baseline, c.baseline_run, &env,
-				span) != 0;
-		durable_close(&p);
+		int e = measure_passes(&c, &env, &o, span, &r);
+		mover_close(&env.mover);
 		if (e) {
 			ret = -1;
 			continue;
 		}
 
 		/* per copy, not per pass */
-		r.mover_med /= FIG_PMEM_COPIES;
-		r.mover_min /= FIG_PMEM_COPIES;
-		r.base_med /= FIG_PMEM_COPIES;
-		r.base_min /= FIG_PMEM_COPIES;
-		double ratio = r.base_med / r.mover_med;
-
-		fig_row(mover, &r, 1e3, ratio, goal,
-			fig_goal(x, ratio >= FIG_PMEM_GROUP_GOAL));
-		csv_fig(x, "pmem-group", mover, env.n, r.mover_med, r.base_med,
-			ratio, FIG_PMEM_GROUP_GOAL);
+		result_per(&r, FIG_PMEM_COPIES);
+		fig_speedup(x, "pmem-group", mover, env.n, &r, 1e3,
+			FIG_PMEM_GROUP_GOAL);
 		fflush(stdout);
 	}
 
@@ -457,18 +385,14 @@ fig_pmem_large(struct fig_ctx *x)
 {
 	char mover[32];
 	size_t span = FIG_PMEM_COPIES * FIG_PMEM_LARGE_SIZE;
-	struct bench_opts o = *x->o;
+	struct bench_opts o = fig_opts(x, FIG_PMEM_LARGE_REPS);
 	struct bench_result r;
 	struct map_file f;
-	struct durable_mover p;
-	char goal[32];
+	struct map_fns fns;
 
 	snprintf(mover, sizeof(mover), "pmem2-%u", FIG_PMEM_THREADS);
 	struct bench_case c = durable_case("pmem-large", mover, multi_run,
 		large_base);
-	if (o.reps > FIG_PMEM_LARGE_REPS)
-		o.reps = FIG_PMEM_LARGE_REPS;
-	snprintf(goal, sizeof(goal), ">= %.2f", FIG_PMEM_LARGE_GOAL);
 	printf("\npmem-large: %d durable copies of 1 MiB, %d x vdm_memcpy() "
 	       "then\n  runtime_wait_multiple(), on the pmem mover with %u "
 	       "workers (%s), against\n  libpmem2's memcpy function, flags 0, "
@@ -485,36 +409,21 @@ fig_pmem_large(struct fig_ctx *x)
 		PMEM2_GRANULARITY_CACHE_LINE);
 	if (s != 0)
 		return s == BENCH_SKIP ? 0 : -1;
-	if (durable_open(&p, &f, FIG_PMEM_THREADS) != 0) {
+	struct bench_env env = fig_env(x->big_src, f.addr, FIG_PMEM_LARGE_SIZE);
+	if (durable_open(&c, &env, &fns, &f, FIG_PMEM_THREADS) != 0) {
 		map_file_close(&f);
 		return -1;
 	}
-
-	struct bench_env env = {
-		.src = x->big_src,
-		.dst = f.addr,
-		.n = FIG_PMEM_LARGE_SIZE,
-		.max_size = FIG_PMEM_LARGE_SIZE,
-		.state = &p,
-	};
 	fill_words(env.src, span, 6);
 
-	/* a pass lasts milliseconds: one per batch */
-	r.ops = 1;
-	int e = warm_pass(&c, &env) != 0 ||
-		measure_pairs(&c, &env, &o, FIG_PMEM_RETRIES, &r) != 0 ||
-		verify_span(&c, c.mover, c.run, &env, span) != 0 ||
-		verify_span(&c, c.baseline, c.baseline_run, &env, span) != 0;
-	durable_close(&p);
+	int e = measure_passes(&c, &env, &o, span, &r);
+	mover_close(&env.mover);
 	map_file_close(&f);
 	if (e)
 		return -1;
 
-	double ratio = r.base_med / r.mover_med;
 	fig_header();
-	fig_row(mover, &r, 1e3, ratio, goal,
-		fig_goal(x, ratio >= FIG_PMEM_LARGE_GOAL));
-	csv_fig(x, "pmem-large", mover, span, r.mover_med, r.base_med, ratio,
+	fig_speedup(x, "pmem-large", mover, span, &r, 1e3,
 		FIG_PMEM_LARGE_GOAL);
 	return 0;
 }

@@ -26,7 +26,7 @@ sync_setup(struct bench_env *env, char *why, size_t whylen)
 		snprintf(why, whylen, "vdm_new: %s", strerror(errno));
 		return -1;
 	}
-	env->state = vdm;
+	env->mover.vdm = vdm;
 	return 0;
 }
 
@@ -36,31 +36,8 @@ sync_setup(struct bench_env *env, char *why, size_t whylen)
 static void
 sync_teardown(struct bench_env *env)
 {
-	vdm_delete(env->state);
-	env->state = NULL;
-}
-
-/*
- * sync_run -- ops copies, each a vdm_memcpy future busy-polled to completion
- */
-BENCH_BATCH static int
-sync_run(struct bench_env *env, uint64_t ops)
-{
-	struct vdm *vdm = env->state;
-	char *dst = env->dst;
-	char *src = env->src;
-	size_t n = env->n;
-	int bad = 0;
-
-	for (uint64_t i = 0; i < ops; i++) {
-		struct vdm_memcpy_future fut = vdm_memcpy(vdm, dst, src, n, 0);
-		FUTURE_BUSY_POLL(&fut);
-		bad |= (FUTURE_OUTPUT(&fut)->result != VDM_SUCCESS) |
-			(FUTURE_OUTPUT(&fut)->dest != dst);
-		bench_barrier();
-	}
-
-	return bad ? -1 : 0;
+	vdm_delete(env->mover.vdm);
+	env->mover.vdm = NULL;
 }
 
 /* the project's goals for the synchronous mover against memcpy */
@@ -79,7 +56,7 @@ static const struct bench_case sync_cases[] = {
 			"mover",
 		.setup = sync_setup,
 		.teardown = sync_teardown,
-		.run = sync_run,
+		.run = busy_run,
 		.baseline_run = baseline_memcpy,
 		.goals = sync_goals,
 	},

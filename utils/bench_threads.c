@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <libminiasync.h>
@@ -28,6 +27,8 @@
 #define FIG_LATENCY_GOAL_NS 450.0
 
 #define FIG_BATCH_COPIES 64
+_Static_assert(FIG_BATCH_COPIES <= BENCH_MAX_COPIES,
+	"threads-batch waits for more copies than wait_copies() can");
 #define FIG_BATCH_SIZE ((size_t)4096)
 #define FIG_BATCH_GOAL 0.7
 
@@ -59,47 +60,26 @@ static const struct pool_spec pool_offload = {
  * measuring thread
  */
 int
-pool_open(struct pool *p, const struct pool_spec *spec)
+pool_open(struct bench_mover *m, const struct pool_spec *spec)
 {
+	struct vdm *vdm;
 	cpu_set_t pinned;
-	int err;
 
 	unpin(&pinned);
 	if (spec->descriptor != NULL) {
-		p->vdm = vdm_new(spec->descriptor());
+		vdm = vdm_new(spec->descriptor());
 	} else {
 		struct vdm_threads_config cfg = {
 			.nthreads = spec->nthreads,
 			.queue_depth = 0,
 			.offload_min = spec->offload_min,
 		};
-		p->vdm = vdm_threads_new(&cfg, spec->notifier);
+		vdm = vdm_threads_new(&cfg, spec->notifier);
 	}
-	err = errno;
+	int err = errno;
 	repin(&pinned);
 
-	if (p->vdm == NULL) {
-		fprintf(stderr, "%s: cannot make the mover: %s\n", spec->mover,
-			strerror(err));
-		return -1;
-	}
-	p->rt = runtime_new();
-	if (p->rt == NULL) {
-		fprintf(stderr, "runtime_new: %s\n", strerror(errno));
-		vdm_delete(p->vdm);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * pool_close -- deletes the runtime and the mover
- */
-void
-pool_close(struct pool *p)
-{
-	runtime_delete(p->rt);
-	vdm_delete(p->vdm);
+	return mover_open(m, vdm, err, spec->mover);
 }
 
 /*
@@ -109,14 +89,10 @@ pool_close(struct pool *p)
 static int
 threads_sweep_setup(struct bench_env *env, char *why, size_t whylen)
 {
-	struct pool *p = malloc(sizeof(*p));
-
-	if (p == NULL || pool_open(p, &pool_default) != 0) {
+	if (pool_open(&env->mover, &pool_default) != 0) {
 		snprintf(why, whylen, "cannot make the default pool");
-		free(p);
 		return -1;
 	}
-	env->state = p;
 	return 0;
 }
 
@@ -126,34 +102,7 @@ threads_sweep_setup(struct bench_env *env, char *why, size_t whylen)
 static void
 threads_sweep_teardown(struct bench_env *env)
 {
-	pool_close(env->state);
-	free(env->state);
-	env->state = NULL;
-}
-
-/*
- * threads_wait_run -- ops copies, each a vdm_memcpy future waited for with
- * runtime_wait: submit (the first poll) to complete
- */
-BENCH_BATCH int
-threads_wait_run(struct bench_env *env, uint64_t ops)
-{
-	struct pool *p = env->state;
-	char *dst = env->dst;
-	char *src = env->src;
-	size_t n = env->n;
-	int bad = 0;
-
-	for (uint64_t i = 0; i < ops; i++) {
-		struct vdm_memcpy_future fut =
-			vdm_memcpy(p->vdm, dst, src, n, 0);
-		runtime_wait(p->rt, FUTURE_AS_RUNNABLE(&fut));
-		bad |= (FUTURE_OUTPUT(&fut)->result != VDM_SUCCESS) |
-			(FUTURE_OUTPUT(&fut)->dest != dst);
-		bench_barrier();
-	}
-
-	return bad ? -1 : 0;
+	mover_close(&env->mover);
 }
 
 /*
@@ -163,24 +112,10 @@ threads_wait_run(struct bench_env *env, uint64_t ops)
 BENCH_BATCH static int
 threads_batch_run(struct bench_env *env, uint64_t ops)
 {
-	struct pool *p = env->state;
-	struct vdm_memcpy_future futs[FIG_BATCH_COPIES];
-	struct future *ptrs[FIG_BATCH_COPIES];
-	size_t n = env->n;
 	int bad = 0;
 
 	for (uint64_t i = 0; i < ops; i++) {
-		for (size_t k = 0; k < FIG_BATCH_COPIES; k++) {
-			futs[k] = vdm_memcpy(p->vdm, env->dst + k * n,
-				env->src + k * n, n, 0);
-			ptrs[k] = FUTURE_AS_RUNNABLE(&futs[k]);
-		}
-		runtime_wait_multiple(p->rt, ptrs, FIG_BATCH_COPIES);
-		for (size_t k = 0; k < FIG_BATCH_COPIES; k++)
-			bad |= (FUTURE_OUTPUT(&futs[k])->result !=
-					VDM_SUCCESS) |
-				(FUTURE_OUTPUT(&futs[k])->dest !=
-					env->dst + k * n);
+		bad |= wait_copies(env, FIG_BATCH_COPIES) != 0;
 		bench_barrier();
 	}
 
@@ -216,17 +151,58 @@ pool_measure(const struct pool_spec *spec, const struct bench_case *c,
 	struct bench_env *env, const struct bench_opts *o, size_t span,
 	struct bench_result *r)
 {
-	struct pool p;
-
-	if (pool_open(&p, spec) != 0)
+	if (pool_open(&env->mover, spec) != 0)
 		return -1;
-	env->state = &p;
-	int e = measure(c, env, o, r) != 0 ||
-		verify_span(c, c->mover, c->run, env, span) != 0 ||
-		verify_span(c, c->baseline, c->baseline_run, env, span) != 0;
-	pool_close(&p);
-	env->state = NULL;
-	return e ? -1 : 0;
+	int e = measure_span(c, env, o, span, r);
+	mover_close(&env->mover);
+	return e;
+}
+
+/*
+ * pool_rows -- c measured on a new pool of each of specs[0..nspecs), c's
+ * mover named after it, from env's buffers (filled already), one operation
+ * of each side checked over span bytes; row prints each result; 0, or -1
+ * if one of the pools was broken
+ */
+static int
+pool_rows(struct fig_ctx *x, struct bench_case *c, struct bench_env *env,
+	size_t span, const struct pool_spec *const *specs, size_t nspecs,
+	void (*row)(struct fig_ctx *x, const struct pool_spec *spec,
+		struct bench_result *r))
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < nspecs; i++) {
+		struct bench_result r;
+
+		c->mover = specs[i]->mover;
+		if (pool_measure(specs[i], c, env, x->o, span, &r) != 0) {
+			ret = -1;
+			continue;
+		}
+		row(x, specs[i], &r);
+		fflush(stdout);
+	}
+	return ret;
+}
+
+/*
+ * latency_row -- a row of threads-latency: the mover's median against the
+ * absolute goal, for the pools the goal applies to
+ */
+static void
+latency_row(struct fig_ctx *x, const struct pool_spec *spec,
+	struct bench_result *r)
+{
+	char goal[32];
+
+	snprintf(goal, sizeof(goal), "<= %.0f ns", FIG_LATENCY_GOAL_NS);
+	fig_row(spec->mover, r, 1.0, r->ratio, spec->goal ? goal : "-",
+		spec->goal ? fig_goal(x, r->mover_med <= FIG_LATENCY_GOAL_NS) :
+		"");
+	csv_fig(x, "threads-latency", spec->mover, FIG_LATENCY_SIZE,
+		r->mover_med, r->base_med, r->ratio,
+		spec->goal ? FIG_LATENCY_GOAL_NS : NAN);
 }
 
 /*
@@ -240,52 +216,43 @@ fig_latency(struct fig_ctx *x)
 	static const struct pool_spec *const specs[] = {
 		&pool_default, &pool_one, &pool_polled, &pool_offload,
 	};
-	char goal[32];
-	int ret = 0;
+	struct bench_case c = fig_case("threads-latency", NULL, wait_run,
+		baseline_memcpy);
+	struct bench_env env = fig_env(x->src, x->dst, FIG_LATENCY_SIZE);
 
-	snprintf(goal, sizeof(goal), "<= %.0f ns", FIG_LATENCY_GOAL_NS);
 	printf("\nthreads-latency: one %d B copy, vdm_memcpy() + "
 	       "runtime_wait(), submit to\n  complete, against memcpy of "
-	       "%d B; times in ns; goal: mover median %s\n  (absolute); "
-	       "ratio = mover / memcpy time; threads: default pool (%u\n  "
-	       "workers), threads-1: one worker, threads-polled: the polled "
-	       "pool (%u workers);\n  threads-offload: the default pool with "
-	       "offload_min 1, every copy handed to\n  a worker (what a "
-	       "hand-over costs; no goal)\n",
-		FIG_LATENCY_SIZE, FIG_LATENCY_SIZE, goal, x->ncpus, x->ncpus);
+	       "%d B; times in ns; goal: mover median <= %.0f ns\n  "
+	       "(absolute); ratio = mover / memcpy time; threads: default "
+	       "pool (%u\n  workers), threads-1: one worker, threads-polled: "
+	       "the polled pool (%u workers);\n  threads-offload: the default "
+	       "pool with offload_min 1, every copy handed to\n  a worker "
+	       "(what a hand-over costs; no goal)\n",
+		FIG_LATENCY_SIZE, FIG_LATENCY_SIZE, FIG_LATENCY_GOAL_NS,
+		x->ncpus, x->ncpus);
 	fig_header();
 
-	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
-		const struct pool_spec *spec = specs[i];
-		struct bench_case c = fig_case("threads-latency", spec->mover,
-			threads_wait_run, baseline_memcpy);
-		struct bench_env env = {
-			.src = x->src,
-			.dst = x->dst,
-			.n = FIG_LATENCY_SIZE,
-			.max_size = FIG_LATENCY_SIZE,
-			.state = NULL,
-		};
-		struct bench_result r;
-
-		fill_src(env.src, env.n);
-		if (pool_measure(spec, &c, &env, x->o, env.n, &r) != 0) {
-			ret = -1;
-			continue;
-		}
-
-		fig_row(spec->mover, &r, 1.0, r.ratio, spec->goal ? goal : "-",
-			spec->goal ? fig_goal(x, r.mover_med <=
-				FIG_LATENCY_GOAL_NS) : "");
-		csv_fig(x, "threads-latency", spec->mover, env.n, r.mover_med,
-			r.base_med, r.ratio, spec->goal ? FIG_LATENCY_GOAL_NS :
-			NAN);
-		fflush(stdout);
-	}
+	fill_src(env.src, env.n);
+	int ret = pool_rows(x, &c, &env, env.n, specs,
+		sizeof(specs) / sizeof(specs[0]), latency_row);
 
 	if (fig_floor(x) != 0)
 		ret = -1;
 	return ret;
+}
+
+/*
+ * batch_row -- a row of threads-batch, per copy: memcpy time / mover time
+ * against the goal, for the pools the goal applies to
+ */
+static void
+batch_row(struct fig_ctx *x, const struct pool_spec *spec,
+	struct bench_result *r)
+{
+	/* per copy, not per group of copies */
+	result_per(r, FIG_BATCH_COPIES);
+	fig_speedup(x, "threads-batch", spec->mover, FIG_BATCH_SIZE, r, 1.0,
+		spec->goal ? FIG_BATCH_GOAL : NAN);
 }
 
 /*
@@ -298,11 +265,11 @@ fig_batch(struct fig_ctx *x)
 	static const struct pool_spec *const specs[] = {
 		&pool_default, &pool_offload,
 	};
+	struct bench_case c = fig_case("threads-batch", NULL,
+		threads_batch_run, baseline_batch);
+	struct bench_env env = fig_env(x->src, x->dst, FIG_BATCH_SIZE);
 	size_t span = FIG_BATCH_COPIES * FIG_BATCH_SIZE;
-	char goal[32];
-	int ret = 0;
 
-	snprintf(goal, sizeof(goal), ">= %.2f", FIG_BATCH_GOAL);
 	printf("\nthreads-batch: %d copies of 4 KiB on distinct ranges, "
 	       "%d x vdm_memcpy() then\n  runtime_wait_multiple(), default "
 	       "pool (%u workers), against %d memcpy()\n  calls on this "
@@ -313,40 +280,9 @@ fig_batch(struct fig_ctx *x)
 		FIG_BATCH_COPIES);
 	fig_header();
 
-	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
-		const struct pool_spec *spec = specs[i];
-		struct bench_case c = fig_case("threads-batch", spec->mover,
-			threads_batch_run, baseline_batch);
-		struct bench_env env = {
-			.src = x->src,
-			.dst = x->dst,
-			.n = FIG_BATCH_SIZE,
-			.max_size = FIG_BATCH_SIZE,
-			.state = NULL,
-		};
-		struct bench_result r;
-
-		fill_words(env.src, span, 1);
-		if (pool_measure(spec, &c, &env, x->o, span, &r) != 0) {
-			ret = -1;
-			continue;
-		}
-
-		/* per copy, not per group of copies */
-		r.mover_med /= FIG_BATCH_COPIES;
-		r.mover_min /= FIG_BATCH_COPIES;
-		r.base_med /= FIG_BATCH_COPIES;
-		r.base_min /= FIG_BATCH_COPIES;
-		double ratio = r.base_med / r.mover_med;
-
-		fig_row(spec->mover, &r, 1.0, ratio, spec->goal ? goal : "-",
-			spec->goal ? fig_goal(x, ratio >= FIG_BATCH_GOAL) :
-			"");
-		csv_fig(x, "threads-batch", spec->mover, env.n, r.mover_med,
-			r.base_med, ratio, spec->goal ? FIG_BATCH_GOAL : NAN);
-		fflush(stdout);
-	}
-	return ret;
+	fill_words(env.src, span, 1);
+	return pool_rows(x, &c, &env, span, specs,
+		sizeof(specs) / sizeof(specs[0]), batch_row);
 }
 
 /*
@@ -357,14 +293,10 @@ static int
 fig_large(struct fig_ctx *x)
 {
 	struct bench_case c = fig_case("threads-large", pool_default.mover,
-		threads_wait_run, baseline_memcpy);
-	struct bench_opts o = *x->o;
+		wait_run, baseline_memcpy);
+	struct bench_opts o = fig_opts(x, FIG_LARGE_REPS);
 	struct bench_result r;
-	char goal[32];
 
-	if (o.reps > FIG_LARGE_REPS)
-		o.reps = FIG_LARGE_REPS;
-	snprintf(goal, sizeof(goal), ">= %.2f", FIG_LARGE_GOAL);
 	printf("\nthreads-large: one copy of 64 MiB, vdm_memcpy() + "
 	       "runtime_wait(), default pool\n  (%u workers), against one "
 	       "memcpy() of 64 MiB; %u repetitions; times in us;\n  ratio = "
@@ -374,24 +306,16 @@ fig_large(struct fig_ctx *x)
 	if (fig_big(x, FIG_LARGE_SIZE) != 0)
 		return -1;
 
-	struct bench_env env = {
-		.src = x->big_src,
-		.dst = x->big_dst,
-		.n = FIG_LARGE_SIZE,
-		.max_size = FIG_LARGE_SIZE,
-		.state = NULL,
-	};
+	struct bench_env env = fig_env(x->big_src, x->big_dst,
+		FIG_LARGE_SIZE);
 	fill_words(env.src, env.n, 2);
 
 	if (pool_measure(&pool_default, &c, &env, &o, env.n, &r) != 0)
 		return -1;
 
-	double ratio = r.base_med / r.mover_med;
 	fig_header();
-	fig_row(pool_default.mover, &r, 1e3, ratio, goal,
-		fig_goal(x, ratio >= FIG_LARGE_GOAL));
-	csv_fig(x, "threads-large", pool_default.mover, env.n, r.mover_med,
-		r.base_med, ratio, FIG_LARGE_GOAL);
+	fig_speedup(x, "threads-large", pool_default.mover, env.n, &r, 1e3,
+		FIG_LARGE_GOAL);
 
 	/* the same copy by as many plain threads, without the library */
 	struct bench_result cr = r;
@@ -431,7 +355,7 @@ static const struct bench_case threads_cases[] = {
 			"pool, one copy at a time",
 		.setup = threads_sweep_setup,
 		.teardown = threads_sweep_teardown,
-		.run = threads_wait_run,
+		.run = wait_run,
 		.baseline_run = baseline_memcpy,
 		.goals = pool_goals,
 	},

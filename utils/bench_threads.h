@@ -3,9 +3,8 @@
 
 /*
  * bench_threads.h -- what the files of the thread-pool family of bench
- * share: the pools the figures make, the batch that waits for one copy,
- * and the figures that bench_threads_floor.c and bench_threads_sleep.c
- * hold
+ * share: the pools the figures make, and the figures that
+ * bench_threads_floor.c and bench_threads_sleep.c hold
  */
 
 #ifndef MINIASYNC_UTILS_BENCH_THREADS_H
@@ -41,29 +40,12 @@ struct pool_spec {
 /* the default pool: vdm_descriptor_threads(), a worker per CPU */
 extern const struct pool_spec pool_default;
 
-/* a pool and the runtime that waits on it: a figure's bench_env state */
-struct pool {
-	struct vdm *vdm;
-	struct runtime *rt;
-};
-
 /*
  * pool_open -- makes the mover spec describes, and a runtime; the workers
  * may run on every CPU the program was given, even when --cpu pinned the
  * measuring thread; 0, or -1 (reported)
  */
-int pool_open(struct pool *p, const struct pool_spec *spec);
-
-/*
- * pool_close -- deletes the runtime and the mover
- */
-void pool_close(struct pool *p);
-
-/*
- * threads_wait_run -- ops copies on the pool env->state, each a vdm_memcpy
- * future waited for with runtime_wait
- */
-int threads_wait_run(struct bench_env *env, uint64_t ops);
+int pool_open(struct bench_mover *m, const struct pool_spec *spec);
 
 /*
  * fig_floor -- the floor of threads-latency: the round trip of a cache line

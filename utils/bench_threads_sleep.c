@@ -123,9 +123,9 @@ int
 fig_idle(struct fig_ctx *x)
 {
 	struct bench_case c = fig_case("threads-idle", pool_default.mover,
-		threads_wait_run, baseline_memcpy);
+		wait_run, baseline_memcpy);
+	struct bench_env env = fig_env(x->src, x->dst, FIG_SMALL_LEN);
 	struct idle_cpu base, with;
-	struct pool p;
 
 	printf("\nthreads-idle: CPU time while a default pool (%u workers) "
 	       "sits idle, %.0f ms\n  after it was made, over %.2f s of "
@@ -136,22 +136,15 @@ fig_idle(struct fig_ctx *x)
 
 	idle_over(x->o->idle_ns, &base);
 
-	if (pool_open(&p, &pool_default) != 0)
+	if (pool_open(&env.mover, &pool_default) != 0)
 		return -1;
 	sleep_ns(FIG_IDLE_SETTLE_NS);
 	idle_over(x->o->idle_ns, &with);
 
 	/* the pool still works after its rest */
-	struct bench_env env = {
-		.src = x->src,
-		.dst = x->dst,
-		.n = FIG_SMALL_LEN,
-		.max_size = FIG_SMALL_LEN,
-		.state = &p,
-	};
 	fill_words(env.src, env.n, 3);
 	int e = verify(&c, c.mover, c.run, &env);
-	pool_close(&p);
+	mover_close(&env.mover);
 	if (e != 0)
 		return -1;
 
@@ -274,7 +267,7 @@ struct waiter_times {
  * stamp future
  */
 static int
-waiter_copy(struct pool *p, char *dst, char *src, size_t n,
+waiter_copy(struct bench_mover *p, char *dst, char *src, size_t n,
 	struct waiter_times *wt)
 {
 	struct stamp_future sf;
@@ -318,7 +311,7 @@ waiter_copy(struct pool *p, char *dst, char *src, size_t n,
  * waiter_time -- the median ns of 3 copies of n bytes on the big buffers
  */
 static int
-waiter_time(struct fig_ctx *x, struct pool *p, size_t n, double *ns)
+waiter_time(struct fig_ctx *x, struct bench_mover *p, size_t n, double *ns)
 {
 	double t[3];
 
@@ -355,7 +348,7 @@ waiter_scale(size_t n, double ns, size_t max)
  * the correction has room); the big buffers are then at least that long
  */
 static int
-waiter_size(struct fig_ctx *x, struct pool *p, size_t *n, double *ns64)
+waiter_size(struct fig_ctx *x, struct bench_mover *p, size_t *n, double *ns64)
 {
 	double ns;
 
@@ -387,7 +380,7 @@ fig_waiter(struct fig_ctx *x)
 		FIG_WAITER_REPS;
 	double *col[6];	/* woken, running, returned, late, cpu, pct */
 	unsigned calls_min = UINT_MAX, calls_max = 0; /* waker calls */
-	struct pool p;
+	struct bench_mover p;
 	size_t n = 0;
 	double ns64 = 0.0;
 	int ret = -1;
@@ -493,7 +486,7 @@ fig_waiter(struct fig_ctx *x)
 	ret = 0;
 
 close:
-	pool_close(&p);
+	mover_close(&p);
 out:
 	while (c-- > 0)
 		free(col[c]);
