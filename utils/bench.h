@@ -2,7 +2,8 @@
 /* Copyright 2026, libminiasync developers */
 
 /*
- * bench.h -- the harness of bench (bench_harness.c), as the files of the
+ * bench.h -- the harness of bench (bench_harness.c, with the batches of
+ * bench_batch.c and the output of bench_output.c), as the files of the
  * mover families and main (bench.c) use it
  *
  * A case is a mover and the baseline it is held against, swept over the
@@ -170,7 +171,9 @@ extern const struct bench_family bench_family_pmem;
 extern const struct bench_family *const bench_families[];
 extern const char bench_left_out[];
 
-/* the CPUs the program may use, saved before --cpu pins it (bench.c) */
+/* bench_batch.c: the movers, and the batches timed on them */
+
+/* the CPUs the program may use, saved (by main) before --cpu pins it */
 extern cpu_set_t bench_cpus;
 /* --cpu pinned the measuring thread */
 extern int bench_pinned;
@@ -228,6 +231,8 @@ int wait_run(struct bench_env *env, uint64_t ops);
  * failed
  */
 int wait_copies(struct bench_env *env, size_t copies);
+
+/* bench_harness.c: timing, medians, checks, sweeps, figures' starts */
 
 /*
  * median -- the median of v[0..n), which it sorts (v[0] is then the
@@ -291,11 +296,6 @@ int measure_span(const struct bench_case *c, struct bench_env *env,
 void result_per(struct bench_result *r, unsigned count);
 
 /*
- * size_str -- a size in the units a person reads (64 B, 4 KiB, 1 MiB)
- */
-const char *size_str(size_t n, char *buf, size_t len);
-
-/*
  * run_case -- measures, checks and prints a case at every size of o, on
  * src and dst (max_size bytes each), with a CSV row each when csv is not
  * NULL; counts the goals and those met; 0, or -1 if the case is broken
@@ -314,6 +314,44 @@ int fig_alloc(char **src, char **dst, size_t len);
  * fig_big -- makes the big buffers of x at least len bytes long; 0, or -1
  */
 int fig_big(struct fig_ctx *x, size_t len);
+
+/*
+ * fig_opts -- the options of the run with at most max_reps repetitions,
+ * for a figure whose repetitions are long
+ */
+struct bench_opts fig_opts(const struct fig_ctx *x, unsigned max_reps);
+
+/*
+ * fig_env -- a bench_env of n bytes per operation from src to dst, without
+ * a mover or state yet
+ */
+struct bench_env fig_env(char *src, char *dst, size_t n);
+
+/*
+ * fig_case -- a bench_case against memcpy without setup, for measure() and
+ * verify() in a figure
+ */
+struct bench_case fig_case(const char *name, const char *mover,
+	int (*run)(struct bench_env *, uint64_t),
+	int (*baseline_run)(struct bench_env *, uint64_t));
+
+/* bench_output.c: the rows of the tables and of the CSV file */
+
+/*
+ * size_str -- a size in the units a person reads (64 B, 4 KiB, 1 MiB)
+ */
+const char *size_str(size_t n, char *buf, size_t len);
+
+/*
+ * print_row -- a line of the table of a case, at size n
+ */
+void print_row(size_t n, const struct bench_result *r);
+
+/*
+ * csv_row -- a row of the CSV file for a case, at size n
+ */
+void csv_row(FILE *f, const struct bench_case *c, size_t n,
+	const struct bench_result *r);
 
 /*
  * fig_goal -- counts a goal of a figure and returns its verdict
@@ -345,26 +383,6 @@ void fig_row(const char *mover, const struct bench_result *r, double scale,
  */
 void fig_speedup(struct fig_ctx *x, const char *name, const char *mover,
 	size_t size, const struct bench_result *r, double scale, double goal);
-
-/*
- * fig_opts -- the options of the run with at most max_reps repetitions,
- * for a figure whose repetitions are long
- */
-struct bench_opts fig_opts(const struct fig_ctx *x, unsigned max_reps);
-
-/*
- * fig_env -- a bench_env of n bytes per operation from src to dst, without
- * a mover or state yet
- */
-struct bench_env fig_env(char *src, char *dst, size_t n);
-
-/*
- * fig_case -- a bench_case against memcpy without setup, for measure() and
- * verify() in a figure
- */
-struct bench_case fig_case(const char *name, const char *mover,
-	int (*run)(struct bench_env *, uint64_t),
-	int (*baseline_run)(struct bench_env *, uint64_t));
 
 #ifdef __cplusplus
 }

@@ -4,20 +4,14 @@
 /*
  * bench_harness.c -- what every case and figure of bench is measured with
  * (see bench.h): batches of the mover and of its baseline timed in pairs,
- * their medians, the check of the bytes they copy, the tables and the CSV
- * rows
+ * their medians, the check of the bytes they copy, the sweep of a case
+ * over the sizes of the run, and what a figure starts from
  */
 
-#include <errno.h>
-#include <math.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-
-#include <libminiasync.h>
 
 #include "bench.h"
 #include "common.h"
@@ -37,144 +31,6 @@
 /* warm-up operations before a measurement: at most 16, at most 64 MiB */
 #define BENCH_WARM_BYTES ((size_t)64 << 20)
 #define BENCH_WARM_OPS 16
-
-/* the CPUs the program may use, saved before --cpu pins it */
-cpu_set_t bench_cpus;
-int bench_pinned;
-
-/*
- * mover_open -- m with vdm and a new runtime
- */
-int
-mover_open(struct bench_mover *m, struct vdm *vdm, int err, const char *what)
-{
-	if (vdm == NULL) {
-		fprintf(stderr, "%s: cannot make the mover: %s\n", what,
-			strerror(err));
-		return -1;
-	}
-	m->vdm = vdm;
-	m->rt = runtime_new();
-	if (m->rt == NULL) {
-		fprintf(stderr, "runtime_new: %s\n", strerror(errno));
-		vdm_delete(vdm);
-		m->vdm = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * mover_close -- deletes the runtime and the mover
- */
-void
-mover_close(struct bench_mover *m)
-{
-	runtime_delete(m->rt);
-	vdm_delete(m->vdm);
-	m->rt = NULL;
-	m->vdm = NULL;
-}
-
-/*
- * baseline_memcpy -- ops plain memcpy calls; n is a run-time value, so the
- * compiler calls the C library's memcpy instead of inlining a few moves
- */
-BENCH_BATCH int
-baseline_memcpy(struct bench_env *env, uint64_t ops)
-{
-	char *dst = env->dst;
-	const char *src = env->src;
-	size_t n = env->n;
-
-	for (uint64_t i = 0; i < ops; i++) {
-		memcpy(dst, src, n);
-		bench_barrier();
-	}
-
-	/* memcpy reports nothing: verify() checks the bytes */
-	return 0;
-}
-
-/*
- * copy_failed -- whether a completed copy to dst reports a failure
- */
-static inline int
-copy_failed(struct vdm_memcpy_future *fut, const char *dst)
-{
-	return (FUTURE_OUTPUT(fut)->result != VDM_SUCCESS) |
-		(FUTURE_OUTPUT(fut)->dest != dst);
-}
-
-/*
- * copy_loop -- ops copies on env->mover, each a vdm_memcpy future waited for
- * with runtime_wait, or busy-polled if wait is 0; always inlined, so that
- * each caller is the loop of its own way of waiting, without a test
- */
-static inline __attribute__((always_inline)) int
-copy_loop(struct bench_env *env, uint64_t ops, int wait)
-{
-	struct vdm *vdm = env->mover.vdm;
-	struct runtime *rt = env->mover.rt;
-	char *dst = env->dst;
-	char *src = env->src;
-	size_t n = env->n;
-	int bad = 0;
-
-	for (uint64_t i = 0; i < ops; i++) {
-		struct vdm_memcpy_future fut = vdm_memcpy(vdm, dst, src, n, 0);
-		if (wait)
-			runtime_wait(rt, FUTURE_AS_RUNNABLE(&fut));
-		else
-			FUTURE_BUSY_POLL(&fut);
-		bad |= copy_failed(&fut, dst);
-		bench_barrier();
-	}
-
-	return bad ? -1 : 0;
-}
-
-/*
- * busy_run -- ops copies, each a vdm_memcpy future busy-polled to completion
- */
-BENCH_BATCH int
-busy_run(struct bench_env *env, uint64_t ops)
-{
-	return copy_loop(env, ops, 0);
-}
-
-/*
- * wait_run -- ops copies, each a vdm_memcpy future waited for with
- * runtime_wait: submit (the first poll) to complete
- */
-BENCH_BATCH int
-wait_run(struct bench_env *env, uint64_t ops)
-{
-	return copy_loop(env, ops, 1);
-}
-
-/*
- * wait_copies -- copies futures on distinct ranges, waited for together
- */
-int
-wait_copies(struct bench_env *env, size_t copies)
-{
-	struct vdm_memcpy_future futs[BENCH_MAX_COPIES];
-	struct future *ptrs[BENCH_MAX_COPIES];
-	size_t n = env->n;
-	int bad = 0;
-
-	for (size_t k = 0; k < copies; k++) {
-		futs[k] = vdm_memcpy(env->mover.vdm, env->dst + k * n,
-			env->src + k * n, n, 0);
-		ptrs[k] = FUTURE_AS_RUNNABLE(&futs[k]);
-	}
-	runtime_wait_multiple(env->mover.rt, ptrs, copies);
-	for (size_t k = 0; k < copies; k++)
-		bad |= copy_failed(&futs[k], env->dst + k * n);
-
-	return bad ? -1 : 0;
-}
 
 /*
  * time_batch -- runs one batch and stores its nanoseconds per operation;
@@ -444,56 +300,6 @@ measure(const struct bench_case *c, struct bench_env *env,
 }
 
 /*
- * size_str -- a size in the units a person reads (64 B, 4 KiB, 1 MiB)
- */
-const char *
-size_str(size_t n, char *buf, size_t len)
-{
-	if (n >= (1U << 20) && n % (1U << 20) == 0)
-		snprintf(buf, len, "%zu MiB", n >> 20);
-	else if (n >= 1024 && n % 1024 == 0)
-		snprintf(buf, len, "%zu KiB", n >> 10);
-	else
-		snprintf(buf, len, "%zu B", n);
-	return buf;
-}
-
-/*
- * print_row -- one line of the table
- */
-static void
-print_row(size_t n, const struct bench_result *r)
-{
-	char sz[32];
-	char goal[16] = "-";
-	const char *verdict = "";
-
-	if (r->goal > 0.0) {
-		snprintf(goal, sizeof(goal), "<= %.2f", r->goal);
-		verdict = r->ratio <= r->goal ? "PASS" : "MISS";
-	}
-
-	printf("  %8s %10.2f %10.2f %10.2f %10.2f %5u %6.2f %6.2f %8s%s%s\n",
-		size_str(n, sz, sizeof(sz)), r->mover_med, r->mover_min,
-		r->base_med, r->base_min, r->quiet, r->ratio,
-		r->mover_min / r->base_min, goal, *verdict ? " " : "", verdict);
-}
-
-/*
- * csv_row -- one row of the CSV file
- */
-static void
-csv_row(FILE *f, const struct bench_case *c, size_t n,
-	const struct bench_result *r)
-{
-	fprintf(f, "%s,%s,%zu,%.3f,%.3f,%.4f,", c->name, c->mover, n,
-		r->mover_med, r->base_med, r->ratio);
-	if (r->goal > 0.0)
-		fprintf(f, "%.2f", r->goal);
-	fprintf(f, "\n");
-}
-
-/*
  * run_case -- measures a case at every size; returns 0, or -1 if the case
  * is broken (a skipped case is not)
  */
@@ -557,34 +363,6 @@ run_case(const struct bench_case *c, const struct bench_opts *o, char *src,
 }
 
 /*
- * unpin -- lets this thread (and the threads it starts) run on every CPU
- * the program was given, when --cpu pinned it; *pinned keeps what repin()
- * restores
- */
-void
-unpin(cpu_set_t *pinned)
-{
-	if (!bench_pinned)
-		return;
-	CPU_ZERO(pinned);
-	(void) pthread_getaffinity_np(pthread_self(), sizeof(*pinned),
-		pinned);
-	(void) pthread_setaffinity_np(pthread_self(), sizeof(bench_cpus),
-		&bench_cpus);
-}
-
-/*
- * repin -- pins this thread again as it was before unpin()
- */
-void
-repin(const cpu_set_t *pinned)
-{
-	if (bench_pinned)
-		(void) pthread_setaffinity_np(pthread_self(), sizeof(*pinned),
-			pinned);
-}
-
-/*
  * fill_words -- a pattern that never repeats within len bytes (a 64-bit word
  * per 8 bytes), so that a piece copied to the wrong place shows; seed makes
  * it differ from one figure to the next
@@ -639,75 +417,6 @@ fig_big(struct fig_ctx *x, size_t len)
 }
 
 /*
- * fig_goal -- counts a goal and returns its verdict
- */
-const char *
-fig_goal(struct fig_ctx *x, int met)
-{
-	(*x->goals)++;
-	if (met)
-		(*x->met)++;
-	return met ? "PASS" : "MISS";
-}
-
-/*
- * csv_num -- a CSV field: the number, or NaN where it does not apply
- */
-static void
-csv_num(FILE *f, const char *fmt, double v)
-{
-	if (isnan(v))
-		fputs("NaN", f);
-	else
-		fprintf(f, fmt, v);
-}
-
-/*
- * csv_fig -- one CSV row of a figure (goal NaN: none, the field is empty)
- */
-void
-csv_fig(struct fig_ctx *x, const char *name, const char *mover, size_t size,
-	double ns, double base_ns, double ratio, double goal)
-{
-	if (x->csv == NULL)
-		return;
-	fprintf(x->csv, "%s,%s,%zu,", name, mover, size);
-	csv_num(x->csv, "%.3f", ns);
-	fputc(',', x->csv);
-	csv_num(x->csv, "%.3f", base_ns);
-	fputc(',', x->csv);
-	csv_num(x->csv, "%.4f", ratio);
-	fputc(',', x->csv);
-	if (!isnan(goal))
-		fprintf(x->csv, "%.2f", goal);
-	fputc('\n', x->csv);
-}
-
-/*
- * fig_header -- the column heads of a figure's table of medians
- */
-void
-fig_header(void)
-{
-	printf("  %-15s %10s %10s %10s %10s %5s %7s %10s\n", "mover",
-		"mover-med", "mover-min", "base-med", "base-min", "quiet",
-		"ratio", "goal");
-}
-
-/*
- * fig_row -- a line of a figure's table, the times divided by scale
- */
-void
-fig_row(const char *mover, const struct bench_result *r, double scale,
-	double ratio, const char *goal, const char *verdict)
-{
-	printf("  %-15s %10.2f %10.2f %10.2f %10.2f %5u %7.2f %10s %s\n",
-		mover, r->mover_med / scale, r->mover_min / scale,
-		r->base_med / scale, r->base_min / scale, r->quiet, ratio,
-		goal, verdict);
-}
-
-/*
  * measure_span -- measure(), then one operation of each side checked over
  * span bytes
  */
@@ -732,26 +441,6 @@ result_per(struct bench_result *r, unsigned count)
 	r->mover_min /= count;
 	r->base_med /= count;
 	r->base_min /= count;
-}
-
-/*
- * fig_speedup -- a row of a figure whose ratio is baseline / mover time,
- * and its CSV row
- */
-void
-fig_speedup(struct fig_ctx *x, const char *name, const char *mover,
-	size_t size, const struct bench_result *r, double scale, double goal)
-{
-	double ratio = r->base_med / r->mover_med;
-	char text[32] = "-";
-	const char *verdict = "";
-
-	if (!isnan(goal)) {
-		snprintf(text, sizeof(text), ">= %.2f", goal);
-		verdict = fig_goal(x, ratio >= goal);
-	}
-	fig_row(mover, r, scale, ratio, text, verdict);
-	csv_fig(x, name, mover, size, r->mover_med, r->base_med, ratio, goal);
 }
 
 /*
