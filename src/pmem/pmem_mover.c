@@ -38,7 +38,7 @@
 #include "vdm_internal.h"
 
 /* how long a leader waits for stored ranges to join its group */
-#define PMEM_GATHER_NS 100000L
+#define PMV_GATHER_NS 100000L
 
 /* Linux 5.14; older C libraries do not name it */
 #ifndef MADV_POPULATE_WRITE
@@ -48,14 +48,14 @@
 /* the pool engine's own limit, checked before a target is set up */
 
 #ifdef MINIASYNC_PMEM_TEST_SEAM
-int (*pmem__fail_write_back)(const void *addr, size_t len);
+int (*pmv__fail_write_back)(const void *addr, size_t len);
 #endif
 
 /*
- * pmem__store -- stores a piece of an operation with a set of functions
+ * pmv__store -- stores a piece of an operation with a set of functions
  */
 void
-pmem__store(const struct pmem__fns *fns, const struct vdm_operation *op,
+pmv__store(const struct pmv__fns *fns, const struct vdm_operation *op,
 	size_t off, size_t len, unsigned flags)
 {
 	char *dest = vdm__operation_range(op, off, len).addr;
@@ -86,27 +86,27 @@ pmem__store(const struct pmem__fns *fns, const struct vdm_operation *op,
  */
 #ifdef MINIASYNC_HAVE_VALGRIND_H
 #include <valgrind/valgrind.h>
-#define PMEM_UNDER_VALGRIND() (RUNNING_ON_VALGRIND != 0)
+#define PMV_UNDER_VALGRIND() (RUNNING_ON_VALGRIND != 0)
 #else
-#define PMEM_UNDER_VALGRIND() 0
+#define PMV_UNDER_VALGRIND() 0
 #endif
 
 #if defined(__SANITIZE_THREAD__)
-#define PMEM_KERNEL_STORES 0
+#define PMV_KERNEL_STORES 0
 #elif defined(__has_feature)
 #if __has_feature(thread_sanitizer)
-#define PMEM_KERNEL_STORES 0
+#define PMV_KERNEL_STORES 0
 #endif
 #endif
-#ifndef PMEM_KERNEL_STORES
-#define PMEM_KERNEL_STORES 1
+#ifndef PMV_KERNEL_STORES
+#define PMV_KERNEL_STORES 1
 #endif
 
 /* iovecs of one process_vm_writev() call of a memset: a fill page each */
-#define PMEM_KERNEL_IOVS 64
+#define PMV_KERNEL_IOVS 64
 
 /* pages a memset's iovecs point to; filled with the last value set */
-#define PMEM_FILL_SIZE ((size_t)4096)
+#define PMV_FILL_SIZE ((size_t)4096)
 
 /*
  * Non-zero once process_vm_writev() was refused (a seccomp filter, a
@@ -114,20 +114,20 @@ pmem__store(const struct pmem__fns *fns, const struct vdm_operation *op,
  * caller's from then on.  Relaxed: a hint; a call that races with the
  * first refusal is refused too.
  */
-static unsigned pmem_kernel_store_off;
+static unsigned pmv_kernel_store_off;
 
 #ifdef MINIASYNC_PMEM_TEST_SEAM
-int pmem__kernel_store_disabled;
-void (*pmem__kernel_store_seam)(const struct vdm_operation *op, size_t off,
+int pmv__kernel_store_disabled;
+void (*pmv__kernel_store_seam)(const struct vdm_operation *op, size_t off,
 	size_t len);
 #endif
 
 /*
- * pmem__kernel_store_wanted -- MINIASYNC_PMEM_KERNEL_COPY is not 0 (read
+ * pmv__kernel_store_wanted -- MINIASYNC_PMEM_KERNEL_COPY is not 0 (read
  * when a mover is made)
  */
 int
-pmem__kernel_store_wanted(void)
+pmv__kernel_store_wanted(void)
 {
 	const char *env = getenv("MINIASYNC_PMEM_KERNEL_COPY");
 
@@ -135,11 +135,11 @@ pmem__kernel_store_wanted(void)
 }
 
 /*
- * pmem_vm_flag -- non-zero if the VmFlags line of /proc/self/smaps (after
+ * pmv_vm_flag -- non-zero if the VmFlags line of /proc/self/smaps (after
  * "VmFlags:") holds the two-letter flag
  */
 static int
-pmem_vm_flag(const char *flags, const char *flag)
+pmv_vm_flag(const char *flags, const char *flag)
 {
 	for (const char *p = flags; *p != '\0'; p++) {
 		if (p[0] == flag[0] && p[1] == flag[1] &&
@@ -151,7 +151,7 @@ pmem_vm_flag(const char *flags, const char *flag)
 }
 
 /*
- * pmem__page_cache_map -- non-zero if [base, base + size) is mapped wholly
+ * pmv__page_cache_map -- non-zero if [base, base + size) is mapped wholly
  * by mappings that are neither DAX nor huge-page ones, as /proc/self/smaps
  * tells: a DAX mapping of a file (a PAGE map of persistent memory exposed
  * by virtio-pmem, say) has no page cache, and a write-back that cleans one
@@ -165,7 +165,7 @@ pmem_vm_flag(const char *flags, const char *flag)
  * address: the reading stops past the map.
  */
 int
-pmem__page_cache_map(uintptr_t base, size_t size)
+pmv__page_cache_map(uintptr_t base, size_t size)
 {
 	FILE *smaps = fopen("/proc/self/smaps", "re");
 	if (smaps == NULL)
@@ -200,9 +200,9 @@ pmem__page_cache_map(uintptr_t base, size_t size)
 					covered = hi;
 			}
 		} else if (inside && strncmp(line, "VmFlags:", 8) == 0) {
-			if (pmem_vm_flag(line + 8, "hg") ||
-					pmem_vm_flag(line + 8, "nh") ||
-					pmem_vm_flag(line + 8, "mm"))
+			if (pmv_vm_flag(line + 8, "hg") ||
+					pmv_vm_flag(line + 8, "nh") ||
+					pmv_vm_flag(line + 8, "mm"))
 				ok = 0;
 		}
 	}
@@ -212,51 +212,51 @@ pmem__page_cache_map(uintptr_t base, size_t size)
 
 /*
  * Bumped by every new mover of a PAGE map and in the child of every fork():
- * a thread's answer in pmem_thread_unfiltered holds only for the epoch it
+ * a thread's answer in pmv_thread_unfiltered holds only for the epoch it
  * was found in.  Relaxed: a thread that has not seen the bump yet is
  * racing with the mover's creation or the filter's installation anyway.
  */
-static unsigned pmem_filter_epoch = 1;
-static pthread_once_t pmem_atfork_once = PTHREAD_ONCE_INIT;
+static unsigned pmv_filter_epoch = 1;
+static pthread_once_t pmv_atfork_once = PTHREAD_ONCE_INIT;
 
 /*
- * pmem_filter_epoch_bump -- the threads ask again at their next store
+ * pmv_filter_epoch_bump -- the threads ask again at their next store
  */
 static void
-pmem_filter_epoch_bump(void)
+pmv_filter_epoch_bump(void)
 {
-	atomic_fetch_add_explicit(CORE__ATOMIC(&pmem_filter_epoch), 1,
+	atomic_fetch_add_explicit(CORE__ATOMIC(&pmv_filter_epoch), 1,
 		memory_order_relaxed);
 }
 
 /*
- * pmem_atfork_init -- a forked child asks again: it may install a filter
+ * pmv_atfork_init -- a forked child asks again: it may install a filter
  * its parent did not have
  */
 static void
-pmem_atfork_init(void)
+pmv_atfork_init(void)
 {
-	(void) pthread_atfork(NULL, NULL, pmem_filter_epoch_bump);
+	(void) pthread_atfork(NULL, NULL, pmv_filter_epoch_bump);
 }
 
 /*
- * pmem__kernel_store_epoch -- a mover of a PAGE map is made: every thread
+ * pmv__kernel_store_epoch -- a mover of a PAGE map is made: every thread
  * looks at its filter again before it next has the kernel copy for it
  */
 void
-pmem__kernel_store_epoch(void)
+pmv__kernel_store_epoch(void)
 {
-	(void) pthread_once(&pmem_atfork_once, pmem_atfork_init);
-	pmem_filter_epoch_bump();
+	(void) pthread_once(&pmv_atfork_once, pmv_atfork_init);
+	pmv_filter_epoch_bump();
 }
 
 /*
- * pmem_seccomp_mode -- the calling thread's seccomp mode as
+ * pmv_seccomp_mode -- the calling thread's seccomp mode as
  * /proc/thread-self/status tells it (open, read, close: no allocation), or
  * -1 if it cannot be read
  */
 static int
-pmem_seccomp_mode(void)
+pmv_seccomp_mode(void)
 {
 	int fd = open("/proc/thread-self/status", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -284,53 +284,53 @@ pmem_seccomp_mode(void)
 }
 
 /*
- * pmem_thread_unfiltered -- non-zero if the calling thread runs under no
+ * pmv_thread_unfiltered -- non-zero if the calling thread runs under no
  * seccomp filter.  A filter may answer process_vm_writev() with an error,
  * which the mover handles, or kill the process, which it cannot: the call
  * is in no usual allow list (systemd's @system-service leaves it out, and
  * kills by default).  So a thread with a filter (Seccomp: 2), or one that
  * cannot tell, stores itself.  Filters belong to threads: each asks for its
- * own, once per epoch (pmem_filter_epoch), so a filter installed before a
+ * own, once per epoch (pmv_filter_epoch), so a filter installed before a
  * mover is made, or in a forked child, is seen; one installed on a thread
  * after the latest mover was made and the thread stored is not.
  */
 static int
-pmem_thread_unfiltered(void)
+pmv_thread_unfiltered(void)
 {
 	/* the epoch of the answer (0: none yet); 1: no filter, 2: a filter,
 	 * or unknown */
 	static _Thread_local unsigned asked;
 	static _Thread_local int state;
 
-	/* relaxed: see pmem_filter_epoch */
+	/* relaxed: see pmv_filter_epoch */
 	unsigned epoch = atomic_load_explicit(
-		CORE__ATOMIC(&pmem_filter_epoch), memory_order_relaxed);
+		CORE__ATOMIC(&pmv_filter_epoch), memory_order_relaxed);
 	if (asked != epoch) {
-		state = pmem_seccomp_mode() == 0 ? 1 : 2;
+		state = pmv_seccomp_mode() == 0 ? 1 : 2;
 		asked = epoch;
 	}
 	return state == 1;
 }
 
 #ifdef MINIASYNC_PMEM_TEST_SEAM
-ssize_t (*pmem__kernel_writev)(pid_t pid, const struct iovec *local,
+ssize_t (*pmv__kernel_writev)(pid_t pid, const struct iovec *local,
 	unsigned long nlocal, const struct iovec *remote,
 	unsigned long nremote, unsigned long flags) = process_vm_writev;
-#define PMEM_WRITEV pmem__kernel_writev
+#define PMV_WRITEV pmv__kernel_writev
 #else
-#define PMEM_WRITEV process_vm_writev
+#define PMV_WRITEV process_vm_writev
 #endif
 
 /* the most one call copies: the kernel stops a call short of 2 GiB */
-#define PMEM_KERNEL_MAX ((size_t)1 << 30)
+#define PMV_KERNEL_MAX ((size_t)1 << 30)
 
 /*
- * pmem_kernel_writev -- the kernel copies local (len bytes, at most
- * PMEM_KERNEL_MAX) to dest, both in this process: 0 once every byte is
+ * pmv_kernel_writev -- the kernel copies local (len bytes, at most
+ * PMV_KERNEL_MAX) to dest, both in this process: 0 once every byte is
  * there, -1 if not (refused, or a fault)
  */
 static int
-pmem_kernel_writev(const struct iovec *local, unsigned long nlocal,
+pmv_kernel_writev(const struct iovec *local, unsigned long nlocal,
 	void *dest, size_t len)
 {
 	struct iovec remote = { .iov_base = dest, .iov_len = len };
@@ -341,25 +341,25 @@ pmem_kernel_writev(const struct iovec *local, unsigned long nlocal,
 	 * asked for every time: an id cached across a fork() would name the
 	 * parent, and the child would write into the parent's memory.
 	 */
-	ssize_t done = PMEM_WRITEV(gettid(), local, nlocal, &remote, 1, 0);
+	ssize_t done = PMV_WRITEV(gettid(), local, nlocal, &remote, 1, 0);
 
 	if (done == (ssize_t)len)
 		return 0;
 	if (done < 0 && (errno == EPERM || errno == ENOSYS))
-		atomic_store_explicit(CORE__ATOMIC(&pmem_kernel_store_off), 1,
+		atomic_store_explicit(CORE__ATOMIC(&pmv_kernel_store_off), 1,
 			memory_order_relaxed);
 	return -1;
 }
 
 /*
- * pmem__kernel_store -- stores [off, off + len) of an operation into a
+ * pmv__kernel_store -- stores [off, off + len) of an operation into a
  * file mapping, a range that will be written back, by asking the kernel to
  * copy the bytes (process_vm_writev() on this very process): 0 if they are
  * stored, -1 if the caller must store them (a memmove whose ranges overlap,
  * a flush, non-temporal stores asked for with VDM_F_NO_CACHE_HINT, a
  * kernel or filter that refuses the call, a fault: the caller's own stores
  * then fault as they would have; under valgrind or ThreadSanitizer, see
- * PMEM_KERNEL_STORES).  Only for a libpmem2 map, a file mapping by
+ * PMV_KERNEL_STORES).  Only for a libpmem2 map, a file mapping by
  * construction: the libpmem mover's ranges may be heap memory, whose
  * stores AddressSanitizer must see.
  *
@@ -373,19 +373,19 @@ pmem_kernel_writev(const struct iovec *local, unsigned long nlocal,
  * the write-back (msync) that follows is the map's own.
  */
 int
-pmem__kernel_store(const struct vdm_operation *op, size_t off, size_t len)
+pmv__kernel_store(const struct vdm_operation *op, size_t off, size_t len)
 {
-	/* relaxed: see pmem_kernel_store_off; non-temporal stores asked
+	/* relaxed: see pmv_kernel_store_off; non-temporal stores asked
 	 * for are the map's to make */
-	if (!PMEM_KERNEL_STORES || len == 0 ||
+	if (!PMV_KERNEL_STORES || len == 0 ||
 			(vdm__operation_flags(op) & VDM_F_NO_CACHE_HINT) ||
 			atomic_load_explicit(
-				CORE__ATOMIC(&pmem_kernel_store_off),
+				CORE__ATOMIC(&pmv_kernel_store_off),
 				memory_order_relaxed) ||
-			PMEM_UNDER_VALGRIND() || !pmem_thread_unfiltered())
+			PMV_UNDER_VALGRIND() || !pmv_thread_unfiltered())
 		return -1;
 #ifdef MINIASYNC_PMEM_TEST_SEAM
-	if (pmem__kernel_store_disabled)
+	if (pmv__kernel_store_disabled)
 		return -1;
 #endif
 
@@ -405,11 +405,11 @@ pmem__kernel_store(const struct vdm_operation *op, size_t off, size_t len)
 		char *src = (char *)op->data.memcpy.src + off;
 		ret = 0;
 		while (len > 0 && ret == 0) {
-			size_t chunk = len < PMEM_KERNEL_MAX ? len :
-				PMEM_KERNEL_MAX;
+			size_t chunk = len < PMV_KERNEL_MAX ? len :
+				PMV_KERNEL_MAX;
 			struct iovec local = { .iov_base = src,
 				.iov_len = chunk };
-			ret = pmem_kernel_writev(&local, 1, dest, chunk);
+			ret = pmv_kernel_writev(&local, 1, dest, chunk);
 			src += chunk;
 			dest += chunk;
 			len -= chunk;
@@ -417,9 +417,9 @@ pmem__kernel_store(const struct vdm_operation *op, size_t off, size_t len)
 		break;
 	}
 	case VDM_OPERATION_MEMSET: {
-		static _Thread_local unsigned char fill[PMEM_FILL_SIZE];
+		static _Thread_local unsigned char fill[PMV_FILL_SIZE];
 		static _Thread_local int filled; /* the value + 1, 0: none */
-		struct iovec local[PMEM_KERNEL_IOVS];
+		struct iovec local[PMV_KERNEL_IOVS];
 		unsigned char c = (unsigned char)op->data.memset.c;
 
 		if (filled != c + 1) {
@@ -430,14 +430,14 @@ pmem__kernel_store(const struct vdm_operation *op, size_t off, size_t len)
 		while (len > 0 && ret == 0) {
 			unsigned long n = 0;
 			size_t chunk = 0;
-			for (; n < PMEM_KERNEL_IOVS && chunk < len; n++) {
-				size_t l = len - chunk < PMEM_FILL_SIZE ?
-					len - chunk : PMEM_FILL_SIZE;
+			for (; n < PMV_KERNEL_IOVS && chunk < len; n++) {
+				size_t l = len - chunk < PMV_FILL_SIZE ?
+					len - chunk : PMV_FILL_SIZE;
 				local[n].iov_base = fill;
 				local[n].iov_len = l;
 				chunk += l;
 			}
-			ret = pmem_kernel_writev(local, n, dest, chunk);
+			ret = pmv_kernel_writev(local, n, dest, chunk);
 			dest += chunk;
 			len -= chunk;
 		}
@@ -447,23 +447,23 @@ pmem__kernel_store(const struct vdm_operation *op, size_t off, size_t len)
 		return -1;
 	}
 #ifdef MINIASYNC_PMEM_TEST_SEAM
-	if (ret == 0 && pmem__kernel_store_seam != NULL)
-		pmem__kernel_store_seam(op, off, whole);
+	if (ret == 0 && pmv__kernel_store_seam != NULL)
+		pmv__kernel_store_seam(op, off, whole);
 #endif
 	return ret;
 }
 
 /*
- * pmem__prefault -- makes the pages a piece of an operation will store to
+ * pmv__prefault -- makes the pages a piece of an operation will store to
  * writable in one call, before the caller stores to a range that will be
- * written back where the kernel would not (pmem__kernel_store): the first
+ * written back where the kernel would not (pmv__kernel_store): the first
  * store to each page would take a write fault, which costs about ten
  * times what one madvise(MADV_POPULATE_WRITE) costs per page on a virtual
  * machine.  The call changes no byte.  Without it (a kernel before 5.14),
  * or when it fails, the stores take the faults.
  */
 void
-pmem__prefault(const struct vdm_operation *op, size_t off, size_t len)
+pmv__prefault(const struct vdm_operation *op, size_t off, size_t len)
 {
 	if (op->type == VDM_OPERATION_FLUSH || len == 0)
 		return;
@@ -478,7 +478,7 @@ pmem__prefault(const struct vdm_operation *op, size_t off, size_t len)
 }
 
 /*
- * pmem_write_back -- writes back ranges: one write-back per run of ranges
+ * pmv_write_back -- writes back ranges: one write-back per run of ranges
  * at most the target's write_back_gap apart (sorts the ranges); 0, or -1
  * if any failed.  A run covers the gaps between its ranges too: what else
  * was stored there is written back sooner, never later, and the kernel
@@ -489,7 +489,7 @@ pmem__prefault(const struct vdm_operation *op, size_t off, size_t len)
  * write-back rounds to pages itself.)
  */
 static int
-pmem_write_back(const struct pmem_target *t, struct vdm__range *r,
+pmv_write_back(const struct pmv__target *t, struct vdm__range *r,
 	unsigned n)
 {
 	int ret = 0;
@@ -516,8 +516,8 @@ pmem_write_back(const struct pmem_target *t, struct vdm__range *r,
 		if (t->ops->write_back(t, (const void *)start, end - start))
 			ret = -1;
 #ifdef MINIASYNC_PMEM_TEST_SEAM
-		if (pmem__fail_write_back != NULL &&
-				pmem__fail_write_back((const void *)start,
+		if (pmv__fail_write_back != NULL &&
+				pmv__fail_write_back((const void *)start,
 					end - start))
 			ret = -1;
 #endif
@@ -526,14 +526,14 @@ pmem_write_back(const struct pmem_target *t, struct vdm__range *r,
 }
 
 /*
- * pmem_group_lead -- closes the open group and writes it back, the lock
+ * pmv_group_lead -- closes the open group and writes it back, the lock
  * dropped meanwhile (lock held, no leader; returns with the lock held)
  */
 static void
-pmem_group_lead(struct pmem_target *t)
+pmv_group_lead(struct pmv__target *t)
 {
-	struct pmem_group *g = &t->group;
-	struct vdm__range r[PMEM_GROUP_MAX];
+	struct pmv__group *g = &t->group;
+	struct vdm__range r[PMV__GROUP_MAX];
 	unsigned n = g->n;
 	uint64_t closed = g->open;
 
@@ -541,12 +541,12 @@ pmem_group_lead(struct pmem_target *t)
 	g->n = 0;
 	g->open++;
 	g->leading = 1;
-	/* relaxed: a hint for the pool's spinning threads (pmem_quiet) */
+	/* relaxed: a hint for the pool's spinning threads (pmv_quiet) */
 	atomic_store_explicit(CORE__ATOMIC(&g->quiet), 1,
 		memory_order_relaxed);
 	pthread_mutex_unlock(&g->lock);
 
-	int failed = pmem_write_back(t, r, n);
+	int failed = pmv_write_back(t, r, n);
 
 	atomic_store_explicit(CORE__ATOMIC(&g->quiet), 0,
 		memory_order_relaxed);
@@ -557,7 +557,7 @@ pmem_group_lead(struct pmem_target *t)
 		atomic_store_explicit(CORE__ATOMIC(&g->failed), closed,
 			memory_order_relaxed);
 	/* release: the write-back (and error) above before any thread sees
-	 * the group written back (pairs with the acquire in pmem_group_try) */
+	 * the group written back (pairs with the acquire in pmv_group_try) */
 	CORE__HAPPENS_BEFORE(&g->durable);
 	atomic_store_explicit(CORE__ATOMIC(&g->durable), closed,
 		memory_order_release);
@@ -566,27 +566,27 @@ pmem_group_lead(struct pmem_target *t)
 }
 
 /*
- * pmem_group_join -- adds stored ranges to the open group; returns the
+ * pmv_group_join -- adds stored ranges to the open group; returns the
  * number of the group the last one joined.  counted: the pool's threads
- * counted them in unjoined as they stored them (pmem_piece).
+ * counted them in unjoined as they stored them (pmv_piece).
  */
 static uint64_t
-pmem_group_join(struct pmem_target *t, const struct vdm__range *r,
+pmv_group_join(struct pmv__target *t, const struct vdm__range *r,
 	unsigned n, int counted)
 {
-	struct pmem_group *g = &t->group;
+	struct pmv__group *g = &t->group;
 
 	pthread_mutex_lock(&g->lock);
 	for (unsigned i = 0; i < n; i++) {
 		/* a full group goes first, by this thread or the leader */
-		while (g->n == PMEM_GROUP_MAX) {
+		while (g->n == PMV__GROUP_MAX) {
 			if (g->leading) {
 				/* a gathering leader stops at a full group */
 				if (g->gathering)
 					pthread_cond_broadcast(&g->joined);
 				pthread_cond_wait(&g->done, &g->lock);
 			} else {
-				pmem_group_lead(t);
+				pmv_group_lead(t);
 			}
 		}
 		g->ranges[g->n++] = r[i];
@@ -604,14 +604,14 @@ pmem_group_join(struct pmem_target *t, const struct vdm__range *r,
 }
 
 /*
- * pmem_group_gather -- before a leader closes the open group: while the
+ * pmv_group_gather -- before a leader closes the open group: while the
  * pool's threads hold stored ranges that have not joined it yet, waits for
- * them, up to PMEM_GATHER_NS or until the group is full, so that one
+ * them, up to PMV_GATHER_NS or until the group is full, so that one
  * write-back serves them too rather than the next group's (lock held,
  * leading set)
  */
 static void
-pmem_group_gather(struct pmem_group *g)
+pmv_group_gather(struct pmv__group *g)
 {
 	struct timespec until;
 
@@ -621,13 +621,13 @@ pmem_group_gather(struct pmem_group *g)
 		return;
 
 	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_nsec += PMEM_GATHER_NS;
+	until.tv_nsec += PMV_GATHER_NS;
 	if (until.tv_nsec >= 1000000000L) {
 		until.tv_sec++;
 		until.tv_nsec -= 1000000000L;
 	}
 	g->gathering = 1;
-	while (g->n < PMEM_GROUP_MAX &&
+	while (g->n < PMV__GROUP_MAX &&
 			atomic_load_explicit(CORE__ATOMIC(&g->unjoined),
 				memory_order_relaxed) != 0)
 		if (pthread_cond_timedwait(&g->joined, &g->lock,
@@ -637,13 +637,13 @@ pmem_group_gather(struct pmem_group *g)
 }
 
 /*
- * pmem_group_result -- the outcome of group ticket, written back already
+ * pmv_group_result -- the outcome of group ticket, written back already
  */
 static inline enum vdm_operation_result
-pmem_group_result(struct pmem_group *g, uint64_t ticket)
+pmv_group_result(struct pmv__group *g, uint64_t ticket)
 {
 	/* relaxed: a failure of this group or an earlier one was stored
-	 * before the write-back was published (see pmem_group_lead) */
+	 * before the write-back was published (see pmv_group_lead) */
 	uint64_t failed = atomic_load_explicit(CORE__ATOMIC(&g->failed),
 		memory_order_relaxed);
 
@@ -651,22 +651,22 @@ pmem_group_result(struct pmem_group *g, uint64_t ticket)
 }
 
 /*
- * pmem_group_try -- once group ticket (and every one before it) is written
+ * pmv_group_try -- once group ticket (and every one before it) is written
  * back, sets *result and returns non-zero; leads the write-back if no
  * thread does; if another does and wait is 0, returns 0 at once rather
  * than wait for it
  */
 static int
-pmem_group_try(struct pmem_target *t, uint64_t ticket, int wait,
+pmv_group_try(struct pmv__target *t, uint64_t ticket, int wait,
 	enum vdm_operation_result *result)
 {
-	struct pmem_group *g = &t->group;
+	struct pmv__group *g = &t->group;
 
-	/* acquire: pairs with the release store in pmem_group_lead */
+	/* acquire: pairs with the release store in pmv_group_lead */
 	if (atomic_load_explicit(CORE__ATOMIC(&g->durable),
 			memory_order_acquire) >= ticket) {
 		CORE__HAPPENS_AFTER(&g->durable);
-		*result = pmem_group_result(g, ticket);
+		*result = pmv_group_result(g, ticket);
 		return 1;
 	}
 
@@ -680,12 +680,12 @@ pmem_group_try(struct pmem_target *t, uint64_t ticket, int wait,
 			memory_order_relaxed) < ticket) {
 		if (!g->leading) {
 			g->leading = 1;
-			/* relaxed: a hint (pmem_quiet); pmem_group_lead
+			/* relaxed: a hint (pmv_quiet); pmv_group_lead
 			 * clears it */
 			atomic_store_explicit(CORE__ATOMIC(&g->quiet), 1,
 				memory_order_relaxed);
-			pmem_group_gather(g);
-			pmem_group_lead(t);
+			pmv_group_gather(g);
+			pmv_group_lead(t);
 		}
 		else if (wait)
 			pthread_cond_wait(&g->done, &g->lock);
@@ -694,16 +694,16 @@ pmem_group_try(struct pmem_target *t, uint64_t ticket, int wait,
 	}
 	int done = atomic_load_explicit(CORE__ATOMIC(&g->durable),
 		memory_order_relaxed) >= ticket;
-	*result = pmem_group_result(g, ticket);
+	*result = pmv_group_result(g, ticket);
 	pthread_mutex_unlock(&g->lock);
 	return done;
 }
 
 /*
- * pmem_group_init -- an empty group; 0 or an errno value
+ * pmv_group_init -- an empty group; 0 or an errno value
  */
 static int
-pmem_group_init(struct pmem_group *g)
+pmv_group_init(struct pmv__group *g)
 {
 	int ret = pthread_mutex_init(&g->lock, NULL);
 	if (ret != 0)
@@ -716,7 +716,7 @@ pmem_group_init(struct pmem_group *g)
 	ret = pthread_condattr_init(&attr);
 	if (ret != 0)
 		goto err_done;
-	/* pmem_group_gather's deadline is on the monotonic clock */
+	/* pmv_group_gather's deadline is on the monotonic clock */
 	ret = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	if (ret == 0)
 		ret = pthread_cond_init(&g->joined, &attr);
@@ -746,17 +746,17 @@ err_lock:
 }
 
 /*
- * pmem_group_fini -- writes back what futures dropped after their first
+ * pmv_group_fini -- writes back what futures dropped after their first
  * poll left in the open group, and frees the group
  */
 static void
-pmem_group_fini(struct pmem_target *t)
+pmv_group_fini(struct pmv__target *t)
 {
-	struct pmem_group *g = &t->group;
+	struct pmv__group *g = &t->group;
 
 	pthread_mutex_lock(&g->lock);
 	if (g->n > 0)
-		pmem_group_lead(t);
+		pmv_group_lead(t);
 	pthread_mutex_unlock(&g->lock);
 	(void) pthread_cond_destroy(&g->joined);
 	(void) pthread_cond_destroy(&g->done);
@@ -764,12 +764,12 @@ pmem_group_fini(struct pmem_target *t)
 }
 
 /*
- * pmem_persist -- makes durable the ranges this thread stored: one drain
+ * pmv_persist -- makes durable the ranges this thread stored: one drain
  * for those that need one, the group for those that need a write-back
  * (waiting for it)
  */
 static enum vdm_operation_result
-pmem_persist_ranges(struct pmem_target *t, struct vdm__range *r, unsigned n,
+pmv_persist_ranges(struct pmv__target *t, struct vdm__range *r, unsigned n,
 	int counted)
 {
 	uint64_t ticket = 0;
@@ -789,43 +789,43 @@ pmem_persist_ranges(struct pmem_target *t, struct vdm__range *r, unsigned n,
 		return VDM_SUCCESS;
 
 	enum vdm_operation_result result;
-	ticket = pmem_group_join(t, r, nwb, counted);
-	(void) pmem_group_try(t, ticket, 1, &result);
+	ticket = pmv_group_join(t, r, nwb, counted);
+	(void) pmv_group_try(t, ticket, 1, &result);
 	return result;
 }
 
 /*
- * pmem_persist -- the engine's persist: the ranges of the pieces this
- * thread stored with pmem_piece
+ * pmv_persist -- the engine's persist: the ranges of the pieces this
+ * thread stored with pmv_piece
  */
 static enum vdm_operation_result
-pmem_persist(void *arg, struct vdm__range *r, unsigned n)
+pmv_persist(void *arg, struct vdm__range *r, unsigned n)
 {
-	return pmem_persist_ranges(arg, r, n, 1);
+	return pmv_persist_ranges(arg, r, n, 1);
 }
 
 /*
- * pmem_check -- the target's check
+ * pmv_check -- the target's check
  */
 static enum vdm_operation_result
-pmem_check(void *arg, const struct vdm_operation *op)
+pmv_check(void *arg, const struct vdm_operation *op)
 {
-	const struct pmem_target *t = arg;
+	const struct pmv__target *t = arg;
 
 	return t->ops->check(t, op);
 }
 
 /*
- * pmem_piece -- stores a piece; the engine persists it with pmem_persist
+ * pmv_piece -- stores a piece; the engine persists it with pmv_persist
  */
 static void
-pmem_piece(void *arg, const struct vdm_operation *op, size_t off,
+pmv_piece(void *arg, const struct vdm_operation *op, size_t off,
 	size_t len)
 {
-	struct pmem_target *t = arg;
+	struct pmv__target *t = arg;
 	struct vdm__range r = vdm__operation_range(op, off, len);
 
-	/* relaxed: a hint for a leader (pmem_group_gather) */
+	/* relaxed: a hint for a leader (pmv_group_gather) */
 	if (t->ops->needs_write_back(t, r.addr, r.len))
 		atomic_fetch_add_explicit(CORE__ATOMIC(&t->group.unjoined), 1,
 			memory_order_relaxed);
@@ -833,13 +833,13 @@ pmem_piece(void *arg, const struct vdm_operation *op, size_t off,
 }
 
 /*
- * pmem_linger -- a batch with a range to write back is worth waiting for
+ * pmv_linger -- a batch with a range to write back is worth waiting for
  * more work: one msync costs far more than a wait, and more work joins it
  */
 static int
-pmem_linger(void *arg, const struct vdm__range *r, unsigned n)
+pmv_linger(void *arg, const struct vdm__range *r, unsigned n)
 {
-	const struct pmem_target *t = arg;
+	const struct pmv__target *t = arg;
 
 	for (unsigned i = 0; i < n; i++)
 		if (t->ops->needs_write_back(t, r[i].addr, r[i].len))
@@ -848,59 +848,59 @@ pmem_linger(void *arg, const struct vdm__range *r, unsigned n)
 }
 
 /*
- * pmem_quiet -- while a leader gathers or writes back, the pool's threads
+ * pmv_quiet -- while a leader gathers or writes back, the pool's threads
  * had better join what they stored at once than wait for more work, and
  * sleep than spin: every page msync() writes back costs an interrupt to
  * each other processor running the process
  */
 static int
-pmem_quiet(void *arg)
+pmv_quiet(void *arg)
 {
-	struct pmem_target *t = arg;
+	struct pmv__target *t = arg;
 
-	/* relaxed: a hint, see struct pmem_group */
+	/* relaxed: a hint, see struct pmv__group */
 	return atomic_load_explicit(CORE__ATOMIC(&t->group.quiet),
 		memory_order_relaxed) != 0;
 }
 
-static const struct vdm__threads_backend pmem_backend = {
-	.check = pmem_check,
-	.piece = pmem_piece,
-	.persist = pmem_persist,
-	.linger = pmem_linger,
-	.quiet = pmem_quiet,
+static const struct vdm__threads_backend pmv_backend = {
+	.check = pmv_check,
+	.piece = pmv_piece,
+	.persist = pmv_persist,
+	.linger = pmv_linger,
+	.quiet = pmv_quiet,
 };
 
 /*
- * pmem_range_of -- the whole destination range of an operation
+ * pmv_range_of -- the whole destination range of an operation
  */
 static inline struct vdm__range
-pmem_range_of(const struct vdm_operation *op)
+pmv_range_of(const struct vdm_operation *op)
 {
 	return vdm__operation_range(op, 0, vdm__operation_len(op));
 }
 
 /* a pmem mover without threads: the table, then the target */
-struct pmem_sync_mover {
+struct pmv_sync_mover {
 	struct vdm base;
-	struct pmem_target target;
+	struct pmv__target target;
 };
 
 /*
- * pmem_sync_of -- the pmem mover without threads that vdm is
+ * pmv_sync_of -- the pmem mover without threads that vdm is
  */
-static inline struct pmem_sync_mover *
-pmem_sync_of(struct vdm *vdm)
+static inline struct pmv_sync_mover *
+pmv_sync_of(struct vdm *vdm)
 {
-	return (struct pmem_sync_mover *)vdm;
+	return (struct pmv_sync_mover *)vdm;
 }
 
 /*
- * pmem_sync_again -- what pmem_sync_run answers while its operation waits
+ * pmv_sync_again -- what pmv_sync_run answers while its operation waits
  * for a write-back: running, with no notifier, so that it is polled again
  */
 static inline enum future_state
-pmem_sync_again(struct future_notifier *notifier)
+pmv_sync_again(struct future_notifier *notifier)
 {
 	if (notifier != NULL)
 		notifier->notifier_used = FUTURE_NOTIFIER_NONE;
@@ -908,24 +908,24 @@ pmem_sync_again(struct future_notifier *notifier)
 }
 
 /*
- * pmem_sync_run -- the run task of every type: the first call stores the
+ * pmv_sync_run -- the run task of every type: the first call stores the
  * bytes and drains them, or joins the group; a later call completes once
  * the group was written back
  */
 static enum future_state
-pmem_sync_run(struct future_context *context, struct future_notifier *notifier)
+pmv_sync_run(struct future_context *context, struct future_notifier *notifier)
 {
 	struct vdm_operation_data *data = future_context_get_data(context);
-	struct pmem_target *t = &pmem_sync_of(data->vdm)->target;
+	struct pmv__target *t = &pmv_sync_of(data->vdm)->target;
 	const struct vdm_operation *op = &data->operation;
 	enum vdm_operation_result result;
 
 	if (context->state == FUTURE_STATE_RUNNING) {
 		/* data->data holds the group this operation joined; while
 		 * another thread writes back, poll again rather than wait */
-		if (!pmem_group_try(t, (uint64_t)(uintptr_t)data->data, 0,
+		if (!pmv_group_try(t, (uint64_t)(uintptr_t)data->data, 0,
 				&result))
-			return pmem_sync_again(notifier);
+			return pmv_sync_again(notifier);
 		return vdm_run_complete(context, result);
 	}
 
@@ -933,62 +933,62 @@ pmem_sync_run(struct future_context *context, struct future_notifier *notifier)
 	if (result != VDM_SUCCESS)
 		return vdm_run_complete(context, result);
 
-	struct vdm__range r = pmem_range_of(op);
+	struct vdm__range r = pmv_range_of(op);
 	t->ops->store(t, op, 0, r.len);
 	if (!t->ops->needs_write_back(t, r.addr, r.len)) {
 		t->fns.drain();
 		return vdm_run_complete(context, VDM_SUCCESS);
 	}
 
-	data->data = (void *)(uintptr_t)pmem_group_join(t, &r, 1, 0);
+	data->data = (void *)(uintptr_t)pmv_group_join(t, &r, 1, 0);
 	/* the runtime polls again, and a poll writes back */
-	return pmem_sync_again(notifier);
+	return pmv_sync_again(notifier);
 }
 
 /*
- * The outcome of the persist in pmem_sync_op_start, for pmem_sync_op_delete:
+ * The outcome of the persist in pmv_sync_op_start, for pmv_sync_op_delete:
  * the handle is the mover, shared by all operations, but a vdm future's
  * task calls both on the same thread in the same poll (op_check reports
  * the operation complete at once).
  */
-static _Thread_local enum vdm_operation_result pmem_sync_failed;
+static _Thread_local enum vdm_operation_result pmv_sync_failed;
 
 /*
- * pmem_sync_op_new -- the handle of every operation is the mover itself
+ * pmv_sync_op_new -- the handle of every operation is the mover itself
  */
 static void *
-pmem_sync_op_new(struct vdm *vdm, const enum vdm_operation_type type)
+pmv_sync_op_new(struct vdm *vdm, const enum vdm_operation_type type)
 {
 	(void) type;
 	return vdm;
 }
 
 /*
- * pmem_sync_op_start -- performs the operation now, durably (the table's
+ * pmv_sync_op_start -- performs the operation now, durably (the table's
  * way in, used by libpmem2)
  */
 static int
-pmem_sync_op_start(void *data, const struct vdm_operation *op,
+pmv_sync_op_start(void *data, const struct vdm_operation *op,
 	struct future_notifier *n)
 {
-	struct pmem_target *t = &pmem_sync_of(data)->target;
+	struct pmv__target *t = &pmv_sync_of(data)->target;
 
 	if (n != NULL)
 		n->notifier_used = FUTURE_NOTIFIER_NONE;
 	/* nothing to store is nothing to make durable, wherever it points */
-	struct vdm__range r = pmem_range_of(op);
+	struct vdm__range r = pmv_range_of(op);
 	if (r.len != 0 && t->ops->check(t, op) == VDM_SUCCESS) {
 		t->ops->store(t, op, 0, r.len);
-		pmem_sync_failed = pmem_persist_ranges(t, &r, 1, 0);
+		pmv_sync_failed = pmv_persist_ranges(t, &r, 1, 0);
 	}
 	return 0;
 }
 
 /*
- * pmem_sync_op_check -- an operation is done once started
+ * pmv_sync_op_check -- an operation is done once started
  */
 static enum future_state
-pmem_sync_op_check(void *data, const struct vdm_operation *op)
+pmv_sync_op_check(void *data, const struct vdm_operation *op)
 {
 	(void) data;
 	(void) op;
@@ -996,95 +996,95 @@ pmem_sync_op_check(void *data, const struct vdm_operation *op)
 }
 
 /*
- * pmem_sync_op_delete -- reports the outcome; nothing to release
+ * pmv_sync_op_delete -- reports the outcome; nothing to release
  */
 static void
-pmem_sync_op_delete(void *data, const struct vdm_operation *op,
+pmv_sync_op_delete(void *data, const struct vdm_operation *op,
 	struct vdm_operation_output *output)
 {
-	struct pmem_target *t = &pmem_sync_of(data)->target;
+	struct pmv__target *t = &pmv_sync_of(data)->target;
 
 	enum vdm_operation_result result = t->ops->check(t, op);
 	if (result == VDM_SUCCESS)
-		result = pmem_sync_failed;
-	pmem_sync_failed = VDM_SUCCESS;
+		result = pmv_sync_failed;
+	pmv_sync_failed = VDM_SUCCESS;
 	vdm__operation_output(op, result, output);
 }
 
 /* what the init functions get */
-struct pmem_init_args {
-	void (*setup)(struct pmem_target *t, void *arg);
+struct pmv_init_args {
+	void (*setup)(struct pmv__target *t, void *arg);
 	void *arg;
 	unsigned nthreads;
 };
 
 /*
- * pmem_sync_init -- sets the target up, readies its group
+ * pmv_sync_init -- sets the target up, readies its group
  */
 static int
-pmem_sync_init(struct vdm *vdm, void *arg)
+pmv_sync_init(struct vdm *vdm, void *arg)
 {
-	const struct pmem_init_args *a = arg;
-	struct pmem_target *t = &pmem_sync_of(vdm)->target;
+	const struct pmv_init_args *a = arg;
+	struct pmv__target *t = &pmv_sync_of(vdm)->target;
 
 	a->setup(t, a->arg);
-	return pmem_group_init(&t->group);
+	return pmv_group_init(&t->group);
 }
 
 /*
- * pmem_sync_fini -- writes back what the group still holds
+ * pmv_sync_fini -- writes back what the group still holds
  */
 static void
-pmem_sync_fini(struct vdm *vdm)
+pmv_sync_fini(struct vdm *vdm)
 {
-	pmem_group_fini(&pmem_sync_of(vdm)->target);
+	pmv_group_fini(&pmv_sync_of(vdm)->target);
 }
 
-static const struct vdm_descriptor pmem_sync_descriptor = {
-	.size = sizeof(struct pmem_sync_mover),
-	.init = pmem_sync_init,
-	.fini = pmem_sync_fini,
+static const struct vdm_descriptor pmv_sync_descriptor = {
+	.size = sizeof(struct pmv_sync_mover),
+	.init = pmv_sync_init,
+	.fini = pmv_sync_fini,
 	.init_arg = NULL,
 	.ops = {
-		.op_new = pmem_sync_op_new,
-		.op_delete = pmem_sync_op_delete,
-		.op_start = pmem_sync_op_start,
-		.op_check = pmem_sync_op_check,
+		.op_new = pmv_sync_op_new,
+		.op_delete = pmv_sync_op_delete,
+		.op_start = pmv_sync_op_start,
+		.op_check = pmv_sync_op_check,
 		/* durable it is: libpmem2 may skip its own persist */
 		.capabilities = VDM_F_MEM_DURABLE,
 		.has_property = NULL,
 	},
 	.run = {
-		[VDM_OPERATION_MEMCPY] = pmem_sync_run,
-		[VDM_OPERATION_MEMMOVE] = pmem_sync_run,
-		[VDM_OPERATION_MEMSET] = pmem_sync_run,
-		[VDM_OPERATION_FLUSH] = pmem_sync_run,
+		[VDM_OPERATION_MEMCPY] = pmv_sync_run,
+		[VDM_OPERATION_MEMMOVE] = pmv_sync_run,
+		[VDM_OPERATION_MEMSET] = pmv_sync_run,
+		[VDM_OPERATION_FLUSH] = pmv_sync_run,
 	},
 };
 
 /* the engine's state comes first; the target follows on a line of its own */
-#define PMEM_POOL_TARGET_OFFSET \
+#define PMV_POOL_TARGET_OFFSET \
 	CORE__ALIGN_UP(vdm__threads_size(), (size_t)CORE__CACHELINE_SIZE)
 
 /*
- * pmem_pool_target -- the target of a pmem mover with threads
+ * pmv_pool_target -- the target of a pmem mover with threads
  */
-static inline struct pmem_target *
-pmem_pool_target(struct vdm *vdm)
+static inline struct pmv__target *
+pmv_pool_target(struct vdm *vdm)
 {
-	return (struct pmem_target *)(void *)
-		((char *)vdm + PMEM_POOL_TARGET_OFFSET);
+	return (struct pmv__target *)(void *)
+		((char *)vdm + PMV_POOL_TARGET_OFFSET);
 }
 
 /*
- * pmem_pool_init -- sets the target up, readies its group, starts the
+ * pmv_pool_init -- sets the target up, readies its group, starts the
  * engine with the pmem backend
  */
 static int
-pmem_pool_init(struct vdm *vdm, void *arg)
+pmv_pool_init(struct vdm *vdm, void *arg)
 {
-	const struct pmem_init_args *a = arg;
-	struct pmem_target *t = pmem_pool_target(vdm);
+	const struct pmv_init_args *a = arg;
+	struct pmv__target *t = pmv_pool_target(vdm);
 	struct vdm_threads_config config = {
 		.nthreads = a->nthreads,
 		.queue_depth = 0,
@@ -1095,32 +1095,32 @@ pmem_pool_init(struct vdm *vdm, void *arg)
 	};
 
 	a->setup(t, a->arg);
-	int ret = pmem_group_init(&t->group);
+	int ret = pmv_group_init(&t->group);
 	if (ret != 0)
 		return ret;
 	ret = vdm__threads_init(vdm, &config, FUTURE_NOTIFIER_WAKER,
-		&pmem_backend, t);
+		&pmv_backend, t);
 	if (ret != 0)
-		pmem_group_fini(t);
+		pmv_group_fini(t);
 	return ret;
 }
 
 /*
- * pmem_pool_fini -- lets the queued work finish, stops the workers, then
+ * pmv_pool_fini -- lets the queued work finish, stops the workers, then
  * frees the group
  */
 static void
-pmem_pool_fini(struct vdm *vdm)
+pmv_pool_fini(struct vdm *vdm)
 {
 	vdm__threads_fini(vdm);
-	pmem_group_fini(pmem_pool_target(vdm));
+	pmv_group_fini(pmv_pool_target(vdm));
 }
 
 /*
- * pmem__mover_new -- a durable mover on the target setup fills in
+ * pmv__mover_new -- a durable mover on the target setup fills in
  */
 struct vdm *
-pmem__mover_new(void (*setup)(struct pmem_target *t, void *arg), void *arg,
+pmv__mover_new(void (*setup)(struct pmv__target *t, void *arg), void *arg,
 	unsigned nthreads)
 {
 	if (nthreads > VDM__POOL_MAX_THREADS) {
@@ -1128,7 +1128,7 @@ pmem__mover_new(void (*setup)(struct pmem_target *t, void *arg), void *arg,
 		return NULL;
 	}
 
-	struct pmem_init_args args = {
+	struct pmv_init_args args = {
 		.setup = setup,
 		.arg = arg,
 		.nthreads = nthreads,
@@ -1136,12 +1136,12 @@ pmem__mover_new(void (*setup)(struct pmem_target *t, void *arg), void *arg,
 	struct vdm_descriptor desc;
 
 	if (nthreads == 0) {
-		desc = pmem_sync_descriptor;
+		desc = pmv_sync_descriptor;
 	} else {
 		memset(&desc, 0, sizeof(desc));
-		desc.size = PMEM_POOL_TARGET_OFFSET + sizeof(struct pmem_target);
-		desc.init = pmem_pool_init;
-		desc.fini = pmem_pool_fini;
+		desc.size = PMV_POOL_TARGET_OFFSET + sizeof(struct pmv__target);
+		desc.init = pmv_pool_init;
+		desc.fini = pmv_pool_fini;
 		desc.ops = vdm__threads_ops();
 		/* durable it is: libpmem2 may skip its own persist */
 		desc.ops.capabilities = VDM_F_MEM_DURABLE;
