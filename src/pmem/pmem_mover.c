@@ -31,14 +31,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/annotate.h"
 #include "core/atomics.h"
+#include "core/clock.h"
 #include "core/util.h"
 #include "pmem_mover.h"
 #include "vdm_internal.h"
 
 /* how long a leader waits for stored ranges to join its group */
-#define PMV_GATHER_NS 100000L
+#define PMV_GATHER_NS ((uint64_t)100000)
 
 /* Linux 5.14; older C libraries do not name it */
 #ifndef MADV_POPULATE_WRITE
@@ -112,7 +112,8 @@ pmv__store(const struct pmv__fns *fns, const struct vdm_operation *op,
  * Non-zero once process_vm_writev() was refused (a seccomp filter, a
  * kernel without it): stores to ranges to be written back are the
  * caller's from then on.  Relaxed: a hint; a call that races with the
- * first refusal is refused too.
+ * first refusal is refused too.  Its first value is static, there before
+ * any thread runs.
  */
 static unsigned pmv_kernel_store_off;
 
@@ -215,6 +216,7 @@ pmv__page_cache_map(uintptr_t base, size_t size)
  * a thread's answer in pmv_thread_unfiltered holds only for the epoch it
  * was found in.  Relaxed: a thread that has not seen the bump yet is
  * racing with the mover's creation or the filter's installation anyway.
+ * Its first value is static, there before any thread runs.
  */
 static unsigned pmv_filter_epoch = 1;
 static pthread_once_t pmv_atfork_once = PTHREAD_ONCE_INIT;
@@ -225,8 +227,8 @@ static pthread_once_t pmv_atfork_once = PTHREAD_ONCE_INIT;
 static void
 pmv_filter_epoch_bump(void)
 {
-	atomic_fetch_add_explicit(CORE__ATOMIC(&pmv_filter_epoch), 1,
-		memory_order_relaxed);
+	/* relaxed: see pmv_filter_epoch */
+	(void) core__add_relaxed_uint(&pmv_filter_epoch, 1);
 }
 
 /*
@@ -303,8 +305,7 @@ pmv_thread_unfiltered(void)
 	static _Thread_local int state;
 
 	/* relaxed: see pmv_filter_epoch */
-	unsigned epoch = atomic_load_explicit(
-		CORE__ATOMIC(&pmv_filter_epoch), memory_order_relaxed);
+	unsigned epoch = core__load_relaxed_uint(&pmv_filter_epoch);
 	if (asked != epoch) {
 		state = pmv_seccomp_mode() == 0 ? 1 : 2;
 		asked = epoch;
@@ -345,9 +346,9 @@ pmv_kernel_writev(const struct iovec *local, unsigned long nlocal,
 
 	if (done == (ssize_t)len)
 		return 0;
+	/* relaxed: see pmv_kernel_store_off */
 	if (done < 0 && (errno == EPERM || errno == ENOSYS))
-		atomic_store_explicit(CORE__ATOMIC(&pmv_kernel_store_off), 1,
-			memory_order_relaxed);
+		core__store_relaxed_uint(&pmv_kernel_store_off, 1);
 	return -1;
 }
 
@@ -379,9 +380,7 @@ pmv__kernel_store(const struct vdm_operation *op, size_t off, size_t len)
 	 * for are the map's to make */
 	if (!PMV_KERNEL_STORES || len == 0 ||
 			(vdm__operation_flags(op) & VDM_F_NO_CACHE_HINT) ||
-			atomic_load_explicit(
-				CORE__ATOMIC(&pmv_kernel_store_off),
-				memory_order_relaxed) ||
+			core__load_relaxed_uint(&pmv_kernel_store_off) ||
 			PMV_UNDER_VALGRIND() || !pmv_thread_unfiltered())
 		return -1;
 #ifdef MINIASYNC_PMEM_TEST_SEAM
@@ -542,25 +541,20 @@ pmv_group_lead(struct pmv__target *t)
 	g->open++;
 	g->leading = 1;
 	/* relaxed: a hint for the pool's spinning threads (pmv_quiet) */
-	atomic_store_explicit(CORE__ATOMIC(&g->quiet), 1,
-		memory_order_relaxed);
+	core__store_relaxed_uint(&g->quiet, 1);
 	pthread_mutex_unlock(&g->lock);
 
 	int failed = pmv_write_back(t, r, n);
 
-	atomic_store_explicit(CORE__ATOMIC(&g->quiet), 0,
-		memory_order_relaxed);
+	/* relaxed: the hint withdrawn; it orders nothing */
+	core__store_relaxed_uint(&g->quiet, 0);
 	pthread_mutex_lock(&g->lock);
 	/* relaxed: published by the release store of durable below */
-	if (failed && atomic_load_explicit(CORE__ATOMIC(&g->failed),
-			memory_order_relaxed) == 0)
-		atomic_store_explicit(CORE__ATOMIC(&g->failed), closed,
-			memory_order_relaxed);
+	if (failed && core__load_relaxed_u64(&g->failed) == 0)
+		core__store_relaxed_u64(&g->failed, closed);
 	/* release: the write-back (and error) above before any thread sees
 	 * the group written back (pairs with the acquire in pmv_group_try) */
-	CORE__HAPPENS_BEFORE(&g->durable);
-	atomic_store_explicit(CORE__ATOMIC(&g->durable), closed,
-		memory_order_release);
+	core__store_release_u64(&g->durable, closed);
 	g->leading = 0;
 	pthread_cond_broadcast(&g->done);
 }
@@ -593,8 +587,7 @@ pmv_group_join(struct pmv__target *t, const struct vdm__range *r,
 		if (counted)
 			/* relaxed: changes only under the lock but for the
 			 * increments, which need no order */
-			atomic_fetch_sub_explicit(CORE__ATOMIC(&g->unjoined),
-				1, memory_order_relaxed);
+			(void) core__sub_relaxed_uint(&g->unjoined, 1);
 	}
 	if (g->gathering)
 		pthread_cond_broadcast(&g->joined);
@@ -613,23 +606,16 @@ pmv_group_join(struct pmv__target *t, const struct vdm__range *r,
 static void
 pmv_group_gather(struct pmv__group *g)
 {
-	struct timespec until;
-
 	/* relaxed: a hint; the ranges themselves join under the lock */
-	if (atomic_load_explicit(CORE__ATOMIC(&g->unjoined),
-			memory_order_relaxed) == 0)
+	if (core__load_relaxed_uint(&g->unjoined) == 0)
 		return;
 
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_nsec += PMV_GATHER_NS;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	struct timespec until = core__deadline(PMV_GATHER_NS);
+
 	g->gathering = 1;
+	/* relaxed: as above */
 	while (g->n < PMV__GROUP_MAX &&
-			atomic_load_explicit(CORE__ATOMIC(&g->unjoined),
-				memory_order_relaxed) != 0)
+			core__load_relaxed_uint(&g->unjoined) != 0)
 		if (pthread_cond_timedwait(&g->joined, &g->lock,
 				&until) != 0)
 			break;
@@ -644,8 +630,7 @@ pmv_group_result(struct pmv__group *g, uint64_t ticket)
 {
 	/* relaxed: a failure of this group or an earlier one was stored
 	 * before the write-back was published (see pmv_group_lead) */
-	uint64_t failed = atomic_load_explicit(CORE__ATOMIC(&g->failed),
-		memory_order_relaxed);
+	uint64_t failed = core__load_relaxed_u64(&g->failed);
 
 	return failed != 0 && ticket >= failed ? VDM_ERROR_IO : VDM_SUCCESS;
 }
@@ -663,9 +648,7 @@ pmv_group_try(struct pmv__target *t, uint64_t ticket, int wait,
 	struct pmv__group *g = &t->group;
 
 	/* acquire: pairs with the release store in pmv_group_lead */
-	if (atomic_load_explicit(CORE__ATOMIC(&g->durable),
-			memory_order_acquire) >= ticket) {
-		CORE__HAPPENS_AFTER(&g->durable);
+	if (core__load_acquire_u64(&g->durable) >= ticket) {
 		*result = pmv_group_result(g, ticket);
 		return 1;
 	}
@@ -676,14 +659,12 @@ pmv_group_try(struct pmv__target *t, uint64_t ticket, int wait,
 	 * closed group is written back, so the group still missing is the
 	 * open one: lead it.
 	 */
-	while (atomic_load_explicit(CORE__ATOMIC(&g->durable),
-			memory_order_relaxed) < ticket) {
+	while (core__load_relaxed_u64(&g->durable) < ticket) {
 		if (!g->leading) {
 			g->leading = 1;
 			/* relaxed: a hint (pmv_quiet); pmv_group_lead
 			 * clears it */
-			atomic_store_explicit(CORE__ATOMIC(&g->quiet), 1,
-				memory_order_relaxed);
+			core__store_relaxed_uint(&g->quiet, 1);
 			pmv_group_gather(g);
 			pmv_group_lead(t);
 		}
@@ -692,8 +673,8 @@ pmv_group_try(struct pmv__target *t, uint64_t ticket, int wait,
 		else
 			break;
 	}
-	int done = atomic_load_explicit(CORE__ATOMIC(&g->durable),
-		memory_order_relaxed) >= ticket;
+	/* relaxed: under the lock, as above */
+	int done = core__load_relaxed_u64(&g->durable) >= ticket;
 	*result = pmv_group_result(g, ticket);
 	pthread_mutex_unlock(&g->lock);
 	return done;
@@ -725,17 +706,14 @@ pmv_group_init(struct pmv__group *g)
 		goto err_done;
 
 	g->open = 1;
-	g->durable = 0;
-	g->failed = 0;
 	g->leading = 0;
 	g->gathering = 0;
-	g->unjoined = 0;
-	g->quiet = 0;
 	g->n = 0;
-	CORE__ATOMIC_WORD(&g->durable);
-	CORE__ATOMIC_WORD(&g->failed);
-	CORE__ATOMIC_WORD(&g->unjoined);
-	CORE__ATOMIC_WORD(&g->quiet);
+	/* the words read outside the lock: before the mover is published */
+	core__atomic_init_u64(&g->durable, 0);
+	core__atomic_init_u64(&g->failed, 0);
+	core__atomic_init_uint(&g->unjoined, 0);
+	core__atomic_init_uint(&g->quiet, 0);
 	return 0;
 
 err_done:
@@ -827,8 +805,7 @@ pmv_piece(void *arg, const struct vdm_operation *op, size_t off,
 
 	/* relaxed: a hint for a leader (pmv_group_gather) */
 	if (t->ops->needs_write_back(t, r.addr, r.len))
-		atomic_fetch_add_explicit(CORE__ATOMIC(&t->group.unjoined), 1,
-			memory_order_relaxed);
+		(void) core__add_relaxed_uint(&t->group.unjoined, 1);
 	t->ops->store(t, op, off, len);
 }
 
@@ -859,8 +836,7 @@ pmv_quiet(void *arg)
 	struct pmv__target *t = arg;
 
 	/* relaxed: a hint, see struct pmv__group */
-	return atomic_load_explicit(CORE__ATOMIC(&t->group.quiet),
-		memory_order_relaxed) != 0;
+	return core__load_relaxed_uint(&t->group.quiet) != 0;
 }
 
 static const struct vdm__threads_backend pmv_backend = {
