@@ -110,39 +110,6 @@ struct pmv__target {
 };
 
 /*
- * pmv__kernel_store -- stores [off, off + len) of an operation into a file
- * mapping, a range that will be written back, through the kernel (no write
- * faults): 0, or -1 if the caller must store them itself (after
- * pmv__prefault)
- */
-int pmv__kernel_store(const struct vdm_operation *op, size_t off,
-	size_t len);
-
-/*
- * pmv__kernel_store_wanted -- non-zero unless MINIASYNC_PMEM_KERNEL_COPY
- * is 0
- */
-int pmv__kernel_store_wanted(void);
-
-/*
- * pmv__kernel_store_epoch -- a mover that may store through the kernel is
- * made: every thread looks at its seccomp filter again before it next does
- */
-void pmv__kernel_store_epoch(void);
-
-/*
- * pmv__page_cache_map -- non-zero if [base, base + size) is wholly mapped,
- * and by no DAX mapping (/proc/self/smaps): the kernel may store into it
- */
-int pmv__page_cache_map(uintptr_t base, size_t size);
-
-/*
- * pmv__prefault -- makes the pages [off, off + len) of an operation will
- * store to writable in one call (for a range that will be written back)
- */
-void pmv__prefault(const struct vdm_operation *op, size_t off, size_t len);
-
-/*
  * pmv__mover_new -- a durable mover on a target that setup(target, arg)
  * fills in (ops and its own fields); nthreads 0: on the polling thread,
  * else on that many workers; NULL with errno set on failure

@@ -15,6 +15,7 @@
 #include <libminiasync-pmem.h>
 #include <libpmem.h>
 
+#include "kernel_copy.h"
 #include "pmem_mover.h"
 #include "vdm_internal.h"
 

@@ -23,6 +23,7 @@
 #include <libminiasync-pmem.h>
 #include <libpmem2.h>
 
+#include "kernel_copy.h"
 #include "pmem_mover.h"
 #include "vdm_internal.h"
 
