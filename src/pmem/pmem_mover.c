@@ -10,7 +10,7 @@
  * lines or bypassed the caches) or written back to its file (msync).  The
  * target says which a range needs.  Drains are per thread and cheap to
  * share: a worker drains once for all it stored since it ran out of work.
- * Write-backs go through the target's group (see pmem_mover.h), so
+ * Write-backs go through the target's group (see write_back.h), so
  * operations in flight together share them.
  *
  * Without threads, a future's first poll stores its bytes; a range that
@@ -21,22 +21,11 @@
  */
 
 #include <errno.h>
-#include <pthread.h>
 #include <string.h>
-#include <time.h>
 
-#include "core/atomics.h"
-#include "core/clock.h"
 #include "core/util.h"
 #include "pmem_mover.h"
 #include "vdm_internal.h"
-
-/* how long a leader waits for stored ranges to join its group */
-#define PMV_GATHER_NS ((uint64_t)100000)
-
-#ifdef MINIASYNC_PMEM_TEST_SEAM
-int (*pmv__fail_write_back)(const void *addr, size_t len);
-#endif
 
 /*
  * pmv__store -- stores a piece of an operation with a set of functions
@@ -67,274 +56,31 @@ pmv__store(const struct pmv__fns *fns, const struct vdm_operation *op,
 }
 
 /*
- * pmv_write_back -- writes back ranges: one write-back per run of ranges
- * at most the target's write_back_gap apart (sorts the ranges); 0, or -1
- * if any failed.  A run covers the gaps between its ranges too: what else
- * was stored there is written back sooner, never later, and the kernel
- * finds the dirty pages of a range without looking at the clean ones.  Two
- * workers that stored every other page of a map so cost one write-back,
- * not one per page.  A target whose ranges may lie anywhere (libpmem) has
- * no gap: the bytes between two ranges may not even be mapped.  (The
- * write-back rounds to pages itself.)
+ * pmv_target_write_back -- the write-back of a target's group: the
+ * target's own
  */
 static int
-pmv_write_back(const struct pmv__target *t, struct vdm__range *r,
-	unsigned n)
+pmv_target_write_back(void *arg, const void *addr, size_t len)
 {
-	int ret = 0;
+	const struct pmv__target *t = arg;
 
-	/* by address; a group is small */
-	for (unsigned i = 1; i < n; i++) {
-		struct vdm__range x = r[i];
-		unsigned j = i;
-		for (; j > 0 && (uintptr_t)r[j - 1].addr > (uintptr_t)x.addr;
-				j--)
-			r[j] = r[j - 1];
-		r[j] = x;
-	}
-
-	for (unsigned i = 0; i < n;) {
-		uintptr_t start = (uintptr_t)r[i].addr;
-		uintptr_t end = start + r[i].len;
-		for (i++; i < n && (uintptr_t)r[i].addr <= end +
-				t->write_back_gap; i++) {
-			uintptr_t e = (uintptr_t)r[i].addr + r[i].len;
-			if (e > end)
-				end = e;
-		}
-		if (t->ops->write_back(t, (const void *)start, end - start))
-			ret = -1;
-#ifdef MINIASYNC_PMEM_TEST_SEAM
-		if (pmv__fail_write_back != NULL &&
-				pmv__fail_write_back((const void *)start,
-					end - start))
-			ret = -1;
-#endif
-	}
-	return ret;
+	return t->ops->write_back(t, addr, len);
 }
 
 /*
- * pmv_group_lead -- closes the open group and writes it back, the lock
- * dropped meanwhile (lock held, no leader; returns with the lock held)
- */
-static void
-pmv_group_lead(struct pmv__target *t)
-{
-	struct pmv__group *g = &t->group;
-	struct vdm__range r[PMV__GROUP_MAX];
-	unsigned n = g->n;
-	uint64_t closed = g->open;
-
-	memcpy(r, g->ranges, n * sizeof(r[0]));
-	g->n = 0;
-	g->open++;
-	g->leading = 1;
-	/* relaxed: a hint for the pool's spinning threads (pmv_quiet) */
-	core__store_relaxed_uint(&g->quiet, 1);
-	pthread_mutex_unlock(&g->lock);
-
-	int failed = pmv_write_back(t, r, n);
-
-	/* relaxed: the hint withdrawn; it orders nothing */
-	core__store_relaxed_uint(&g->quiet, 0);
-	pthread_mutex_lock(&g->lock);
-	/* relaxed: published by the release store of durable below */
-	if (failed && core__load_relaxed_u64(&g->failed) == 0)
-		core__store_relaxed_u64(&g->failed, closed);
-	/* release: the write-back (and error) above before any thread sees
-	 * the group written back (pairs with the acquire in pmv_group_try) */
-	core__store_release_u64(&g->durable, closed);
-	g->leading = 0;
-	pthread_cond_broadcast(&g->done);
-}
-
-/*
- * pmv_group_join -- adds stored ranges to the open group; returns the
- * number of the group the last one joined.  counted: the pool's threads
- * counted them in unjoined as they stored them (pmv_piece).
- */
-static uint64_t
-pmv_group_join(struct pmv__target *t, const struct vdm__range *r,
-	unsigned n, int counted)
-{
-	struct pmv__group *g = &t->group;
-
-	pthread_mutex_lock(&g->lock);
-	for (unsigned i = 0; i < n; i++) {
-		/* a full group goes first, by this thread or the leader */
-		while (g->n == PMV__GROUP_MAX) {
-			if (g->leading) {
-				/* a gathering leader stops at a full group */
-				if (g->gathering)
-					pthread_cond_broadcast(&g->joined);
-				pthread_cond_wait(&g->done, &g->lock);
-			} else {
-				pmv_group_lead(t);
-			}
-		}
-		g->ranges[g->n++] = r[i];
-		if (counted)
-			/* relaxed: changes only under the lock but for the
-			 * increments, which need no order */
-			(void) core__sub_relaxed_uint(&g->unjoined, 1);
-	}
-	if (g->gathering)
-		pthread_cond_broadcast(&g->joined);
-	uint64_t ticket = g->open;
-	pthread_mutex_unlock(&g->lock);
-	return ticket;
-}
-
-/*
- * pmv_group_gather -- before a leader closes the open group: while the
- * pool's threads hold stored ranges that have not joined it yet, waits for
- * them, up to PMV_GATHER_NS or until the group is full, so that one
- * write-back serves them too rather than the next group's (lock held,
- * leading set)
- */
-static void
-pmv_group_gather(struct pmv__group *g)
-{
-	/* relaxed: a hint; the ranges themselves join under the lock */
-	if (core__load_relaxed_uint(&g->unjoined) == 0)
-		return;
-
-	struct timespec until = core__deadline(PMV_GATHER_NS);
-
-	g->gathering = 1;
-	/* relaxed: as above */
-	while (g->n < PMV__GROUP_MAX &&
-			core__load_relaxed_uint(&g->unjoined) != 0)
-		if (pthread_cond_timedwait(&g->joined, &g->lock,
-				&until) != 0)
-			break;
-	g->gathering = 0;
-}
-
-/*
- * pmv_group_result -- the outcome of group ticket, written back already
- */
-static inline enum vdm_operation_result
-pmv_group_result(struct pmv__group *g, uint64_t ticket)
-{
-	/* relaxed: a failure of this group or an earlier one was stored
-	 * before the write-back was published (see pmv_group_lead) */
-	uint64_t failed = core__load_relaxed_u64(&g->failed);
-
-	return failed != 0 && ticket >= failed ? VDM_ERROR_IO : VDM_SUCCESS;
-}
-
-/*
- * pmv_group_try -- once group ticket (and every one before it) is written
- * back, sets *result and returns non-zero; leads the write-back if no
- * thread does; if another does and wait is 0, returns 0 at once rather
- * than wait for it
+ * pmv_target_group_init -- readies the group of a target set up
  */
 static int
-pmv_group_try(struct pmv__target *t, uint64_t ticket, int wait,
-	enum vdm_operation_result *result)
+pmv_target_group_init(struct pmv__target *t)
 {
-	struct pmv__group *g = &t->group;
-
-	/* acquire: pairs with the release store in pmv_group_lead */
-	if (core__load_acquire_u64(&g->durable) >= ticket) {
-		*result = pmv_group_result(g, ticket);
-		return 1;
-	}
-
-	pthread_mutex_lock(&g->lock);
-	/*
-	 * Relaxed: durable changes under this lock.  With no leader, every
-	 * closed group is written back, so the group still missing is the
-	 * open one: lead it.
-	 */
-	while (core__load_relaxed_u64(&g->durable) < ticket) {
-		if (!g->leading) {
-			g->leading = 1;
-			/* relaxed: a hint (pmv_quiet); pmv_group_lead
-			 * clears it */
-			core__store_relaxed_uint(&g->quiet, 1);
-			pmv_group_gather(g);
-			pmv_group_lead(t);
-		}
-		else if (wait)
-			pthread_cond_wait(&g->done, &g->lock);
-		else
-			break;
-	}
-	/* relaxed: under the lock, as above */
-	int done = core__load_relaxed_u64(&g->durable) >= ticket;
-	*result = pmv_group_result(g, ticket);
-	pthread_mutex_unlock(&g->lock);
-	return done;
+	return pmv__group_init(&t->group, pmv_target_write_back, t,
+		t->write_back_gap);
 }
 
 /*
- * pmv_group_init -- an empty group; 0 or an errno value
- */
-static int
-pmv_group_init(struct pmv__group *g)
-{
-	int ret = pthread_mutex_init(&g->lock, NULL);
-	if (ret != 0)
-		return ret;
-	ret = pthread_cond_init(&g->done, NULL);
-	if (ret != 0)
-		goto err_lock;
-
-	pthread_condattr_t attr;
-	ret = pthread_condattr_init(&attr);
-	if (ret != 0)
-		goto err_done;
-	/* pmv_group_gather's deadline is on the monotonic clock */
-	ret = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	if (ret == 0)
-		ret = pthread_cond_init(&g->joined, &attr);
-	(void) pthread_condattr_destroy(&attr);
-	if (ret != 0)
-		goto err_done;
-
-	g->open = 1;
-	g->leading = 0;
-	g->gathering = 0;
-	g->n = 0;
-	/* the words read outside the lock: before the mover is published */
-	core__atomic_init_u64(&g->durable, 0);
-	core__atomic_init_u64(&g->failed, 0);
-	core__atomic_init_uint(&g->unjoined, 0);
-	core__atomic_init_uint(&g->quiet, 0);
-	return 0;
-
-err_done:
-	(void) pthread_cond_destroy(&g->done);
-err_lock:
-	(void) pthread_mutex_destroy(&g->lock);
-	return ret;
-}
-
-/*
- * pmv_group_fini -- writes back what futures dropped after their first
- * poll left in the open group, and frees the group
- */
-static void
-pmv_group_fini(struct pmv__target *t)
-{
-	struct pmv__group *g = &t->group;
-
-	pthread_mutex_lock(&g->lock);
-	if (g->n > 0)
-		pmv_group_lead(t);
-	pthread_mutex_unlock(&g->lock);
-	(void) pthread_cond_destroy(&g->joined);
-	(void) pthread_cond_destroy(&g->done);
-	(void) pthread_mutex_destroy(&g->lock);
-}
-
-/*
- * pmv_persist -- makes durable the ranges this thread stored: one drain
- * for those that need one, the group for those that need a write-back
- * (waiting for it)
+ * pmv_persist_ranges -- makes durable the ranges this thread stored: one
+ * drain for those that need one, the group for those that need a
+ * write-back (waiting for it)
  */
 static enum vdm_operation_result
 pmv_persist_ranges(struct pmv__target *t, struct vdm__range *r, unsigned n,
@@ -357,8 +103,8 @@ pmv_persist_ranges(struct pmv__target *t, struct vdm__range *r, unsigned n,
 		return VDM_SUCCESS;
 
 	enum vdm_operation_result result;
-	ticket = pmv_group_join(t, r, nwb, counted);
-	(void) pmv_group_try(t, ticket, 1, &result);
+	ticket = pmv__group_join(&t->group, r, nwb, counted);
+	(void) pmv__group_try(&t->group, ticket, 1, &result);
 	return result;
 }
 
@@ -393,9 +139,8 @@ pmv_piece(void *arg, const struct vdm_operation *op, size_t off,
 	struct pmv__target *t = arg;
 	struct vdm__range r = vdm__operation_range(op, off, len);
 
-	/* relaxed: a hint for a leader (pmv_group_gather) */
 	if (t->ops->needs_write_back(t, r.addr, r.len))
-		(void) core__add_relaxed_uint(&t->group.unjoined, 1);
+		pmv__group_stored(&t->group);
 	t->ops->store(t, op, off, len);
 }
 
@@ -425,8 +170,7 @@ pmv_quiet(void *arg)
 {
 	struct pmv__target *t = arg;
 
-	/* relaxed: a hint, see struct pmv__group */
-	return core__load_relaxed_uint(&t->group.quiet) != 0;
+	return pmv__group_quiet(&t->group);
 }
 
 static const struct vdm__threads_backend pmv_backend = {
@@ -489,8 +233,8 @@ pmv_sync_run(struct future_context *context, struct future_notifier *notifier)
 	if (context->state == FUTURE_STATE_RUNNING) {
 		/* data->data holds the group this operation joined; while
 		 * another thread writes back, poll again rather than wait */
-		if (!pmv_group_try(t, (uint64_t)(uintptr_t)data->data, 0,
-				&result))
+		if (!pmv__group_try(&t->group, (uint64_t)(uintptr_t)data->data,
+				0, &result))
 			return pmv_sync_again(notifier);
 		return vdm_run_complete(context, result);
 	}
@@ -506,7 +250,7 @@ pmv_sync_run(struct future_context *context, struct future_notifier *notifier)
 		return vdm_run_complete(context, VDM_SUCCESS);
 	}
 
-	data->data = (void *)(uintptr_t)pmv_group_join(t, &r, 1, 0);
+	data->data = (void *)(uintptr_t)pmv__group_join(&t->group, &r, 1, 0);
 	/* the runtime polls again, and a poll writes back */
 	return pmv_sync_again(notifier);
 }
@@ -594,7 +338,7 @@ pmv_sync_init(struct vdm *vdm, void *arg)
 	struct pmv__target *t = &pmv_sync_of(vdm)->target;
 
 	a->setup(t, a->arg);
-	return pmv_group_init(&t->group);
+	return pmv_target_group_init(t);
 }
 
 /*
@@ -603,7 +347,7 @@ pmv_sync_init(struct vdm *vdm, void *arg)
 static void
 pmv_sync_fini(struct vdm *vdm)
 {
-	pmv_group_fini(&pmv_sync_of(vdm)->target);
+	pmv__group_fini(&pmv_sync_of(vdm)->target.group);
 }
 
 static const struct vdm_descriptor pmv_sync_descriptor = {
@@ -661,13 +405,13 @@ pmv_pool_init(struct vdm *vdm, void *arg)
 	};
 
 	a->setup(t, a->arg);
-	int ret = pmv_group_init(&t->group);
+	int ret = pmv_target_group_init(t);
 	if (ret != 0)
 		return ret;
 	ret = vdm__threads_init(vdm, &config, FUTURE_NOTIFIER_WAKER,
 		&pmv_backend, t);
 	if (ret != 0)
-		pmv_group_fini(t);
+		pmv__group_fini(&t->group);
 	return ret;
 }
 
@@ -679,7 +423,7 @@ static void
 pmv_pool_fini(struct vdm *vdm)
 {
 	vdm__threads_fini(vdm);
-	pmv_group_fini(pmv_pool_target(vdm));
+	pmv__group_fini(&pmv_pool_target(vdm)->group);
 }
 
 /*

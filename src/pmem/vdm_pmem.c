@@ -9,7 +9,7 @@
  * made durable as libpmem would: persistent memory is stored with
  * pmem_memcpy() and friends without a drain, then drained on the same
  * thread; anything else is stored with the C library, then written back
- * with pmem_msync(), through the group persist of pmem_mover.c.
+ * with pmem_msync(), through the group write-back of write_back.c.
  */
 
 #include <libminiasync-pmem.h>

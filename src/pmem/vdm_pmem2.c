@@ -14,7 +14,7 @@
  *				only its own thread's flushes and stores
  *	PAGE			stored without a flush, then written back with
  *				the map's persist function (msync), through
- *				the group persist of pmem_mover.c
+ *				the group write-back of write_back.c
  */
 
 #include <errno.h>
