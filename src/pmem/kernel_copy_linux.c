@@ -23,7 +23,7 @@
 
 #include "core/atomics.h"
 #include "kernel_copy.h"
-#include "pmem_fns.h"
+#include "pmem_seam.h"
 #include "vdm_internal.h"
 
 /* Linux 5.14; older C libraries do not name it */

@@ -25,6 +25,7 @@
 
 #include "kernel_copy.h"
 #include "pmem_mover.h"
+#include "pmem_seam.h"
 #include "vdm_internal.h"
 
 /* every operation of this mover is durable: VDM_F_MEM_DURABLE is implied */

@@ -14,7 +14,7 @@
 
 #include "core/atomics.h"
 #include "core/clock.h"
-#include "pmem_fns.h"
+#include "pmem_seam.h"
 #include "write_back.h"
 
 /* how long a leader waits for stored ranges to join its group */

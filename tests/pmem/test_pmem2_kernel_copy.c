@@ -31,7 +31,7 @@
 #include "test_pmem_file.h"
 
 #include <libminiasync-pmem.h>
-#include "pmem_fns.h"
+#include "pmem_seam.h"
 
 #include <pthread.h>
 #include <signal.h>

@@ -4,7 +4,7 @@
 /*
  * test_pmem2_order.c -- the order in which the pmem mover stores and makes
  * durable, seen through the test seam of its static test build
- * (pmv__fns_seam, src/pmem/pmem_fns.h): the seam wraps the map's functions
+ * (pmv__fns_seam, src/pmem/pmem_seam.h): the seam wraps the map's functions
  * with ones that log each call (which function, range, flags, thread) under
  * a mutex before they return, and the test logs "wake" when its waker is
  * called and "complete" when a poll finds the future complete.  The mover
@@ -36,7 +36,7 @@
 #include "test_pmem_file.h"
 
 #include <libminiasync-pmem.h>
-#include "pmem_fns.h"
+#include "pmem_seam.h"
 
 #include <pthread.h>
 #include <sched.h>

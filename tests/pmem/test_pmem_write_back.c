@@ -4,7 +4,7 @@
 /*
  * test_pmem_write_back.c -- the write-backs of the pmem movers, seen and
  * made to fail through the test seam of the static test build
- * (pmv__fail_write_back, src/pmem/pmem_fns.h): the seam logs every
+ * (pmv__fail_write_back, src/pmem/pmem_seam.h): the seam logs every
  * write-back of a coalesced range, and reports the n-th one failed when
  * asked to.
  *
@@ -37,7 +37,7 @@
 
 #include <libminiasync-pmem.h>
 #include <libpmem.h>
-#include "pmem_fns.h"
+#include "pmem_seam.h"
 
 #include "test_checkers.h"
 
