@@ -9,40 +9,41 @@
  * made durable as libpmem would: persistent memory is stored with
  * pmem_memcpy() and friends without a drain, then drained on the same
  * thread; anything else is stored with the C library, then written back
- * with pmem_msync(), through the group persist of pmem_mover.c.
+ * with pmem_msync(), through the group write-back of write_back.c.
  */
 
 #include <libminiasync-pmem.h>
 #include <libpmem.h>
 
+#include "kernel_copy.h"
 #include "pmem_mover.h"
 #include "vdm_internal.h"
 
-/* pmem__store() passes the flags to libpmem2's or libpmem's functions */
+/* pmv__store() passes the flags to libpmem2's or libpmem's functions */
 _Static_assert(PMEM_F_MEM_NODRAIN == PMEM2_F_MEM_NODRAIN, "flag values");
 _Static_assert(PMEM_F_MEM_NONTEMPORAL == PMEM2_F_MEM_NONTEMPORAL,
 	"flag values");
 _Static_assert(PMEM_F_MEM_NOFLUSH == PMEM2_F_MEM_NOFLUSH, "flag values");
 
 /* every operation of this mover is durable: VDM_F_MEM_DURABLE is implied */
-#define PMEM_SUPPORTED_FLAGS \
+#define PMV_LIBPMEM_SUPPORTED_FLAGS \
 	((uint64_t)(VDM_F_MEM_DURABLE | VDM_F_NO_CACHE_HINT))
 
 /*
- * libpmem_check -- bad input as everywhere
+ * pmv_libpmem_check -- bad input as everywhere
  */
 static enum vdm_operation_result
-libpmem_check(const struct pmem_target *t, const struct vdm_operation *op)
+pmv_libpmem_check(const struct pmv__target *t, const struct vdm_operation *op)
 {
 	(void) t;
-	return vdm__operation_check(op, PMEM_SUPPORTED_FLAGS);
+	return vdm__operation_check(op, PMV_LIBPMEM_SUPPORTED_FLAGS);
 }
 
 /*
- * libpmem_needs_write_back -- a range that is not persistent memory
+ * pmv_libpmem_needs_write_back -- a range that is not persistent memory
  */
 static int
-libpmem_needs_write_back(const struct pmem_target *t, const void *addr,
+pmv_libpmem_needs_write_back(const struct pmv__target *t, const void *addr,
 	size_t len)
 {
 	(void) t;
@@ -50,16 +51,16 @@ libpmem_needs_write_back(const struct pmem_target *t, const void *addr,
 }
 
 /*
- * libpmem_store -- stores [off, off + len): persistent memory with
+ * pmv_libpmem_store -- stores [off, off + len): persistent memory with
  * libpmem's functions, without a drain; anything else with the C library
  */
 static void
-libpmem_store(const struct pmem_target *t, const struct vdm_operation *op,
+pmv_libpmem_store(const struct pmv__target *t, const struct vdm_operation *op,
 	size_t off, size_t len)
 {
-	if (libpmem_needs_write_back(t, vdm__operation_range(op, off,
+	if (pmv_libpmem_needs_write_back(t, vdm__operation_range(op, off,
 			len).addr, len)) {
-		pmem__prefault(op, off, len);
+		pmv__prefault(op, off, len);
 		vdm__operation_run(op, off, len);
 		return;
 	}
@@ -67,35 +68,35 @@ libpmem_store(const struct pmem_target *t, const struct vdm_operation *op,
 	unsigned flags = PMEM_F_MEM_NODRAIN;
 	if (vdm__operation_flags(op) & VDM_F_NO_CACHE_HINT)
 		flags |= PMEM_F_MEM_NONTEMPORAL;
-	pmem__store(&t->fns, op, off, len, flags);
+	pmv__store(&t->fns, op, off, len, flags);
 }
 
 /*
- * libpmem_write_back -- pmem_msync(): 0, or -1
+ * pmv_libpmem_write_back -- pmem_msync(): 0, or -1
  */
 static int
-libpmem_write_back(const struct pmem_target *t, const void *addr,
+pmv_libpmem_write_back(const struct pmv__target *t, const void *addr,
 	size_t len)
 {
 	(void) t;
 	return pmem_msync(addr, len);
 }
 
-static const struct pmem_target_ops libpmem_ops = {
-	.check = libpmem_check,
-	.store = libpmem_store,
-	.needs_write_back = libpmem_needs_write_back,
-	.write_back = libpmem_write_back,
+static const struct pmv__target_ops pmv_libpmem_ops = {
+	.check = pmv_libpmem_check,
+	.store = pmv_libpmem_store,
+	.needs_write_back = pmv_libpmem_needs_write_back,
+	.write_back = pmv_libpmem_write_back,
 };
 
 /*
- * libpmem_setup -- the target knows nothing but its functions
+ * pmv_libpmem_setup -- the target knows nothing but its functions
  */
 static void
-libpmem_setup(struct pmem_target *t, void *arg)
+pmv_libpmem_setup(struct pmv__target *t, void *arg)
 {
 	(void) arg;
-	t->ops = &libpmem_ops;
+	t->ops = &pmv_libpmem_ops;
 	t->base = 0;
 	t->size = 0;
 	t->page = 0;
@@ -118,5 +119,5 @@ libpmem_setup(struct pmem_target *t, void *arg)
 struct vdm *
 vdm_pmem_new(unsigned nthreads)
 {
-	return pmem__mover_new(libpmem_setup, NULL, nthreads);
+	return pmv__mover_new(pmv_libpmem_setup, NULL, nthreads);
 }

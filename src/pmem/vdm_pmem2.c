@@ -14,7 +14,7 @@
  *				only its own thread's flushes and stores
  *	PAGE			stored without a flush, then written back with
  *				the map's persist function (msync), through
- *				the group persist of pmem_mover.c
+ *				the group write-back of write_back.c
  */
 
 #include <errno.h>
@@ -23,22 +23,24 @@
 #include <libminiasync-pmem.h>
 #include <libpmem2.h>
 
+#include "kernel_copy.h"
 #include "pmem_mover.h"
+#include "pmem_seam.h"
 #include "vdm_internal.h"
 
 /* every operation of this mover is durable: VDM_F_MEM_DURABLE is implied */
-#define PMEM2_SUPPORTED_FLAGS \
+#define PMV_PMEM2_SUPPORTED_FLAGS \
 	((uint64_t)(VDM_F_MEM_DURABLE | VDM_F_NO_CACHE_HINT))
 
 #ifdef MINIASYNC_PMEM_TEST_SEAM
-void (*pmem__seam)(struct pmem__fns *fns);
+void (*pmv__fns_seam)(struct pmv__fns *fns);
 #endif
 
 /*
- * pmem2_in_map -- non-zero if [p, p + n) lies wholly inside the map
+ * pmv_pmem2_in_map -- non-zero if [p, p + n) lies wholly inside the map
  */
 static inline int
-pmem2_in_map(const struct pmem_target *t, const void *p, size_t n)
+pmv_pmem2_in_map(const struct pmv__target *t, const void *p, size_t n)
 {
 	uintptr_t a = (uintptr_t)p;
 
@@ -47,29 +49,29 @@ pmem2_in_map(const struct pmem_target *t, const void *p, size_t n)
 }
 
 /*
- * pmem2_check -- bad input as everywhere, then a destination outside the
+ * pmv_pmem2_check -- bad input as everywhere, then a destination outside the
  * map
  */
 static enum vdm_operation_result
-pmem2_check(const struct pmem_target *t, const struct vdm_operation *op)
+pmv_pmem2_check(const struct pmv__target *t, const struct vdm_operation *op)
 {
 	enum vdm_operation_result result =
-		vdm__operation_check(op, PMEM2_SUPPORTED_FLAGS);
+		vdm__operation_check(op, PMV_PMEM2_SUPPORTED_FLAGS);
 	size_t len = vdm__operation_len(op);
 
 	if (result != VDM_SUCCESS || len == 0)
 		return result;
-	if (!pmem2_in_map(t, vdm__operation_range(op, 0, len).addr, len))
+	if (!pmv_pmem2_in_map(t, vdm__operation_range(op, 0, len).addr, len))
 		return VDM_ERROR_OUT_OF_RANGE;
 	return VDM_SUCCESS;
 }
 
 /*
- * pmem2_store -- stores [off, off + len) with the map's functions: on a
+ * pmv_pmem2_store -- stores [off, off + len) with the map's functions: on a
  * PAGE map without a flush, on others without a drain
  */
 static void
-pmem2_store(const struct pmem_target *t, const struct vdm_operation *op,
+pmv_pmem2_store(const struct pmv__target *t, const struct vdm_operation *op,
 	size_t off, size_t len)
 {
 	unsigned flags = (vdm__operation_flags(op) & VDM_F_NO_CACHE_HINT) ?
@@ -78,18 +80,18 @@ pmem2_store(const struct pmem_target *t, const struct vdm_operation *op,
 	flags |= t->page ? PMEM2_F_MEM_NOFLUSH : PMEM2_F_MEM_NODRAIN;
 	if (t->page) {
 		/* the map's memcpy function would store with no flush too */
-		if (t->kernel_store && pmem__kernel_store(op, off, len) == 0)
+		if (t->kernel_store && pmv__kernel_store(op, off, len) == 0)
 			return;
-		pmem__prefault(op, off, len);
+		pmv__prefault(op, off, len);
 	}
-	pmem__store(&t->fns, op, off, len, flags);
+	pmv__store(&t->fns, op, off, len, flags);
 }
 
 /*
- * pmem2_needs_write_back -- every range of a PAGE map, none of others
+ * pmv_pmem2_needs_write_back -- every range of a PAGE map, none of others
  */
 static int
-pmem2_needs_write_back(const struct pmem_target *t, const void *addr,
+pmv_pmem2_needs_write_back(const struct pmv__target *t, const void *addr,
 	size_t len)
 {
 	(void) addr;
@@ -98,48 +100,48 @@ pmem2_needs_write_back(const struct pmem_target *t, const void *addr,
 }
 
 /*
- * pmem2_write_back -- the map's persist function (msync on a PAGE map).
+ * pmv_pmem2_write_back -- the map's persist function (msync on a PAGE map).
  * It returns nothing: libpmem2 1.12 handles a failed msync itself, by
  * aborting the process, so no failure ever reaches the caller.
  */
 static int
-pmem2_write_back(const struct pmem_target *t, const void *addr, size_t len)
+pmv_pmem2_write_back(const struct pmv__target *t, const void *addr, size_t len)
 {
 	t->fns.persist(addr, len);
 	return 0;
 }
 
-static const struct pmem_target_ops pmem2_ops = {
-	.check = pmem2_check,
-	.store = pmem2_store,
-	.needs_write_back = pmem2_needs_write_back,
-	.write_back = pmem2_write_back,
+static const struct pmv__target_ops pmv_pmem2_ops = {
+	.check = pmv_pmem2_check,
+	.store = pmv_pmem2_store,
+	.needs_write_back = pmv_pmem2_needs_write_back,
+	.write_back = pmv_pmem2_write_back,
 };
 
 /* ranges of a group at most this far apart share one write-back */
-#define PMEM2_WRITE_BACK_GAP ((size_t)64 << 10)
+#define PMV_PMEM2_WRITE_BACK_GAP ((size_t)64 << 10)
 
 /*
- * pmem2_setup -- learns the map's range and functions
+ * pmv_pmem2_setup -- learns the map's range and functions
  */
 static void
-pmem2_setup(struct pmem_target *t, void *arg)
+pmv_pmem2_setup(struct pmv__target *t, void *arg)
 {
 	struct pmem2_map *map = arg;
 
-	t->ops = &pmem2_ops;
+	t->ops = &pmv_pmem2_ops;
 	t->base = (uintptr_t)pmem2_map_get_address(map);
 	t->size = pmem2_map_get_size(map);
 	t->page = pmem2_map_get_store_granularity(map) ==
 		PMEM2_GRANULARITY_PAGE;
 	/* the map holds every byte between two of its ranges */
-	t->write_back_gap = PMEM2_WRITE_BACK_GAP;
+	t->write_back_gap = PMV_PMEM2_WRITE_BACK_GAP;
 	/* a PAGE map is a file mapping: the kernel may store into it,
 	 * unless it is a DAX one */
-	t->kernel_store = t->page && pmem__kernel_store_wanted() &&
-		pmem__page_cache_map(t->base, t->size);
+	t->kernel_store = t->page && pmv__kernel_store_wanted() &&
+		pmv__page_cache_map(t->base, t->size);
 	if (t->kernel_store)
-		pmem__kernel_store_epoch();
+		pmv__kernel_store_epoch();
 	t->fns.memcpy = pmem2_get_memcpy_fn(map);
 	t->fns.memmove = pmem2_get_memmove_fn(map);
 	t->fns.memset = pmem2_get_memset_fn(map);
@@ -147,8 +149,8 @@ pmem2_setup(struct pmem_target *t, void *arg)
 	t->fns.drain = pmem2_get_drain_fn(map);
 	t->fns.persist = pmem2_get_persist_fn(map);
 #ifdef MINIASYNC_PMEM_TEST_SEAM
-	if (pmem__seam != NULL)
-		pmem__seam(&t->fns);
+	if (pmv__fns_seam != NULL)
+		pmv__fns_seam(&t->fns);
 #endif
 }
 
@@ -162,5 +164,5 @@ vdm_pmem2_new(struct pmem2_map *map, unsigned nthreads)
 		errno = EINVAL;
 		return NULL;
 	}
-	return pmem__mover_new(pmem2_setup, map, nthreads);
+	return pmv__mover_new(pmv_pmem2_setup, map, nthreads);
 }

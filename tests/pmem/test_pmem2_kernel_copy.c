@@ -3,10 +3,10 @@
 
 /*
  * test_pmem2_kernel_copy.c -- when the pmem mover has the kernel copy into
- * a PAGE map (process_vm_writev(), pmem__kernel_store) and when it stores
+ * a PAGE map (process_vm_writev(), pmv__kernel_store) and when it stores
  * itself, seen through the seams of its static test build
- * (pmem__kernel_store_seam counts the pieces the kernel stored,
- * pmem__kernel_writev replaces the call):
+ * (pmv__kernel_store_seam counts the pieces the kernel stored,
+ * pmv__kernel_writev replaces the call):
  *	- a process with a seccomp filter that kills it for the call: a mover
  *	  made there never makes it, and the copy succeeds (the control: the
  *	  same filter kills a process that makes the call); the same for a
@@ -31,7 +31,7 @@
 #include "test_pmem_file.h"
 
 #include <libminiasync-pmem.h>
-#include "pmem_fns.h"
+#include "pmem_seam.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -342,7 +342,7 @@ child_refused_once(int unused)
 		return CHILD_SETUP;
 
 	int expected = pmem_file_kernel_copy_expected(&m.file);
-	pmem__kernel_writev = refuse_writev;
+	pmv__kernel_writev = refuse_writev;
 	int ret = CHILD_OK;
 	if (copy_checked(&m, 10) != 0 || copy_checked(&m, 11) != 0)
 		ret = CHILD_COPY;
@@ -539,11 +539,11 @@ test_short_copy(void **state)
 	struct mover m;
 	assert_int_equal(mover_open(&m), 0);
 
-	pmem__kernel_writev = short_writev;
+	pmv__kernel_writev = short_writev;
 	writev_calls = 0;
 	__atomic_store_n(&kernel_pieces, 0, __ATOMIC_RELAXED);
 	int ok = copy_checked(&m, 12) == 0;
-	pmem__kernel_writev = process_vm_writev;
+	pmv__kernel_writev = process_vm_writev;
 	assert_true(ok);
 	assert_int_equal(kernel_pieces, 0);
 	assert_int_equal(writev_calls != 0,
@@ -677,7 +677,7 @@ main(void)
 		return 77;
 	}
 
-	pmem__kernel_store_seam = count_kernel_store;
+	pmv__kernel_store_seam = count_kernel_store;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_filter_kills),
 		cmocka_unit_test(test_filter_refuses),

@@ -4,7 +4,7 @@
 /*
  * test_pmem2_order.c -- the order in which the pmem mover stores and makes
  * durable, seen through the test seam of its static test build
- * (pmem__seam, src/pmem/pmem_fns.h): the seam wraps the map's functions
+ * (pmv__fns_seam, src/pmem/pmem_seam.h): the seam wraps the map's functions
  * with ones that log each call (which function, range, flags, thread) under
  * a mutex before they return, and the test logs "wake" when its waker is
  * called and "complete" when a poll finds the future complete.  The mover
@@ -36,7 +36,7 @@
 #include "test_pmem_file.h"
 
 #include <libminiasync-pmem.h>
-#include "pmem_fns.h"
+#include "pmem_seam.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -84,7 +84,7 @@ static unsigned lost_events;
 static unsigned kernel_pieces;
 
 /* the map's own functions, as the seam found them */
-static struct pmem__fns orig;
+static struct pmv__fns orig;
 
 /*
  * log_event -- appends an event of the calling thread
@@ -204,7 +204,7 @@ lost_persist(const void *ptr, size_t len)
  * seam_record -- the seam of the tests: every function logged
  */
 static void
-seam_record(struct pmem__fns *fns)
+seam_record(struct pmv__fns *fns)
 {
 	orig = *fns;
 	fns->memcpy = rec_memcpy;
@@ -220,7 +220,7 @@ seam_record(struct pmem__fns *fns)
  * drains and persists are gone
  */
 static void
-seam_broken(struct pmem__fns *fns)
+seam_broken(struct pmv__fns *fns)
 {
 	seam_record(fns);
 	fns->drain = lost_drain;
@@ -259,7 +259,7 @@ struct mode {
 	const char *name;
 	unsigned nthreads;
 	/* never through the kernel: as where process_vm_writev() is
-	 * refused (pmem__kernel_store_disabled) */
+	 * refused (pmv__kernel_store_disabled) */
 	int user_stores;
 };
 
@@ -283,11 +283,11 @@ struct fixture {
  * mover_new -- a mover of the fixture's mode for its map, through seam
  */
 static struct vdm *
-mover_new(struct fixture *f, void (*seam)(struct pmem__fns *))
+mover_new(struct fixture *f, void (*seam)(struct pmv__fns *))
 {
-	pmem__seam = seam;
+	pmv__fns_seam = seam;
 	struct vdm *vdm = vdm_pmem2_new(f->file.target, f->mode->nthreads);
-	pmem__seam = NULL;
+	pmv__fns_seam = NULL;
 	return vdm;
 }
 
@@ -304,8 +304,8 @@ setup(void **state)
 	if (f == NULL)
 		return -1;
 	f->mode = mode;
-	pmem__kernel_store_disabled = mode->user_stores;
-	pmem__kernel_store_seam = rec_kernel_store;
+	pmv__kernel_store_disabled = mode->user_stores;
+	pmv__kernel_store_seam = rec_kernel_store;
 	if (pmem_file_open(&f->file, TARGET_SIZE) != 0) {
 		free(f);
 		return -1;
@@ -341,8 +341,8 @@ teardown(void **state)
 	pmem_file_close(&f->file);
 	free(f->src);
 	free(f);
-	pmem__kernel_store_disabled = 0;
-	pmem__kernel_store_seam = NULL;
+	pmv__kernel_store_disabled = 0;
+	pmv__kernel_store_seam = NULL;
 	return 0;
 }
 
@@ -640,7 +640,7 @@ expect_ordered(struct fixture *f, const struct op_desc *op)
 
 /*
  * expect_path -- who stored a completed operation: on a PAGE map, the
- * kernel alone, where it can (pmem__kernel_store), unless the mode says
+ * kernel alone, where it can (pmv__kernel_store), unless the mode says
  * not to or the operation is a flush, asks for non-temporal stores or
  * moves bytes over themselves; the map's functions otherwise
  */

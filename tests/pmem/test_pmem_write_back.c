@@ -4,7 +4,7 @@
 /*
  * test_pmem_write_back.c -- the write-backs of the pmem movers, seen and
  * made to fail through the test seam of the static test build
- * (pmem__fail_write_back, src/pmem/pmem_fns.h): the seam logs every
+ * (pmv__fail_write_back, src/pmem/pmem_seam.h): the seam logs every
  * write-back of a coalesced range, and reports the n-th one failed when
  * asked to.
  *
@@ -37,7 +37,7 @@
 
 #include <libminiasync-pmem.h>
 #include <libpmem.h>
-#include "pmem_fns.h"
+#include "pmem_seam.h"
 
 #include "test_checkers.h"
 
@@ -108,7 +108,7 @@ static unsigned nwrite_backs;
 static unsigned fail_nth;	/* report the n-th write-back failed; 0: none */
 
 /*
- * seam_write_back -- pmem__fail_write_back: logs the write-back, and
+ * seam_write_back -- pmv__fail_write_back: logs the write-back, and
  * reports the fail_nth one failed
  */
 static int
@@ -281,7 +281,7 @@ teardown(void **state)
 	struct fixture *f = *state;
 
 	seam_reset(0);
-	pmem__kernel_store_disabled = 0;
+	pmv__kernel_store_disabled = 0;
 	runtime_delete(f->rt);
 	vdm_delete(f->vdm);
 	close_maps(f);
@@ -985,7 +985,7 @@ test_no_write_faults(void **state)
 static void
 test_no_write_faults_user(void **state)
 {
-	pmem__kernel_store_disabled = 1;
+	pmv__kernel_store_disabled = 1;
 	test_no_write_faults(state);
 }
 
@@ -1033,7 +1033,7 @@ main(void)
 		return 77;
 	}
 
-	pmem__fail_write_back = seam_write_back;
+	pmv__fail_write_back = seam_write_back;
 
 	/* the sharing is deterministic without threads only; libpmem2's
 	 * functions need a libpmem2 map */
@@ -1081,6 +1081,6 @@ main(void)
 			NULL, NULL);
 	}
 
-	pmem__fail_write_back = NULL;
+	pmv__fail_write_back = NULL;
 	return failed;
 }
