@@ -14,14 +14,14 @@
  * and a ring cell to a worker's cache, the completion back) costs the
  * polling thread more than such a copy.  Any other op_start copies the
  * operation into the slot and queues it, cut into pieces when it is large,
- * on a bounded lock-free ring of entries (slot, generation), one per piece.
- * Whoever holds an entry claims the slot's pieces one by one through the
- * slot's claim word, until none is left; a poll after the first one claims
- * and moves the pieces no worker has taken yet, rather than wait.  A short
- * operation (one piece, at most THREADS_HELP_MAX bytes) hands out no
- * notifier, so that a waiting runtime polls it again and moves it on its
- * own thread if no worker has claimed it yet, rather than sleep and be
- * woken (a wake-up costs far more than the copy).
+ * on a bounded lock-free ring (core/ring.h) of entries (slot, generation),
+ * one per piece.  Whoever holds an entry claims the slot's pieces one by
+ * one through the slot's claim word, until none is left; a poll after the
+ * first one claims and moves the pieces no worker has taken yet, rather
+ * than wait.  A short operation (one piece, at most THREADS_HELP_MAX bytes)
+ * hands out no notifier, so that a waiting runtime polls it again and moves
+ * it on its own thread if no worker has claimed it yet, rather than sleep
+ * and be woken (a wake-up costs far more than the copy).
  *
  * The thread that finishes an operation's last piece calls the waker (if
  * the poll gave one) and only then publishes completion: once op_check can
@@ -70,6 +70,7 @@
 #include "core/annotate.h"
 #include "core/atomics.h"
 #include "core/cpu.h"
+#include "core/ring.h"
 #include "core/util.h"
 #include "vdm_internal.h"
 #include "engine.h"
@@ -137,12 +138,6 @@
 #define THREADS_STOP UINT64_MAX
 
 struct threads_mover;
-
-/* a cell of the ring: its turn and its entry */
-struct threads_cell {
-	unsigned seq;
-	uint64_t entry;
-};
 
 /*
  * The state of one operation in flight; only the mover's threads and the
@@ -250,13 +245,9 @@ struct threads_mover {
 	/* the handle of the operations that got no slot: they run inline */
 	struct threads_slot inline_slot;
 
-	/* the ring of piece entries: a bounded queue for many producers
-	 * and many consumers; each cell's sequence number tells whose turn
-	 * it is (see threads_ring_push/pop) */
-	struct threads_cell *ring;
-	unsigned ring_mask;
-	unsigned tail __attribute__((aligned(CORE__CACHELINE_SIZE)));
-	unsigned head __attribute__((aligned(CORE__CACHELINE_SIZE)));
+	/* the ring of piece entries, (slot index << 32) | generation, or
+	 * THREADS_STOP */
+	struct core__ring ring;
 
 	/* sleeping workers, guarded by lock */
 	pthread_mutex_t lock __attribute__((aligned(CORE__CACHELINE_SIZE)));
@@ -572,120 +563,6 @@ threads_work(struct threads_slot *slot, uint32_t gen,
 }
 
 /*
- * threads_ring_push -- queues an entry; 0, or -1 if the ring is full
- *
- * A cell whose seq equals the position is free for the producer that
- * claims that position (CAS on tail); it stores the entry, then seq =
- * position + 1 (release) hands the cell to the consumer of that position.
- */
-static int
-threads_ring_push(struct threads_mover *m, uint64_t entry)
-{
-	unsigned pos = atomic_load_explicit(CORE__ATOMIC(&m->tail),
-		memory_order_relaxed);
-
-	for (;;) {
-		struct threads_cell *cell = &m->ring[pos & m->ring_mask];
-		/* acquire: pairs with the consumer's release that freed it */
-		unsigned seq = atomic_load_explicit(CORE__ATOMIC(&cell->seq),
-			memory_order_acquire);
-		int diff = (int)(seq - pos);
-
-		if (diff == 0) {
-			if (atomic_compare_exchange_weak_explicit(
-					CORE__ATOMIC(&m->tail), &pos, pos + 1,
-					memory_order_relaxed,
-					memory_order_relaxed)) {
-				CORE__HAPPENS_AFTER(cell);
-				cell->entry = entry;
-				/* release: the entry (and the slot written
-				 * before it) to the consumer */
-				CORE__HAPPENS_BEFORE(cell);
-				atomic_store_explicit(CORE__ATOMIC(&cell->seq),
-					pos + 1, memory_order_release);
-				return 0;
-			}
-		} else if (diff < 0) {
-			return -1;
-		} else {
-			pos = atomic_load_explicit(CORE__ATOMIC(&m->tail),
-				memory_order_relaxed);
-		}
-	}
-}
-
-/*
- * threads_ring_pop -- takes an entry; 0, or -1 if the ring is empty
- *
- * A cell whose seq equals position + 1 holds the entry of that position
- * for the consumer that claims it (CAS on head); it reads the entry, then
- * seq = position + ring size (release) frees the cell for the producer of
- * the next lap.
- */
-static int
-threads_ring_pop(struct threads_mover *m, uint64_t *entry)
-{
-	unsigned pos = atomic_load_explicit(CORE__ATOMIC(&m->head),
-		memory_order_relaxed);
-
-	for (;;) {
-		struct threads_cell *cell = &m->ring[pos & m->ring_mask];
-		/* acquire: pairs with the producer's release of the entry */
-		unsigned seq = atomic_load_explicit(CORE__ATOMIC(&cell->seq),
-			memory_order_acquire);
-		int diff = (int)(seq - (pos + 1));
-
-		if (diff == 0) {
-			if (atomic_compare_exchange_weak_explicit(
-					CORE__ATOMIC(&m->head), &pos, pos + 1,
-					memory_order_relaxed,
-					memory_order_relaxed)) {
-				CORE__HAPPENS_AFTER(cell);
-				*entry = cell->entry;
-				/* release: done reading, the producer of the
-				 * next lap may write */
-				CORE__HAPPENS_BEFORE(cell);
-				atomic_store_explicit(CORE__ATOMIC(&cell->seq),
-					pos + m->ring_mask + 1,
-					memory_order_release);
-				return 0;
-			}
-		} else if (diff < 0) {
-			return -1;
-		} else {
-			pos = atomic_load_explicit(CORE__ATOMIC(&m->head),
-				memory_order_relaxed);
-		}
-	}
-}
-
-/*
- * threads_ring_ready -- non-zero if an entry waits at the head of the ring
- * (acquire: what a later pop reads; a hint, the pop decides)
- */
-static int
-threads_ring_ready(struct threads_mover *m)
-{
-	unsigned pos = atomic_load_explicit(CORE__ATOMIC(&m->head),
-		memory_order_relaxed);
-
-	for (;;) {
-		struct threads_cell *cell = &m->ring[pos & m->ring_mask];
-		unsigned seq = atomic_load_explicit(CORE__ATOMIC(&cell->seq),
-			memory_order_acquire);
-		int diff = (int)(seq - (pos + 1));
-
-		if (diff == 0)
-			return 1;
-		if (diff < 0)
-			return 0;
-		/* popped since head was read: look at the new head */
-		pos = atomic_load_explicit(CORE__ATOMIC(&m->head),
-			memory_order_relaxed);
-	}
-}
-
-/*
  * threads_await_entry -- spins until the ring has an entry, for at most ns
  * nanoseconds, and not while the backend asks for quiet
  */
@@ -695,7 +572,7 @@ threads_await_entry(struct threads_mover *m, uint64_t ns)
 	uint64_t until = threads_now_ns() + ns;
 	unsigned spins = 0;
 
-	while (!threads_ring_ready(m)) {
+	while (!core__ring_ready(&m->ring)) {
 		future__cpu_relax();
 		if ((++spins & 63) == 0) {
 			if (threads_now_ns() > until)
@@ -788,7 +665,7 @@ threads_idle(struct threads_mover *m)
 		atomic_fetch_and_explicit(CORE__ATOMIC(&m->waiters),
 			~(THREADS_SPINNER | THREADS_TAKEN),
 			memory_order_acq_rel);
-		if (threads_ring_ready(m))
+		if (core__ring_ready(&m->ring))
 			return;
 		break;
 	}
@@ -797,7 +674,7 @@ threads_idle(struct threads_mover *m)
 	/* acq_rel, before the look at the ring: see threads_wake_worker */
 	atomic_fetch_add_explicit(CORE__ATOMIC(&m->waiters), 1,
 		memory_order_acq_rel);
-	while (!threads_ring_ready(m)) {
+	while (!core__ring_ready(&m->ring)) {
 		pthread_cond_wait(&m->work, &m->lock);
 		/* every wake-up uses up a signal, if one is owed */
 		if (m->signaled > 0)
@@ -824,7 +701,7 @@ threads_worker(void *arg)
 
 	batch.n = 0;
 	for (;;) {
-		if (threads_ring_pop(m, &entry) != 0) {
+		if (core__ring_pop(&m->ring, &entry) != 0) {
 			if (batch.n == 0) {
 				threads_idle(m);
 				continue;
@@ -863,7 +740,7 @@ threads_push(struct threads_mover *m, uint64_t entry, unsigned count)
 {
 	unsigned n = 0;
 
-	while (n < count && threads_ring_push(m, entry) == 0)
+	while (n < count && core__ring_push(&m->ring, entry) == 0)
 		n++;
 	/*
 	 * One sleeper per entry at most.  A spinning worker takes the first
@@ -1186,7 +1063,7 @@ threads_stop(struct threads_mover *m)
 {
 	for (unsigned i = 0; i < m->started; i++) {
 		/* a full ring drains: the workers are running */
-		while (threads_ring_push(m, THREADS_STOP) != 0)
+		while (core__ring_push(&m->ring, THREADS_STOP) != 0)
 			(void) sched_yield();
 		threads_wake_worker(m, 0);
 	}
@@ -1201,7 +1078,6 @@ threads_stop(struct threads_mover *m)
 static void
 threads_free(struct threads_mover *m)
 {
-	core__free(m->ring);
 	core__free(m->threads);
 	core__free(m->slots);
 }
@@ -1251,23 +1127,19 @@ vdm__threads_init(struct vdm *vdm, const struct vdm_threads_config *config,
 	m->nslots = threads_round_pow2(depth);
 	m->spread = nthreads < THREADS_MAX_SPREAD ? nthreads :
 		THREADS_MAX_SPREAD;
-	m->ring_mask = threads_round_pow2(m->nslots * m->spread +
-		nthreads) - 1;
 
 	m->slots = core__zalloc_aligned(CORE__CACHELINE_SIZE,
 		m->nslots * sizeof(*m->slots));
 	m->threads = core__malloc(nthreads * sizeof(*m->threads));
-	m->ring = core__zalloc_aligned(CORE__CACHELINE_SIZE,
-		((size_t)m->ring_mask + 1) * sizeof(*m->ring));
-	if (m->slots == NULL || m->threads == NULL || m->ring == NULL) {
+	if (m->slots == NULL || m->threads == NULL) {
 		ret = ENOMEM;
 		goto err_free;
 	}
-
-	for (unsigned i = 0; i <= m->ring_mask; i++) {
-		m->ring[i].seq = i;
-		CORE__ATOMIC_WORD(&m->ring[i].seq);
-	}
+	/* room for an entry per piece of every slot, and a stop entry per
+	 * worker */
+	ret = core__ring_init(&m->ring, m->nslots * m->spread + nthreads);
+	if (ret != 0)
+		goto err_free;
 	for (unsigned i = 0; i < m->nslots; i++) {
 		struct threads_slot *slot = &m->slots[i];
 		slot->mover = m;
@@ -1279,8 +1151,6 @@ vdm__threads_init(struct vdm *vdm, const struct vdm_threads_config *config,
 		CORE__ATOMIC_WORD(&slot->complete);
 		CORE__ATOMIC_WORD(&slot->busy);
 	}
-	CORE__ATOMIC_WORD(&m->head);
-	CORE__ATOMIC_WORD(&m->tail);
 	CORE__ATOMIC_WORD(&m->waiters);
 	CORE__ATOMIC_WORD(&m->slot_hint);
 	m->inline_slot.mover = m;
@@ -1288,7 +1158,7 @@ vdm__threads_init(struct vdm *vdm, const struct vdm_threads_config *config,
 
 	ret = pthread_mutex_init(&m->lock, NULL);
 	if (ret != 0)
-		goto err_free;
+		goto err_ring;
 	ret = pthread_cond_init(&m->work, NULL);
 	if (ret != 0)
 		goto err_mutex;
@@ -1306,6 +1176,8 @@ err_threads:
 	(void) pthread_cond_destroy(&m->work);
 err_mutex:
 	(void) pthread_mutex_destroy(&m->lock);
+err_ring:
+	core__ring_fini(&m->ring);
 err_free:
 	threads_free(m);
 	return ret;
@@ -1367,6 +1239,7 @@ vdm__threads_fini(struct vdm *vdm)
 	threads_stop(m);
 	(void) pthread_cond_destroy(&m->work);
 	(void) pthread_mutex_destroy(&m->lock);
+	core__ring_fini(&m->ring);
 	threads_free(m);
 }
 
