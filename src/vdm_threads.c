@@ -61,14 +61,13 @@
 #include <sched.h>
 #include <stdint.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libminiasync/vdm_threads.h>
 
 #include "core/alloc.h"
-#include "core/annotate.h"
 #include "core/atomics.h"
+#include "core/clock.h"
 #include "core/cpu.h"
 #include "core/ring.h"
 #include "core/util.h"
@@ -261,18 +260,6 @@ struct threads_mover {
 };
 
 /*
- * threads_now_ns -- the monotonic clock in nanoseconds
- */
-static uint64_t
-threads_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-/*
  * threads_plain_check -- the outcome of an operation on the thread-pool
  * mover
  */
@@ -328,7 +315,6 @@ threads_plain_piece(void *arg, const struct vdm_operation *op, size_t off,
 	uintptr_t fn = core__load_acquire_uptr(&fns->fn[op->type]);
 
 	if (core__unlikely(fn != 0)) {
-		CORE__HAPPENS_AFTER(&fns->fn[op->type]);
 		threads_call_fn(fn, op, off, len);
 	} else if ((vdm__operation_flags(op) & VDM_F_NO_CACHE_HINT) ||
 			vdm__operation_len(op) >= THREADS_NT_MIN) {
@@ -398,9 +384,7 @@ threads_finish(struct threads_slot *slot)
 		FUTURE_WAKER_WAKE(&slot->waker);
 
 	/* release: the bytes, and the waker call, before the completion */
-	CORE__HAPPENS_BEFORE(&slot->complete);
-	atomic_store_explicit(CORE__ATOMIC(&slot->complete), 1,
-		memory_order_release);
+	core__store_release_u64(&slot->complete, 1);
 }
 
 /*
@@ -411,8 +395,7 @@ static long
 threads_claim(struct threads_slot *slot, uint32_t gen)
 {
 	/* acquire: pairs with op_start's release store of claim */
-	uint64_t c = atomic_load_explicit(CORE__ATOMIC(&slot->claim),
-		memory_order_acquire);
+	uint64_t c = core__load_acquire_u64(&slot->claim);
 
 	for (;;) {
 		if ((uint32_t)(c >> 32) != gen)
@@ -420,13 +403,10 @@ threads_claim(struct threads_slot *slot, uint32_t gen)
 		/* the piece count of this very generation, from the same word */
 		if ((c & 0xffffU) >= ((c >> 16) & 0xffffU))
 			return -1;
-		/* acquire on success: the operation as op_start wrote it */
-		if (atomic_compare_exchange_weak_explicit(
-				CORE__ATOMIC(&slot->claim), &c, c + 1,
-				memory_order_acquire, memory_order_acquire)) {
-			CORE__HAPPENS_AFTER(&slot->claim);
+		/* acquire on success: the operation as op_start wrote it
+		 * (and on failure, for the c it reads, as the load above) */
+		if (core__cas_weak_acquire_u64(&slot->claim, &c, c + 1))
 			return (long)(c & 0xffffU);
-		}
 	}
 }
 
@@ -438,12 +418,8 @@ static void
 threads_piece_done(struct threads_slot *slot)
 {
 	/* acq_rel: every piece's bytes happen before the finish */
-	CORE__HAPPENS_BEFORE(&slot->pieces_left);
-	if (atomic_fetch_sub_explicit(CORE__ATOMIC(&slot->pieces_left), 1,
-			memory_order_acq_rel) == 1) {
-		CORE__HAPPENS_AFTER(&slot->pieces_left);
+	if (core__sub_acqrel_uint(&slot->pieces_left, 1) == 1)
 		threads_finish(slot);
-	}
 }
 
 /*
@@ -456,8 +432,7 @@ static void
 threads_near(struct threads_slot *slot)
 {
 	/* acq_rel: one thread, the last, takes it to 0 */
-	if (atomic_fetch_sub_explicit(CORE__ATOMIC(&slot->near), 1,
-			memory_order_acq_rel) == 1)
+	if (core__sub_acqrel_uint(&slot->near, 1) == 1)
 		FUTURE_WAKER_WAKE(&slot->waker);
 }
 
@@ -471,7 +446,7 @@ static void
 threads_move_early(const struct threads_mover *m, struct threads_slot *slot,
 	size_t off, size_t len)
 {
-	uint64_t t0 = threads_now_ns();
+	uint64_t t0 = core__now_ns();
 	int counted = 0;
 	size_t done = 0;
 
@@ -484,7 +459,7 @@ threads_move_early(const struct threads_mover *m, struct threads_slot *slot,
 		if (counted)
 			continue;
 		if (done < len) {
-			double took = (double)(threads_now_ns() - t0);
+			double took = (double)(core__now_ns() - t0);
 			double left = took / (double)done *
 				(double)(len - done);
 			if (left > (double)THREADS_EARLY_NS)
@@ -507,10 +482,11 @@ threads_batch_flush(const struct threads_mover *m, struct threads_batch *b)
 	enum vdm_operation_result r =
 		m->backend->persist(m->backend_arg, b->ranges, b->n);
 	for (unsigned i = 0; i < b->n; i++) {
+		/* relaxed: published by the piece's acq_rel decrement of
+		 * pieces_left (see struct threads_slot) */
 		if (r != VDM_SUCCESS)
-			atomic_store_explicit(
-				CORE__ATOMIC(&b->slots[i]->failed),
-				(unsigned)r, memory_order_relaxed);
+			core__store_relaxed_uint(&b->slots[i]->failed,
+				(unsigned)r);
 		threads_piece_done(b->slots[i]);
 	}
 	b->n = 0;
@@ -569,13 +545,13 @@ threads_work(struct threads_slot *slot, uint32_t gen,
 static void
 threads_await_entry(struct threads_mover *m, uint64_t ns)
 {
-	uint64_t until = threads_now_ns() + ns;
+	uint64_t until = core__now_ns() + ns;
 	unsigned spins = 0;
 
 	while (!core__ring_ready(&m->ring)) {
 		future__cpu_relax();
 		if ((++spins & 63) == 0) {
-			if (threads_now_ns() > until)
+			if (core__now_ns() > until)
 				break;
 			if (m->backend->quiet != NULL &&
 					m->backend->quiet(m->backend_arg))
@@ -586,8 +562,7 @@ threads_await_entry(struct threads_mover *m, uint64_t ns)
 			 * once a producer counts on the spinner (relaxed: a
 			 * hint, the ring is looked at next).
 			 */
-			if ((atomic_load_explicit(CORE__ATOMIC(&m->waiters),
-					memory_order_relaxed) &
+			if ((core__load_relaxed_uint(&m->waiters) &
 					THREADS_TAKEN) == 0)
 				(void) sched_yield();
 		}
@@ -614,24 +589,21 @@ threads_await_entry(struct threads_mover *m, uint64_t ns)
 static void
 threads_wake_worker(struct threads_mover *m, int may_skip)
 {
-	unsigned w = atomic_fetch_add_explicit(CORE__ATOMIC(&m->waiters), 0,
-		memory_order_acq_rel);
+	/* acq_rel: the read-modify-write after the push (see above) */
+	unsigned w = core__add_acqrel_uint(&m->waiters, 0);
 
 	if ((w & THREADS_IDLE_MASK) == 0)
 		return;
 	/* acq_rel: as the read-modify-write above; on failure, wake */
 	if (may_skip && (w & (THREADS_SPINNER | THREADS_TAKEN)) ==
 			THREADS_SPINNER &&
-			atomic_compare_exchange_strong_explicit(
-				CORE__ATOMIC(&m->waiters), &w,
-				w | THREADS_TAKEN, memory_order_acq_rel,
-				memory_order_relaxed))
+			core__cas_strong_acqrel_uint(&m->waiters, &w,
+				w | THREADS_TAKEN))
 		return;
 
 	pthread_mutex_lock(&m->lock);
 	/* relaxed: sleepers change only under the lock */
-	if ((atomic_load_explicit(CORE__ATOMIC(&m->waiters),
-			memory_order_relaxed) & THREADS_IDLE_MASK) >
+	if ((core__load_relaxed_uint(&m->waiters) & THREADS_IDLE_MASK) >
 			m->signaled) {
 		m->signaled++;
 		pthread_cond_signal(&m->work);
@@ -648,23 +620,19 @@ static void
 threads_idle(struct threads_mover *m)
 {
 	/* relaxed: only a hint; the CAS below decides */
-	unsigned w = atomic_load_explicit(CORE__ATOMIC(&m->waiters),
-		memory_order_relaxed);
+	unsigned w = core__load_relaxed_uint(&m->waiters);
 
 	while ((w & THREADS_SPINNER) == 0) {
 		/* relaxed: the spinner looks at the ring after it stops */
-		if (!atomic_compare_exchange_weak_explicit(
-				CORE__ATOMIC(&m->waiters), &w,
-				w | THREADS_SPINNER, memory_order_relaxed,
-				memory_order_relaxed))
+		if (!core__cas_weak_relaxed_uint(&m->waiters, &w,
+				w | THREADS_SPINNER))
 			continue;
 
 		threads_await_entry(m, THREADS_SPIN_NS);
 		/* acq_rel, before the look at the ring: producers that saw
 		 * the spinner did not wake anyone (threads_wake_worker) */
-		atomic_fetch_and_explicit(CORE__ATOMIC(&m->waiters),
-			~(THREADS_SPINNER | THREADS_TAKEN),
-			memory_order_acq_rel);
+		(void) core__and_acqrel_uint(&m->waiters,
+			~(THREADS_SPINNER | THREADS_TAKEN));
 		if (core__ring_ready(&m->ring))
 			return;
 		break;
@@ -672,16 +640,16 @@ threads_idle(struct threads_mover *m)
 
 	pthread_mutex_lock(&m->lock);
 	/* acq_rel, before the look at the ring: see threads_wake_worker */
-	atomic_fetch_add_explicit(CORE__ATOMIC(&m->waiters), 1,
-		memory_order_acq_rel);
+	(void) core__add_acqrel_uint(&m->waiters, 1);
 	while (!core__ring_ready(&m->ring)) {
 		pthread_cond_wait(&m->work, &m->lock);
 		/* every wake-up uses up a signal, if one is owed */
 		if (m->signaled > 0)
 			m->signaled--;
 	}
-	atomic_fetch_sub_explicit(CORE__ATOMIC(&m->waiters), 1,
-		memory_order_relaxed);
+	/* relaxed: leaving orders nothing; a producer decides to signal
+	 * under the lock, which orders this with its look */
+	(void) core__sub_relaxed_uint(&m->waiters, 1);
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -761,26 +729,22 @@ threads_op_new(struct vdm *vdm, const enum vdm_operation_type type)
 	struct threads_mover *m = (struct threads_mover *)vdm;
 	(void) type;
 
-	unsigned start = atomic_load_explicit(CORE__ATOMIC(&m->slot_hint),
-		memory_order_relaxed);
+	/* relaxed: a hint, see struct threads_mover */
+	unsigned start = core__load_relaxed_uint(&m->slot_hint);
 	for (unsigned i = 0; i < m->nslots; i++) {
 		unsigned idx = (start + i) & (m->nslots - 1);
 		struct threads_slot *slot = &m->slots[idx];
 		int expected = 0;
 
-		if (atomic_load_explicit(CORE__ATOMIC(&slot->busy),
-				memory_order_relaxed) != 0)
+		/* relaxed: a look before the CAS, which decides */
+		if (core__load_relaxed_int(&slot->busy) != 0)
 			continue;
 		/* acquire: pairs with the release in op_delete, so the
 		 * slot's last user is done with it */
-		if (atomic_compare_exchange_strong_explicit(
-				CORE__ATOMIC(&slot->busy), &expected, 1,
-				memory_order_acquire, memory_order_relaxed)) {
-			CORE__HAPPENS_AFTER(&slot->busy);
+		if (core__cas_strong_acquire_int(&slot->busy, &expected, 1)) {
+			/* relaxed: a hint, as above */
 			if (idx != start)
-				atomic_store_explicit(
-					CORE__ATOMIC(&m->slot_hint), idx,
-					memory_order_relaxed);
+				core__store_relaxed_uint(&m->slot_hint, idx);
 			return slot;
 		}
 	}
@@ -832,18 +796,15 @@ threads_op_start(void *data, const struct vdm_operation *op,
 		 * through the program's own synchronization */
 		if (result == VDM_SUCCESS && len != 0)
 			result = threads_move_here(m, op, len);
-		atomic_store_explicit(CORE__ATOMIC(&slot->failed),
-			(unsigned)result, memory_order_relaxed);
-		atomic_store_explicit(CORE__ATOMIC(&slot->complete), 1,
-			memory_order_relaxed);
+		core__store_relaxed_uint(&slot->failed, (unsigned)result);
+		core__store_relaxed_u64(&slot->complete, 1);
 		return 0;
 	}
 
 	slot->op = *op;
 	slot->has_waker = 0;
 	/* relaxed: published by the release store of claim below */
-	atomic_store_explicit(CORE__ATOMIC(&slot->failed), VDM_SUCCESS,
-		memory_order_relaxed);
+	core__store_relaxed_uint(&slot->failed, VDM_SUCCESS);
 	slot->fresh = 1;
 	slot->gen++;
 
@@ -858,13 +819,11 @@ threads_op_start(void *data, const struct vdm_operation *op,
 	/* the rounding up may leave fewer pieces with bytes to move */
 	while (pieces > 1 && (size_t)(pieces - 1) * slot->piece_size >= len)
 		pieces--;
-	atomic_store_explicit(CORE__ATOMIC(&slot->pieces), pieces,
-		memory_order_relaxed);
-	atomic_store_explicit(CORE__ATOMIC(&slot->pieces_left), pieces,
-		memory_order_relaxed);
+	/* relaxed: published by the release store of claim below */
+	core__store_relaxed_uint(&slot->pieces, pieces);
+	core__store_relaxed_uint(&slot->pieces_left, pieces);
 	/* relaxed: the slot's last user is done with it (op_new's acquire) */
-	atomic_store_explicit(CORE__ATOMIC(&slot->complete), 0,
-		memory_order_relaxed);
+	core__store_relaxed_u64(&slot->complete, 0);
 
 	/*
 	 * A short operation that is not costly to persist takes no notifier:
@@ -893,15 +852,11 @@ threads_op_start(void *data, const struct vdm_operation *op,
 	slot->early = slot->has_waker && len >= THREADS_EARLY_MIN &&
 		m->backend->persist == NULL && !vdm__operation_overlaps(op);
 	/* relaxed: published by the release store of claim below */
-	atomic_store_explicit(CORE__ATOMIC(&slot->near), pieces,
-		memory_order_relaxed);
-
+	core__store_relaxed_uint(&slot->near, pieces);
 
 	/* release: everything above before any claim of this generation */
-	CORE__HAPPENS_BEFORE(&slot->claim);
-	atomic_store_explicit(CORE__ATOMIC(&slot->claim),
-		((uint64_t)slot->gen << 32) | ((uint64_t)pieces << 16),
-		memory_order_release);
+	core__store_release_u64(&slot->claim,
+		((uint64_t)slot->gen << 32) | ((uint64_t)pieces << 16));
 
 	/* each entry's worker claims pieces until none is left */
 	uint64_t entry = ((uint64_t)slot->index << 32) | slot->gen;
@@ -927,12 +882,10 @@ threads_op_check(void *data, const struct vdm_operation *op)
 	if (slot->is_inline)
 		return FUTURE_STATE_COMPLETE;
 
-	/* acquire: pairs with the release in threads_finish */
-	if (atomic_load_explicit(CORE__ATOMIC(&slot->complete),
-			memory_order_acquire)) {
-		CORE__HAPPENS_AFTER(&slot->complete);
+	/* acquire: pairs with the release in threads_finish (told to the
+	 * checkers only once complete: polls that miss order nothing) */
+	if (core__load_acquire_eq_u64(&slot->complete, 1))
 		return FUTURE_STATE_COMPLETE;
-	}
 
 	/*
 	 * Polled again and not done: rather than wait, move the pieces no
@@ -952,10 +905,9 @@ threads_op_check(void *data, const struct vdm_operation *op)
 	threads_work(slot, slot->gen, &b);
 	threads_batch_flush(m, &b);
 
-	if (!atomic_load_explicit(CORE__ATOMIC(&slot->complete),
-			memory_order_acquire))
+	/* acquire: as above */
+	if (!core__load_acquire_eq_u64(&slot->complete, 1))
 		return FUTURE_STATE_RUNNING;
-	CORE__HAPPENS_AFTER(&slot->complete);
 	return FUTURE_STATE_COMPLETE;
 }
 
@@ -977,16 +929,14 @@ threads_op_delete(void *data, const struct vdm_operation *op,
 	} else {
 		/* the outcome op_start or a persist left; relaxed: ordered
 		 * by op_check's acquire of complete */
-		result = (enum vdm_operation_result)atomic_load_explicit(
-			CORE__ATOMIC(&slot->failed), memory_order_relaxed);
+		result = (enum vdm_operation_result)core__load_relaxed_uint(
+			&slot->failed);
 	}
 	vdm__operation_output(op, result, output);
 
 	if (!slot->is_inline) {
 		/* release: pairs with the acquire CAS in op_new */
-		CORE__HAPPENS_BEFORE(&slot->busy);
-		atomic_store_explicit(CORE__ATOMIC(&slot->busy), 0,
-			memory_order_release);
+		core__store_release_int(&slot->busy, 0);
 	}
 }
 
@@ -1144,15 +1094,15 @@ vdm__threads_init(struct vdm *vdm, const struct vdm_threads_config *config,
 		struct threads_slot *slot = &m->slots[i];
 		slot->mover = m;
 		slot->index = i;
-		CORE__ATOMIC_WORD(&slot->claim);
-		CORE__ATOMIC_WORD(&slot->pieces_left);
-		CORE__ATOMIC_WORD(&slot->near);
-		CORE__ATOMIC_WORD(&slot->failed);
-		CORE__ATOMIC_WORD(&slot->complete);
-		CORE__ATOMIC_WORD(&slot->busy);
+		core__atomic_init_u64(&slot->claim, 0);
+		core__atomic_init_uint(&slot->pieces_left, 0);
+		core__atomic_init_uint(&slot->near, 0);
+		core__atomic_init_uint(&slot->failed, VDM_SUCCESS);
+		core__atomic_init_u64(&slot->complete, 0);
+		core__atomic_init_int(&slot->busy, 0);
 	}
-	CORE__ATOMIC_WORD(&m->waiters);
-	CORE__ATOMIC_WORD(&m->slot_hint);
+	core__atomic_init_uint(&m->waiters, 0);
+	core__atomic_init_uint(&m->slot_hint, 0);
 	m->inline_slot.mover = m;
 	m->inline_slot.is_inline = 1;
 
@@ -1193,8 +1143,9 @@ threads_init_plain(struct vdm *vdm, void *arg,
 {
 	struct threads_mover *m = (struct threads_mover *)vdm;
 
+	/* 0: the library's own functions */
 	for (unsigned t = 0; t < VDM_OPERATION_TYPES; t++)
-		CORE__ATOMIC_WORD(&m->fns.fn[t]);
+		core__atomic_init_uptr(&m->fns.fn[t], 0);
 	return vdm__threads_init(vdm, arg, notifier, &threads_plain_backend,
 		&m->fns);
 }
@@ -1352,6 +1303,5 @@ vdm__threads_set_fn(struct vdm *vdm, enum vdm_operation_type type,
 	struct threads_mover *m = (struct threads_mover *)vdm;
 
 	/* release: pairs with the acquire in threads_plain_piece */
-	CORE__HAPPENS_BEFORE(&m->fns.fn[type]);
 	core__store_release_uptr(&m->fns.fn[type], fn);
 }
