@@ -39,13 +39,10 @@
  * a wake-up of the sleeping runtime: the pmem pool's 64 grouped copies took
  * twice as long.)
  *
- * A worker that finds the ring empty spins for a short while if no other
- * worker spins, then sleeps on the condition variable, so a stream of
- * operations does not pay a wake-up per operation while an idle mover burns
- * no CPU.  It stops spinning at once while the backend asks for quiet (an
- * msync() of another thread runs, see vdm__threads_backend).  vdm_delete()
- * queues one stop entry per worker behind the work already queued and joins
- * them: the work queued before it is done first.
+ * A worker that finds the ring empty spins for a while, then sleeps
+ * (engine_sleep.c).  vdm_delete() queues one stop entry per worker behind
+ * the work already queued and joins them: the work queued before it is done
+ * first.
  *
  * Entries whose pieces were all claimed by pollers stay in the ring until a
  * worker takes them, so the ring may fill up; op_start then moves the
@@ -53,7 +50,8 @@
  * op_new hands out the inline handle instead, and such an operation runs
  * on the polling thread at its first poll.  Nothing is ever dropped.
  *
- * Lock order: threads_mover.lock (sleeping workers) is the only lock.
+ * Lock order: the lock of the sleeping workers (engine_sleep.c) is the only
+ * lock.
  */
 
 #include <errno.h>
@@ -73,6 +71,7 @@
 #include "core/util.h"
 #include "vdm_internal.h"
 #include "engine.h"
+#include "engine_sleep.h"
 
 #define THREADS_SUPPORTED_FLAGS ((uint64_t)VDM_F_NO_CACHE_HINT)
 
@@ -117,21 +116,12 @@
 #define THREADS_EARLY_NS 150000
 #define THREADS_CHUNK ((size_t)256 << 10)
 
-/* how long an idle worker spins before it sleeps */
-#define THREADS_SPIN_NS 50000
-
 /* pieces a thread moves before it must persist them (backend->persist) */
 #define THREADS_BATCH_MAX 32
 
 /* how long a worker with a costly batch waits for more work to share the
  * persist with (backend->linger) */
 #define THREADS_LINGER_NS 50000
-
-/* the bits of threads_mover.waiters */
-#define THREADS_SPINNER (1U << 31)
-/* a producer counts on the spinner for its entry: the next one may not */
-#define THREADS_TAKEN (1U << 30)
-#define THREADS_IDLE_MASK (THREADS_TAKEN - 1)
 
 /* the ring entry that stops a worker */
 #define THREADS_STOP UINT64_MAX
@@ -248,15 +238,8 @@ struct threads_mover {
 	 * THREADS_STOP */
 	struct core__ring ring;
 
-	/* sleeping workers, guarded by lock */
-	pthread_mutex_t lock __attribute__((aligned(CORE__CACHELINE_SIZE)));
-	pthread_cond_t work;	/* signalled when entries arrive */
-	/* the workers that wait for work, RMW only: the count of those
-	 * asleep or about to be (THREADS_IDLE_MASK), THREADS_SPINNER while
-	 * one spins watching the ring, and THREADS_TAKEN once a producer
-	 * counted on that spinner instead of waking a sleeper */
-	unsigned waiters;
-	unsigned signaled;	/* sleepers signalled already (lock) */
+	/* the workers waiting for entries of the ring */
+	struct engine__sleep sleep;
 };
 
 /*
@@ -539,121 +522,6 @@ threads_work(struct threads_slot *slot, uint32_t gen,
 }
 
 /*
- * threads_await_entry -- spins until the ring has an entry, for at most ns
- * nanoseconds, and not while the backend asks for quiet
- */
-static void
-threads_await_entry(struct threads_mover *m, uint64_t ns)
-{
-	uint64_t until = core__now_ns() + ns;
-	unsigned spins = 0;
-
-	while (!core__ring_ready(&m->ring)) {
-		future__cpu_relax();
-		if ((++spins & 63) == 0) {
-			if (core__now_ns() > until)
-				break;
-			if (m->backend->quiet != NULL &&
-					m->backend->quiet(m->backend_arg))
-				break;
-			/*
-			 * A thread that can run (a waiter the pool woke)
-			 * gets this CPU rather than wait for the spin; not
-			 * once a producer counts on the spinner (relaxed: a
-			 * hint, the ring is looked at next).
-			 */
-			if ((core__load_relaxed_uint(&m->waiters) &
-					THREADS_TAKEN) == 0)
-				(void) sched_yield();
-		}
-	}
-}
-
-/*
- * threads_wake_worker -- after an entry was queued: wakes a sleeping worker
- * unless every sleeper was signalled already, or, if may_skip, a worker
- * spins watching the ring and no other producer counts on it yet (it will
- * look at the ring once more when it stops spinning)
- *
- * Against lost wake-ups: after its push, the producer reads waiters with a
- * read-modify-write (adding 0, acq_rel); a worker changes waiters only with
- * read-modify-writes too, and looks at the ring after each: after it adds
- * itself to the sleepers (threads_idle), and after it stops spinning.  The
- * producer's and the worker's read-modify-writes are ordered in the word's
- * modification order: if the producer's comes later it sees the sleeper
- * (or the spinner); if it comes first, the worker's reads from it (through
- * the release sequence of read-modify-writes), so the push happens before
- * the worker's next look, which sees the entry.  The signal is sent under
- * the lock, which the sleeper holds from that look until pthread_cond_wait.
- */
-static void
-threads_wake_worker(struct threads_mover *m, int may_skip)
-{
-	/* acq_rel: the read-modify-write after the push (see above) */
-	unsigned w = core__add_acqrel_uint(&m->waiters, 0);
-
-	if ((w & THREADS_IDLE_MASK) == 0)
-		return;
-	/* acq_rel: as the read-modify-write above; on failure, wake */
-	if (may_skip && (w & (THREADS_SPINNER | THREADS_TAKEN)) ==
-			THREADS_SPINNER &&
-			core__cas_strong_acqrel_uint(&m->waiters, &w,
-				w | THREADS_TAKEN))
-		return;
-
-	pthread_mutex_lock(&m->lock);
-	/* relaxed: sleepers change only under the lock */
-	if ((core__load_relaxed_uint(&m->waiters) & THREADS_IDLE_MASK) >
-			m->signaled) {
-		m->signaled++;
-		pthread_cond_signal(&m->work);
-	}
-	pthread_mutex_unlock(&m->lock);
-}
-
-/*
- * threads_idle -- a worker found the ring empty: spin for a while if no
- * other worker spins (more spinners would take the CPUs the submitting
- * threads need), else, or then, sleep until signalled
- */
-static void
-threads_idle(struct threads_mover *m)
-{
-	/* relaxed: only a hint; the CAS below decides */
-	unsigned w = core__load_relaxed_uint(&m->waiters);
-
-	while ((w & THREADS_SPINNER) == 0) {
-		/* relaxed: the spinner looks at the ring after it stops */
-		if (!core__cas_weak_relaxed_uint(&m->waiters, &w,
-				w | THREADS_SPINNER))
-			continue;
-
-		threads_await_entry(m, THREADS_SPIN_NS);
-		/* acq_rel, before the look at the ring: producers that saw
-		 * the spinner did not wake anyone (threads_wake_worker) */
-		(void) core__and_acqrel_uint(&m->waiters,
-			~(THREADS_SPINNER | THREADS_TAKEN));
-		if (core__ring_ready(&m->ring))
-			return;
-		break;
-	}
-
-	pthread_mutex_lock(&m->lock);
-	/* acq_rel, before the look at the ring: see threads_wake_worker */
-	(void) core__add_acqrel_uint(&m->waiters, 1);
-	while (!core__ring_ready(&m->ring)) {
-		pthread_cond_wait(&m->work, &m->lock);
-		/* every wake-up uses up a signal, if one is owed */
-		if (m->signaled > 0)
-			m->signaled--;
-	}
-	/* relaxed: leaving orders nothing; a producer decides to signal
-	 * under the lock, which orders this with its look */
-	(void) core__sub_relaxed_uint(&m->waiters, 1);
-	pthread_mutex_unlock(&m->lock);
-}
-
-/*
  * threads_worker -- a worker thread: take an entry, move the pieces of its
  * operation that are left, repeat until a stop entry; persist the batch
  * whenever the ring runs empty
@@ -671,7 +539,7 @@ threads_worker(void *arg)
 	for (;;) {
 		if (core__ring_pop(&m->ring, &entry) != 0) {
 			if (batch.n == 0) {
-				threads_idle(m);
+				engine__sleep_idle(&m->sleep);
 				continue;
 			}
 			/* out of work: first make what was moved durable,
@@ -681,7 +549,7 @@ threads_worker(void *arg)
 					m->backend->linger(m->backend_arg,
 						batch.ranges, batch.n)) {
 				lingered = 1;
-				threads_await_entry(m, THREADS_LINGER_NS);
+				engine__sleep_await(&m->sleep, THREADS_LINGER_NS);
 				continue;
 			}
 			threads_batch_flush(m, &batch);
@@ -716,7 +584,7 @@ threads_push(struct threads_mover *m, uint64_t entry, unsigned count)
 	 * operation, for more workers at once.
 	 */
 	for (unsigned i = 0; i < n && i < m->nthreads; i++)
-		threads_wake_worker(m, i == 0);
+		engine__sleep_wake(&m->sleep, i == 0);
 	return n;
 }
 
@@ -1015,7 +883,7 @@ threads_stop(struct threads_mover *m)
 		/* a full ring drains: the workers are running */
 		while (core__ring_push(&m->ring, THREADS_STOP) != 0)
 			(void) sched_yield();
-		threads_wake_worker(m, 0);
+		engine__sleep_wake(&m->sleep, 0);
 	}
 	for (unsigned i = 0; i < m->started; i++)
 		(void) pthread_join(m->threads[i], NULL);
@@ -1101,17 +969,13 @@ vdm__threads_init(struct vdm *vdm, const struct vdm_threads_config *config,
 		core__atomic_init_u64(&slot->complete, 0);
 		core__atomic_init_int(&slot->busy, 0);
 	}
-	core__atomic_init_uint(&m->waiters, 0);
 	core__atomic_init_uint(&m->slot_hint, 0);
 	m->inline_slot.mover = m;
 	m->inline_slot.is_inline = 1;
 
-	ret = pthread_mutex_init(&m->lock, NULL);
+	ret = engine__sleep_init(&m->sleep, &m->ring, backend->quiet, arg);
 	if (ret != 0)
 		goto err_ring;
-	ret = pthread_cond_init(&m->work, NULL);
-	if (ret != 0)
-		goto err_mutex;
 
 	for (; m->started < nthreads; m->started++) {
 		ret = pthread_create(&m->threads[m->started], NULL,
@@ -1123,9 +987,7 @@ vdm__threads_init(struct vdm *vdm, const struct vdm_threads_config *config,
 
 err_threads:
 	threads_stop(m);
-	(void) pthread_cond_destroy(&m->work);
-err_mutex:
-	(void) pthread_mutex_destroy(&m->lock);
+	engine__sleep_fini(&m->sleep);
 err_ring:
 	core__ring_fini(&m->ring);
 err_free:
@@ -1188,8 +1050,7 @@ vdm__threads_fini(struct vdm *vdm)
 	struct threads_mover *m = (struct threads_mover *)vdm;
 
 	threads_stop(m);
-	(void) pthread_cond_destroy(&m->work);
-	(void) pthread_mutex_destroy(&m->lock);
+	engine__sleep_fini(&m->sleep);
 	core__ring_fini(&m->ring);
 	threads_free(m);
 }
