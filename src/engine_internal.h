@@ -5,8 +5,9 @@
  * engine_internal.h -- the thread-pool engine's state and the functions
  * its files share (internal)
  *
- * engine.c holds the slots, their pieces, the operation table and the
- * workers; engine_sleep.c lets idle workers wait.  The plain pool
+ * engine.c holds the slots, the operation table and the workers;
+ * engine_piece.c moves the pieces of an operation in a slot and finishes
+ * it; engine_sleep.c lets idle workers wait.  The plain pool
  * (vdm_threads.c) sees this state too, only for its size and for the
  * operation table: its descriptors are static.  Other movers use engine.h.
  */
@@ -155,7 +156,7 @@ struct engine__batch {
 
 /*
  * engine__work -- claims and moves the pieces of generation gen of a slot
- * that are left; with a backend that persists, they join
+ * that are left (engine_piece.c); with a backend that persists, they join
  * the caller's batch b
  */
 void engine__work(struct engine__slot *slot, uint32_t gen,
@@ -163,7 +164,7 @@ void engine__work(struct engine__slot *slot, uint32_t gen,
 
 /*
  * engine__batch_flush -- persists the pieces of batch b, then counts them
- * done
+ * done (engine_piece.c)
  */
 void engine__batch_flush(const struct engine__mover *m,
 	struct engine__batch *b);
