@@ -27,6 +27,7 @@
  *	core__atomic_init_T(p, v)	plain first store, before publication
  *	core__load_relaxed_T(p)		core__store_relaxed_T(p, v)
  *	core__load_acquire_T(p)		core__store_release_T(p, v)
+ *	core__load_acquire_eq_T(p, v)	(tells the checkers only when it reads v)
  *	core__load_seq_T(p)
  *	core__cas_weak_relaxed_T(p, &expected, desired)
  *	core__cas_weak_acquire_T	(acquire on success and on failure)
@@ -39,6 +40,14 @@
  * The read-modify-writes return the value before the operation; a CAS
  * returns non-zero when it stored desired, and otherwise leaves the value
  * it found in *expected.
+ *
+ * A load that polls for a value takes core__load_acquire_eq_T: it is an
+ * acquire whatever it reads, but tells CORE__HAPPENS_AFTER only when it
+ * reads v, the value its caller acts on; on any other value the caller
+ * relies on nothing the load ordered, and polls again or gives up.  Each
+ * request costs drd a new segment of the thread, so a poll that told every
+ * miss (a spinning worker looking at the ring, a runtime polling a future)
+ * made the checkers several times slower.
  */
 
 #ifndef MINIASYNC_CORE_ATOMICS_H
@@ -90,6 +99,14 @@ core__load_acquire_##S(T *p)\
 	T v = atomic_load_explicit(CORE__ATOMIC(p), memory_order_acquire);\
 	CORE__HAPPENS_AFTER(p);\
 	return v;\
+}\
+static inline T \
+core__load_acquire_eq_##S(T *p, T v)\
+{\
+	T r = atomic_load_explicit(CORE__ATOMIC(p), memory_order_acquire);\
+	if (r == v)\
+		CORE__HAPPENS_AFTER(p);\
+	return r;\
 }\
 static inline void \
 core__store_release_##S(T *p, T v)\

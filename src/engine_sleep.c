@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Copyright 2026, libminiasync developers */
+
+/*
+ * engine_sleep.c -- the engine's workers wait for entries of its ring
+ *
+ * A worker that finds the ring empty spins for a short while if no other
+ * worker spins, then sleeps on the condition variable, so a stream of
+ * operations does not pay a wake-up per operation while an idle mover burns
+ * no CPU.  It stops spinning at once while the backend asks for quiet (an
+ * msync() of another thread runs, see vdm__threads_backend).
+ *
+ * Lock order: engine__sleep.lock is the only lock; nothing but the
+ * condition variable is used under it.
+ */
+
+#include <pthread.h>
+#include <sched.h>
+
+#include <libminiasync/future.h>
+
+#include "core/atomics.h"
+#include "core/clock.h"
+#include "engine_sleep.h"
+
+/* how long an idle worker spins before it sleeps */
+#define SLEEP_SPIN_NS 50000
+
+/* the bits of engine__sleep.waiters */
+#define SLEEP_SPINNER (1U << 31)
+/* a producer counts on the spinner for its entry: the next one may not */
+#define SLEEP_TAKEN (1U << 30)
+#define SLEEP_IDLE_MASK (SLEEP_TAKEN - 1)
+
+/*
+ * engine__sleep_init -- no worker waits yet
+ */
+int
+engine__sleep_init(struct engine__sleep *s, struct core__ring *ring,
+	int (*quiet)(void *arg), void *quiet_arg)
+{
+	s->ring = ring;
+	s->quiet = quiet;
+	s->quiet_arg = quiet_arg;
+	s->signaled = 0;
+	core__atomic_init_uint(&s->waiters, 0);
+
+	int ret = pthread_mutex_init(&s->lock, NULL);
+	if (ret != 0)
+		return ret;
+	ret = pthread_cond_init(&s->work, NULL);
+	if (ret != 0) {
+		(void) pthread_mutex_destroy(&s->lock);
+		return ret;
+	}
+	return 0;
+}
+
+/*
+ * engine__sleep_fini -- destroys the lock and the condition variable
+ */
+void
+engine__sleep_fini(struct engine__sleep *s)
+{
+	(void) pthread_cond_destroy(&s->work);
+	(void) pthread_mutex_destroy(&s->lock);
+}
+
+/*
+ * engine__sleep_await -- spins until the ring has an entry, for at most ns
+ * nanoseconds, and not while the backend asks for quiet
+ */
+void
+engine__sleep_await(struct engine__sleep *s, uint64_t ns)
+{
+	uint64_t until = core__now_ns() + ns;
+	unsigned spins = 0;
+
+	while (!core__ring_ready(s->ring)) {
+		future__cpu_relax();
+		if ((++spins & 63) == 0) {
+			if (core__now_ns() > until)
+				break;
+			if (s->quiet != NULL && s->quiet(s->quiet_arg))
+				break;
+			/*
+			 * A thread that can run (a waiter the pool woke)
+			 * gets this CPU rather than wait for the spin; not
+			 * once a producer counts on the spinner (relaxed: a
+			 * hint, the ring is looked at next).
+			 */
+			if ((core__load_relaxed_uint(&s->waiters) &
+					SLEEP_TAKEN) == 0)
+				(void) sched_yield();
+		}
+	}
+}
+
+/*
+ * engine__sleep_wake -- after an entry was queued: wakes a sleeping worker
+ * unless every sleeper was signalled already, or, if may_skip, a worker
+ * spins watching the ring and no other producer counts on it yet (it will
+ * look at the ring once more when it stops spinning)
+ *
+ * Against lost wake-ups: after its push, the producer reads waiters with a
+ * read-modify-write (adding 0, acq_rel); a worker changes waiters only with
+ * read-modify-writes too, and looks at the ring after each: after it adds
+ * itself to the sleepers (engine__sleep_idle), and after it stops spinning.
+ * The producer's and the worker's read-modify-writes are ordered in the
+ * word's modification order: if the producer's comes later it sees the
+ * sleeper (or the spinner); if it comes first, the worker's reads from it
+ * (through the release sequence of read-modify-writes), so the push happens
+ * before the worker's next look, which sees the entry.  The signal is sent
+ * under the lock, which the sleeper holds from that look until
+ * pthread_cond_wait.
+ */
+void
+engine__sleep_wake(struct engine__sleep *s, int may_skip)
+{
+	/* acq_rel: the read-modify-write after the push (see above) */
+	unsigned w = core__add_acqrel_uint(&s->waiters, 0);
+
+	if ((w & SLEEP_IDLE_MASK) == 0)
+		return;
+	/* acq_rel: as the read-modify-write above; on failure, wake */
+	if (may_skip && (w & (SLEEP_SPINNER | SLEEP_TAKEN)) ==
+			SLEEP_SPINNER &&
+			core__cas_strong_acqrel_uint(&s->waiters, &w,
+				w | SLEEP_TAKEN))
+		return;
+
+	pthread_mutex_lock(&s->lock);
+	/* relaxed: sleepers change only under the lock */
+	if ((core__load_relaxed_uint(&s->waiters) & SLEEP_IDLE_MASK) >
+			s->signaled) {
+		s->signaled++;
+		pthread_cond_signal(&s->work);
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+/*
+ * engine__sleep_idle -- a worker found the ring empty: spin for a while if
+ * no other worker spins (more spinners would take the CPUs the submitting
+ * threads need), else, or then, sleep until signalled
+ */
+void
+engine__sleep_idle(struct engine__sleep *s)
+{
+	/* relaxed: only a hint; the CAS below decides */
+	unsigned w = core__load_relaxed_uint(&s->waiters);
+
+	while ((w & SLEEP_SPINNER) == 0) {
+		/* relaxed: the spinner looks at the ring after it stops */
+		if (!core__cas_weak_relaxed_uint(&s->waiters, &w,
+				w | SLEEP_SPINNER))
+			continue;
+
+		engine__sleep_await(s, SLEEP_SPIN_NS);
+		/* acq_rel, before the look at the ring: producers that saw
+		 * the spinner did not wake anyone (engine__sleep_wake) */
+		(void) core__and_acqrel_uint(&s->waiters,
+			~(SLEEP_SPINNER | SLEEP_TAKEN));
+		if (core__ring_ready(s->ring))
+			return;
+		break;
+	}
+
+	pthread_mutex_lock(&s->lock);
+	/* acq_rel, before the look at the ring: see engine__sleep_wake */
+	(void) core__add_acqrel_uint(&s->waiters, 1);
+	while (!core__ring_ready(s->ring)) {
+		pthread_cond_wait(&s->work, &s->lock);
+		/* every wake-up uses up a signal, if one is owed */
+		if (s->signaled > 0)
+			s->signaled--;
+	}
+	/* relaxed: leaving orders nothing; a producer decides to signal
+	 * under the lock, which orders this with its look */
+	(void) core__sub_relaxed_uint(&s->waiters, 1);
+	pthread_mutex_unlock(&s->lock);
+}
