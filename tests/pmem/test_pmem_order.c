@@ -2,7 +2,7 @@
 /* Copyright 2026, libminiasync developers */
 
 /*
- * test_pmem2_order.c -- the order in which the pmem mover stores and makes
+ * test_pmem_order.c -- the order in which the pmem mover stores and makes
  * durable, seen through the test seam of its static test build
  * (pmem__seam, src/pmem/pmem_fns.h): the seam wraps the map's functions
  * with ones that log each call (which function, range, flags, thread) under

@@ -2,7 +2,7 @@
 /* Copyright 2026, libminiasync developers */
 
 /*
- * test_pmem2_durable.c -- the pmem mover makes a PAGE map's bytes durable
+ * test_pmem_durable.c -- the pmem mover makes a PAGE map's bytes durable
  * before its futures complete: once a future is complete, the kernel
  * reports every page of its destination range neither dirty nor under
  * writeback (/proc/self/pagemap and /proc/kpageflags, see test_pagemap.h).

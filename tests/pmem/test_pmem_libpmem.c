@@ -2,7 +2,7 @@
 /* Copyright 2026, libminiasync developers */
 
 /*
- * test_pmem.c -- the pmem mover for programs that map with libpmem
+ * test_pmem_libpmem.c -- the pmem mover for programs that map with libpmem
  * (vdm_pmem_new()), as a program links it: the shared libminiasync-pmem.
  *
  * The tests share a temporary file in /var/tmp mapped with

@@ -2,7 +2,7 @@
 /* Copyright 2026, libminiasync developers */
 
 /*
- * pmem2_async.c -- libpmem2's asynchronous API (pmem2_memcpy_async() and
+ * test_compat_pmem2.c -- libpmem2's asynchronous API (pmem2_memcpy_async() and
  * friends, built against the miniasync 0.2 layout) driven by our headers,
  * our runtime and, through pmem2_config_set_vdm(), our movers
  *

@@ -2,7 +2,7 @@
 /* Copyright 2026, libminiasync developers */
 
 /*
- * test_pmem2.c -- the pmem mover (vdm_pmem2_new()) on a file mapped from
+ * test_pmem_mover.c -- the pmem mover (vdm_pmem2_new()) on a file mapped from
  * /var/tmp: its bad input, every operation through vdm_memcpy() and
  * friends, through the operation table as libpmem2 drives it, and through
  * libpmem2's pmem2_memcpy_async() and friends; destinations outside the

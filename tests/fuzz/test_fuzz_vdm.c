@@ -2,10 +2,10 @@
 /* Copyright 2026, libminiasync developers */
 
 /*
- * fuzz_vdm.c -- a libFuzzer target over the movers: each input is a sequence
- * of operations (memcpy, memmove, memset, flush) on the synchronous mover,
- * the thread-pool mover, the libpmem mover (when built) or a NULL mover,
- * with arbitrary ranges, flags and NULL pointers.  Each operation runs
+ * test_fuzz_vdm.c -- a libFuzzer target over the movers: each input is a
+ * sequence of operations (memcpy, memmove, memset, flush) on the synchronous
+ * mover, the thread-pool mover, the libpmem mover (when built) or a NULL
+ * mover, with arbitrary ranges, flags and NULL pointers.  Each operation runs
  * through the vdm futures (runtime_wait(), FUTURE_BUSY_POLL(), or batched
  * with runtime_wait_multiple()) and, when it should succeed, with libc on a
  * reference arena.  The result, the output pointer and every byte of the

@@ -2,7 +2,7 @@
 /* Copyright 2026, libminiasync developers */
 
 /*
- * test_pmem2_kernel_copy.c -- when the pmem mover has the kernel copy into
+ * test_pmem_kernel_copy.c -- when the pmem mover has the kernel copy into
  * a PAGE map (process_vm_writev(), pmem__kernel_store) and when it stores
  * itself, seen through the seams of its static test build
  * (pmem__kernel_store_seam counts the pieces the kernel stored,
