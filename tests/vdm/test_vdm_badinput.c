@@ -23,8 +23,7 @@
 #include <libminiasync.h>
 
 #include "core/alloc.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include "test_helpers.h"
 
 /* give up on a constructor that still allocates after this many tries */
 #define MAX_ALLOCS 64
@@ -37,32 +36,27 @@
 #define TEST_TSAN 1
 #endif
 #endif
-#if defined(__SANITIZE_ADDRESS__) || defined(TEST_ASAN)
-/*
- * __asan_default_options -- a huge allocation returns NULL, as from libc,
- * instead of ending the process (test_new_huge_size); ASAN_OPTIONS still
- * overrides it.  The sanitizer runtime looks the hook up dynamically, so it
- * must be visible despite the project's hidden default.
- */
-__attribute__((visibility("default"), used))
-const char *__asan_default_options(void);
 
-__attribute__((visibility("default"), used))
-const char *
-__asan_default_options(void)
-{
-	return "allocator_may_return_null=1";
-}
+/* the hook for its default options a sanitizer's runtime calls */
+#if defined(__SANITIZE_ADDRESS__) || defined(TEST_ASAN)
+#define SANITIZER_OPTIONS_HOOK __asan_default_options
+#elif defined(__SANITIZE_THREAD__) || defined(TEST_TSAN)
+#define SANITIZER_OPTIONS_HOOK __tsan_default_options
 #endif
 
-#if defined(__SANITIZE_THREAD__) || defined(TEST_TSAN)
-/* __tsan_default_options -- the same for ThreadSanitizer */
+#ifdef SANITIZER_OPTIONS_HOOK
+/*
+ * SANITIZER_OPTIONS_HOOK -- a huge allocation returns NULL, as from libc,
+ * instead of ending the process (test_new_huge_size); ASAN_OPTIONS or
+ * TSAN_OPTIONS still override it.  The sanitizer runtime looks the hook up
+ * dynamically, so it must be visible despite the project's hidden default.
+ */
 __attribute__((visibility("default"), used))
-const char *__tsan_default_options(void);
+const char *SANITIZER_OPTIONS_HOOK(void);
 
 __attribute__((visibility("default"), used))
 const char *
-__tsan_default_options(void)
+SANITIZER_OPTIONS_HOOK(void)
 {
 	return "allocator_may_return_null=1";
 }
@@ -107,22 +101,7 @@ count_op_start(void *data, const struct vdm_operation *op,
 	(void) data;
 	if (n != NULL)
 		n->notifier_used = FUTURE_NOTIFIER_NONE;
-	switch (op->type) {
-	case VDM_OPERATION_MEMCPY:
-		memcpy(op->data.memcpy.dest, op->data.memcpy.src,
-			op->data.memcpy.n);
-		break;
-	case VDM_OPERATION_MEMMOVE:
-		memmove(op->data.memmove.dest, op->data.memmove.src,
-			op->data.memmove.n);
-		break;
-	case VDM_OPERATION_MEMSET:
-		memset(op->data.memset.str, op->data.memset.c,
-			op->data.memset.n);
-		break;
-	case VDM_OPERATION_FLUSH:
-		break;
-	}
+	test_operation_apply(op);
 	return 0;
 }
 
@@ -199,75 +178,6 @@ count_descriptor(int *init_error)
 	return d;
 }
 
-/* the kinds of operation, so one helper can drive them all */
-enum op_kind {
-	OP_MEMCPY,
-	OP_MEMMOVE,
-	OP_MEMSET,
-	OP_FLUSH,
-	OP_KINDS,
-};
-
-union any_future {
-	struct vdm_memcpy_future cpy;
-	struct vdm_memmove_future mov;
-	struct vdm_memset_future set;
-	struct vdm_flush_future fl;
-};
-
-/*
- * op_make -- creates a future of kind on vdm in *f; returns its head
- */
-static struct future *
-op_make(union any_future *f, enum op_kind kind, struct vdm *vdm,
-	void *dest, void *src, size_t n, uint64_t flags)
-{
-	switch (kind) {
-	case OP_MEMCPY:
-		f->cpy = vdm_memcpy(vdm, dest, src, n, flags);
-		return FUTURE_AS_RUNNABLE(&f->cpy);
-	case OP_MEMMOVE:
-		f->mov = vdm_memmove(vdm, dest, src, n, flags);
-		return FUTURE_AS_RUNNABLE(&f->mov);
-	case OP_MEMSET:
-		f->set = vdm_memset(vdm, dest, 0x42, n, flags);
-		return FUTURE_AS_RUNNABLE(&f->set);
-	case OP_FLUSH:
-	default:
-		f->fl = vdm_flush(vdm, dest, n, flags);
-		return FUTURE_AS_RUNNABLE(&f->fl);
-	}
-}
-
-/*
- * expect_output -- the future is complete with result, and the pointer
- * where the kind has one
- */
-static void
-expect_output(union any_future *f, struct future *h, enum op_kind kind,
-	enum vdm_operation_result result, void *ptr)
-{
-	assert_int_equal(h->context.state, FUTURE_STATE_COMPLETE);
-	switch (kind) {
-	case OP_MEMCPY:
-		assert_int_equal(FUTURE_OUTPUT(&f->cpy)->result, result);
-		assert_ptr_equal(FUTURE_OUTPUT(&f->cpy)->dest, ptr);
-		break;
-	case OP_MEMMOVE:
-		assert_int_equal(FUTURE_OUTPUT(&f->mov)->result, result);
-		assert_ptr_equal(FUTURE_OUTPUT(&f->mov)->dest, ptr);
-		break;
-	case OP_MEMSET:
-		assert_int_equal(FUTURE_OUTPUT(&f->set)->result, result);
-		assert_ptr_equal(FUTURE_OUTPUT(&f->set)->str, ptr);
-		break;
-	case OP_FLUSH:
-	default:
-		assert_int_equal(FUTURE_OUTPUT(&f->fl)->result, result);
-		break;
-	}
-}
-
 /* two buffers and their contents before the operation */
 struct bufs {
 	unsigned char a[64];
@@ -306,21 +216,17 @@ bufs_untouched(struct bufs *bf)
  * and without a byte written; polling it changes nothing
  */
 static void
-expect_at_once(struct vdm *vdm, enum op_kind kind, void *dest, void *src,
-	size_t n, uint64_t flags, struct bufs *bf,
+expect_at_once(struct vdm *vdm, enum vdm_operation_type kind, void *dest,
+	void *src, size_t n, uint64_t flags, struct bufs *bf,
 	enum vdm_operation_result result, void *ptr)
 {
-	union any_future f;
-	struct future_notifier notifier;
+	union test_future f;
 
 	counters_reset();
-	struct future *h = op_make(&f, kind, vdm, dest, src, n, flags);
-	expect_output(&f, h, kind, result, ptr);
-
-	memset(&notifier, 0, sizeof(notifier));
-	assert_int_equal(future_poll(h, &notifier), FUTURE_STATE_COMPLETE);
-	assert_int_equal(future_poll(h, NULL), FUTURE_STATE_COMPLETE);
-	expect_output(&f, h, kind, result, ptr);
+	struct future *h = test_op_make(&f, kind, vdm, dest, src, 0x42, n,
+		flags);
+	test_expect_output(&f, kind, result, ptr);
+	test_expect_polls_complete(&f, kind, result, ptr);
 	assert_int_equal(future_has_property(h, FUTURE_PROPERTY_ASYNC), 0);
 
 	assert_int_equal(counters.news, 0);
@@ -336,24 +242,20 @@ expect_at_once(struct vdm *vdm, enum op_kind kind, void *dest, void *src,
  * nothing
  */
 static void
-expect_at_first_poll(struct vdm *vdm, enum op_kind kind, void *dest,
-	void *src, size_t n, uint64_t flags, struct bufs *bf,
+expect_at_first_poll(struct vdm *vdm, enum vdm_operation_type kind,
+	void *dest, void *src, size_t n, uint64_t flags, struct bufs *bf,
 	enum vdm_operation_result result, void *ptr)
 {
-	union any_future f;
-	struct future_notifier notifier;
+	union test_future f;
 
 	counters_reset();
-	struct future *h = op_make(&f, kind, vdm, dest, src, n, flags);
+	struct future *h = test_op_make(&f, kind, vdm, dest, src, 0x42, n,
+		flags);
 	assert_int_equal(h->context.state, FUTURE_STATE_IDLE);
 	assert_int_equal(counters.news, 0);
 	bufs_untouched(bf);
 
-	memset(&notifier, 0, sizeof(notifier));
-	assert_int_equal(future_poll(h, &notifier), FUTURE_STATE_COMPLETE);
-	expect_output(&f, h, kind, result, ptr);
-	assert_int_equal(future_poll(h, NULL), FUTURE_STATE_COMPLETE);
-	expect_output(&f, h, kind, result, ptr);
+	test_expect_polls_complete(&f, kind, result, ptr);
 
 	assert_int_equal(counters.news, 0);
 	assert_int_equal(counters.deletes, 0);
@@ -539,11 +441,11 @@ test_null_vdm(void **state)
 	(void) state;
 	static const size_t lengths[] = {16, 1, 0};
 
-	for (int k = 0; k < OP_KINDS; k++) {
+	TEST_FOR_EACH_OP(k) {
 		for (size_t i = 0; i < ARRAY_SIZE(lengths); i++) {
 			struct bufs bf;
 			bufs_init(&bf);
-			expect_at_once(NULL, (enum op_kind)k, bf.a, bf.b,
+			expect_at_once(NULL, k, bf.a, bf.b,
 				lengths[i], 0, &bf,
 				VDM_ERROR_INVALID_ARGUMENT, NULL);
 		}
@@ -559,16 +461,15 @@ null_pointer_cases(struct vdm *vdm)
 {
 	struct bufs bf;
 
-	for (int k = 0; k < OP_KINDS; k++) {
-		enum op_kind kind = (enum op_kind)k;
-
+	TEST_FOR_EACH_OP(kind) {
 		/* NULL destination (str for memset) */
 		bufs_init(&bf);
 		expect_at_first_poll(vdm, kind, NULL, bf.b, 16, 0, &bf,
 			VDM_ERROR_INVALID_ARGUMENT, NULL);
 		bufs_init(&bf);
-		expect_at_first_poll(vdm, kind, NULL, bf.b, 1, VDM_F_NO_CACHE_HINT,
-			&bf, VDM_ERROR_INVALID_ARGUMENT, NULL);
+		expect_at_first_poll(vdm, kind, NULL, bf.b, 1,
+			VDM_F_NO_CACHE_HINT, &bf, VDM_ERROR_INVALID_ARGUMENT,
+			NULL);
 		if (kind == OP_MEMSET || kind == OP_FLUSH)
 			continue;
 
@@ -631,11 +532,11 @@ unknown_flag_cases(struct vdm *vdm)
 		~(uint64_t)0,
 	};
 
-	for (int k = 0; k < OP_KINDS; k++) {
+	TEST_FOR_EACH_OP(k) {
 		for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
 			struct bufs bf;
 			bufs_init(&bf);
-			expect_at_first_poll(vdm, (enum op_kind)k, bf.a, bf.b,
+			expect_at_first_poll(vdm, k, bf.a, bf.b,
 				sizeof(bf.a), flags[i], &bf,
 				VDM_ERROR_INVALID_FLAGS, NULL);
 		}
@@ -681,8 +582,7 @@ zero_length_cases(struct vdm *vdm)
 {
 	static const uint64_t flags[] = {0, VDM_F_NO_CACHE_HINT};
 
-	for (int k = 0; k < OP_KINDS; k++) {
-		enum op_kind kind = (enum op_kind)k;
+	TEST_FOR_EACH_OP(kind) {
 		for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
 			struct bufs bf;
 
