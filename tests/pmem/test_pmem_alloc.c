@@ -19,11 +19,8 @@
 
 #include <libminiasync-pmem.h>
 
-#include "core/alloc.h"
+#include "test_alloc.h"
 #include "test_pmem_file.h"
-
-/* give up on a constructor that still allocates after this many tries */
-#define MAX_ALLOCS 64
 
 #define MAP_SIZE ((size_t)4 << 20)
 #define COPY_SIZE (((size_t)2 << 20) + 3)
@@ -47,13 +44,25 @@ static struct pmem_file file;
 static unsigned char *src;
 
 /*
+ * make -- makes the mover the maker arg describes, for the file's map
+ */
+static void *
+make(void *arg)
+{
+	const struct maker *m = arg;
+
+	if (m->pmem2)
+		return vdm_pmem2_new(file.target, m->nthreads);
+	return vdm_pmem_new(m->nthreads);
+}
+
+/*
  * use -- a split copy into the map and a small memset, checked
  */
 static void
 use(struct vdm *vdm, struct runtime *rt, unsigned char seed)
 {
-	for (size_t i = 0; i < COPY_SIZE; i++)
-		src[i] = (unsigned char)(i * 13U + seed);
+	pmem_fill(src, COPY_SIZE, seed);
 
 	char *dest = file.addr + 5;
 	struct vdm_memcpy_future cpy = vdm_memcpy(vdm, dest, src, COPY_SIZE,
@@ -77,39 +86,17 @@ use(struct vdm *vdm, struct runtime *rt, unsigned char seed)
 static void
 test_sweep(void **state)
 {
-	const struct maker *m = *state;
+	struct maker *m = *state;
 	struct runtime *rt = runtime_new();
 	assert_non_null(rt);
 
-	unsigned long n;
-	unsigned long failures = 0;
-	for (n = 1; n <= MAX_ALLOCS; n++) {
-		core__alloc_fail_at(n);
-		errno = 0;
-		struct vdm *vdm = m->pmem2 ?
-			vdm_pmem2_new(file.target, m->nthreads) :
-			vdm_pmem_new(m->nthreads);
-		int failed = core__alloc_failed();
-		core__alloc_fail_at(0);
-
-		if (vdm == NULL) {
-			/* it fails only through the injected failure */
-			assert_true(failed);
-			assert_int_equal(errno, ENOMEM);
-			failures++;
-			continue;
-		}
-
-		/* every allocation before the n-th succeeded: it works */
-		assert_false(failed);
-		use(vdm, rt, (unsigned char)n);
-		vdm_delete(vdm);
-		break;
-	}
+	unsigned long failures;
+	struct vdm *vdm = test_alloc_sweep(make, m, NULL, &failures);
 	print_message("%s: %lu allocation failures, then a mover\n", m->name,
 		failures);
-	assert_in_range(n, 2, MAX_ALLOCS);
 	assert_true(failures >= m->min_failures);
+	use(vdm, rt, (unsigned char)(failures + 1));
+	vdm_delete(vdm);
 
 	runtime_delete(rt);
 }
@@ -122,42 +109,15 @@ test_sweep(void **state)
 static void
 test_no_alloc_per_operation(void **state)
 {
-	const struct maker *m = *state;
+	struct maker *m = *state;
 	struct runtime *rt = runtime_new();
 	assert_non_null(rt);
-	struct vdm *vdm = m->pmem2 ? vdm_pmem2_new(file.target, m->nthreads) :
-		vdm_pmem_new(m->nthreads);
+	struct vdm *vdm = make(m);
 	assert_non_null(vdm);
-	for (size_t i = 0; i < COPY_SIZE; i++)
-		src[i] = (unsigned char)(i * 5U + 3U);
-	char *d = file.addr;
+	pmem_fill(src, COPY_SIZE, 3);
 
-	core__alloc_fail_at(1);
-	struct vdm_memcpy_future f1 = vdm_memcpy(vdm, d, src, COPY_SIZE, 0);
-	runtime_wait(rt, FUTURE_AS_RUNNABLE(&f1));
-	struct vdm_memmove_future f2 = vdm_memmove(vdm, d + 1, d, 4096,
-		VDM_F_MEM_DURABLE);
-	struct vdm_memset_future f3 = vdm_memset(vdm, d + COPY_SIZE, 0x21,
-		4096, VDM_F_NO_CACHE_HINT);
-	struct vdm_flush_future f4 = vdm_flush(vdm, d + COPY_SIZE + 8192, 100,
-		0);
-	struct future *futs[] = {
-		FUTURE_AS_RUNNABLE(&f2),
-		FUTURE_AS_RUNNABLE(&f3),
-		FUTURE_AS_RUNNABLE(&f4),
-	};
-	runtime_wait_multiple(rt, futs, 3);
-	int failed = core__alloc_failed();
-	core__alloc_fail_at(0);
-
-	assert_false(failed);
-	assert_int_equal(f1.output.result, VDM_SUCCESS);
-	assert_int_equal(f2.output.result, VDM_SUCCESS);
-	assert_int_equal(f3.output.result, VDM_SUCCESS);
-	assert_int_equal(f4.output.result, VDM_SUCCESS);
-	assert_memory_equal(d + 1, src, 4096);
-	for (size_t i = 0; i < 4096; i++)
-		assert_int_equal((unsigned char)d[COPY_SIZE + i], 0x21);
+	test_ops_without_alloc(vdm, rt, (unsigned char *)file.addr, src,
+		COPY_SIZE, VDM_F_MEM_DURABLE, VDM_SUCCESS);
 
 	vdm_delete(vdm);
 	runtime_delete(rt);

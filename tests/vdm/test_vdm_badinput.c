@@ -22,11 +22,8 @@
 
 #include <libminiasync.h>
 
-#include "core/alloc.h"
+#include "test_alloc.h"
 #include "test_helpers.h"
-
-/* give up on a constructor that still allocates after this many tries */
-#define MAX_ALLOCS 64
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -630,6 +627,16 @@ test_zero_length(void **state)
 }
 
 /*
+ * make_sync -- vdm_new() of the synchronous mover
+ */
+static void *
+make_sync(void *arg)
+{
+	(void) arg;
+	return vdm_new(vdm_descriptor_synchronous());
+}
+
+/*
  * test_alloc_fail_vdm_new_sync -- every allocation of
  * vdm_new(synchronous) made to fail in turn: NULL, errno ENOMEM; then it
  * succeeds and the mover works
@@ -638,27 +645,34 @@ static void
 test_alloc_fail_vdm_new_sync(void **state)
 {
 	(void) state;
-	struct vdm *vdm = NULL;
-	unsigned long nth;
+	unsigned long failures;
 
-	for (nth = 1; nth <= MAX_ALLOCS; nth++) {
-		core__alloc_fail_at(nth);
-		errno = 0;
-		vdm = vdm_new(vdm_descriptor_synchronous());
-		int failed = core__alloc_failed();
-		core__alloc_fail_at(0);
-
-		if (!failed)
-			break;
-		assert_null(vdm);
-		assert_int_equal(errno, ENOMEM);
-	}
-	/* vdm_new() allocates the instance: the first try must have failed */
-	assert_true(nth > 1);
-	assert_true(nth <= MAX_ALLOCS);
-	assert_non_null(vdm);
+	/* vdm_new() allocates the instance: the first try must fail */
+	struct vdm *vdm = test_alloc_sweep(make_sync, NULL, NULL, &failures);
 	copy_works(vdm);
 	vdm_delete(vdm);
+}
+
+/*
+ * make_counting -- vdm_new() of the descriptor arg points to, the
+ * counters zeroed first
+ */
+static void *
+make_counting(void *arg)
+{
+	counters_reset();
+	return vdm_new(arg);
+}
+
+/*
+ * counting_not_called -- a failed vdm_new() called neither init nor fini
+ */
+static void
+counting_not_called(void *arg)
+{
+	(void) arg;
+	assert_int_equal(counters.inits, 0);
+	assert_int_equal(counters.finis, 0);
 }
 
 /*
@@ -669,32 +683,25 @@ static void
 test_alloc_fail_vdm_new_custom(void **state)
 {
 	(void) state;
-	struct vdm *vdm = NULL;
-	unsigned long nth;
+	unsigned long failures;
 	struct vdm_descriptor d = count_descriptor(NULL);
 
-	for (nth = 1; nth <= MAX_ALLOCS; nth++) {
-		counters_reset();
-		core__alloc_fail_at(nth);
-		errno = 0;
-		vdm = vdm_new(&d);
-		int failed = core__alloc_failed();
-		core__alloc_fail_at(0);
-
-		if (!failed)
-			break;
-		assert_null(vdm);
-		assert_int_equal(errno, ENOMEM);
-		assert_int_equal(counters.inits, 0);
-		assert_int_equal(counters.finis, 0);
-	}
-	assert_true(nth > 1);
-	assert_true(nth <= MAX_ALLOCS);
-	assert_non_null(vdm);
+	struct vdm *vdm = test_alloc_sweep(make_counting, &d,
+		counting_not_called, &failures);
 	assert_int_equal(counters.inits, 1);
 	copy_works(vdm);
 	vdm_delete(vdm);
 	assert_int_equal(counters.finis, 1);
+}
+
+/*
+ * make_runtime -- runtime_new()
+ */
+static void *
+make_runtime(void *arg)
+{
+	(void) arg;
+	return runtime_new();
 }
 
 /*
@@ -705,24 +712,9 @@ static void
 test_alloc_fail_runtime_new(void **state)
 {
 	(void) state;
-	struct runtime *rt = NULL;
-	unsigned long nth;
-
-	for (nth = 1; nth <= MAX_ALLOCS; nth++) {
-		core__alloc_fail_at(nth);
-		errno = 0;
-		rt = runtime_new();
-		int failed = core__alloc_failed();
-		core__alloc_fail_at(0);
-
-		if (!failed)
-			break;
-		assert_null(rt);
-		assert_int_equal(errno, ENOMEM);
-	}
-	assert_true(nth > 1);
-	assert_true(nth <= MAX_ALLOCS);
-	assert_non_null(rt);
+	unsigned long failures;
+	struct runtime *rt = test_alloc_sweep(make_runtime, NULL, NULL,
+		&failures);
 
 	struct vdm *vdm = vdm_new(vdm_descriptor_synchronous());
 	assert_non_null(vdm);
