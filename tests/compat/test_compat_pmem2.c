@@ -18,16 +18,7 @@
  * into the map serves as the control that the check does see dirty pages.
  */
 
-#define PMEM2_USE_MINIASYNC 1
-#include <libpmem2.h>
-#include <libminiasync.h>
-
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+#include "test_pmem2_file.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -35,6 +26,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_helpers.h"
 #include "test_pagemap.h"
 
 /* the mapped file, in pages */
@@ -70,19 +62,12 @@ static struct mode mode_dmt = {
 /* what a test works on */
 struct fixture {
 	const struct mode *mode;
-	size_t page;
-	size_t size;
-	int fd;
+	struct test_file file;	/* its target map: the whole file */
 	struct vdm *vdm;
 	struct data_mover_sync *dms;
 	struct data_mover_threads *dmt;
-	struct pmem2_config *cfg;
-	struct pmem2_source *src;
-	struct pmem2_map *map;
-	char *addr;
 	unsigned char *shadow;	/* what the file must hold */
 	struct runtime *rt;
-	enum pmem2_granularity gran;
 };
 
 /* the page-state probe, shared by all tests; probe_ok is 0 when unavailable */
@@ -146,20 +131,20 @@ page_is_dirty(const void *addr)
 static void
 check_durable(struct fixture *f, const void *ptr, size_t n)
 {
-	if (f->gran != PMEM2_GRANULARITY_PAGE || n == 0)
+	if (f->file.gran != PMEM2_GRANULARITY_PAGE || n == 0)
 		return;
 
-	uintptr_t first = (uintptr_t)ptr / f->page * f->page;
+	uintptr_t first = (uintptr_t)ptr / f->file.page * f->file.page;
 	uintptr_t end = (uintptr_t)ptr + n;
 
-	for (uintptr_t p = first; p < end; p += f->page) {
+	for (uintptr_t p = first; p < end; p += f->file.page) {
 		int dirty = page_is_dirty((const void *)p);
 		if (dirty < 0)
 			return;
 		if (dirty)
 			fail_msg("page at offset %zu is dirty after its "
 				"future completed (%s)",
-				(size_t)(p - (uintptr_t)f->addr),
+				(size_t)(p - (uintptr_t)f->file.addr),
 				f->mode->name);
 	}
 }
@@ -170,18 +155,7 @@ check_durable(struct fixture *f, const void *ptr, size_t n)
 static void
 check_contents(struct fixture *f)
 {
-	assert_memory_equal(f->addr, f->shadow, f->size);
-}
-
-/*
- * fill_pattern -- fills buf with bytes that differ from their neighbours
- * and from zero-filled memory
- */
-static void
-fill_pattern(unsigned char *buf, size_t n, unsigned seed)
-{
-	for (size_t i = 0; i < n; i++)
-		buf[i] = (unsigned char)(((i * 31U + seed) % 251U) + 1U);
+	assert_memory_equal(f->file.addr, f->shadow, f->file.size);
 }
 
 /*
@@ -208,80 +182,36 @@ mover_delete(struct fixture *f)
 static int
 map_file(struct fixture *f, const struct mode *mode)
 {
-	char path[] = "/var/tmp/miniasync-compat-XXXXXX";
-
 	memset(f, 0, sizeof(*f));
 	f->mode = mode;
-	f->fd = -1;
-	f->page = (size_t)sysconf(_SC_PAGESIZE);
-	f->size = FILE_PAGES * f->page;
-
-	f->fd = mkstemp(path);
-	if (f->fd < 0) {
-		fprintf(stderr, "mkstemp %s: %s\n", path, strerror(errno));
+	switch (mode->own_mover) {
+	case MOVER_LIBPMEM2:
+		break;
+	case MOVER_DATA_MOVER_SYNC:
+		f->dms = data_mover_sync_new();
+		f->vdm = data_mover_sync_get_vdm(f->dms);
+		break;
+	case MOVER_DATA_MOVER_THREADS:
+		f->dmt = data_mover_threads_new(2, 64, FUTURE_NOTIFIER_WAKER);
+		f->vdm = data_mover_threads_get_vdm(f->dmt);
+		break;
+	default:
+		f->vdm = vdm_new(vdm_descriptor_synchronous());
+		break;
+	}
+	if (mode->own_mover != MOVER_LIBPMEM2 && f->vdm == NULL) {
+		fprintf(stderr, "%s: %s\n", mode->name, strerror(errno));
+		mover_delete(f);
 		return -1;
 	}
-	/* the file lives as long as the descriptor: nothing is left behind */
-	(void) unlink(path);
 
-	if (ftruncate(f->fd, (off_t)f->size) != 0) {
-		fprintf(stderr, "ftruncate: %s\n", strerror(errno));
-		goto err;
+	if (test_file_open_map(&f->file,
+			FILE_PAGES * (size_t)sysconf(_SC_PAGESIZE),
+			f->vdm) != 0) {
+		mover_delete(f);
+		return -1;
 	}
-
-	if (pmem2_config_new(&f->cfg) != 0 ||
-			pmem2_source_from_fd(&f->src, f->fd) != 0 ||
-			pmem2_config_set_required_store_granularity(f->cfg,
-				PMEM2_GRANULARITY_PAGE) != 0) {
-		fprintf(stderr, "libpmem2: %s\n", pmem2_errormsg());
-		goto err;
-	}
-
-	if (mode->own_mover != MOVER_LIBPMEM2) {
-		switch (mode->own_mover) {
-		case MOVER_DATA_MOVER_SYNC:
-			f->dms = data_mover_sync_new();
-			f->vdm = data_mover_sync_get_vdm(f->dms);
-			break;
-		case MOVER_DATA_MOVER_THREADS:
-			f->dmt = data_mover_threads_new(2, 64,
-				FUTURE_NOTIFIER_WAKER);
-			f->vdm = data_mover_threads_get_vdm(f->dmt);
-			break;
-		default:
-			f->vdm = vdm_new(vdm_descriptor_synchronous());
-			break;
-		}
-		if (f->vdm == NULL) {
-			fprintf(stderr, "%s: %s\n", mode->name,
-				strerror(errno));
-			goto err;
-		}
-		if (pmem2_config_set_vdm(f->cfg, f->vdm) != 0) {
-			fprintf(stderr, "pmem2_config_set_vdm: %s\n",
-				pmem2_errormsg());
-			goto err;
-		}
-	}
-
-	if (pmem2_map_new(&f->map, f->cfg, f->src) != 0) {
-		fprintf(stderr, "pmem2_map_new: %s\n", pmem2_errormsg());
-		goto err;
-	}
-
-	f->addr = pmem2_map_get_address(f->map);
-	f->gran = pmem2_map_get_store_granularity(f->map);
 	return 0;
-
-err:
-	mover_delete(f);
-	if (f->src != NULL)
-		(void) pmem2_source_delete(&f->src);
-	if (f->cfg != NULL)
-		(void) pmem2_config_delete(&f->cfg);
-	(void) close(f->fd);
-	f->fd = -1;
-	return -1;
 }
 
 /*
@@ -290,12 +220,9 @@ err:
 static void
 unmap_file(struct fixture *f)
 {
-	assert_int_equal(pmem2_map_delete(&f->map), 0);
-	assert_int_equal(pmem2_source_delete(&f->src), 0);
-	assert_int_equal(pmem2_config_delete(&f->cfg), 0);
+	assert_int_equal(test_file_close(&f->file), 0);
 	/* the map is gone: the mover may go too */
 	mover_delete(f);
-	assert_int_equal(close(f->fd), 0);
 }
 
 /*
@@ -314,7 +241,7 @@ setup(void **state)
 		return -1;
 	}
 
-	f->shadow = calloc(1, f->size);
+	f->shadow = calloc(1, f->file.size);
 	f->rt = runtime_new();
 	if (f->shadow == NULL || f->rt == NULL) {
 		free(f->shadow);
@@ -370,15 +297,16 @@ static void
 test_each(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->page;
+	size_t pg = f->file.page;
 	size_t n = 2 * pg + 300;
 	unsigned char *src = malloc(n);
 	assert_non_null(src);
-	fill_pattern(src, n, 7);
+	test_fill(src, n, 7);
 
 	/* memcpy from ordinary memory into pages 1..3 */
-	char *dst = f->addr + pg + 17;
-	struct pmem2_future fut = pmem2_memcpy_async(f->map, dst, src, n, 0);
+	char *dst = f->file.addr + pg + 17;
+	struct pmem2_future fut = pmem2_memcpy_async(f->file.target, dst, src,
+		n, 0);
 	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
 	memcpy(f->shadow + pg + 17, src, n);
 	check_done(&fut, dst);
@@ -386,9 +314,9 @@ test_each(void **state)
 	check_durable(f, dst, n);
 
 	/* memmove forward, the ranges overlapping by most of a page */
-	char *from = f->addr + pg + 17;
+	char *from = f->file.addr + pg + 17;
 	dst = from + 123;
-	fut = pmem2_memmove_async(f->map, dst, from, pg, 0);
+	fut = pmem2_memmove_async(f->file.target, dst, from, pg, 0);
 	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
 	memmove(f->shadow + pg + 17 + 123, f->shadow + pg + 17, pg);
 	check_done(&fut, dst);
@@ -396,8 +324,8 @@ test_each(void **state)
 	check_durable(f, dst, pg);
 
 	/* memmove backward, across a page boundary */
-	dst = f->addr + 2 * pg + 5;
-	fut = pmem2_memmove_async(f->map, dst, dst + 700, pg + 50, 0);
+	dst = f->file.addr + 2 * pg + 5;
+	fut = pmem2_memmove_async(f->file.target, dst, dst + 700, pg + 50, 0);
 	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
 	memmove(f->shadow + 2 * pg + 5, f->shadow + 2 * pg + 705, pg + 50);
 	check_done(&fut, dst);
@@ -405,8 +333,8 @@ test_each(void **state)
 	check_durable(f, dst, pg + 50);
 
 	/* memset of pages 5..6, but for a byte at either end */
-	dst = f->addr + 5 * pg + 1;
-	fut = pmem2_memset_async(f->map, dst, 0xa5, 2 * pg - 2, 0);
+	dst = f->file.addr + 5 * pg + 1;
+	fut = pmem2_memset_async(f->file.target, dst, 0xa5, 2 * pg - 2, 0);
 	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
 	memset(f->shadow + 5 * pg + 1, 0xa5, 2 * pg - 2);
 	check_done(&fut, dst);
@@ -424,27 +352,27 @@ static void
 test_multiple(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->page;
+	size_t pg = f->file.page;
 	size_t n = 2 * pg - 3;
 	unsigned char *src = malloc(n);
 	assert_non_null(src);
-	fill_pattern(src, n, 99);
+	test_fill(src, n, 99);
 
 	/* the memmove's source, pages 11..12, gets content first */
-	char *seed = f->addr + 11 * pg;
-	struct pmem2_future prep = pmem2_memcpy_async(f->map, seed, src,
+	char *seed = f->file.addr + 11 * pg;
+	struct pmem2_future prep = pmem2_memcpy_async(f->file.target, seed, src,
 		pg + 200, 0);
 	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&prep));
 	memcpy(f->shadow + 11 * pg, src, pg + 200);
 	check_done(&prep, seed);
 
-	char *cpy = f->addr + 8 * pg;
-	char *set = f->addr + 10 * pg + 7;
-	char *mov = f->addr + 11 * pg + 64;
+	char *cpy = f->file.addr + 8 * pg;
+	char *set = f->file.addr + 10 * pg + 7;
+	char *mov = f->file.addr + 11 * pg + 64;
 	struct pmem2_future futs[3];
-	futs[0] = pmem2_memcpy_async(f->map, cpy, src, n, 0);
-	futs[1] = pmem2_memset_async(f->map, set, 0x3c, 1000, 0);
-	futs[2] = pmem2_memmove_async(f->map, mov, seed, pg + 100, 0);
+	futs[0] = pmem2_memcpy_async(f->file.target, cpy, src, n, 0);
+	futs[1] = pmem2_memset_async(f->file.target, set, 0x3c, 1000, 0);
+	futs[2] = pmem2_memmove_async(f->file.target, mov, seed, pg + 100, 0);
 
 	struct future *runnable[3];
 	for (size_t i = 0; i < 3; i++)
@@ -479,22 +407,22 @@ static void
 test_persist_step(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->page;
-	char *dst = f->addr + 13 * pg + 40;
+	size_t pg = f->file.page;
+	char *dst = f->file.addr + 13 * pg + 40;
 
-	struct pmem2_future fut = pmem2_memset_async(f->map, dst, 0x5a,
+	struct pmem2_future fut = pmem2_memset_async(f->file.target, dst, 0x5a,
 		pg, 0);
 	int persist_step = !(fut.data.op.flags & FUTURE_CHAIN_FLAG_ENTRY_LAST);
 
 	if (f->mode->own_mover != MOVER_LIBPMEM2) {
 		assert_int_equal(f->vdm->capabilities, 0);
 		assert_false(vdm_is_supported(f->vdm, VDM_F_MEM_DURABLE));
-		if (f->gran != PMEM2_GRANULARITY_BYTE)
+		if (f->file.gran != PMEM2_GRANULARITY_BYTE)
 			assert_true(persist_step);
-	} else if (f->gran == PMEM2_GRANULARITY_CACHE_LINE) {
+	} else if (f->file.gran == PMEM2_GRANULARITY_CACHE_LINE) {
 		assert_false(persist_step);
 	}
-	if (f->gran == PMEM2_GRANULARITY_PAGE)
+	if (f->file.gran == PMEM2_GRANULARITY_PAGE)
 		assert_true(persist_step);
 
 	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
@@ -513,16 +441,16 @@ static void
 test_dirty_control(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->page;
+	size_t pg = f->file.page;
 
-	if (f->gran != PMEM2_GRANULARITY_PAGE) {
+	if (f->file.gran != PMEM2_GRANULARITY_PAGE) {
 		fprintf(stderr, "note: not a PAGE map, no dirty-page "
 			"control\n");
 		return;
 	}
 
-	char *dst = f->addr + 3 * pg;
-	struct pmem2_future fut = pmem2_memset_async(f->map, dst, 0x11,
+	char *dst = f->file.addr + 3 * pg;
+	struct pmem2_future fut = pmem2_memset_async(f->file.target, dst, 0x11,
 		pg, 0);
 	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
 	memset(f->shadow + 3 * pg, 0x11, pg);
@@ -537,11 +465,11 @@ test_dirty_control(void **state)
 	/* plain stores, no persist: both pages stay dirty */
 	memset(dst + 10, 0x22, 100);
 	memset(f->shadow + 3 * pg + 10, 0x22, 100);
-	memcpy(f->addr + 15 * pg, "not persisted", 14);
+	memcpy(f->file.addr + 15 * pg, "not persisted", 14);
 	memcpy(f->shadow + 15 * pg, "not persisted", 14);
 
 	assert_int_equal(page_is_dirty(dst), 1);
-	assert_int_equal(page_is_dirty(f->addr + 15 * pg), 1);
+	assert_int_equal(page_is_dirty(f->file.addr + 15 * pg), 1);
 	check_contents(f);
 }
 
@@ -558,23 +486,23 @@ static void
 test_pool_map_fns(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->page;
+	size_t pg = f->file.page;
 	size_t n = 3 * pg;
 
 	if (f->dmt == NULL)
 		return;
 	unsigned char *src = malloc(n);
 	assert_non_null(src);
-	fill_pattern(src, n, 11);
+	test_fill(src, n, 11);
 
 	data_mover_threads_set_memcpy_fn(f->dmt,
-		pmem2_get_memcpy_fn(f->map));
+		pmem2_get_memcpy_fn(f->file.target));
 	data_mover_threads_set_memmove_fn(f->dmt,
-		pmem2_get_memmove_fn(f->map));
+		pmem2_get_memmove_fn(f->file.target));
 	data_mover_threads_set_memset_fn(f->dmt,
-		pmem2_get_memset_fn(f->map));
+		pmem2_get_memset_fn(f->file.target));
 
-	char *dst = f->addr + 4 * pg + 9;
+	char *dst = f->file.addr + 4 * pg + 9;
 	struct vdm_operation_future cpy = vdm_memcpy(f->vdm, dst, src, n, 0);
 	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&cpy));
 	assert_int_equal(FUTURE_OUTPUT(&cpy)->result, VDM_SUCCESS);
@@ -601,13 +529,13 @@ test_pool_map_fns(void **state)
 	data_mover_threads_set_memcpy_fn(f->dmt, NULL);
 	data_mover_threads_set_memmove_fn(f->dmt, NULL);
 	data_mover_threads_set_memset_fn(f->dmt, NULL);
-	dst = f->addr + 9 * pg;
+	dst = f->file.addr + 9 * pg;
 	cpy = vdm_memcpy(f->vdm, dst, src, n, 0);
 	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&cpy));
 	assert_int_equal(FUTURE_OUTPUT(&cpy)->result, VDM_SUCCESS);
 	memcpy(f->shadow + 9 * pg, src, n);
 	check_contents(f);
-	if (f->gran == PMEM2_GRANULARITY_PAGE && page_is_dirty(dst) >= 0)
+	if (f->file.gran == PMEM2_GRANULARITY_PAGE && page_is_dirty(dst) >= 0)
 		assert_int_equal(page_is_dirty(dst), 1);
 
 	free(src);
@@ -636,17 +564,9 @@ int
 main(void)
 {
 	/* a system where libpmem2 cannot map a file cannot run this test */
-	struct fixture probe;
-	if (map_file(&probe, &mode_default) != 0) {
-		fprintf(stderr, "libpmem2 cannot map a file in /var/tmp: "
-			"skipped\n");
+	enum pmem2_granularity gran;
+	if (test_file_probe(&gran) != 0)
 		return 77;
-	}
-	fprintf(stderr, "store granularity of the map: %s\n",
-		probe.gran == PMEM2_GRANULARITY_PAGE ? "PAGE" :
-		probe.gran == PMEM2_GRANULARITY_CACHE_LINE ? "CACHE_LINE" :
-		"BYTE");
-	unmap_file(&probe);
 
 	page_probe_open();
 

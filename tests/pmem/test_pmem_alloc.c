@@ -20,7 +20,7 @@
 #include <libminiasync-pmem.h>
 
 #include "test_alloc.h"
-#include "test_pmem_file.h"
+#include "test_pmem2_file.h"
 
 #define MAP_SIZE ((size_t)4 << 20)
 #define COPY_SIZE (((size_t)2 << 20) + 3)
@@ -40,7 +40,7 @@ static struct maker makers[] = {
 	{ "vdm_pmem_new(2)", 0, 2, 4 },
 };
 
-static struct pmem_file file;
+static struct test_file file;
 static unsigned char *src;
 
 /*
@@ -62,7 +62,7 @@ make(void *arg)
 static void
 use(struct vdm *vdm, struct runtime *rt, unsigned char seed)
 {
-	pmem_fill(src, COPY_SIZE, seed);
+	test_fill(src, COPY_SIZE, seed);
 
 	char *dest = file.addr + 5;
 	struct vdm_memcpy_future cpy = vdm_memcpy(vdm, dest, src, COPY_SIZE,
@@ -114,7 +114,7 @@ test_no_alloc_per_operation(void **state)
 	assert_non_null(rt);
 	struct vdm *vdm = make(m);
 	assert_non_null(vdm);
-	pmem_fill(src, COPY_SIZE, 3);
+	test_fill(src, COPY_SIZE, 3);
 
 	test_ops_without_alloc(vdm, rt, (unsigned char *)file.addr, src,
 		COPY_SIZE, VDM_F_MEM_DURABLE, VDM_SUCCESS);
@@ -129,11 +129,11 @@ test_no_alloc_per_operation(void **state)
 int
 main(void)
 {
-	if (pmem_file_open(&file, MAP_SIZE) != 0)
+	if (test_file_open(&file, MAP_SIZE) != 0)
 		return 1;
 	src = malloc(COPY_SIZE);
 	if (src == NULL) {
-		pmem_file_close(&file);
+		test_file_close(&file);
 		return 1;
 	}
 
@@ -155,6 +155,6 @@ main(void)
 		tests, NULL, NULL);
 
 	free(src);
-	pmem_file_close(&file);
+	test_file_close(&file);
 	return ret;
 }

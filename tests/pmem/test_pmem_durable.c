@@ -15,7 +15,7 @@
  * page flags cannot be read (they need root).
  */
 
-#include "test_pmem_file.h"
+#include "test_pmem2_file.h"
 
 #include <libminiasync-pmem.h>
 
@@ -42,7 +42,7 @@ static struct mode mode_pool = { "2 threads", 2 };
 
 struct fixture {
 	const struct mode *mode;
-	struct pmem_file file;
+	struct test_file file;
 	struct vdm *vdm;
 	struct runtime *rt;
 	unsigned char *src;	/* TARGET_SIZE bytes to copy from */
@@ -64,7 +64,7 @@ setup(void **state)
 	if (f == NULL)
 		return -1;
 	f->mode = mode;
-	if (pmem_file_open(&f->file, TARGET_SIZE) != 0) {
+	if (test_file_open(&f->file, TARGET_SIZE) != 0) {
 		free(f);
 		return -1;
 	}
@@ -75,11 +75,11 @@ setup(void **state)
 		vdm_delete(f->vdm);
 		runtime_delete(f->rt);
 		free(f->src);
-		pmem_file_close(&f->file);
+		test_file_close(&f->file);
 		free(f);
 		return -1;
 	}
-	pmem_fill(f->src, TARGET_SIZE, 1234);
+	test_fill(f->src, TARGET_SIZE, 1234);
 	*state = f;
 	return 0;
 }
@@ -94,7 +94,7 @@ teardown(void **state)
 
 	runtime_delete(f->rt);
 	vdm_delete(f->vdm);
-	pmem_file_close(&f->file);
+	test_file_close(&f->file);
 	free(f->src);
 	free(f);
 	return 0;
@@ -156,7 +156,7 @@ control(struct fixture *f, void *p, size_t n)
 static void
 check_bytes(const void *p, const void *expect, size_t n)
 {
-	size_t d = pmem_first_diff(p, expect, n);
+	size_t d = test_first_diff(p, expect, n);
 
 	if (d != n)
 		fail_msg("byte %zu of the destination is wrong", d);
@@ -371,12 +371,12 @@ main(void)
 {
 	enum pmem2_granularity gran;
 
-	if (pmem_file_probe(&gran) != 0)
+	if (test_file_probe(&gran) != 0)
 		return 77;
 	if (gran != PMEM2_GRANULARITY_PAGE) {
 		fprintf(stderr, "the map's store granularity is %s, not PAGE: "
 			"the kernel cannot tell whether it is durable; "
-			"skipped\n", pmem_file_gran_name(gran));
+			"skipped\n", test_file_gran_name(gran));
 		return 77;
 	}
 	if (test_pagemap_open(&probe) != 0) {

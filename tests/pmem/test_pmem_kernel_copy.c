@@ -28,7 +28,7 @@
  * written for x86-64.
  */
 
-#include "test_pmem_file.h"
+#include "test_pmem2_file.h"
 
 #include <libminiasync-pmem.h>
 #include "pmem_fns.h"
@@ -123,7 +123,7 @@ short_writev(pid_t pid, const struct iovec *local, unsigned long nlocal,
 
 /* a mover without threads on a fresh map, and a runtime to wait with */
 struct mover {
-	struct pmem_file file;
+	struct test_file file;
 	struct vdm *vdm;
 	struct runtime *rt;
 };
@@ -134,7 +134,7 @@ struct mover {
 static int
 mover_open(struct mover *m)
 {
-	if (pmem_file_open(&m->file, TARGET_SIZE) != 0)
+	if (test_file_open(&m->file, TARGET_SIZE) != 0)
 		return -1;
 	m->vdm = vdm_pmem2_new(m->file.target, 0);
 	m->rt = runtime_new();
@@ -142,7 +142,7 @@ mover_open(struct mover *m)
 		return 0;
 	runtime_delete(m->rt);
 	vdm_delete(m->vdm);
-	pmem_file_close(&m->file);
+	test_file_close(&m->file);
 	return -1;
 }
 
@@ -154,7 +154,7 @@ mover_close(struct mover *m)
 {
 	runtime_delete(m->rt);
 	vdm_delete(m->vdm);
-	pmem_file_close(&m->file);
+	test_file_close(&m->file);
 }
 
 /*
@@ -164,19 +164,19 @@ mover_close(struct mover *m)
 static int
 copy_checked(struct mover *m, unsigned seed)
 {
-	struct pmem_file *file = &m->file;
+	struct test_file *file = &m->file;
 	size_t n = 3 * file->page + 77;
 	char *dest = file->addr + file->page + 5;
 	char *src = malloc(n);
 
 	if (src == NULL)
 		return -1;
-	pmem_fill(src, n, seed);
+	test_fill(src, n, seed);
 
 	struct vdm_memcpy_future fut = vdm_memcpy(m->vdm, dest, src, n, 0);
 	runtime_wait(m->rt, FUTURE_AS_RUNNABLE(&fut));
 	int ret = FUTURE_OUTPUT(&fut)->result == VDM_SUCCESS &&
-		pmem_first_diff(dest, src, n) == n ? 0 : -1;
+		test_first_diff(dest, src, n) == n ? 0 : -1;
 	free(src);
 	return ret;
 }
@@ -266,7 +266,7 @@ child_filter_later(void)
 	if (copy_checked(&m, 4) != 0)
 		ret = CHILD_COPY;
 	else if ((kernel_pieces != 0) !=
-			pmem_file_kernel_copy_expected(&m.file))
+			test_file_kernel_copy_expected(&m.file))
 		ret = CHILD_PATH;
 	else if (install_filter(SECCOMP_RET_ERRNO | EPERM) != 0)
 		ret = CHILD_NO_FILTER;
@@ -341,7 +341,7 @@ child_refused_once(int unused)
 	if (mover_open(&m) != 0)
 		return CHILD_SETUP;
 
-	int expected = pmem_file_kernel_copy_expected(&m.file);
+	int expected = test_file_kernel_copy_expected(&m.file);
 	pmem__kernel_writev = refuse_writev;
 	int ret = CHILD_OK;
 	if (copy_checked(&m, 10) != 0 || copy_checked(&m, 11) != 0)
@@ -504,7 +504,7 @@ test_fork_filter(void **state)
 #if TEST_SECCOMP
 	struct mover m;
 	assert_int_equal(mover_open(&m), 0);
-	expect_copy(&m, 17, pmem_file_kernel_copy_expected(&m.file));
+	expect_copy(&m, 17, test_file_kernel_copy_expected(&m.file));
 
 	forked_mover = &m;
 	int status = run_child(child_fork_filter, 0);
@@ -547,10 +547,10 @@ test_short_copy(void **state)
 	assert_true(ok);
 	assert_int_equal(kernel_pieces, 0);
 	assert_int_equal(writev_calls != 0,
-		pmem_file_kernel_copy_expected(&m.file));
+		test_file_kernel_copy_expected(&m.file));
 
 	/* the call is still made: only a refusal turns it off */
-	expect_copy(&m, 13, pmem_file_kernel_copy_expected(&m.file));
+	expect_copy(&m, 13, test_file_kernel_copy_expected(&m.file));
 	mover_close(&m);
 }
 
@@ -577,7 +577,7 @@ dax_like(int advice, const char *name)
 
 	expect_copy(&after, 14, 0);
 	expect_copy(&before, 15,
-		pmem_file_kernel_copy_expected(&before.file));
+		test_file_kernel_copy_expected(&before.file));
 
 	vdm_delete(after.vdm);
 	mover_close(&before);
@@ -606,7 +606,7 @@ expect_kernel_copy(struct mover *m, unsigned seed)
 	now.vdm = vdm_pmem2_new(m->file.target, 0);
 	assert_non_null(now.vdm);
 
-	expect_copy(&now, seed, pmem_file_kernel_copy_expected(&m->file));
+	expect_copy(&now, seed, test_file_kernel_copy_expected(&m->file));
 	vdm_delete(now.vdm);
 }
 
@@ -654,7 +654,7 @@ test_env_off(void **state)
 	assert_int_equal(mover_open(&on), 0);
 
 	expect_copy(&off, 7, 0);
-	expect_copy(&on, 8, pmem_file_kernel_copy_expected(&on.file));
+	expect_copy(&on, 8, test_file_kernel_copy_expected(&on.file));
 
 	mover_close(&on);
 	mover_close(&off);
@@ -670,7 +670,7 @@ main(void)
 {
 	enum pmem2_granularity gran;
 
-	if (pmem_file_probe(&gran) != 0)
+	if (test_file_probe(&gran) != 0)
 		return 77;
 	if (gran != PMEM2_GRANULARITY_PAGE) {
 		fprintf(stderr, "the map is not PAGE granular: skipped\n");

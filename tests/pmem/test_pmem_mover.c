@@ -10,7 +10,7 @@
  *
  * Every test runs with the mover's operations done on the polling thread
  * (no threads) and on two workers.  After each operation every byte of the
- * file (the target map and its neighbours, see test_pmem_file.h) and of an
+ * file (the target map and its neighbours, see test_pmem2_file.h) and of an
  * ordinary buffer is compared with a shadow copy that got the same
  * operations through libc, so a byte written where it must not be fails the
  * test.  ctest runs it with the store granularity libpmem2 detects (PAGE
@@ -18,7 +18,7 @@
  * where libpmem2 cannot map a file.
  */
 
-#include "test_pmem_file.h"
+#include "test_pmem2_file.h"
 
 #include <libminiasync-pmem.h>
 
@@ -51,7 +51,7 @@ static struct mode mode_pool = { "2 threads", 2 };
 
 struct fixture {
 	const struct mode *mode;
-	struct pmem_file file;
+	struct test_file file;
 	struct vdm *vdm;
 	struct runtime *rt;
 	unsigned char *shadow;	/* what the whole file must hold */
@@ -72,7 +72,7 @@ setup(void **state)
 	if (f == NULL)
 		return -1;
 	f->mode = mode;
-	if (pmem_file_open(&f->file, TARGET_SIZE) != 0) {
+	if (test_file_open(&f->file, TARGET_SIZE) != 0) {
 		free(f);
 		return -1;
 	}
@@ -81,7 +81,7 @@ setup(void **state)
 		fprintf(stderr, "vdm_pmem2_new: %s\n", strerror(errno));
 		goto err;
 	}
-	if (pmem_file_attach(&f->file, f->vdm) != 0)
+	if (test_file_attach(&f->file, f->vdm) != 0)
 		goto err;
 
 	f->rt = runtime_new();
@@ -91,7 +91,7 @@ setup(void **state)
 	if (f->rt == NULL || f->shadow == NULL || f->outside == NULL ||
 			f->outside_shadow == NULL)
 		goto err;
-	pmem_fill(f->outside, OUTSIDE_SIZE, 4242);
+	test_fill(f->outside, OUTSIDE_SIZE, 4242);
 	memcpy(f->outside_shadow, f->outside, OUTSIDE_SIZE);
 
 	*state = f;
@@ -102,9 +102,9 @@ err:
 	free(f->shadow);
 	free(f->outside);
 	free(f->outside_shadow);
-	(void) pmem_file_detach(&f->file);
+	(void) test_file_detach(&f->file);
 	vdm_delete(f->vdm);
-	pmem_file_close(&f->file);
+	test_file_close(&f->file);
 	free(f);
 	return -1;
 }
@@ -118,9 +118,9 @@ teardown(void **state)
 	struct fixture *f = *state;
 
 	runtime_delete(f->rt);
-	assert_int_equal(pmem_file_detach(&f->file), 0);
+	assert_int_equal(test_file_detach(&f->file), 0);
 	vdm_delete(f->vdm);
-	pmem_file_close(&f->file);
+	test_file_close(&f->file);
 	free(f->shadow);
 	free(f->outside);
 	free(f->outside_shadow);
@@ -144,7 +144,7 @@ shadow_of(struct fixture *f, const void *p)
 static void
 check_all(struct fixture *f)
 {
-	size_t d = pmem_first_diff(f->file.base, f->shadow, f->file.total);
+	size_t d = test_first_diff(f->file.base, f->shadow, f->file.total);
 
 	if (d != f->file.total) {
 		const char *where = d < f->file.neighbour ? "before the map" :
@@ -157,7 +157,7 @@ check_all(struct fixture *f)
 			f->mode->name);
 	}
 
-	d = pmem_first_diff(f->outside, f->outside_shadow, OUTSIDE_SIZE);
+	d = test_first_diff(f->outside, f->outside_shadow, OUTSIDE_SIZE);
 	if (d != OUTSIDE_SIZE)
 		fail_msg("byte %zu of the outside buffer changed (%s)", d,
 			f->mode->name);
@@ -200,7 +200,7 @@ static void
 test_new_bad(void **state)
 {
 	(void) state;
-	struct pmem_file file;
+	struct test_file file;
 
 	errno = 0;
 	assert_null(vdm_pmem2_new(NULL, 0));
@@ -212,7 +212,7 @@ test_new_bad(void **state)
 	assert_null(vdm_pmem2_new(NULL, 257));
 	assert_int_equal(errno, EINVAL);
 
-	assert_int_equal(pmem_file_open(&file, 4 * (size_t)sysconf(
+	assert_int_equal(test_file_open(&file, 4 * (size_t)sysconf(
 		_SC_PAGESIZE)), 0);
 	errno = 0;
 	assert_null(vdm_pmem2_new(file.target, 257));
@@ -227,7 +227,7 @@ test_new_bad(void **state)
 		assert_int_equal(vdm->capabilities, VDM_F_MEM_DURABLE);
 		vdm_delete(vdm);
 	}
-	pmem_file_close(&file);
+	test_file_close(&file);
 }
 
 /*
@@ -275,7 +275,7 @@ test_memcpy(void **state)
 	};
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
 		char *dest = map + (1 + 4 * i) * pg + 17 + i;
-		pmem_fill(src, n, (unsigned)i + 1);
+		test_fill(src, n, (unsigned)i + 1);
 		struct vdm_memcpy_output out = do_memcpy(f, dest, src, n,
 			flags[i]);
 		memcpy(shadow_of(f, dest), src, n);
@@ -353,7 +353,7 @@ test_memmove(void **state)
 	size_t n = 2 * MIB;
 	unsigned char *src = malloc(n);
 	assert_non_null(src);
-	pmem_fill(src, n, 77);
+	test_fill(src, n, 77);
 	char *big = map + 4 * MIB + 64;
 	out = do_memmove(f, big, src, n, 0);
 	memcpy(shadow_of(f, big), src, n);
@@ -420,7 +420,7 @@ test_flush(void **state)
 	size_t pg = f->file.page;
 	char *dest = f->file.addr + 9 * pg + 30;
 
-	pmem_fill(dest, 2 * pg, 5);
+	test_fill(dest, 2 * pg, 5);
 	memcpy(shadow_of(f, dest), dest, 2 * pg);
 
 	struct vdm_flush_output out = do_flush(f, dest, 2 * pg, 0);
@@ -668,7 +668,7 @@ test_split(void **state)
 	size_t n = 8 * MIB;
 	unsigned char *src = malloc(n);
 	assert_non_null(src);
-	pmem_fill(src, n, 8);
+	test_fill(src, n, 8);
 
 	char *dest = f->file.addr + 64 + 3;
 	struct vdm_memcpy_output out = do_memcpy(f, dest, src, n, 0);
@@ -678,7 +678,7 @@ test_split(void **state)
 	check_all(f);
 
 	/* the same, with every piece going through non-temporal stores */
-	pmem_fill(src, n, 9);
+	test_fill(src, n, 9);
 	dest = f->file.addr + f->file.size - n;
 	out = do_memcpy(f, dest, src, n, VDM_F_NO_CACHE_HINT);
 	memcpy(shadow_of(f, dest), src, n);
@@ -777,7 +777,7 @@ check_pmem2_done(struct pmem2_future *fut, void *dest,
 
 /*
  * test_pmem2_async -- libpmem2's pmem2_memcpy_async() and friends on a map
- * whose mover is ours (the after map, see test_pmem_file.h), one at a time
+ * whose mover is ours (the after map, see test_pmem2_file.h), one at a time
  * and together; a destination outside our mover's map fails
  */
 static void
@@ -790,7 +790,7 @@ test_pmem2_async(void **state)
 	size_t n = 2 * MIB + 300;
 	unsigned char *src = malloc(n);
 	assert_non_null(src);
-	pmem_fill(src, n, 31);
+	test_fill(src, n, 31);
 
 	/* libpmem2 trusts the mover with CACHE_LINE maps: no persist step */
 	char *dest = map + pg + 17;
@@ -864,7 +864,7 @@ test_delete_finishes(void **state)
 	size_t n = 4 * MIB;
 	unsigned char *src = malloc(n);
 	assert_non_null(src);
-	pmem_fill(src, n, 12);
+	test_fill(src, n, 12);
 
 	struct vdm *vdm = vdm_pmem2_new(f->file.target, f->mode->nthreads);
 	assert_non_null(vdm);
@@ -919,7 +919,7 @@ main(void)
 {
 	enum pmem2_granularity gran;
 
-	if (pmem_file_probe(&gran) != 0)
+	if (test_file_probe(&gran) != 0)
 		return 77;
 
 	const struct CMUnitTest common_tests[] = {

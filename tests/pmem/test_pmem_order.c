@@ -33,7 +33,7 @@
  * with the granularity libpmem2 detects and forced to CACHE_LINE and BYTE.
  */
 
-#include "test_pmem_file.h"
+#include "test_pmem2_file.h"
 
 #include <libminiasync-pmem.h>
 #include "pmem_fns.h"
@@ -270,7 +270,7 @@ static struct mode mode_pool_user = { "2 threads, user stores", 2, 1 };
 
 struct fixture {
 	const struct mode *mode;
-	struct pmem_file file;
+	struct test_file file;
 	struct vdm *vdm;
 	int page;		/* the map is PAGE granular */
 	/* the kernel copies for the mover where it can (checked once) */
@@ -306,24 +306,24 @@ setup(void **state)
 	f->mode = mode;
 	pmem__kernel_store_disabled = mode->user_stores;
 	pmem__kernel_store_seam = rec_kernel_store;
-	if (pmem_file_open(&f->file, TARGET_SIZE) != 0) {
+	if (test_file_open(&f->file, TARGET_SIZE) != 0) {
 		free(f);
 		return -1;
 	}
 	f->page = f->file.gran == PMEM2_GRANULARITY_PAGE;
-	f->kernel_expected = pmem_file_kernel_copy_expected(&f->file);
+	f->kernel_expected = test_file_kernel_copy_expected(&f->file);
 	f->vdm = mover_new(f, seam_record);
 	f->src = malloc(TARGET_SIZE);
 	if (f->vdm == NULL || f->src == NULL ||
-			pmem_file_attach(&f->file, f->vdm) != 0) {
-		(void) pmem_file_detach(&f->file);
+			test_file_attach(&f->file, f->vdm) != 0) {
+		(void) test_file_detach(&f->file);
 		vdm_delete(f->vdm);
 		free(f->src);
-		pmem_file_close(&f->file);
+		test_file_close(&f->file);
 		free(f);
 		return -1;
 	}
-	pmem_fill(f->src, TARGET_SIZE, 99);
+	test_fill(f->src, TARGET_SIZE, 99);
 	*state = f;
 	return 0;
 }
@@ -336,9 +336,9 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(pmem_file_detach(&f->file), 0);
+	assert_int_equal(test_file_detach(&f->file), 0);
 	vdm_delete(f->vdm);
-	pmem_file_close(&f->file);
+	test_file_close(&f->file);
 	free(f->src);
 	free(f);
 	pmem__kernel_store_disabled = 0;
@@ -634,7 +634,7 @@ expect_ordered(struct fixture *f, const struct op_desc *op)
 	if (err != NULL) {
 		dump_log(op);
 		fail_msg("%s (%s, %s map)", err, f->mode->name,
-			pmem_file_gran_name(f->file.gran));
+			test_file_gran_name(f->file.gran));
 	}
 }
 
@@ -685,7 +685,7 @@ expect_polls(struct fixture *f, struct wait_info info)
 static void
 expect_bytes(const void *p, const void *expect, size_t n)
 {
-	size_t d = pmem_first_diff(p, expect, n);
+	size_t d = test_first_diff(p, expect, n);
 
 	if (d != n)
 		fail_msg("byte %zu of the destination is wrong", d);
@@ -1137,7 +1137,7 @@ main(void)
 {
 	enum pmem2_granularity gran;
 
-	if (pmem_file_probe(&gran) != 0)
+	if (test_file_probe(&gran) != 0)
 		return 77;
 
 	const struct CMUnitTest checker_tests[] = {

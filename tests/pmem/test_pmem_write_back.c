@@ -27,13 +27,13 @@
  * back (ctest runs the test again with PMEM_IS_PMEM_FORCE=1 for that).
  *
  * Runs for vdm_pmem_new() on a file mapped with pmem_map_file() and for
- * vdm_pmem2_new() on a PAGE map (test_pmem_file.h), each without threads
+ * vdm_pmem2_new() on a PAGE map (test_pmem2_file.h), each without threads
  * and with two workers.  A kind of mover whose file does not need
  * write-backs (pmem_is_pmem() says persistent memory; a map that is not
  * PAGE granular) skips; where neither can map a file the test skips (77).
  */
 
-#include "test_pmem_file.h"
+#include "test_pmem2_file.h"
 
 #include <libminiasync-pmem.h>
 #include <libpmem.h>
@@ -89,7 +89,7 @@ struct fixture {
 	size_t page;
 	char *addr;		/* FILE_SIZE bytes the mover writes */
 	char *libpmem_addr;	/* KIND_LIBPMEM: the pmem_map_file() map */
-	struct pmem_file file;	/* KIND_PMEM2: the maps */
+	struct test_file file;	/* KIND_PMEM2: the maps */
 	struct vdm *vdm;
 	struct runtime *rt;
 	unsigned char *src;	/* FILE_SIZE bytes to copy from */
@@ -212,7 +212,7 @@ close_maps(struct fixture *f)
 		(void) pmem_unmap(f->libpmem_addr, FILE_SIZE);
 	f->libpmem_addr = NULL;
 	if (f->mode->kind == KIND_PMEM2)
-		pmem_file_close(&f->file);
+		test_file_close(&f->file);
 }
 
 /*
@@ -228,7 +228,7 @@ open_maps(struct fixture *f)
 		f->addr = f->libpmem_addr;
 		return f->addr == NULL ? -1 : 0;
 	}
-	if (pmem_file_open(&f->file, FILE_SIZE) != 0)
+	if (test_file_open(&f->file, FILE_SIZE) != 0)
 		return -1;
 	f->addr = f->file.addr;
 	return 0;
@@ -266,7 +266,7 @@ setup(void **state)
 		free(f);
 		return -1;
 	}
-	pmem_fill(f->src, FILE_SIZE, 77);
+	test_fill(f->src, FILE_SIZE, 77);
 	seam_reset(0);
 	*state = f;
 	return 0;
@@ -395,7 +395,7 @@ table_memcpy(struct vdm *vdm, void *dest, void *src, size_t n)
 static void
 check_bytes(const void *p, const void *expect, size_t n)
 {
-	size_t d = pmem_first_diff(p, expect, n);
+	size_t d = test_first_diff(p, expect, n);
 
 	if (d != n)
 		fail_msg("byte %zu of the destination is wrong", d);
@@ -566,7 +566,7 @@ pmem2_run(struct fixture *f, struct pmem2_map *map, void *dest, void *src,
 /*
  * test_fail_pmem2_async -- through libpmem2's pmem2_memcpy_async() on a
  * map whose mover is the one under test (the after map of
- * test_pmem_file.h): the failed operation and the later ones end with
+ * test_pmem2_file.h): the failed operation and the later ones end with
  * VDM_ERROR_IO; another mover works
  */
 static void
@@ -579,7 +579,7 @@ test_fail_pmem2_async(void **state)
 	assert_int_equal(f->mode->kind, KIND_PMEM2);
 	usable(f);
 
-	assert_int_equal(pmem_file_attach(&f->file, f->vdm), 0);
+	assert_int_equal(test_file_attach(&f->file, f->vdm), 0);
 	assert_int_equal(pmem2_run(f, f->file.after, a, f->src, n),
 		VDM_SUCCESS);
 	assert_true(seam_count() >= 1);
@@ -593,15 +593,15 @@ test_fail_pmem2_async(void **state)
 	assert_int_equal(pmem2_run(f, f->file.after, a + 5000, f->src + 2,
 		n), VDM_ERROR_IO);
 	check_bytes(a + 5000, f->src + 2, n);
-	assert_int_equal(pmem_file_detach(&f->file), 0);
+	assert_int_equal(test_file_detach(&f->file), 0);
 
 	struct vdm *fresh = mover_new(f);
 	assert_non_null(fresh);
-	assert_int_equal(pmem_file_attach(&f->file, fresh), 0);
+	assert_int_equal(test_file_attach(&f->file, fresh), 0);
 	assert_int_equal(pmem2_run(f, f->file.after, a, f->src + 3, n),
 		VDM_SUCCESS);
 	check_bytes(a, f->src + 3, n);
-	assert_int_equal(pmem_file_detach(&f->file), 0);
+	assert_int_equal(test_file_detach(&f->file), 0);
 	vdm_delete(fresh);
 }
 
@@ -1014,9 +1014,9 @@ main(void)
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	int is_pmem = 0;
 	char *p = map_tmpfile(4 * page, &is_pmem);
-	struct pmem_file file;
+	struct test_file file;
 	int libpmem_maps = p != NULL;
-	int pmem2_maps = pmem_file_open(&file, 4 * page) == 0;
+	int pmem2_maps = test_file_open(&file, 4 * page) == 0;
 
 	if (libpmem_maps) {
 		libpmem_usable = !is_pmem;
@@ -1024,7 +1024,7 @@ main(void)
 	}
 	if (pmem2_maps) {
 		pmem2_usable = file.gran == PMEM2_GRANULARITY_PAGE;
-		pmem_file_close(&file);
+		test_file_close(&file);
 	}
 	fprintf(stderr, "write-backs: libpmem %s, pmem2 %s\n",
 		libpmem_usable ? "yes" : "no", pmem2_usable ? "yes" : "no");

@@ -11,15 +11,7 @@
  * file.
  */
 
-#define PMEM2_USE_MINIASYNC 1
-#include <libpmem2.h>
-#include <libminiasync.h>
-
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+#include "test_pmem2_file.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,9 +19,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_helpers.h"
+
 /* the mapped file: room for operations that the pool splits */
-#define MAP_SIZE (((size_t)8) << 20)
-#define MIB (((size_t)1) << 20)
+#define MAP_SIZE (8 * MIB)
 
 /* which thread-pool mover a group of tests uses */
 struct mode {
@@ -46,108 +39,12 @@ static struct mode mode_tiny = { "threads, 3 workers, depth 1", 0,
 
 struct fixture {
 	const struct mode *mode;
-	int fd;
 	struct vdm *vdm;
-	struct pmem2_config *cfg;
-	struct pmem2_source *src;
-	struct pmem2_map *map;
-	unsigned char *addr;
+	struct test_file file;	/* its target map: the whole file */
+	unsigned char *addr;	/* file.addr */
 	unsigned char *shadow;
 	struct runtime *rt;
 };
-
-/*
- * fill -- pseudo-random bytes that depend on seed
- */
-static void
-fill(unsigned char *buf, size_t n, unsigned seed)
-{
-	uint64_t x = (uint64_t)seed * 0x9e3779b97f4a7c15ULL + 1;
-
-	for (size_t i = 0; i < n; i += sizeof(x)) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		memcpy(buf + i, &x, n - i < sizeof(x) ? n - i : sizeof(x));
-	}
-}
-
-/*
- * map_file -- maps a fresh file in /var/tmp with a thread-pool mover as
- * mode says (mode NULL: libpmem2's own mover, to probe); 0, or -1 with a
- * message and nothing left open
- */
-static int
-map_file(struct fixture *f, const struct mode *mode)
-{
-	char path[] = "/var/tmp/miniasync-threads-XXXXXX";
-
-	memset(f, 0, sizeof(*f));
-	f->mode = mode;
-	f->fd = mkstemp(path);
-	if (f->fd < 0) {
-		fprintf(stderr, "mkstemp %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	/* the file lives as long as the descriptor */
-	(void) unlink(path);
-
-	if (ftruncate(f->fd, (off_t)MAP_SIZE) != 0) {
-		fprintf(stderr, "ftruncate: %s\n", strerror(errno));
-		goto err;
-	}
-	if (pmem2_config_new(&f->cfg) != 0 ||
-			pmem2_source_from_fd(&f->src, f->fd) != 0 ||
-			pmem2_config_set_required_store_granularity(f->cfg,
-				PMEM2_GRANULARITY_PAGE) != 0) {
-		fprintf(stderr, "libpmem2: %s\n", pmem2_errormsg());
-		goto err;
-	}
-	if (mode != NULL) {
-		f->vdm = vdm_threads_new(&mode->config, mode->polled ?
-			FUTURE_NOTIFIER_POLLER : FUTURE_NOTIFIER_WAKER);
-		if (f->vdm == NULL) {
-			fprintf(stderr, "vdm_threads_new: %s\n",
-				strerror(errno));
-			goto err;
-		}
-		if (pmem2_config_set_vdm(f->cfg, f->vdm) != 0) {
-			fprintf(stderr, "pmem2_config_set_vdm: %s\n",
-				pmem2_errormsg());
-			goto err;
-		}
-	}
-	if (pmem2_map_new(&f->map, f->cfg, f->src) != 0) {
-		fprintf(stderr, "pmem2_map_new: %s\n", pmem2_errormsg());
-		goto err;
-	}
-	f->addr = pmem2_map_get_address(f->map);
-	return 0;
-
-err:
-	vdm_delete(f->vdm);
-	if (f->src != NULL)
-		(void) pmem2_source_delete(&f->src);
-	if (f->cfg != NULL)
-		(void) pmem2_config_delete(&f->cfg);
-	(void) close(f->fd);
-	f->vdm = NULL;
-	f->fd = -1;
-	return -1;
-}
-
-/*
- * unmap_file -- undoes map_file()
- */
-static void
-unmap_file(struct fixture *f)
-{
-	assert_int_equal(pmem2_map_delete(&f->map), 0);
-	assert_int_equal(pmem2_source_delete(&f->src), 0);
-	assert_int_equal(pmem2_config_delete(&f->cfg), 0);
-	vdm_delete(f->vdm);
-	assert_int_equal(close(f->fd), 0);
-}
 
 /*
  * setup -- maps a file with the test's mover, fills it and its shadow
@@ -156,26 +53,42 @@ static int
 setup(void **state)
 {
 	const struct mode *mode = *state;
-	struct fixture *f = malloc(sizeof(*f));
+	struct fixture *f = calloc(1, sizeof(*f));
 
 	if (f == NULL)
 		return -1;
-	if (map_file(f, mode) != 0) {
+	f->mode = mode;
+	f->vdm = vdm_threads_new(&mode->config, mode->polled ?
+		FUTURE_NOTIFIER_POLLER : FUTURE_NOTIFIER_WAKER);
+	if (f->vdm == NULL) {
+		fprintf(stderr, "vdm_threads_new: %s\n", strerror(errno));
 		free(f);
 		return -1;
 	}
+	if (test_file_open_map(&f->file, MAP_SIZE, f->vdm) != 0) {
+		vdm_delete(f->vdm);
+		free(f);
+		return -1;
+	}
+	f->addr = (unsigned char *)f->file.addr;
 	f->shadow = malloc(MAP_SIZE);
 	f->rt = runtime_new();
-	if (f->shadow == NULL || f->rt == NULL)
+	if (f->shadow == NULL || f->rt == NULL) {
+		runtime_delete(f->rt);
+		free(f->shadow);
+		(void) test_file_close(&f->file);
+		vdm_delete(f->vdm);
+		free(f);
 		return -1;
-	fill(f->shadow, MAP_SIZE, 1);
+	}
+	test_fill(f->shadow, MAP_SIZE, 1);
 	memcpy(f->addr, f->shadow, MAP_SIZE);
 	*state = f;
 	return 0;
 }
 
 /*
- * teardown -- undoes setup()
+ * teardown -- undoes setup(), the map before its mover
  */
 static int
 teardown(void **state)
@@ -183,7 +96,8 @@ teardown(void **state)
 	struct fixture *f = *state;
 
 	runtime_delete(f->rt);
-	unmap_file(f);
+	assert_int_equal(test_file_close(&f->file), 0);
+	vdm_delete(f->vdm);
 	free(f->shadow);
 	free(f);
 	return 0;
@@ -208,13 +122,7 @@ check_done(struct pmem2_future *fut, void *dest)
 static void
 check_map(struct fixture *f)
 {
-	if (memcmp(f->addr, f->shadow, MAP_SIZE) == 0)
-		return;
-	for (size_t i = 0; i < MAP_SIZE; i++) {
-		if (f->addr[i] != f->shadow[i])
-			fail_msg("%s: map byte %zu is 0x%02x, expected 0x%02x",
-				f->mode->name, i, f->addr[i], f->shadow[i]);
-	}
+	test_expect_bytes(f->addr, f->shadow, MAP_SIZE, f->mode->name);
 }
 
 /*
@@ -229,38 +137,38 @@ test_each(void **state)
 	size_t n = 2 * MIB + 77;
 	unsigned char *src = malloc(n);
 	assert_non_null(src);
-	fill(src, n, 2);
+	test_fill(src, n, 2);
 
 	unsigned char *d = f->addr + 13;
-	struct pmem2_future fut = pmem2_memcpy_async(f->map, d, src, n, 0);
+	struct pmem2_future fut = pmem2_memcpy_async(f->file.target, d, src, n, 0);
 	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
 	memcpy(f->shadow + 13, src, n);
 	check_done(&fut, d);
 	check_map(f);
 
 	d = f->addr + 5 * MIB + 1;
-	fut = pmem2_memmove_async(f->map, d, f->addr + 7, 2 * MIB, 0);
+	fut = pmem2_memmove_async(f->file.target, d, f->addr + 7, 2 * MIB, 0);
 	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
 	memmove(f->shadow + 5 * MIB + 1, f->shadow + 7, 2 * MIB);
 	check_done(&fut, d);
 	check_map(f);
 
 	d = f->addr + MIB + 100;
-	fut = pmem2_memmove_async(f->map, d, f->addr + 99, MIB + 3, 0);
+	fut = pmem2_memmove_async(f->file.target, d, f->addr + 99, MIB + 3, 0);
 	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
 	memmove(f->shadow + MIB + 100, f->shadow + 99, MIB + 3);
 	check_done(&fut, d);
 	check_map(f);
 
 	d = f->addr + 3;
-	fut = pmem2_memmove_async(f->map, d, f->addr + 4099, 3 * MIB, 0);
+	fut = pmem2_memmove_async(f->file.target, d, f->addr + 4099, 3 * MIB, 0);
 	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
 	memmove(f->shadow + 3, f->shadow + 4099, 3 * MIB);
 	check_done(&fut, d);
 	check_map(f);
 
 	d = f->addr + 4 * MIB - 1;
-	fut = pmem2_memset_async(f->map, d, 0x6b, 3 * MIB + 1, 0);
+	fut = pmem2_memset_async(f->file.target, d, 0x6b, 3 * MIB + 1, 0);
 	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
 	memset(f->shadow + 4 * MIB - 1, 0x6b, 3 * MIB + 1);
 	check_done(&fut, d);
@@ -284,7 +192,7 @@ test_multiple(void **state)
 	struct future *runnable[MANY];
 	unsigned char *src = malloc(slice);
 	assert_non_null(src);
-	fill(src, slice, 3);
+	test_fill(src, slice, 3);
 
 	for (unsigned i = 0; i < MANY; i++) {
 		size_t off = i * slice + i;
@@ -294,16 +202,16 @@ test_multiple(void **state)
 
 		switch (i % 3) {
 		case 0:
-			futs[i] = pmem2_memcpy_async(f->map, d, src, n, 0);
+			futs[i] = pmem2_memcpy_async(f->file.target, d, src, n, 0);
 			memcpy(s, src, n);
 			break;
 		case 1:
-			futs[i] = pmem2_memmove_async(f->map, d, d + n / 4,
+			futs[i] = pmem2_memmove_async(f->file.target, d, d + n / 4,
 				n, 0);
 			memmove(s, s + n / 4, n);
 			break;
 		default:
-			futs[i] = pmem2_memset_async(f->map, d, (int)i, n, 0);
+			futs[i] = pmem2_memset_async(f->file.target, d, (int)i, n, 0);
 			memset(s, (int)i, n);
 			break;
 		}
@@ -329,14 +237,10 @@ test_multiple(void **state)
 int
 main(void)
 {
-	struct fixture probe;
+	enum pmem2_granularity gran;
 
-	if (map_file(&probe, NULL) != 0) {
-		fprintf(stderr, "libpmem2 cannot map a file in /var/tmp: "
-			"skipped\n");
+	if (test_file_probe(&gran) != 0)
 		return 77;
-	}
-	unmap_file(&probe);
 
 	const struct CMUnitTest tests[] = {
 		TESTS(mode_waker),
