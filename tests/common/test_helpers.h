@@ -110,6 +110,32 @@ test_future_move(union test_future *f)
 }
 
 /*
+ * test_wait_together -- makes on vdm each of the n operations of ops, waits
+ * for them all at once with rt, and checks that each one completed with
+ * result, and with its destination if that is VDM_SUCCESS (else NULL)
+ */
+static inline void
+test_wait_together(struct vdm *vdm, struct runtime *rt,
+	const struct vdm_operation *ops, size_t n,
+	enum vdm_operation_result result)
+{
+	union test_future *futs = calloc(n, sizeof(*futs));
+	struct future **runnable = calloc(n, sizeof(*runnable));
+
+	assert_non_null(futs);
+	assert_non_null(runnable);
+	for (size_t i = 0; i < n; i++)
+		runnable[i] = test_operation_make(&futs[i], vdm, &ops[i]);
+	runtime_wait_multiple(rt, runnable, n);
+	for (size_t i = 0; i < n; i++)
+		test_expect_output(&futs[i], ops[i].type, result,
+			result == VDM_SUCCESS ?
+			test_operation_dest(&ops[i]) : NULL);
+	free(futs);
+	free(runnable);
+}
+
+/*
  * TEST_WAIT -- waits for *_futp with rt and evaluates to its output
  * (internal to this header)
  */
@@ -194,6 +220,20 @@ static inline struct vdm_operation_output
 test_table_run(struct vdm *vdm, const struct vdm_operation *op)
 {
 	return test_table_finish(vdm, test_table_start(vdm, op), op);
+}
+
+/*
+ * test_table_memcpy -- a memcpy driven through vdm's table to its end;
+ * what op_delete reported
+ */
+static inline struct vdm_operation_output
+test_table_memcpy(struct vdm *vdm, void *dest, void *src, size_t n,
+	uint64_t flags)
+{
+	struct vdm_operation op = test_operation(OP_MEMCPY, dest, src, 0, n,
+		flags);
+
+	return test_table_run(vdm, &op);
 }
 
 #endif /* TEST_HELPERS_H */

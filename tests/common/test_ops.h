@@ -155,6 +155,53 @@ test_operation(enum vdm_operation_type type, void *dest, void *src, int c,
 }
 
 /*
+ * test_operation_dest -- where op writes (a flush: what it flushes)
+ */
+static inline void *
+test_operation_dest(const struct vdm_operation *op)
+{
+	switch (op->type) {
+	case VDM_OPERATION_MEMCPY:
+		return op->data.memcpy.dest;
+	case VDM_OPERATION_MEMMOVE:
+		return op->data.memmove.dest;
+	case VDM_OPERATION_MEMSET:
+		return op->data.memset.str;
+	case VDM_OPERATION_FLUSH:
+	default:
+		return op->data.flush.dest;
+	}
+}
+
+/*
+ * test_operation_make -- makes in *f the operation op on vdm, through
+ * vdm_memcpy() and friends; returns the future to poll
+ */
+static inline struct future *
+test_operation_make(union test_future *f, struct vdm *vdm,
+	const struct vdm_operation *op)
+{
+	switch (op->type) {
+	case VDM_OPERATION_MEMCPY:
+		return test_op_make(f, op->type, vdm, op->data.memcpy.dest,
+			op->data.memcpy.src, 0, op->data.memcpy.n,
+			op->data.memcpy.flags);
+	case VDM_OPERATION_MEMMOVE:
+		return test_op_make(f, op->type, vdm, op->data.memmove.dest,
+			op->data.memmove.src, 0, op->data.memmove.n,
+			op->data.memmove.flags);
+	case VDM_OPERATION_MEMSET:
+		return test_op_make(f, op->type, vdm, op->data.memset.str,
+			NULL, op->data.memset.c, op->data.memset.n,
+			op->data.memset.flags);
+	case VDM_OPERATION_FLUSH:
+	default:
+		return test_op_make(f, op->type, vdm, op->data.flush.dest,
+			NULL, 0, op->data.flush.n, op->data.flush.flags);
+	}
+}
+
+/*
  * test_op_apply -- does to dest with libc what an operation of type does:
  * copies or moves n bytes from src, or sets them to c (a flush: nothing)
  */

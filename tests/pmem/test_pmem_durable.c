@@ -15,20 +15,16 @@
  * page flags cannot be read (they need root).
  */
 
-#include "test_pmem2_file.h"
-
-#include <libminiasync-pmem.h>
-
-#include <sched.h>
+#include "test_pmem2_mover.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "test_helpers.h"
 #include "test_pagemap.h"
 
-#define MIB (((size_t)1) << 20)
 #define TARGET_SIZE (9 * MIB)
 
 /* where the mover moves bytes */
@@ -42,9 +38,7 @@ static struct mode mode_pool = { "2 threads", 2 };
 
 struct fixture {
 	const struct mode *mode;
-	struct test_file file;
-	struct vdm *vdm;
-	struct runtime *rt;
+	struct test_pmem2_mover m;
 	unsigned char *src;	/* TARGET_SIZE bytes to copy from */
 };
 
@@ -64,18 +58,11 @@ setup(void **state)
 	if (f == NULL)
 		return -1;
 	f->mode = mode;
-	if (test_file_open(&f->file, TARGET_SIZE) != 0) {
-		free(f);
-		return -1;
-	}
-	f->vdm = vdm_pmem2_new(f->file.target, mode->nthreads);
-	f->rt = runtime_new();
 	f->src = malloc(TARGET_SIZE);
-	if (f->vdm == NULL || f->rt == NULL || f->src == NULL) {
-		vdm_delete(f->vdm);
-		runtime_delete(f->rt);
+	if (f->src == NULL ||
+			test_pmem2_mover_open(&f->m, TARGET_SIZE,
+				mode->nthreads) != 0) {
 		free(f->src);
-		test_file_close(&f->file);
 		free(f);
 		return -1;
 	}
@@ -92,9 +79,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	runtime_delete(f->rt);
-	vdm_delete(f->vdm);
-	test_file_close(&f->file);
+	assert_int_equal(test_pmem2_mover_close(&f->m), 0);
 	free(f->src);
 	free(f);
 	return 0;
@@ -107,47 +92,7 @@ teardown(void **state)
 static void
 check_clean(struct fixture *f, const void *p, size_t n, const char *what)
 {
-	const void *where = NULL;
-	enum test_page_state state = test_range_state(&probe, p, n, &where);
-
-	switch (state) {
-	case TEST_PAGE_CLEAN:
-		return;
-	case TEST_PAGE_DIRTY:
-		fail_msg("%s (%s): the page at offset %zd of the map is "
-			"dirty after the future completed", what,
-			f->mode->name,
-			(ssize_t)((const char *)where - f->file.addr));
-		break;
-	case TEST_PAGE_ABSENT:
-		fail_msg("%s (%s): a page of the range is not present after "
-			"it was written", what, f->mode->name);
-		break;
-	case TEST_PAGE_UNKNOWN:
-		print_message("the page flags are no longer readable: "
-			"skipped\n");
-		skip();
-		break;
-	}
-}
-
-/*
- * control -- the check does fail: a plain store into the first page of
- * [p, p + n) makes it dirty, and the probe says so
- */
-static void
-control(struct fixture *f, void *p, size_t n)
-{
-	const void *where = NULL;
-	volatile char *c = p;
-
-	(void) f;
-	c[0] = (char)(c[0] + 1);
-	c[0] = (char)(c[0] - 1);
-	assert_int_equal(test_range_state(&probe, p, n, &where),
-		TEST_PAGE_DIRTY);
-	assert_ptr_equal(where, (const void *)((uintptr_t)p / probe.page *
-		probe.page));
+	test_expect_clean(&probe, f->m.file.addr, p, n, what, f->mode->name);
 }
 
 /*
@@ -156,10 +101,7 @@ control(struct fixture *f, void *p, size_t n)
 static void
 check_bytes(const void *p, const void *expect, size_t n)
 {
-	size_t d = test_first_diff(p, expect, n);
-
-	if (d != n)
-		fail_msg("byte %zu of the destination is wrong", d);
+	test_expect_bytes(p, expect, n, "the destination");
 }
 
 /*
@@ -170,39 +112,32 @@ static void
 test_memcpy(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->file.page;
+	size_t pg = f->m.file.page;
 	size_t n = 3 * pg + 100;
 
 	for (unsigned i = 0; i < 2; i++) {
-		char *dest = f->file.addr + (1 + 5 * i) * pg + 17;
-		struct vdm_memcpy_future fut = vdm_memcpy(f->vdm, dest,
+		char *dest = f->m.file.addr + (1 + 5 * i) * pg + 17;
+		struct vdm_memcpy_future fut = vdm_memcpy(f->m.vdm, dest,
 			f->src + i, n, i ? VDM_F_NO_CACHE_HINT : 0);
-		runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+		runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
 		assert_int_equal(FUTURE_OUTPUT(&fut)->result, VDM_SUCCESS);
 		check_clean(f, dest, n, "memcpy");
 		check_bytes(dest, f->src + i, n);
-		control(f, dest, n);
+		test_expect_dirtied(&probe, dest, n);
 	}
 
 	/* the table path: op_new, op_start, op_check, op_delete */
-	char *dest = f->file.addr + 12 * pg + 1;
-	struct vdm_operation op;
-	struct vdm_operation_output out;
-	memset(&op, 0, sizeof(op));
-	op.type = VDM_OPERATION_MEMCPY;
-	op.data.memcpy.dest = dest;
-	op.data.memcpy.src = f->src;
-	op.data.memcpy.n = 2 * pg;
-	void *data = f->vdm->op_new(f->vdm, op.type);
-	assert_non_null(data);
-	assert_int_equal(f->vdm->op_start(data, &op, NULL), 0);
-	while (f->vdm->op_check(data, &op) != FUTURE_STATE_COMPLETE)
+	char *dest = f->m.file.addr + 12 * pg + 1;
+	struct vdm_operation op = test_operation(OP_MEMCPY, dest, f->src, 0,
+		2 * pg, 0);
+	void *data = test_table_start(f->m.vdm, &op);
+	while (f->m.vdm->op_check(data, &op) != FUTURE_STATE_COMPLETE)
 		(void) sched_yield();
 	check_clean(f, dest, 2 * pg, "memcpy through the table");
-	f->vdm->op_delete(data, &op, &out);
-	assert_int_equal(out.result, VDM_SUCCESS);
+	assert_int_equal(test_table_finish(f->m.vdm, data, &op).result,
+		VDM_SUCCESS);
 	check_bytes(dest, f->src, 2 * pg);
-	control(f, dest, 2 * pg);
+	test_expect_dirtied(&probe, dest, 2 * pg);
 }
 
 /*
@@ -212,17 +147,17 @@ static void
 test_memset(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->file.page;
-	char *dest = f->file.addr + 3 * pg + 1;
+	size_t pg = f->m.file.page;
+	char *dest = f->m.file.addr + 3 * pg + 1;
 	size_t n = 2 * pg - 2;
 
-	struct vdm_memset_future fut = vdm_memset(f->vdm, dest, 0x5a, n, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	struct vdm_memset_future fut = vdm_memset(f->m.vdm, dest, 0x5a, n, 0);
+	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
 	assert_int_equal(FUTURE_OUTPUT(&fut)->result, VDM_SUCCESS);
 	check_clean(f, dest, n, "memset");
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal((unsigned char)dest[i], 0x5a);
-	control(f, dest, n);
+	test_expect_dirtied(&probe, dest, n);
 }
 
 /*
@@ -232,18 +167,18 @@ static void
 test_memmove(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->file.page;
-	char *from = f->file.addr + 20 * pg;
+	size_t pg = f->m.file.page;
+	char *from = f->m.file.addr + 20 * pg;
 	size_t n = 2 * pg + 5;
 
 	memcpy(from, f->src, n);
-	struct vdm_memmove_future fut = vdm_memmove(f->vdm, from + 700, from,
+	struct vdm_memmove_future fut = vdm_memmove(f->m.vdm, from + 700, from,
 		n, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
 	assert_int_equal(FUTURE_OUTPUT(&fut)->result, VDM_SUCCESS);
 	check_clean(f, from + 700, n, "memmove");
 	check_bytes(from + 700, f->src, n);
-	control(f, from + 700, n);
+	test_expect_dirtied(&probe, from + 700, n);
 }
 
 /*
@@ -254,16 +189,16 @@ static void
 test_flush(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->file.page;
-	char *dest = f->file.addr + 30 * pg + 8;
+	size_t pg = f->m.file.page;
+	char *dest = f->m.file.addr + 30 * pg + 8;
 	size_t n = 3 * pg;
 
 	memcpy(dest, f->src, n);
 	assert_int_equal(test_range_state(&probe, dest, n, NULL),
 		TEST_PAGE_DIRTY);
 
-	struct vdm_flush_future fut = vdm_flush(f->vdm, dest, n, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	struct vdm_flush_future fut = vdm_flush(f->m.vdm, dest, n, 0);
+	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
 	assert_int_equal(FUTURE_OUTPUT(&fut)->result, VDM_SUCCESS);
 	check_clean(f, dest, n, "flush");
 	check_bytes(dest, f->src, n);
@@ -278,15 +213,15 @@ test_split(void **state)
 {
 	struct fixture *f = *state;
 	size_t n = 8 * MIB;
-	char *dest = f->file.addr + 64 + 3;
+	char *dest = f->m.file.addr + 64 + 3;
 
-	struct vdm_memcpy_future fut = vdm_memcpy(f->vdm, dest, f->src, n,
+	struct vdm_memcpy_future fut = vdm_memcpy(f->m.vdm, dest, f->src, n,
 		0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
 	assert_int_equal(FUTURE_OUTPUT(&fut)->result, VDM_SUCCESS);
 	check_clean(f, dest, n, "8 MiB memcpy");
 	check_bytes(dest, f->src, n);
-	control(f, dest + n / 2, n / 2);
+	test_expect_dirtied(&probe, dest + n / 2, n / 2);
 }
 
 /*
@@ -297,24 +232,20 @@ static void
 test_many(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->file.page;
-	struct vdm_memcpy_future futs[8];
-	struct future *runnable[8];
+	size_t pg = f->m.file.page;
+	struct vdm_operation ops[8];
 
+	for (unsigned i = 0; i < 8; i++)
+		ops[i] = test_operation(OP_MEMCPY,
+			f->m.file.addr + (40 + 4 * i) * pg, f->src + i, 0,
+			2 * pg + i, 0);
+	test_wait_together(f->m.vdm, f->m.rt, ops, 8, VDM_SUCCESS);
 	for (unsigned i = 0; i < 8; i++) {
-		futs[i] = vdm_memcpy(f->vdm, f->file.addr + (40 + 4 * i) * pg,
-			f->src + i, 2 * pg + i, 0);
-		runnable[i] = FUTURE_AS_RUNNABLE(&futs[i]);
-	}
-	runtime_wait_multiple(f->rt, runnable, 8);
-	for (unsigned i = 0; i < 8; i++) {
-		char *dest = f->file.addr + (40 + 4 * i) * pg;
-		assert_int_equal(FUTURE_OUTPUT(&futs[i])->result,
-			VDM_SUCCESS);
+		char *dest = f->m.file.addr + (40 + 4 * i) * pg;
 		check_clean(f, dest, 2 * pg + i, "one of many memcpys");
 		check_bytes(dest, f->src + i, 2 * pg + i);
 	}
-	control(f, f->file.addr + 40 * pg, pg);
+	test_expect_dirtied(&probe, f->m.file.addr + 40 * pg, pg);
 }
 
 /*
@@ -326,11 +257,11 @@ static void
 test_delete_writes_back(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->file.page;
-	char *dest = f->file.addr + 70 * pg + 5;
+	size_t pg = f->m.file.page;
+	char *dest = f->m.file.addr + 70 * pg + 5;
 	size_t n = 3 * pg;
 
-	struct vdm *vdm = vdm_pmem2_new(f->file.target, f->mode->nthreads);
+	struct vdm *vdm = vdm_pmem2_new(f->m.file.target, f->mode->nthreads);
 	assert_non_null(vdm);
 	struct vdm_memcpy_future fut = vdm_memcpy(vdm, dest, f->src + 3, n,
 		0);
@@ -340,27 +271,20 @@ test_delete_writes_back(void **state)
 
 	check_clean(f, dest, n, "memcpy before vdm_delete()");
 	check_bytes(dest, f->src + 3, n);
-	control(f, dest, n);
+	test_expect_dirtied(&probe, dest, n);
 }
 
 /*
  * TESTS -- the tests with the mover of mode _mode
  */
 #define TESTS(_mode)\
-	cmocka_unit_test_prestate_setup_teardown(test_memcpy,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_memset,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_memmove,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_flush,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_split,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_many,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_delete_writes_back,\
-		setup, teardown, &(_mode))
+	TEST_PRESTATE(test_memcpy, _mode),\
+	TEST_PRESTATE(test_memset, _mode),\
+	TEST_PRESTATE(test_memmove, _mode),\
+	TEST_PRESTATE(test_flush, _mode),\
+	TEST_PRESTATE(test_split, _mode),\
+	TEST_PRESTATE(test_many, _mode),\
+	TEST_PRESTATE(test_delete_writes_back, _mode)
 
 /*
  * main -- skips unless a PAGE map of a file and the page flags are there,

@@ -28,9 +28,8 @@
  * written for x86-64.
  */
 
-#include "test_pmem2_file.h"
+#include "test_pmem2_mover.h"
 
-#include <libminiasync-pmem.h>
 #include "pmem_fns.h"
 
 #include <pthread.h>
@@ -121,40 +120,24 @@ short_writev(pid_t pid, const struct iovec *local, unsigned long nlocal,
 	return process_vm_writev(pid, &l, 1, &r, 1, flags);
 }
 
-/* a mover without threads on a fresh map, and a runtime to wait with */
-struct mover {
-	struct test_file file;
-	struct vdm *vdm;
-	struct runtime *rt;
-};
-
 /*
- * mover_open -- maps a file and makes its mover and a runtime: 0, or -1
+ * mover_open -- maps a file and makes its mover, without threads, and a
+ * runtime: 0, or -1
  */
 static int
-mover_open(struct mover *m)
+mover_open(struct test_pmem2_mover *m)
 {
-	if (test_file_open(&m->file, TARGET_SIZE) != 0)
-		return -1;
-	m->vdm = vdm_pmem2_new(m->file.target, 0);
-	m->rt = runtime_new();
-	if (m->vdm != NULL && m->rt != NULL)
-		return 0;
-	runtime_delete(m->rt);
-	vdm_delete(m->vdm);
-	test_file_close(&m->file);
-	return -1;
+	return test_pmem2_mover_open(m, TARGET_SIZE, 0);
 }
 
 /*
- * mover_close -- frees what mover_open() made
+ * mover_close -- frees what mover_open() made (in a child too: it checks
+ * nothing)
  */
 static void
-mover_close(struct mover *m)
+mover_close(struct test_pmem2_mover *m)
 {
-	runtime_delete(m->rt);
-	vdm_delete(m->vdm);
-	test_file_close(&m->file);
+	(void) test_pmem2_mover_close(m);
 }
 
 /*
@@ -162,7 +145,7 @@ mover_close(struct mover *m)
  * it succeeded with the right bytes
  */
 static int
-copy_checked(struct mover *m, unsigned seed)
+copy_checked(struct test_pmem2_mover *m, unsigned seed)
 {
 	struct test_file *file = &m->file;
 	size_t n = 3 * file->page + 77;
@@ -186,7 +169,7 @@ copy_checked(struct mover *m, unsigned seed)
  * kernel says so (counted from zero)
  */
 static void
-expect_copy(struct mover *m, unsigned seed, int kernel)
+expect_copy(struct test_pmem2_mover *m, unsigned seed, int kernel)
 {
 	__atomic_store_n(&kernel_pieces, 0, __ATOMIC_RELAXED);
 	assert_int_equal(copy_checked(m, seed), 0);
@@ -240,7 +223,7 @@ child_filter_first(int direct)
 		return CHILD_OK;
 	}
 
-	struct mover m;
+	struct test_pmem2_mover m;
 	if (mover_open(&m) != 0)
 		return CHILD_SETUP;
 
@@ -258,7 +241,7 @@ child_filter_first(int direct)
 static int
 child_filter_later(void)
 {
-	struct mover m;
+	struct test_pmem2_mover m;
 	if (mover_open(&m) != 0)
 		return CHILD_SETUP;
 
@@ -284,7 +267,7 @@ child_filter_later(void)
 
 /* what a thread under its own filter found (thread_filtered) */
 struct thread_copy {
-	struct mover *m;
+	struct test_pmem2_mover *m;
 	int status;
 };
 
@@ -316,7 +299,7 @@ static int
 child_thread_filter(int unused)
 {
 	(void) unused;
-	struct mover m;
+	struct test_pmem2_mover m;
 	if (mover_open(&m) != 0)
 		return CHILD_SETUP;
 
@@ -337,7 +320,7 @@ static int
 child_refused_once(int unused)
 {
 	(void) unused;
-	struct mover m;
+	struct test_pmem2_mover m;
 	if (mover_open(&m) != 0)
 		return CHILD_SETUP;
 
@@ -353,7 +336,7 @@ child_refused_once(int unused)
 }
 
 /* the mover child_fork_filter copies on, made by the parent */
-static struct mover *forked_mover;
+static struct test_pmem2_mover *forked_mover;
 
 /*
  * child_fork_filter -- in a child forked after its parent had the kernel
@@ -502,7 +485,7 @@ test_fork_filter(void **state)
 	(void) state;
 	skip_unless_filters();
 #if TEST_SECCOMP
-	struct mover m;
+	struct test_pmem2_mover m;
 	assert_int_equal(mover_open(&m), 0);
 	expect_copy(&m, 17, test_file_kernel_copy_expected(&m.file));
 
@@ -536,7 +519,7 @@ static void
 test_short_copy(void **state)
 {
 	(void) state;
-	struct mover m;
+	struct test_pmem2_mover m;
 	assert_int_equal(mover_open(&m), 0);
 
 	pmem__kernel_writev = short_writev;
@@ -562,7 +545,7 @@ test_short_copy(void **state)
 static void
 dax_like(int advice, const char *name)
 {
-	struct mover before;
+	struct test_pmem2_mover before;
 	assert_int_equal(mover_open(&before), 0);
 
 	if (madvise(before.file.addr, before.file.size, advice) != 0) {
@@ -571,7 +554,7 @@ dax_like(int advice, const char *name)
 		mover_close(&before);
 		skip();
 	}
-	struct mover after = before;
+	struct test_pmem2_mover after = before;
 	after.vdm = vdm_pmem2_new(before.file.target, 0);
 	assert_non_null(after.vdm);
 
@@ -600,9 +583,9 @@ test_dax_like(void **state)
  * where the tests expect it
  */
 static void
-expect_kernel_copy(struct mover *m, unsigned seed)
+expect_kernel_copy(struct test_pmem2_mover *m, unsigned seed)
 {
-	struct mover now = *m;
+	struct test_pmem2_mover now = *m;
 	now.vdm = vdm_pmem2_new(m->file.target, 0);
 	assert_non_null(now.vdm);
 
@@ -619,7 +602,7 @@ static void
 test_dax_rule_bounds(void **state)
 {
 	(void) state;
-	struct mover m;
+	struct test_pmem2_mover m;
 	assert_int_equal(mover_open(&m), 0);
 
 	/* the map before the target, in the same reservation */
@@ -646,7 +629,7 @@ static void
 test_env_off(void **state)
 {
 	(void) state;
-	struct mover off, on;
+	struct test_pmem2_mover off, on;
 
 	assert_int_equal(setenv("MINIASYNC_PMEM_KERNEL_COPY", "0", 1), 0);
 	assert_int_equal(mover_open(&off), 0);

@@ -29,13 +29,11 @@
  */
 
 #include <libminiasync-pmem.h>
-#include <libpmem.h>
 
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,10 +45,10 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "test_helpers.h"
+#include "test_libpmem_file.h"
 #include "test_pagemap.h"
-#include "test_vdm_wait.h"
 
-#define MIB (((size_t)1) << 20)
 /* room for an 8 MiB copy, with some to spare */
 #define FILE_SIZE (9 * MIB)
 /* the ordinary memory some operations write */
@@ -139,64 +137,6 @@ msync_count(void)
 /* the page-state probe, opened by main(); closed if it cannot be read */
 static struct test_pagemap probe = { -1, -1, 0 };
 
-/*
- * fill -- pseudo-random bytes that depend on seed
- */
-static void
-fill(void *buf, size_t n, unsigned seed)
-{
-	unsigned char *p = buf;
-	uint64_t x = (uint64_t)seed * 0x9e3779b97f4a7c15ULL + 1;
-
-	for (size_t i = 0; i < n; i += sizeof(x)) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		memcpy(p + i, &x, n - i < sizeof(x) ? n - i : sizeof(x));
-	}
-}
-
-/*
- * first_diff -- the offset of the first byte where a and b differ, or n
- */
-static size_t
-first_diff(const void *a, const void *b, size_t n)
-{
-	const unsigned char *x = a;
-	const unsigned char *y = b;
-
-	if (memcmp(x, y, n) == 0)
-		return n;
-	size_t i = 0;
-	while (x[i] == y[i])
-		i++;
-	return i;
-}
-
-/*
- * map_tmpfile -- a fresh unnamed file of len bytes in /var/tmp, mapped
- * with pmem_map_file(); NULL with a message
- */
-static char *
-map_tmpfile(size_t len, int *is_pmem)
-{
-	size_t mapped = 0;
-	char *addr = pmem_map_file("/var/tmp", len,
-		PMEM_FILE_CREATE | PMEM_FILE_TMPFILE, 0600, &mapped, is_pmem);
-
-	if (addr == NULL) {
-		fprintf(stderr, "pmem_map_file: %s\n", pmem_errormsg());
-		return NULL;
-	}
-	if (mapped != len) {
-		fprintf(stderr, "pmem_map_file mapped %zu bytes, not %zu\n",
-			mapped, len);
-		(void) pmem_unmap(addr, mapped);
-		return NULL;
-	}
-	return addr;
-}
-
 /* the memory every test works on: made once, by main() */
 static struct {
 	char *file;
@@ -231,7 +171,7 @@ mem_new(void)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
-	mem.file = map_tmpfile(FILE_SIZE, &mem.is_pmem);
+	mem.file = test_libpmem_map(FILE_SIZE, &mem.is_pmem);
 	if (mem.file == NULL)
 		return -1;
 	mem.file_shadow = malloc(FILE_SIZE);
@@ -247,8 +187,8 @@ mem_new(void)
 		mem_free();
 		return -1;
 	}
-	fill(mem.heap, HEAP_SIZE, 4242);
-	fill(mem.src, FILE_SIZE, 1234);
+	test_fill(mem.heap, HEAP_SIZE, 4242);
+	test_fill(mem.src, FILE_SIZE, 1234);
 	return 0;
 }
 
@@ -325,13 +265,13 @@ shadow_of(struct fixture *f, const void *p)
 static void
 check_all(struct fixture *f)
 {
-	size_t d = first_diff(f->file, f->file_shadow, FILE_SIZE);
+	size_t d = test_first_diff(f->file, f->file_shadow, FILE_SIZE);
 
 	if (d != FILE_SIZE)
 		fail_msg("byte %zu of the file is 0x%02x, not 0x%02x (%s)", d,
 			(unsigned char)f->file[d], f->file_shadow[d],
 			f->mode->name);
-	d = first_diff(f->heap, f->heap_shadow, HEAP_SIZE);
+	d = test_first_diff(f->heap, f->heap_shadow, HEAP_SIZE);
 	if (d != HEAP_SIZE)
 		fail_msg("byte %zu of the heap buffer is 0x%02x, not 0x%02x "
 			"(%s)", d, (unsigned char)f->heap[d],
@@ -339,60 +279,11 @@ check_all(struct fixture *f)
 }
 
 /* the operations on the fixture's mover, waited for with its runtime */
-#define do_memcpy(_f, ...) wait_memcpy((_f)->vdm, (_f)->rt, __VA_ARGS__)
-#define do_memmove(_f, ...) wait_memmove((_f)->vdm, (_f)->rt, __VA_ARGS__)
-#define do_memset(_f, ...) wait_memset((_f)->vdm, (_f)->rt, __VA_ARGS__)
-#define do_flush(_f, ...) wait_flush((_f)->vdm, (_f)->rt, __VA_ARGS__)
-
-/*
- * table_start -- starts an operation through the mover's table the way
- * libpmem2 does (op_new, op_start); the handle
- */
-static void *
-table_start(struct vdm *vdm, const struct vdm_operation *op)
-{
-	void *data = vdm->op_new(vdm, op->type);
-
-	assert_non_null(data);
-	assert_int_equal(vdm->op_start(data, op, NULL), 0);
-	return data;
-}
-
-/*
- * table_finish -- polls a started operation with op_check until complete,
- * then op_delete; what op_delete reported
- */
-static struct vdm_operation_output
-table_finish(struct vdm *vdm, void *data, const struct vdm_operation *op)
-{
-	struct vdm_operation_output out;
-
-	while (vdm->op_check(data, op) != FUTURE_STATE_COMPLETE)
-		(void) sched_yield();
-	memset(&out, 0, sizeof(out));
-	out.result = VDM_ERROR_JOB_CORRUPTED;
-	vdm->op_delete(data, op, &out);
-	assert_int_equal(out.type, op->type);
-	return out;
-}
-
-/*
- * table_memcpy -- a memcpy driven through the table; what op_delete
- * reported
- */
-static struct vdm_operation_output
-table_memcpy(struct vdm *vdm, void *dest, void *src, size_t n)
-{
-	struct vdm_operation op;
-
-	memset(&op, 0, sizeof(op));
-	op.type = VDM_OPERATION_MEMCPY;
-	op.data.memcpy.dest = dest;
-	op.data.memcpy.src = src;
-	op.data.memcpy.n = n;
-	op.data.memcpy.flags = VDM_F_MEM_DURABLE;
-	return table_finish(vdm, table_start(vdm, &op), &op);
-}
+#define do_memcpy(_f, ...) test_wait_memcpy((_f)->vdm, (_f)->rt, __VA_ARGS__)
+#define do_memmove(_f, ...) test_wait_memmove((_f)->vdm, (_f)->rt,\
+	__VA_ARGS__)
+#define do_memset(_f, ...) test_wait_memset((_f)->vdm, (_f)->rt, __VA_ARGS__)
+#define do_flush(_f, ...) test_wait_flush((_f)->vdm, (_f)->rt, __VA_ARGS__)
 
 /*
  * test_new_bad -- vdm_pmem_new() refuses more than 256 threads; none, 1
@@ -598,20 +489,13 @@ test_bad_input(void **state)
 	assert_int_equal(out.result, VDM_SUCCESS);
 
 	/* the mover's own check, which libpmem2's futures reach */
-	struct vdm_operation op;
-	memset(&op, 0, sizeof(op));
-	op.type = VDM_OPERATION_MEMSET;
-	op.data.memset.str = dest;
-	op.data.memset.c = 1;
-	op.data.memset.n = 10;
-	op.data.memset.flags = 1U << 9;
-	struct vdm_operation_output tout = table_finish(f->vdm,
-		table_start(f->vdm, &op), &op);
-	assert_int_equal(tout.result, VDM_ERROR_INVALID_FLAGS);
-	op.data.memset.flags = 0;
-	op.data.memset.str = NULL;
-	tout = table_finish(f->vdm, table_start(f->vdm, &op), &op);
-	assert_int_equal(tout.result, VDM_ERROR_INVALID_ARGUMENT);
+	struct vdm_operation op = test_operation(OP_MEMSET, dest, NULL, 1, 10,
+		1U << 9);
+	assert_int_equal(test_table_run(f->vdm, &op).result,
+		VDM_ERROR_INVALID_FLAGS);
+	op = test_operation(OP_MEMSET, NULL, NULL, 1, 10, 0);
+	assert_int_equal(test_table_run(f->vdm, &op).result,
+		VDM_ERROR_INVALID_ARGUMENT);
 	check_all(f);
 }
 
@@ -627,8 +511,8 @@ test_table(void **state)
 	size_t n = 5000;
 
 	for (size_t i = 0; i < 2; i++) {
-		struct vdm_operation_output out = table_memcpy(f->vdm,
-			dests[i], f->src + i, n);
+		struct vdm_operation_output out = test_table_memcpy(f->vdm,
+			dests[i], f->src + i, n, VDM_F_MEM_DURABLE);
 		memcpy(shadow_of(f, dests[i]), f->src + i, n);
 		assert_int_equal(out.result, VDM_SUCCESS);
 		assert_ptr_equal(out.output.memcpy.dest, dests[i]);
@@ -636,15 +520,9 @@ test_table(void **state)
 	}
 
 	/* a split memset */
-	struct vdm_operation op;
-	memset(&op, 0, sizeof(op));
-	op.type = VDM_OPERATION_MEMSET;
-	op.data.memset.str = f->file + MIB + 10;
-	op.data.memset.c = 0x42;
-	op.data.memset.n = 2 * MIB;
-	op.data.memset.flags = VDM_F_NO_CACHE_HINT;
-	struct vdm_operation_output out = table_finish(f->vdm,
-		table_start(f->vdm, &op), &op);
+	struct vdm_operation op = test_operation(OP_MEMSET, f->file + MIB + 10,
+		NULL, 0x42, 2 * MIB, VDM_F_NO_CACHE_HINT);
+	struct vdm_operation_output out = test_table_run(f->vdm, &op);
 	memset(shadow_of(f, op.data.memset.str), 0x42, 2 * MIB);
 	assert_int_equal(out.result, VDM_SUCCESS);
 	assert_ptr_equal(out.output.memset.str, op.data.memset.str);
@@ -669,14 +547,6 @@ test_split(void **state)
 	check_all(f);
 }
 
-/* one of the futures of test_many */
-union any_future {
-	struct vdm_memcpy_future cpy;
-	struct vdm_memmove_future mov;
-	struct vdm_memset_future set;
-	struct vdm_flush_future flu;
-};
-
 /*
  * test_many -- MANY operations of every kind, into the file and into
  * ordinary memory, waited for together
@@ -686,9 +556,7 @@ test_many(void **state)
 {
 	struct fixture *f = *state;
 	size_t pg = f->page;
-	union any_future futs[MANY];
-	struct future *runnable[MANY];
-	char *dests[MANY];
+	struct vdm_operation ops[MANY];
 
 	size_t file_off = 4 * pg;
 	size_t heap_off = 8 * pg;
@@ -703,67 +571,22 @@ test_many(void **state)
 		size_t *off = i % 2 ? &heap_off : &file_off;
 		char *dest = (i % 2 ? f->heap : f->file) + *off + i;
 		*off += n + i + 64;
-		dests[i] = dest;
-		switch (i % 4) {
-		case 0:
-			futs[i].cpy = vdm_memcpy(f->vdm, dest, f->src + i, n,
-				0);
-			memcpy(shadow_of(f, dest), f->src + i, n);
-			runnable[i] = FUTURE_AS_RUNNABLE(&futs[i].cpy);
-			break;
-		case 1:
-			/* from a part of the file no operation writes */
-			futs[i].mov = vdm_memmove(f->vdm, dest,
-				f->file + 7 * MIB + i, n, 0);
-			memcpy(shadow_of(f, dest),
-				shadow_of(f, f->file + 7 * MIB + i), n);
-			runnable[i] = FUTURE_AS_RUNNABLE(&futs[i].mov);
-			break;
-		case 2:
-			futs[i].set = vdm_memset(f->vdm, dest, (int)i, n, 0);
-			memset(shadow_of(f, dest), (int)i, n);
-			runnable[i] = FUTURE_AS_RUNNABLE(&futs[i].set);
-			break;
-		default:
-			futs[i].flu = vdm_flush(f->vdm, dest, n, 0);
-			runnable[i] = FUTURE_AS_RUNNABLE(&futs[i].flu);
-			break;
-		}
+
+		/* copies from src, moves from a part of the file no operation
+		 * writes */
+		enum vdm_operation_type type = (enum vdm_operation_type)(i % 4);
+		void *src = f->src + i;
+		if (type == OP_MEMMOVE)
+			src = f->file + 7 * MIB + i;
+		ops[i] = test_operation(type, dest, src, (int)i, n, 0);
+		test_op_apply(type, shadow_of(f, dest), type == OP_MEMMOVE ?
+			shadow_of(f, src) : src, (int)i, n);
 	}
 	/* no destination reaches the memmoves' sources, nor out */
 	assert_true(file_off < 7 * MIB);
 	assert_true(heap_off < HEAP_SIZE);
 
-	runtime_wait_multiple(f->rt, runnable, MANY);
-
-	for (unsigned i = 0; i < MANY; i++) {
-		assert_int_equal(runnable[i]->context.state,
-			FUTURE_STATE_COMPLETE);
-		switch (i % 4) {
-		case 0:
-			assert_int_equal(FUTURE_OUTPUT(&futs[i].cpy)->result,
-				VDM_SUCCESS);
-			assert_ptr_equal(FUTURE_OUTPUT(&futs[i].cpy)->dest,
-				dests[i]);
-			break;
-		case 1:
-			assert_int_equal(FUTURE_OUTPUT(&futs[i].mov)->result,
-				VDM_SUCCESS);
-			assert_ptr_equal(FUTURE_OUTPUT(&futs[i].mov)->dest,
-				dests[i]);
-			break;
-		case 2:
-			assert_int_equal(FUTURE_OUTPUT(&futs[i].set)->result,
-				VDM_SUCCESS);
-			assert_ptr_equal(FUTURE_OUTPUT(&futs[i].set)->str,
-				dests[i]);
-			break;
-		default:
-			assert_int_equal(FUTURE_OUTPUT(&futs[i].flu)->result,
-				VDM_SUCCESS);
-			break;
-		}
-	}
+	test_wait_together(f->vdm, f->rt, ops, MANY, VDM_SUCCESS);
 	check_all(f);
 }
 
@@ -917,8 +740,8 @@ test_write_back_fails(void **state)
 	memset(shadow_of(f, b), 0x44, n);
 	assert_int_equal(set.result, VDM_ERROR_IO);
 	assert_null(set.str);
-	struct vdm_operation_output out = table_memcpy(f->vdm, a, f->src + 2,
-		n);
+	struct vdm_operation_output out = test_table_memcpy(f->vdm, a,
+		f->src + 2, n, VDM_F_MEM_DURABLE);
 	memcpy(shadow_of(f, a), f->src + 2, n);
 	assert_int_equal(out.result, VDM_ERROR_IO);
 	check_all(f);
@@ -933,20 +756,13 @@ test_write_back_fails(void **state)
 	assert_ptr_equal(FUTURE_OUTPUT(&fut)->dest, a);
 
 	msync_reset(1);
-	struct vdm_memcpy_future futs[8];
-	struct future *runnable[8];
+	struct vdm_operation ops[8];
 	for (unsigned i = 0; i < 8; i++) {
 		char *dest = f->file + (20 + 3 * i) * pg;
-		futs[i] = vdm_memcpy(vdm, dest, f->src + i, pg, 0);
+		ops[i] = test_operation(OP_MEMCPY, dest, f->src + i, 0, pg, 0);
 		memcpy(shadow_of(f, dest), f->src + i, pg);
-		runnable[i] = FUTURE_AS_RUNNABLE(&futs[i]);
 	}
-	runtime_wait_multiple(f->rt, runnable, 8);
-	for (unsigned i = 0; i < 8; i++) {
-		assert_int_equal(FUTURE_OUTPUT(&futs[i])->result,
-			VDM_ERROR_IO);
-		assert_null(FUTURE_OUTPUT(&futs[i])->dest);
-	}
+	test_wait_together(vdm, f->rt, ops, 8, VDM_ERROR_IO);
 	vdm_delete(vdm);
 	check_all(f);
 }
@@ -977,45 +793,7 @@ durable_ready(struct fixture *f)
 static void
 check_clean(struct fixture *f, const void *p, size_t n, const char *what)
 {
-	const void *where = NULL;
-
-	switch (test_range_state(&probe, p, n, &where)) {
-	case TEST_PAGE_CLEAN:
-		return;
-	case TEST_PAGE_DIRTY:
-		fail_msg("%s (%s): the page at offset %zd of the file is "
-			"dirty after the future completed", what,
-			f->mode->name,
-			(ssize_t)((const char *)where - f->file));
-		break;
-	case TEST_PAGE_ABSENT:
-		fail_msg("%s (%s): a page of the range is not present after "
-			"it was written", what, f->mode->name);
-		break;
-	case TEST_PAGE_UNKNOWN:
-		print_message("the page flags are no longer readable: "
-			"skipped\n");
-		skip();
-		break;
-	}
-}
-
-/*
- * control -- the check does fail: a plain store into the first page of
- * [p, p + n) makes it dirty, and the probe says so
- */
-static void
-control(void *p, size_t n)
-{
-	const void *where = NULL;
-	volatile char *c = p;
-
-	c[0] = (char)(c[0] + 1);
-	c[0] = (char)(c[0] - 1);
-	assert_int_equal(test_range_state(&probe, p, n, &where),
-		TEST_PAGE_DIRTY);
-	assert_ptr_equal(where, (const void *)((uintptr_t)p / probe.page *
-		probe.page));
+	test_expect_clean(&probe, f->file, p, n, what, f->mode->name);
 }
 
 /*
@@ -1040,7 +818,7 @@ test_durable_ops(void **state)
 		check_clean(f, dest, n, "memcpy");
 		memcpy(shadow_of(f, dest), f->src + i, n);
 		check_all(f);
-		control(dest, n);
+		test_expect_dirtied(&probe, dest, n);
 	}
 
 	char *from = f->file + 20 * pg;
@@ -1053,7 +831,7 @@ test_durable_ops(void **state)
 	check_clean(f, to, n, "memmove");
 	memmove(shadow_of(f, to), shadow_of(f, from), n);
 	check_all(f);
-	control(to, n);
+	test_expect_dirtied(&probe, to, n);
 
 	char *dest = f->file + 30 * pg + 1;
 	n = 2 * pg - 2;
@@ -1062,7 +840,7 @@ test_durable_ops(void **state)
 	check_clean(f, dest, n, "memset");
 	memset(shadow_of(f, dest), 0x5a, n);
 	check_all(f);
-	control(dest, n);
+	test_expect_dirtied(&probe, dest, n);
 
 	/* pages dirtied with plain stores are clean once a flush of their
 	 * range completes */
@@ -1076,7 +854,7 @@ test_durable_ops(void **state)
 	assert_int_equal(flu.result, VDM_SUCCESS);
 	check_clean(f, dest, n, "flush");
 	check_all(f);
-	control(dest, n);
+	test_expect_dirtied(&probe, dest, n);
 }
 
 /*
@@ -1096,7 +874,7 @@ test_durable_split(void **state)
 	check_clean(f, dest, n, "8 MiB memcpy");
 	memcpy(shadow_of(f, dest), f->src, n);
 	check_all(f);
-	control(dest + n / 2, n / 2);
+	test_expect_dirtied(&probe, dest + n / 2, n / 2);
 }
 
 /*
@@ -1108,26 +886,21 @@ test_durable_many(void **state)
 {
 	struct fixture *f = *state;
 	size_t pg = f->page;
-	struct vdm_memcpy_future futs[MANY];
-	struct future *runnable[MANY];
+	struct vdm_operation ops[MANY];
 
 	durable_ready(f);
 	for (unsigned i = 0; i < MANY; i++) {
 		char *dest = f->file + (8 + 3 * i) * pg + i;
-		futs[i] = vdm_memcpy(f->vdm, dest, f->src + i, pg + 10 * i,
-			0);
+		ops[i] = test_operation(OP_MEMCPY, dest, f->src + i, 0,
+			pg + 10 * i, 0);
 		memcpy(shadow_of(f, dest), f->src + i, pg + 10 * i);
-		runnable[i] = FUTURE_AS_RUNNABLE(&futs[i]);
 	}
-	runtime_wait_multiple(f->rt, runnable, MANY);
-	for (unsigned i = 0; i < MANY; i++) {
-		char *dest = f->file + (8 + 3 * i) * pg + i;
-		assert_int_equal(FUTURE_OUTPUT(&futs[i])->result,
-			VDM_SUCCESS);
-		check_clean(f, dest, pg + 10 * i, "one of many memcpys");
-	}
+	test_wait_together(f->vdm, f->rt, ops, MANY, VDM_SUCCESS);
+	for (unsigned i = 0; i < MANY; i++)
+		check_clean(f, test_operation_dest(&ops[i]), pg + 10 * i,
+			"one of many memcpys");
 	check_all(f);
-	control(f->file + 8 * pg, pg);
+	test_expect_dirtied(&probe, f->file + 8 * pg, pg);
 }
 
 /*
@@ -1140,23 +913,19 @@ test_durable_table(void **state)
 	struct fixture *f = *state;
 	char *dest = f->file + 12 * f->page + 1;
 	size_t n = 2 * f->page;
-	struct vdm_operation op;
+	struct vdm_operation op = test_operation(OP_MEMCPY, dest, f->src, 0, n,
+		0);
 
 	durable_ready(f);
-	memset(&op, 0, sizeof(op));
-	op.type = VDM_OPERATION_MEMCPY;
-	op.data.memcpy.dest = dest;
-	op.data.memcpy.src = f->src;
-	op.data.memcpy.n = n;
-	void *data = table_start(f->vdm, &op);
+	void *data = test_table_start(f->vdm, &op);
 	while (f->vdm->op_check(data, &op) != FUTURE_STATE_COMPLETE)
 		(void) sched_yield();
 	check_clean(f, dest, n, "memcpy through the table");
-	struct vdm_operation_output out = table_finish(f->vdm, data, &op);
+	struct vdm_operation_output out = test_table_finish(f->vdm, data, &op);
 	assert_int_equal(out.result, VDM_SUCCESS);
 	memcpy(shadow_of(f, dest), f->src, n);
 	check_all(f);
-	control(dest, n);
+	test_expect_dirtied(&probe, dest, n);
 }
 
 /*
@@ -1181,49 +950,31 @@ test_durable_delete(void **state)
 	check_clean(f, dest, n, "memcpy before vdm_delete()");
 	memcpy(shadow_of(f, dest), f->src + 3, n);
 	check_all(f);
-	control(dest, n);
+	test_expect_dirtied(&probe, dest, n);
 }
 
 /*
  * TESTS -- the tests with the mover of mode _mode
  */
 #define TESTS(_mode)\
-	cmocka_unit_test_prestate_setup_teardown(test_capabilities,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_memcpy,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_memmove,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_memset,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_flush,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_bad_input,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_table,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_split,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_many,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_small_blocks,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_heap,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_delete_finishes,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_write_back_fails,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_durable_ops,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_durable_split,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_durable_many,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_durable_table,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_durable_delete,\
-		setup, teardown, &(_mode))
+	TEST_PRESTATE(test_capabilities, _mode),\
+	TEST_PRESTATE(test_memcpy, _mode),\
+	TEST_PRESTATE(test_memmove, _mode),\
+	TEST_PRESTATE(test_memset, _mode),\
+	TEST_PRESTATE(test_flush, _mode),\
+	TEST_PRESTATE(test_bad_input, _mode),\
+	TEST_PRESTATE(test_table, _mode),\
+	TEST_PRESTATE(test_split, _mode),\
+	TEST_PRESTATE(test_many, _mode),\
+	TEST_PRESTATE(test_small_blocks, _mode),\
+	TEST_PRESTATE(test_heap, _mode),\
+	TEST_PRESTATE(test_delete_finishes, _mode),\
+	TEST_PRESTATE(test_write_back_fails, _mode),\
+	TEST_PRESTATE(test_durable_ops, _mode),\
+	TEST_PRESTATE(test_durable_split, _mode),\
+	TEST_PRESTATE(test_durable_many, _mode),\
+	TEST_PRESTATE(test_durable_table, _mode),\
+	TEST_PRESTATE(test_durable_delete, _mode)
 
 /*
  * main -- skips unless libpmem can map a file in /var/tmp, opens the page

@@ -18,25 +18,21 @@
  * where libpmem2 cannot map a file.
  */
 
-#include "test_pmem2_file.h"
-
-#include <libminiasync-pmem.h>
+#include "test_pmem2_mover.h"
 
 #include <limits.h>
-#include <sched.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "test_vdm_wait.h"
+#include "test_helpers.h"
 
-#define MIB (((size_t)1) << 20)
 /* room for an 8 MiB copy, with some to spare */
 #define TARGET_SIZE (9 * MIB)
 /* the ordinary memory that no operation may write */
-#define OUTSIDE_SIZE (((size_t)64) << 10)
+#define OUTSIDE_SIZE (64 * KIB)
 /* futures waited for at once */
 #define MANY 64
 
@@ -51,9 +47,7 @@ static struct mode mode_pool = { "2 threads", 2 };
 
 struct fixture {
 	const struct mode *mode;
-	struct test_file file;
-	struct vdm *vdm;
-	struct runtime *rt;
+	struct test_pmem2_mover m;
 	unsigned char *shadow;	/* what the whole file must hold */
 	unsigned char *outside;	/* ordinary memory, never written */
 	unsigned char *outside_shadow;
@@ -72,41 +66,27 @@ setup(void **state)
 	if (f == NULL)
 		return -1;
 	f->mode = mode;
-	if (test_file_open(&f->file, TARGET_SIZE) != 0) {
+	if (test_pmem2_mover_open(&f->m, TARGET_SIZE, mode->nthreads) != 0) {
 		free(f);
 		return -1;
 	}
-	f->vdm = vdm_pmem2_new(f->file.target, mode->nthreads);
-	if (f->vdm == NULL) {
-		fprintf(stderr, "vdm_pmem2_new: %s\n", strerror(errno));
-		goto err;
-	}
-	if (test_file_attach(&f->file, f->vdm) != 0)
-		goto err;
-
-	f->rt = runtime_new();
-	f->shadow = calloc(1, f->file.total);
+	f->shadow = calloc(1, f->m.file.total);
 	f->outside = malloc(OUTSIDE_SIZE);
 	f->outside_shadow = malloc(OUTSIDE_SIZE);
-	if (f->rt == NULL || f->shadow == NULL || f->outside == NULL ||
-			f->outside_shadow == NULL)
-		goto err;
+	if (test_file_attach(&f->m.file, f->m.vdm) != 0 || f->shadow == NULL ||
+			f->outside == NULL || f->outside_shadow == NULL) {
+		(void) test_pmem2_mover_close(&f->m);
+		free(f->shadow);
+		free(f->outside);
+		free(f->outside_shadow);
+		free(f);
+		return -1;
+	}
 	test_fill(f->outside, OUTSIDE_SIZE, 4242);
 	memcpy(f->outside_shadow, f->outside, OUTSIDE_SIZE);
 
 	*state = f;
 	return 0;
-
-err:
-	runtime_delete(f->rt);
-	free(f->shadow);
-	free(f->outside);
-	free(f->outside_shadow);
-	(void) test_file_detach(&f->file);
-	vdm_delete(f->vdm);
-	test_file_close(&f->file);
-	free(f);
-	return -1;
 }
 
 /*
@@ -117,10 +97,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	runtime_delete(f->rt);
-	assert_int_equal(test_file_detach(&f->file), 0);
-	vdm_delete(f->vdm);
-	test_file_close(&f->file);
+	assert_int_equal(test_pmem2_mover_close(&f->m), 0);
 	free(f->shadow);
 	free(f->outside);
 	free(f->outside_shadow);
@@ -134,7 +111,7 @@ teardown(void **state)
 static unsigned char *
 shadow_of(struct fixture *f, const void *p)
 {
-	return f->shadow + ((const char *)p - f->file.base);
+	return f->shadow + ((const char *)p - f->m.file.base);
 }
 
 /*
@@ -144,16 +121,17 @@ shadow_of(struct fixture *f, const void *p)
 static void
 check_all(struct fixture *f)
 {
-	size_t d = test_first_diff(f->file.base, f->shadow, f->file.total);
+	const struct test_file *file = &f->m.file;
+	size_t d = test_first_diff(file->base, f->shadow, file->total);
 
-	if (d != f->file.total) {
-		const char *where = d < f->file.neighbour ? "before the map" :
-			d < f->file.neighbour + f->file.size ? "in the map" :
+	if (d != file->total) {
+		const char *where = d < file->neighbour ? "before the map" :
+			d < file->neighbour + file->size ? "in the map" :
 			"after the map";
 		fail_msg("byte %zu of the file (%s, offset %zd from the map) "
 			"is 0x%02x, not 0x%02x (%s)", d, where,
-			(ssize_t)d - (ssize_t)f->file.neighbour,
-			((unsigned char *)f->file.base)[d], f->shadow[d],
+			(ssize_t)d - (ssize_t)file->neighbour,
+			((unsigned char *)file->base)[d], f->shadow[d],
 			f->mode->name);
 	}
 
@@ -164,33 +142,14 @@ check_all(struct fixture *f)
 }
 
 /* the operations on the fixture's mover, waited for with its runtime */
-#define do_memcpy(_f, ...) wait_memcpy((_f)->vdm, (_f)->rt, __VA_ARGS__)
-#define do_memmove(_f, ...) wait_memmove((_f)->vdm, (_f)->rt, __VA_ARGS__)
-#define do_memset(_f, ...) wait_memset((_f)->vdm, (_f)->rt, __VA_ARGS__)
-#define do_flush(_f, ...) wait_flush((_f)->vdm, (_f)->rt, __VA_ARGS__)
-
-/*
- * table_run -- drives an operation through the mover's table the way
- * libpmem2 does (op_new, op_start, op_check until complete, op_delete)
- * and returns what op_delete reported
- */
-static struct vdm_operation_output
-table_run(struct vdm *vdm, const struct vdm_operation *op)
-{
-	struct vdm_operation_output out;
-	void *data = vdm->op_new(vdm, op->type);
-
-	assert_non_null(data);
-	assert_int_equal(vdm->op_start(data, op, NULL), 0);
-	while (vdm->op_check(data, op) != FUTURE_STATE_COMPLETE)
-		(void) sched_yield();
-
-	memset(&out, 0, sizeof(out));
-	out.result = VDM_ERROR_JOB_CORRUPTED;
-	vdm->op_delete(data, op, &out);
-	assert_int_equal(out.type, op->type);
-	return out;
-}
+#define do_memcpy(_f, ...) test_wait_memcpy((_f)->m.vdm, (_f)->m.rt,\
+	__VA_ARGS__)
+#define do_memmove(_f, ...) test_wait_memmove((_f)->m.vdm, (_f)->m.rt,\
+	__VA_ARGS__)
+#define do_memset(_f, ...) test_wait_memset((_f)->m.vdm, (_f)->m.rt,\
+	__VA_ARGS__)
+#define do_flush(_f, ...) test_wait_flush((_f)->m.vdm, (_f)->m.rt,\
+	__VA_ARGS__)
 
 /*
  * test_new_bad -- vdm_pmem2_new() refuses a NULL map and too many threads;
@@ -227,7 +186,7 @@ test_new_bad(void **state)
 		assert_int_equal(vdm->capabilities, VDM_F_MEM_DURABLE);
 		vdm_delete(vdm);
 	}
-	test_file_close(&file);
+	assert_int_equal(test_file_close(&file), 0);
 }
 
 /*
@@ -239,15 +198,15 @@ test_capabilities(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(f->vdm->capabilities, VDM_F_MEM_DURABLE);
-	assert_true(vdm_is_supported(f->vdm, VDM_F_MEM_DURABLE));
-	assert_false(vdm_is_supported(f->vdm, VDM_F_NO_CACHE_HINT));
+	assert_int_equal(f->m.vdm->capabilities, VDM_F_MEM_DURABLE);
+	assert_true(vdm_is_supported(f->m.vdm, VDM_F_MEM_DURABLE));
+	assert_false(vdm_is_supported(f->m.vdm, VDM_F_NO_CACHE_HINT));
 
-	char *dest = f->file.addr + 100;
-	struct vdm_memset_future fut = vdm_memset(f->vdm, dest, 0x77, 10, 0);
+	char *dest = f->m.file.addr + 100;
+	struct vdm_memset_future fut = vdm_memset(f->m.vdm, dest, 0x77, 10, 0);
 	int async = future_has_property(FUTURE_AS_RUNNABLE(&fut),
 		FUTURE_PROPERTY_ASYNC);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
 	memset(shadow_of(f, dest), 0x77, 10);
 
 	assert_int_equal(FUTURE_OUTPUT(&fut)->result, VDM_SUCCESS);
@@ -263,8 +222,8 @@ static void
 test_memcpy(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->file.page;
-	char *map = f->file.addr;
+	size_t pg = f->m.file.page;
+	char *map = f->m.file.addr;
 	size_t n = 3 * pg + 100;
 	unsigned char *src = malloc(n);
 	assert_non_null(src);
@@ -273,7 +232,7 @@ test_memcpy(void **state)
 		0, VDM_F_MEM_DURABLE, VDM_F_NO_CACHE_HINT,
 		VDM_F_MEM_DURABLE | VDM_F_NO_CACHE_HINT,
 	};
-	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
 		char *dest = map + (1 + 4 * i) * pg + 17 + i;
 		test_fill(src, n, (unsigned)i + 1);
 		struct vdm_memcpy_output out = do_memcpy(f, dest, src, n,
@@ -289,7 +248,7 @@ test_memcpy(void **state)
 	memcpy(shadow_of(f, map), src, 100);
 	assert_int_equal(out.result, VDM_SUCCESS);
 	assert_ptr_equal(out.dest, map);
-	char *last = map + f->file.size - 100;
+	char *last = map + f->m.file.size - 100;
 	out = do_memcpy(f, last, src + 7, 100, 0);
 	memcpy(shadow_of(f, last), src + 7, 100);
 	assert_int_equal(out.result, VDM_SUCCESS);
@@ -301,9 +260,9 @@ test_memcpy(void **state)
 	out = do_memcpy(f, dest, map + pg + 17, n, 0);
 	memcpy(shadow_of(f, dest), shadow_of(f, map + pg + 17), n);
 	assert_int_equal(out.result, VDM_SUCCESS);
-	memcpy(f->file.base + 64, "neighbour", 9);
+	memcpy(f->m.file.base + 64, "neighbour", 9);
 	memcpy(f->shadow + 64, "neighbour", 9);
-	out = do_memcpy(f, map + 3, f->file.base + 64, 9, 0);
+	out = do_memcpy(f, map + 3, f->m.file.base + 64, 9, 0);
 	memcpy(shadow_of(f, map + 3), "neighbour", 9);
 	assert_int_equal(out.result, VDM_SUCCESS);
 	check_all(f);
@@ -320,8 +279,8 @@ static void
 test_memmove(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->file.page;
-	char *map = f->file.addr;
+	size_t pg = f->m.file.page;
+	char *map = f->m.file.addr;
 
 	/* from ordinary memory */
 	char *dest = map + 2 * pg + 9;
@@ -383,8 +342,8 @@ static void
 test_memset(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->file.page;
-	char *map = f->file.addr;
+	size_t pg = f->m.file.page;
+	char *map = f->m.file.addr;
 
 	char *dest = map + 5 * pg + 1;
 	struct vdm_memset_output out = do_memset(f, dest, 0xa5, 2 * pg - 2,
@@ -417,8 +376,8 @@ static void
 test_flush(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->file.page;
-	char *dest = f->file.addr + 9 * pg + 30;
+	size_t pg = f->m.file.page;
+	char *dest = f->m.file.addr + 9 * pg + 30;
 
 	test_fill(dest, 2 * pg, 5);
 	memcpy(shadow_of(f, dest), dest, 2 * pg);
@@ -427,11 +386,11 @@ test_flush(void **state)
 	assert_int_equal(out.result, VDM_SUCCESS);
 	out = do_flush(f, dest + 1, 100, VDM_F_MEM_DURABLE);
 	assert_int_equal(out.result, VDM_SUCCESS);
-	out = do_flush(f, f->file.addr, f->file.size, 0);
+	out = do_flush(f, f->m.file.addr, f->m.file.size, 0);
 	assert_int_equal(out.result, VDM_SUCCESS);
 	check_all(f);
 
-	out = do_flush(f, f->file.addr + f->file.size - 10, 11, 0);
+	out = do_flush(f, f->m.file.addr + f->m.file.size - 10, 11, 0);
 	assert_int_equal(out.result, VDM_ERROR_OUT_OF_RANGE);
 	out = do_flush(f, f->outside, 10, 0);
 	assert_int_equal(out.result, VDM_ERROR_OUT_OF_RANGE);
@@ -466,21 +425,12 @@ check_out_of_range(struct fixture *f, char *dest, size_t n, const char *what)
 	struct vdm_flush_output fl = do_flush(f, dest, n, 0);
 	assert_int_equal(fl.result, VDM_ERROR_OUT_OF_RANGE);
 
-	struct vdm_operation op;
-	memset(&op, 0, sizeof(op));
-	op.type = VDM_OPERATION_MEMCPY;
-	op.data.memcpy.dest = dest;
-	op.data.memcpy.src = f->outside;
-	op.data.memcpy.n = n;
-	op.data.memcpy.flags = VDM_F_MEM_DURABLE;
-	assert_int_equal(table_run(f->vdm, &op).result,
+	struct vdm_operation op = test_operation(OP_MEMCPY, dest, f->outside,
+		0, n, VDM_F_MEM_DURABLE);
+	assert_int_equal(test_table_run(f->m.vdm, &op).result,
 		VDM_ERROR_OUT_OF_RANGE);
-	op.type = VDM_OPERATION_MEMSET;
-	op.data.memset.str = dest;
-	op.data.memset.c = 0xdd;
-	op.data.memset.n = n;
-	op.data.memset.flags = 0;
-	assert_int_equal(table_run(f->vdm, &op).result,
+	op = test_operation(OP_MEMSET, dest, NULL, 0xdd, n, 0);
+	assert_int_equal(test_table_run(f->m.vdm, &op).result,
 		VDM_ERROR_OUT_OF_RANGE);
 	check_all(f);
 }
@@ -493,8 +443,8 @@ static void
 test_out_of_range(void **state)
 {
 	struct fixture *f = *state;
-	char *map = f->file.addr;
-	size_t size = f->file.size;
+	char *map = f->m.file.addr;
+	size_t size = f->m.file.size;
 
 	check_out_of_range(f, map - 64, 64, "wholly before the map");
 	check_out_of_range(f, map - 1, 1, "the byte before the map");
@@ -521,7 +471,7 @@ static void
 test_invalid_flags(void **state)
 {
 	struct fixture *f = *state;
-	char *dest = f->file.addr + 64;
+	char *dest = f->m.file.addr + 64;
 	const uint64_t bad = ((uint64_t)1) << 7;
 
 	struct vdm_memcpy_output cpy = do_memcpy(f, dest, f->outside, 100,
@@ -534,25 +484,16 @@ test_invalid_flags(void **state)
 	assert_int_equal(fl.result, VDM_ERROR_INVALID_FLAGS);
 	check_all(f);
 
-	struct vdm_operation op;
-	memset(&op, 0, sizeof(op));
-	op.type = VDM_OPERATION_MEMMOVE;
-	op.data.memmove.dest = dest;
-	op.data.memmove.src = f->outside;
-	op.data.memmove.n = 100;
-	op.data.memmove.flags = bad;
-	assert_int_equal(table_run(f->vdm, &op).result,
+	struct vdm_operation op = test_operation(OP_MEMMOVE, dest, f->outside,
+		0, 100, bad);
+	assert_int_equal(test_table_run(f->m.vdm, &op).result,
 		VDM_ERROR_INVALID_FLAGS);
-	op.type = VDM_OPERATION_MEMSET;
-	op.data.memset.str = dest;
-	op.data.memset.c = 3;
-	op.data.memset.n = 100;
-	op.data.memset.flags = ((uint64_t)1) << 40;
-	assert_int_equal(table_run(f->vdm, &op).result,
+	op = test_operation(OP_MEMSET, dest, NULL, 3, 100, ((uint64_t)1) << 40);
+	assert_int_equal(test_table_run(f->m.vdm, &op).result,
 		VDM_ERROR_INVALID_FLAGS);
 	/* bad flags and a destination outside: the flags decide */
 	op.data.memset.str = f->outside;
-	assert_int_equal(table_run(f->vdm, &op).result,
+	assert_int_equal(test_table_run(f->m.vdm, &op).result,
 		VDM_ERROR_INVALID_FLAGS);
 	check_all(f);
 }
@@ -565,62 +506,44 @@ static void
 test_table(void **state)
 {
 	struct fixture *f = *state;
-	char *dest = f->file.addr + 3 * f->file.page + 1;
-	struct vdm_operation op;
-	struct vdm_operation_output out;
-
-	memset(&op, 0, sizeof(op));
-	op.type = VDM_OPERATION_MEMCPY;
-	op.data.memcpy.dest = dest;
-	op.data.memcpy.src = f->outside;
-	op.data.memcpy.n = 5000;
-	op.data.memcpy.flags = VDM_F_MEM_DURABLE;
-	out = table_run(f->vdm, &op);
+	char *dest = f->m.file.addr + 3 * f->m.file.page + 1;
+	struct vdm_operation op = test_operation(OP_MEMCPY, dest, f->outside,
+		0, 5000, VDM_F_MEM_DURABLE);
+	struct vdm_operation_output out = test_table_run(f->m.vdm, &op);
 	memcpy(shadow_of(f, dest), f->outside, 5000);
 	assert_int_equal(out.result, VDM_SUCCESS);
 	assert_ptr_equal(out.output.memcpy.dest, dest);
 	check_all(f);
 
-	op.type = VDM_OPERATION_MEMSET;
-	op.data.memset.str = dest + 10;
-	op.data.memset.c = 0x42;
-	op.data.memset.n = 2 * MIB;
-	op.data.memset.flags = VDM_F_NO_CACHE_HINT;
-	out = table_run(f->vdm, &op);
+	op = test_operation(OP_MEMSET, dest + 10, NULL, 0x42, 2 * MIB,
+		VDM_F_NO_CACHE_HINT);
+	out = test_table_run(f->m.vdm, &op);
 	memset(shadow_of(f, dest + 10), 0x42, 2 * MIB);
 	assert_int_equal(out.result, VDM_SUCCESS);
 	assert_ptr_equal(out.output.memset.str, dest + 10);
 	check_all(f);
 
-	memset(&op, 0, sizeof(op));
-	op.type = VDM_OPERATION_FLUSH;
-	op.data.flush.dest = dest;
-	op.data.flush.n = 4000;
-	out = table_run(f->vdm, &op);
+	op = test_operation(OP_FLUSH, dest, NULL, 0, 4000, 0);
+	out = test_table_run(f->m.vdm, &op);
 	assert_int_equal(out.result, VDM_SUCCESS);
 
 	/* a NULL destination: the mover's own check */
-	memset(&op, 0, sizeof(op));
-	op.type = VDM_OPERATION_MEMCPY;
-	op.data.memcpy.dest = NULL;
-	op.data.memcpy.src = f->outside;
-	op.data.memcpy.n = 10;
-	out = table_run(f->vdm, &op);
+	op = test_operation(OP_MEMCPY, NULL, f->outside, 0, 10, 0);
+	out = test_table_run(f->m.vdm, &op);
 	assert_int_equal(out.result, VDM_ERROR_INVALID_ARGUMENT);
 
 	/* nothing to move: done, nothing touched (nor written back),
 	 * wherever the destination points */
 	char *zero_dests[] = {
 		dest + 7,
-		f->file.addr + f->file.size,
+		f->m.file.addr + f->m.file.size,
 		(char *)f->outside,
 		(char *)(uintptr_t)0x10000,
 	};
-	for (size_t i = 0; i < sizeof(zero_dests) / sizeof(zero_dests[0]);
-			i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(zero_dests); i++) {
 		op.data.memcpy.dest = zero_dests[i];
 		op.data.memcpy.n = 0;
-		out = table_run(f->vdm, &op);
+		out = test_table_run(f->m.vdm, &op);
 		assert_int_equal(out.result, VDM_SUCCESS);
 	}
 	check_all(f);
@@ -634,11 +557,11 @@ static void
 test_zero_length(void **state)
 {
 	struct fixture *f = *state;
-	char *in = f->file.addr + 10;
-	char *out_of = f->file.addr + f->file.size;
+	char *in = f->m.file.addr + 10;
+	char *out_of = f->m.file.addr + f->m.file.size;
 
 	char *dests[] = { in, out_of, (char *)f->outside };
-	for (size_t i = 0; i < sizeof(dests) / sizeof(dests[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(dests); i++) {
 		struct vdm_memcpy_output cpy = do_memcpy(f, dests[i],
 			f->outside, 0, 0);
 		assert_int_equal(cpy.result, VDM_SUCCESS);
@@ -670,7 +593,7 @@ test_split(void **state)
 	assert_non_null(src);
 	test_fill(src, n, 8);
 
-	char *dest = f->file.addr + 64 + 3;
+	char *dest = f->m.file.addr + 64 + 3;
 	struct vdm_memcpy_output out = do_memcpy(f, dest, src, n, 0);
 	memcpy(shadow_of(f, dest), src, n);
 	assert_int_equal(out.result, VDM_SUCCESS);
@@ -679,7 +602,7 @@ test_split(void **state)
 
 	/* the same, with every piece going through non-temporal stores */
 	test_fill(src, n, 9);
-	dest = f->file.addr + f->file.size - n;
+	dest = f->m.file.addr + f->m.file.size - n;
 	out = do_memcpy(f, dest, src, n, VDM_F_NO_CACHE_HINT);
 	memcpy(shadow_of(f, dest), src, n);
 	assert_int_equal(out.result, VDM_SUCCESS);
@@ -687,13 +610,6 @@ test_split(void **state)
 
 	free(src);
 }
-
-/* a future of any of the typed kinds */
-union any_future {
-	struct vdm_memcpy_future cpy;
-	struct vdm_memmove_future mov;
-	struct vdm_memset_future set;
-};
 
 /*
  * test_many -- MANY memcpys, memmoves and memsets on disjoint ranges,
@@ -703,62 +619,21 @@ static void
 test_many(void **state)
 {
 	struct fixture *f = *state;
-	size_t stride = f->file.size / MANY;
-	union any_future futs[MANY];
-	struct future *runnable[MANY];
-	char *dests[MANY];
+	size_t stride = f->m.file.size / MANY;
+	struct vdm_operation ops[MANY];
 
 	for (unsigned i = 0; i < MANY; i++) {
+		enum vdm_operation_type type = i % 3 == 0 ? OP_MEMCPY :
+			i % 3 == 1 ? OP_MEMMOVE : OP_MEMSET;
 		size_t n = 3000 + 97 * i;
-		char *dest = f->file.addr + i * stride + i;
-		dests[i] = dest;
-		switch (i % 3) {
-		case 0:
-			futs[i].cpy = vdm_memcpy(f->vdm, dest,
-				f->outside + i, n, 0);
-			runnable[i] = FUTURE_AS_RUNNABLE(&futs[i].cpy);
-			memcpy(shadow_of(f, dest), f->outside + i, n);
-			break;
-		case 1:
-			futs[i].mov = vdm_memmove(f->vdm, dest,
-				f->outside + 2 * i, n, VDM_F_MEM_DURABLE);
-			runnable[i] = FUTURE_AS_RUNNABLE(&futs[i].mov);
-			memcpy(shadow_of(f, dest), f->outside + 2 * i, n);
-			break;
-		default:
-			futs[i].set = vdm_memset(f->vdm, dest, (int)i, n, 0);
-			runnable[i] = FUTURE_AS_RUNNABLE(&futs[i].set);
-			memset(shadow_of(f, dest), (int)i, n);
-			break;
-		}
-	}
+		char *dest = f->m.file.addr + i * stride + i;
+		unsigned char *src = f->outside + (i % 3 == 1 ? 2 * i : i);
 
-	runtime_wait_multiple(f->rt, runnable, MANY);
-
-	for (unsigned i = 0; i < MANY; i++) {
-		assert_int_equal(runnable[i]->context.state,
-			FUTURE_STATE_COMPLETE);
-		switch (i % 3) {
-		case 0:
-			assert_int_equal(FUTURE_OUTPUT(&futs[i].cpy)->result,
-				VDM_SUCCESS);
-			assert_ptr_equal(FUTURE_OUTPUT(&futs[i].cpy)->dest,
-				dests[i]);
-			break;
-		case 1:
-			assert_int_equal(FUTURE_OUTPUT(&futs[i].mov)->result,
-				VDM_SUCCESS);
-			assert_ptr_equal(FUTURE_OUTPUT(&futs[i].mov)->dest,
-				dests[i]);
-			break;
-		default:
-			assert_int_equal(FUTURE_OUTPUT(&futs[i].set)->result,
-				VDM_SUCCESS);
-			assert_ptr_equal(FUTURE_OUTPUT(&futs[i].set)->str,
-				dests[i]);
-			break;
-		}
+		ops[i] = test_operation(type, dest, src, (int)i, n,
+			type == OP_MEMMOVE ? VDM_F_MEM_DURABLE : 0);
+		test_op_apply(type, shadow_of(f, dest), src, (int)i, n);
 	}
+	test_wait_together(f->m.vdm, f->m.rt, ops, MANY, VDM_SUCCESS);
 	check_all(f);
 }
 
@@ -784,9 +659,9 @@ static void
 test_pmem2_async(void **state)
 {
 	struct fixture *f = *state;
-	struct pmem2_map *carrier = f->file.after;
-	size_t pg = f->file.page;
-	char *map = f->file.addr;
+	struct pmem2_map *carrier = f->m.file.after;
+	size_t pg = f->m.file.page;
+	char *map = f->m.file.addr;
 	size_t n = 2 * MIB + 300;
 	unsigned char *src = malloc(n);
 	assert_non_null(src);
@@ -796,9 +671,9 @@ test_pmem2_async(void **state)
 	char *dest = map + pg + 17;
 	struct pmem2_future fut = pmem2_memcpy_async(carrier, dest, src, n,
 		0);
-	if (f->file.gran == PMEM2_GRANULARITY_CACHE_LINE)
+	if (f->m.file.gran == PMEM2_GRANULARITY_CACHE_LINE)
 		assert_true(fut.data.op.flags & FUTURE_CHAIN_FLAG_ENTRY_LAST);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
 	memcpy(shadow_of(f, dest), src, n);
 	check_pmem2_done(&fut, dest, VDM_SUCCESS);
 	check_all(f);
@@ -806,14 +681,14 @@ test_pmem2_async(void **state)
 	char *from = map + pg + 17;
 	dest = from + 123;
 	fut = pmem2_memmove_async(carrier, dest, from, pg, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
 	memmove(shadow_of(f, dest), shadow_of(f, from), pg);
 	check_pmem2_done(&fut, dest, VDM_SUCCESS);
 	check_all(f);
 
 	dest = map + 5 * MIB + 1;
 	fut = pmem2_memset_async(carrier, dest, 0x6b, 2 * pg - 2, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
 	memset(shadow_of(f, dest), 0x6b, 2 * pg - 2);
 	check_pmem2_done(&fut, dest, VDM_SUCCESS);
 	check_all(f);
@@ -830,7 +705,7 @@ test_pmem2_async(void **state)
 	struct future *runnable[3];
 	for (size_t i = 0; i < 3; i++)
 		runnable[i] = FUTURE_AS_RUNNABLE(&futs[i]);
-	runtime_wait_multiple(f->rt, runnable, 3);
+	runtime_wait_multiple(f->m.rt, runnable, 3);
 	memcpy(shadow_of(f, d0), src, MIB + 1);
 	memset(shadow_of(f, d1), 0x19, 1000);
 	memmove(shadow_of(f, d2), shadow_of(f, map + 5 * MIB), pg + 100);
@@ -842,11 +717,11 @@ test_pmem2_async(void **state)
 	/* into the carrier map itself: not our mover's map */
 	dest = (char *)pmem2_map_get_address(carrier) + 10;
 	fut = pmem2_memcpy_async(carrier, dest, src, 100, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
 	check_pmem2_done(&fut, dest, VDM_ERROR_OUT_OF_RANGE);
-	fut = pmem2_memset_async(carrier, map + f->file.size - 1, 0, 2, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	check_pmem2_done(&fut, map + f->file.size - 1,
+	fut = pmem2_memset_async(carrier, map + f->m.file.size - 1, 0, 2, 0);
+	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
+	check_pmem2_done(&fut, map + f->m.file.size - 1,
 		VDM_ERROR_OUT_OF_RANGE);
 	check_all(f);
 
@@ -866,9 +741,9 @@ test_delete_finishes(void **state)
 	assert_non_null(src);
 	test_fill(src, n, 12);
 
-	struct vdm *vdm = vdm_pmem2_new(f->file.target, f->mode->nthreads);
+	struct vdm *vdm = vdm_pmem2_new(f->m.file.target, f->mode->nthreads);
 	assert_non_null(vdm);
-	char *dest = f->file.addr + MIB + 1;
+	char *dest = f->m.file.addr + MIB + 1;
 	struct vdm_memcpy_future fut = vdm_memcpy(vdm, dest, src, n, 0);
 	(void) future_poll(FUTURE_AS_RUNNABLE(&fut), NULL);
 	/* the future is not polled again: the mover is gone */
@@ -883,32 +758,19 @@ test_delete_finishes(void **state)
  * TESTS -- the tests with the mover of mode _mode
  */
 #define TESTS(_mode)\
-	cmocka_unit_test_prestate_setup_teardown(test_capabilities,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_memcpy,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_memmove,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_memset,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_flush,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_out_of_range,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_invalid_flags,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_table,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_zero_length,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_split,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_many,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_pmem2_async,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_delete_finishes,\
-		setup, teardown, &(_mode))
+	TEST_PRESTATE(test_capabilities, _mode),\
+	TEST_PRESTATE(test_memcpy, _mode),\
+	TEST_PRESTATE(test_memmove, _mode),\
+	TEST_PRESTATE(test_memset, _mode),\
+	TEST_PRESTATE(test_flush, _mode),\
+	TEST_PRESTATE(test_out_of_range, _mode),\
+	TEST_PRESTATE(test_invalid_flags, _mode),\
+	TEST_PRESTATE(test_table, _mode),\
+	TEST_PRESTATE(test_zero_length, _mode),\
+	TEST_PRESTATE(test_split, _mode),\
+	TEST_PRESTATE(test_many, _mode),\
+	TEST_PRESTATE(test_pmem2_async, _mode),\
+	TEST_PRESTATE(test_delete_finishes, _mode)
 
 /*
  * main -- skips unless libpmem2 can map a file, then runs the tests

@@ -33,20 +33,19 @@
  * with the granularity libpmem2 detects and forced to CACHE_LINE and BYTE.
  */
 
-#include "test_pmem2_file.h"
+#include "test_pmem2_mover.h"
 
-#include <libminiasync-pmem.h>
 #include "pmem_fns.h"
 
 #include <pthread.h>
-#include <sched.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
-#define MIB (((size_t)1) << 20)
+#include "test_helpers.h"
+
 #define TARGET_SIZE (9 * MIB)
 /* more than an operation of these tests logs */
 #define MAX_EVENTS 1024
@@ -270,8 +269,7 @@ static struct mode mode_pool_user = { "2 threads, user stores", 2, 1 };
 
 struct fixture {
 	const struct mode *mode;
-	struct test_file file;
-	struct vdm *vdm;
+	struct test_pmem2_mover m;	/* its mover made with seam_record */
 	int page;		/* the map is PAGE granular */
 	/* the kernel copies for the mover where it can (checked once) */
 	int kernel_expected;
@@ -286,7 +284,7 @@ static struct vdm *
 mover_new(struct fixture *f, void (*seam)(struct pmem__fns *))
 {
 	pmem__seam = seam;
-	struct vdm *vdm = vdm_pmem2_new(f->file.target, f->mode->nthreads);
+	struct vdm *vdm = vdm_pmem2_new(f->m.file.target, f->mode->nthreads);
 	pmem__seam = NULL;
 	return vdm;
 }
@@ -306,23 +304,22 @@ setup(void **state)
 	f->mode = mode;
 	pmem__kernel_store_disabled = mode->user_stores;
 	pmem__kernel_store_seam = rec_kernel_store;
-	if (test_file_open(&f->file, TARGET_SIZE) != 0) {
-		free(f);
-		return -1;
-	}
-	f->page = f->file.gran == PMEM2_GRANULARITY_PAGE;
-	f->kernel_expected = test_file_kernel_copy_expected(&f->file);
-	f->vdm = mover_new(f, seam_record);
 	f->src = malloc(TARGET_SIZE);
-	if (f->vdm == NULL || f->src == NULL ||
-			test_file_attach(&f->file, f->vdm) != 0) {
-		(void) test_file_detach(&f->file);
-		vdm_delete(f->vdm);
+	pmem__seam = seam_record;
+	int ret = f->src == NULL ? -1 :
+		test_pmem2_mover_open(&f->m, TARGET_SIZE, mode->nthreads);
+	pmem__seam = NULL;
+	if (ret == 0 && test_file_attach(&f->m.file, f->m.vdm) != 0) {
+		(void) test_pmem2_mover_close(&f->m);
+		ret = -1;
+	}
+	if (ret != 0) {
 		free(f->src);
-		test_file_close(&f->file);
 		free(f);
 		return -1;
 	}
+	f->page = f->m.file.gran == PMEM2_GRANULARITY_PAGE;
+	f->kernel_expected = test_file_kernel_copy_expected(&f->m.file);
 	test_fill(f->src, TARGET_SIZE, 99);
 	*state = f;
 	return 0;
@@ -336,9 +333,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(test_file_detach(&f->file), 0);
-	vdm_delete(f->vdm);
-	test_file_close(&f->file);
+	assert_int_equal(test_pmem2_mover_close(&f->m), 0);
 	free(f->src);
 	free(f);
 	pmem__kernel_store_disabled = 0;
@@ -634,7 +629,7 @@ expect_ordered(struct fixture *f, const struct op_desc *op)
 	if (err != NULL) {
 		dump_log(op);
 		fail_msg("%s (%s, %s map)", err, f->mode->name,
-			test_file_gran_name(f->file.gran));
+			test_file_gran_name(f->m.file.gran));
 	}
 }
 
@@ -685,10 +680,7 @@ expect_polls(struct fixture *f, struct wait_info info)
 static void
 expect_bytes(const void *p, const void *expect, size_t n)
 {
-	size_t d = test_first_diff(p, expect, n);
-
-	if (d != n)
-		fail_msg("byte %zu of the destination is wrong", d);
+	test_expect_bytes(p, expect, n, "the destination");
 }
 
 /*
@@ -714,8 +706,8 @@ static void
 test_ops(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->file.page;
-	char *map = f->file.addr;
+	size_t pg = f->m.file.page;
+	char *map = f->m.file.addr;
 
 	for (unsigned i = 0; i < 2; i++) {
 		uint64_t flags = i ? VDM_F_NO_CACHE_HINT : VDM_F_MEM_DURABLE;
@@ -723,13 +715,13 @@ test_ops(void **state)
 		size_t n = 3 * pg + 100;
 		struct op_desc op = { VDM_OPERATION_MEMCPY, dest, n, flags };
 
-		run_memcpy(f, f->vdm, dest, f->src, n, flags);
+		run_memcpy(f, f->m.vdm, dest, f->src, n, flags);
 		expect_ordered(f, &op);
 		expect_path(f, &op, 0);
 
 		/* memmove, over itself */
 		log_reset();
-		struct vdm_memmove_future mov = vdm_memmove(f->vdm,
+		struct vdm_memmove_future mov = vdm_memmove(f->m.vdm,
 			dest + 300, dest, n, flags);
 		expect_polls(f, wait_logged(FUTURE_AS_RUNNABLE(&mov)));
 		assert_int_equal(FUTURE_OUTPUT(&mov)->result, VDM_SUCCESS);
@@ -741,7 +733,7 @@ test_ops(void **state)
 
 		/* memmove, from ordinary memory */
 		log_reset();
-		mov = vdm_memmove(f->vdm, dest, f->src + 5, n, flags);
+		mov = vdm_memmove(f->m.vdm, dest, f->src + 5, n, flags);
 		expect_polls(f, wait_logged(FUTURE_AS_RUNNABLE(&mov)));
 		assert_int_equal(FUTURE_OUTPUT(&mov)->result, VDM_SUCCESS);
 		expect_bytes(dest, f->src + 5, n);
@@ -750,7 +742,7 @@ test_ops(void **state)
 		expect_path(f, &op, 0);
 
 		log_reset();
-		struct vdm_memset_future set = vdm_memset(f->vdm, dest, 0x3d,
+		struct vdm_memset_future set = vdm_memset(f->m.vdm, dest, 0x3d,
 			n, flags);
 		expect_polls(f, wait_logged(FUTURE_AS_RUNNABLE(&set)));
 		assert_int_equal(FUTURE_OUTPUT(&set)->result, VDM_SUCCESS);
@@ -761,7 +753,7 @@ test_ops(void **state)
 		expect_path(f, &op, 0);
 
 		log_reset();
-		struct vdm_flush_future fl = vdm_flush(f->vdm, dest + 1,
+		struct vdm_flush_future fl = vdm_flush(f->m.vdm, dest + 1,
 			n - 1, flags);
 		expect_polls(f, wait_logged(FUTURE_AS_RUNNABLE(&fl)));
 		assert_int_equal(FUTURE_OUTPUT(&fl)->result, VDM_SUCCESS);
@@ -782,10 +774,10 @@ test_split(void **state)
 {
 	struct fixture *f = *state;
 	size_t n = 8 * MIB;
-	char *dest = f->file.addr + 64 + 3;
+	char *dest = f->m.file.addr + 64 + 3;
 	struct op_desc op = { VDM_OPERATION_MEMCPY, dest, n, 0 };
 
-	run_memcpy(f, f->vdm, dest, f->src, n, 0);
+	run_memcpy(f, f->m.vdm, dest, f->src, n, 0);
 	expect_ordered(f, &op);
 	unsigned stores = count_events(EV_MEMCPY);
 	print_message("8 MiB memcpy (%s): %u pieces, stored by %u threads\n",
@@ -796,7 +788,7 @@ test_split(void **state)
 		assert_true(stores > 1);
 
 	log_reset();
-	struct vdm_memset_future set = vdm_memset(f->vdm, dest, 0x71,
+	struct vdm_memset_future set = vdm_memset(f->m.vdm, dest, 0x71,
 		3 * MIB, VDM_F_NO_CACHE_HINT);
 	wait_logged(FUTURE_AS_RUNNABLE(&set));
 	assert_int_equal(FUTURE_OUTPUT(&set)->result, VDM_SUCCESS);
@@ -816,9 +808,9 @@ static void
 test_pmem2_async(void **state)
 {
 	struct fixture *f = *state;
-	struct pmem2_map *carrier = f->file.after;
-	size_t pg = f->file.page;
-	char *dest = f->file.addr + 3 * pg + 9;
+	struct pmem2_map *carrier = f->m.file.after;
+	size_t pg = f->m.file.page;
+	char *dest = f->m.file.addr + 3 * pg + 9;
 	size_t n = 2 * MIB + 5;
 
 	log_reset();
@@ -828,7 +820,7 @@ test_pmem2_async(void **state)
 	assert_int_equal(fut.data.op.fut.output.result, VDM_SUCCESS);
 	expect_bytes(dest, f->src, n);
 	/* libpmem2 asks for durable copies on CACHE_LINE maps */
-	uint64_t flags = f->file.gran == PMEM2_GRANULARITY_CACHE_LINE ?
+	uint64_t flags = f->m.file.gran == PMEM2_GRANULARITY_CACHE_LINE ?
 		VDM_F_MEM_DURABLE : 0;
 	struct op_desc op = { VDM_OPERATION_MEMCPY, dest, n, flags };
 	expect_ordered(f, &op);
@@ -861,37 +853,27 @@ static void
 test_fail_logs_nothing(void **state)
 {
 	struct fixture *f = *state;
-	char *end = f->file.addr + f->file.size;
+	char *end = f->m.file.addr + f->m.file.size;
 
 	log_reset();
-	struct vdm_memcpy_future cpy = vdm_memcpy(f->vdm, end - 10, f->src,
+	struct vdm_memcpy_future cpy = vdm_memcpy(f->m.vdm, end - 10, f->src,
 		11, 0);
 	wait_logged(FUTURE_AS_RUNNABLE(&cpy));
 	assert_int_equal(FUTURE_OUTPUT(&cpy)->result, VDM_ERROR_OUT_OF_RANGE);
-	struct vdm_flush_future fl = vdm_flush(f->vdm, end, 100, 0);
+	struct vdm_flush_future fl = vdm_flush(f->m.vdm, end, 100, 0);
 	wait_logged(FUTURE_AS_RUNNABLE(&fl));
 	assert_int_equal(FUTURE_OUTPUT(&fl)->result, VDM_ERROR_OUT_OF_RANGE);
-	struct pmem2_future fut = pmem2_memset_async(f->file.after, end + 1,
+	struct pmem2_future fut = pmem2_memset_async(f->m.file.after, end + 1,
 		0, 10, 0);
 	wait_logged(FUTURE_AS_RUNNABLE(&fut));
 	assert_int_equal(fut.data.op.fut.output.result,
 		VDM_ERROR_OUT_OF_RANGE);
 
 	/* through the table, with a flag unknown to the mover */
-	struct vdm_operation o;
-	struct vdm_operation_output out;
-	memset(&o, 0, sizeof(o));
-	o.type = VDM_OPERATION_MEMSET;
-	o.data.memset.str = f->file.addr;
-	o.data.memset.n = 10;
-	o.data.memset.flags = ((uint64_t)1) << 9;
-	void *data = f->vdm->op_new(f->vdm, o.type);
-	assert_non_null(data);
-	assert_int_equal(f->vdm->op_start(data, &o, NULL), 0);
-	while (f->vdm->op_check(data, &o) != FUTURE_STATE_COMPLETE)
-		(void) sched_yield();
-	f->vdm->op_delete(data, &o, &out);
-	assert_int_equal(out.result, VDM_ERROR_INVALID_FLAGS);
+	struct vdm_operation o = test_operation(OP_MEMSET, f->m.file.addr,
+		NULL, 0, 10, ((uint64_t)1) << 9);
+	assert_int_equal(test_table_run(f->m.vdm, &o).result,
+		VDM_ERROR_INVALID_FLAGS);
 
 	for (unsigned i = 0; i < nevents; i++) {
 		if (events[i].kind != EV_COMPLETE &&
@@ -912,7 +894,7 @@ test_control(void **state)
 	struct vdm *broken = mover_new(f, seam_broken);
 	assert_non_null(broken);
 
-	char *dest = f->file.addr + 5 * f->file.page + 1;
+	char *dest = f->m.file.addr + 5 * f->m.file.page + 1;
 	size_t sizes[] = { 1000, 4 * MIB };
 	for (unsigned i = 0; i < 2; i++) {
 		struct op_desc op = { VDM_OPERATION_MEMCPY, dest, sizes[i],
@@ -930,7 +912,7 @@ test_control(void **state)
 
 	/* and the mover of the fixture still keeps the rules */
 	struct op_desc op = { VDM_OPERATION_MEMCPY, dest, 1000, 0 };
-	run_memcpy(f, f->vdm, dest, f->src + 7, 1000, 0);
+	run_memcpy(f, f->m.vdm, dest, f->src + 7, 1000, 0);
 	expect_ordered(f, &op);
 }
 
@@ -1117,16 +1099,11 @@ test_checker(void **state)
  * TESTS -- the tests with the mover of mode _mode
  */
 #define TESTS(_mode)\
-	cmocka_unit_test_prestate_setup_teardown(test_ops,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_split,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_pmem2_async,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_fail_logs_nothing,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_control,\
-		setup, teardown, &(_mode))
+	TEST_PRESTATE(test_ops, _mode),\
+	TEST_PRESTATE(test_split, _mode),\
+	TEST_PRESTATE(test_pmem2_async, _mode),\
+	TEST_PRESTATE(test_fail_logs_nothing, _mode),\
+	TEST_PRESTATE(test_control, _mode)
 
 /*
  * main -- skips unless libpmem2 can map a file, then runs the tests

@@ -36,15 +36,11 @@
 #include "test_pmem2_file.h"
 
 #include <libminiasync-pmem.h>
-#include <libpmem.h>
 #include "pmem_fns.h"
-
-#include "test_checkers.h"
 
 #include <inttypes.h>
 #include <linux/perf_event.h>
 #include <pthread.h>
-#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -54,8 +50,9 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#define KIB (((size_t)1) << 10)
-#define MIB (((size_t)1) << 20)
+#include "test_helpers.h"
+#include "test_libpmem_file.h"
+
 #define FILE_SIZE (4 * MIB)
 /* the futures of the sharing tests, 4 KiB each */
 #define SHARED_FUTURES 64
@@ -163,30 +160,6 @@ seam_get(unsigned i)
 	return wb;
 }
 
-/*
- * map_tmpfile -- a fresh unnamed file of len bytes in /var/tmp, mapped
- * with pmem_map_file(); NULL with a message
- */
-static char *
-map_tmpfile(size_t len, int *is_pmem)
-{
-	size_t mapped = 0;
-	char *addr = pmem_map_file("/var/tmp", len,
-		PMEM_FILE_CREATE | PMEM_FILE_TMPFILE, 0600, &mapped, is_pmem);
-
-	if (addr == NULL) {
-		fprintf(stderr, "pmem_map_file: %s\n", pmem_errormsg());
-		return NULL;
-	}
-	if (mapped != len) {
-		fprintf(stderr, "pmem_map_file mapped %zu bytes, not %zu\n",
-			mapped, len);
-		(void) pmem_unmap(addr, mapped);
-		return NULL;
-	}
-	return addr;
-}
-
 /* whether each kind writes back, as main() found out */
 static int libpmem_usable;
 static int pmem2_usable;
@@ -224,7 +197,7 @@ open_maps(struct fixture *f)
 	int is_pmem = 0;
 
 	if (f->mode->kind == KIND_LIBPMEM) {
-		f->libpmem_addr = map_tmpfile(FILE_SIZE, &is_pmem);
+		f->libpmem_addr = test_libpmem_map(FILE_SIZE, &is_pmem);
 		f->addr = f->libpmem_addr;
 		return f->addr == NULL ? -1 : 0;
 	}
@@ -307,98 +280,12 @@ usable(const struct fixture *f)
 }
 
 /*
- * do_memcpy -- vdm_memcpy() on vdm waited for with the runtime; its output
- */
-static struct vdm_memcpy_output
-do_memcpy(struct fixture *f, struct vdm *vdm, void *dest, void *src,
-	size_t n, uint64_t flags)
-{
-	struct vdm_memcpy_future fut = vdm_memcpy(vdm, dest, src, n, flags);
-
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	assert_int_equal(FUTURE_STATE(&fut), FUTURE_STATE_COMPLETE);
-	return *FUTURE_OUTPUT(&fut);
-}
-
-/*
- * do_memmove -- vdm_memmove() waited for with the runtime; its output
- */
-static struct vdm_memmove_output
-do_memmove(struct fixture *f, void *dest, void *src, size_t n)
-{
-	struct vdm_memmove_future fut = vdm_memmove(f->vdm, dest, src, n, 0);
-
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	assert_int_equal(FUTURE_STATE(&fut), FUTURE_STATE_COMPLETE);
-	return *FUTURE_OUTPUT(&fut);
-}
-
-/*
- * do_memset -- vdm_memset() waited for with the runtime; its output
- */
-static struct vdm_memset_output
-do_memset(struct fixture *f, void *str, int c, size_t n)
-{
-	struct vdm_memset_future fut = vdm_memset(f->vdm, str, c, n, 0);
-
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	assert_int_equal(FUTURE_STATE(&fut), FUTURE_STATE_COMPLETE);
-	return *FUTURE_OUTPUT(&fut);
-}
-
-/*
- * do_flush -- vdm_flush() waited for with the runtime; its output
- */
-static struct vdm_flush_output
-do_flush(struct fixture *f, void *dest, size_t n)
-{
-	struct vdm_flush_future fut = vdm_flush(f->vdm, dest, n, 0);
-
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	assert_int_equal(FUTURE_STATE(&fut), FUTURE_STATE_COMPLETE);
-	return *FUTURE_OUTPUT(&fut);
-}
-
-/*
- * table_memcpy -- a memcpy driven through vdm's table the way libpmem2
- * drives it (op_new, op_start, op_check until complete, op_delete); what
- * op_delete reported
- */
-static struct vdm_operation_output
-table_memcpy(struct vdm *vdm, void *dest, void *src, size_t n)
-{
-	struct vdm_operation op;
-	struct vdm_operation_output out;
-
-	memset(&op, 0, sizeof(op));
-	op.type = VDM_OPERATION_MEMCPY;
-	op.data.memcpy.dest = dest;
-	op.data.memcpy.src = src;
-	op.data.memcpy.n = n;
-	op.data.memcpy.flags = VDM_F_MEM_DURABLE;
-
-	void *data = vdm->op_new(vdm, op.type);
-	assert_non_null(data);
-	assert_int_equal(vdm->op_start(data, &op, NULL), 0);
-	while (vdm->op_check(data, &op) != FUTURE_STATE_COMPLETE)
-		(void) sched_yield();
-	memset(&out, 0, sizeof(out));
-	out.result = VDM_ERROR_JOB_CORRUPTED;
-	vdm->op_delete(data, &op, &out);
-	assert_int_equal(out.type, op.type);
-	return out;
-}
-
-/*
  * check_bytes -- [p, p + n) holds what expect holds
  */
 static void
 check_bytes(const void *p, const void *expect, size_t n)
 {
-	size_t d = test_first_diff(p, expect, n);
-
-	if (d != n)
-		fail_msg("byte %zu of the destination is wrong", d);
+	test_expect_bytes(p, expect, n, "the destination");
 }
 
 /*
@@ -430,14 +317,15 @@ test_fail_sticky(void **state)
 	usable(f);
 
 	/* the control: no failure, and the mover does write back */
-	struct vdm_memcpy_output cpy = do_memcpy(f, f->vdm, a, f->src, n, 0);
+	struct vdm_memcpy_output cpy = test_wait_memcpy(f->vdm, f->rt, a,
+		f->src, n, 0);
 	assert_int_equal(cpy.result, VDM_SUCCESS);
 	assert_ptr_equal(cpy.dest, a);
 	assert_true(seam_count() >= 1);
 
 	/* the next write-back fails: stored, not durable */
 	seam_reset(1);
-	cpy = do_memcpy(f, f->vdm, a, f->src + 1, n, 0);
+	cpy = test_wait_memcpy(f->vdm, f->rt, a, f->src + 1, n, 0);
 	assert_int_equal(cpy.result, VDM_ERROR_IO);
 	assert_null(cpy.dest);
 	assert_true(seam_count() >= 1);
@@ -446,48 +334,51 @@ test_fail_sticky(void **state)
 	/* no write-back fails any more, but the mover's operations do */
 	seam_reset(0);
 	char *b = f->addr + 10 * pg + 1;
-	cpy = do_memcpy(f, f->vdm, b, f->src + 2, n, VDM_F_MEM_DURABLE);
+	cpy = test_wait_memcpy(f->vdm, f->rt, b, f->src + 2, n,
+		VDM_F_MEM_DURABLE);
 	assert_int_equal(cpy.result, VDM_ERROR_IO);
 	assert_null(cpy.dest);
 	check_bytes(b, f->src + 2, n);
 
-	struct vdm_memmove_output mov = do_memmove(f, b + 100, b, n);
+	struct vdm_memmove_output mov = test_wait_memmove(f->vdm, f->rt,
+		b + 100, b, n, 0);
 	assert_int_equal(mov.result, VDM_ERROR_IO);
 	assert_null(mov.dest);
 	check_bytes(b + 100, f->src + 2, n);
 
-	struct vdm_memset_output set = do_memset(f, b, 0x3d, 10);
+	struct vdm_memset_output set = test_wait_memset(f->vdm, f->rt, b, 0x3d,
+		10, 0);
 	assert_int_equal(set.result, VDM_ERROR_IO);
 	assert_null(set.str);
 	check_byte(b, 0x3d, 10);
 
-	struct vdm_flush_output flu = do_flush(f, b, n);
+	struct vdm_flush_output flu = test_wait_flush(f->vdm, f->rt, b, n, 0);
 	assert_int_equal(flu.result, VDM_ERROR_IO);
 
 	/* a large one, cut into pieces when there are workers */
 	char *c = f->addr + MIB;
-	cpy = do_memcpy(f, f->vdm, c, f->src, 2 * MIB, 0);
+	cpy = test_wait_memcpy(f->vdm, f->rt, c, f->src, 2 * MIB, 0);
 	assert_int_equal(cpy.result, VDM_ERROR_IO);
 	check_bytes(c, f->src, 2 * MIB);
 
 	/* what never reaches a write-back keeps its own result */
-	cpy = do_memcpy(f, f->vdm, b, f->src, 10, 1U << 7);
+	cpy = test_wait_memcpy(f->vdm, f->rt, b, f->src, 10, 1U << 7);
 	assert_int_equal(cpy.result, VDM_ERROR_INVALID_FLAGS);
-	cpy = do_memcpy(f, f->vdm, b, f->src, 0, 0);
+	cpy = test_wait_memcpy(f->vdm, f->rt, b, f->src, 0, 0);
 	assert_int_equal(cpy.result, VDM_SUCCESS);
 
 	/* another mover, while the failed one lives: it works */
 	struct vdm *fresh = mover_new(f);
 	assert_non_null(fresh);
 	seam_reset(0);
-	cpy = do_memcpy(f, fresh, b, f->src + 3, n, 0);
+	cpy = test_wait_memcpy(fresh, f->rt, b, f->src + 3, n, 0);
 	assert_int_equal(cpy.result, VDM_SUCCESS);
 	assert_ptr_equal(cpy.dest, b);
 	assert_true(seam_count() >= 1);
 	check_bytes(b, f->src + 3, n);
 
 	/* and the failed one still fails */
-	cpy = do_memcpy(f, f->vdm, b, f->src + 4, n, 0);
+	cpy = test_wait_memcpy(f->vdm, f->rt, b, f->src + 4, n, 0);
 	assert_int_equal(cpy.result, VDM_ERROR_IO);
 	vdm_delete(fresh);
 }
@@ -507,30 +398,34 @@ test_fail_table(void **state)
 
 	usable(f);
 
-	struct vdm_operation_output out = table_memcpy(f->vdm, a, f->src, n);
+	struct vdm_operation_output out = test_table_memcpy(f->vdm, a, f->src,
+		n, VDM_F_MEM_DURABLE);
 	assert_int_equal(out.result, VDM_SUCCESS);
 	assert_ptr_equal(out.output.memcpy.dest, a);
 
 	seam_reset(1);
-	out = table_memcpy(f->vdm, a, f->src + 1, n);
+	out = test_table_memcpy(f->vdm, a, f->src + 1, n, VDM_F_MEM_DURABLE);
 	assert_int_equal(out.result, VDM_ERROR_IO);
 	assert_true(seam_count() >= 1);
 	check_bytes(a, f->src + 1, n);
 
 	seam_reset(0);
-	out = table_memcpy(f->vdm, a + 3 * pg, f->src + 2, n);
+	out = test_table_memcpy(f->vdm, a + 3 * pg, f->src + 2, n,
+		VDM_F_MEM_DURABLE);
 	assert_int_equal(out.result, VDM_ERROR_IO);
 	check_bytes(a + 3 * pg, f->src + 2, n);
 	/* large, cut into pieces when there are workers */
-	out = table_memcpy(f->vdm, f->addr + MIB, f->src, 2 * MIB);
+	out = test_table_memcpy(f->vdm, f->addr + MIB, f->src, 2 * MIB,
+		VDM_F_MEM_DURABLE);
 	assert_int_equal(out.result, VDM_ERROR_IO);
-	struct vdm_memcpy_output cpy = do_memcpy(f, f->vdm, a, f->src, n, 0);
+	struct vdm_memcpy_output cpy = test_wait_memcpy(f->vdm, f->rt, a,
+		f->src, n, 0);
 	assert_int_equal(cpy.result, VDM_ERROR_IO);
 	assert_null(cpy.dest);
 
 	struct vdm *fresh = mover_new(f);
 	assert_non_null(fresh);
-	out = table_memcpy(fresh, a, f->src + 5, n);
+	out = test_table_memcpy(fresh, a, f->src + 5, n, VDM_F_MEM_DURABLE);
 	assert_int_equal(out.result, VDM_SUCCESS);
 	assert_ptr_equal(out.output.memcpy.dest, a);
 	check_bytes(a, f->src + 5, n);
@@ -540,10 +435,10 @@ test_fail_table(void **state)
 	fresh = mover_new(f);
 	assert_non_null(fresh);
 	seam_reset(1);
-	cpy = do_memcpy(f, fresh, a, f->src, n, 0);
+	cpy = test_wait_memcpy(fresh, f->rt, a, f->src, n, 0);
 	assert_int_equal(cpy.result, VDM_ERROR_IO);
 	seam_reset(0);
-	out = table_memcpy(fresh, a, f->src, n);
+	out = test_table_memcpy(fresh, a, f->src, n, VDM_F_MEM_DURABLE);
 	assert_int_equal(out.result, VDM_ERROR_IO);
 	vdm_delete(fresh);
 }
@@ -638,8 +533,8 @@ test_fail_earlier_kept(void **state)
 
 	/* a later group fails */
 	seam_reset(1);
-	struct vdm_memcpy_output cpy = do_memcpy(f, f->vdm, c, f->src + 2,
-		pg, 0);
+	struct vdm_memcpy_output cpy = test_wait_memcpy(f->vdm, f->rt, c,
+		f->src + 2, pg, 0);
 	assert_int_equal(cpy.result, VDM_ERROR_IO);
 	assert_int_equal(seam_count(), 1);
 
@@ -653,7 +548,7 @@ test_fail_earlier_kept(void **state)
 
 	/* what comes after the failure fails */
 	seam_reset(0);
-	cpy = do_memcpy(f, f->vdm, a, f->src + 3, pg, 0);
+	cpy = test_wait_memcpy(f->vdm, f->rt, a, f->src + 3, pg, 0);
 	assert_int_equal(cpy.result, VDM_ERROR_IO);
 }
 
@@ -747,32 +642,35 @@ test_pmem_ranges(void **state)
 	}
 
 	seam_reset(1);
-	struct vdm_memcpy_output cpy = do_memcpy(f, f->vdm, a, f->src, n,
-		VDM_F_NO_CACHE_HINT);
+	struct vdm_memcpy_output cpy = test_wait_memcpy(f->vdm, f->rt, a,
+		f->src, n, VDM_F_NO_CACHE_HINT);
 	assert_int_equal(cpy.result, VDM_SUCCESS);
 	assert_ptr_equal(cpy.dest, a);
 	check_bytes(a, f->src, n);
 
-	struct vdm_memmove_output mov = do_memmove(f, a + 10, a, n);
+	struct vdm_memmove_output mov = test_wait_memmove(f->vdm, f->rt, a + 10,
+		a, n, 0);
 	assert_int_equal(mov.result, VDM_SUCCESS);
 	assert_ptr_equal(mov.dest, a + 10);
 	check_bytes(a + 10, f->src, n);
 
-	struct vdm_memset_output set = do_memset(f, a, 0x21, n);
+	struct vdm_memset_output set = test_wait_memset(f->vdm, f->rt, a, 0x21,
+		n, 0);
 	assert_int_equal(set.result, VDM_SUCCESS);
 	assert_ptr_equal(set.str, a);
 	check_byte(a, 0x21, n);
 
-	struct vdm_flush_output flu = do_flush(f, a, n);
+	struct vdm_flush_output flu = test_wait_flush(f->vdm, f->rt, a, n, 0);
 	assert_int_equal(flu.result, VDM_SUCCESS);
 
-	struct vdm_operation_output out = table_memcpy(f->vdm, a, f->src + 1,
-		n);
+	struct vdm_operation_output out = test_table_memcpy(f->vdm, a,
+		f->src + 1, n, VDM_F_MEM_DURABLE);
 	assert_int_equal(out.result, VDM_SUCCESS);
 	check_bytes(a, f->src + 1, n);
 
 	/* large, cut into pieces when there are workers */
-	cpy = do_memcpy(f, f->vdm, f->addr + MIB, f->src, 2 * MIB, 0);
+	cpy = test_wait_memcpy(f->vdm, f->rt, f->addr + MIB, f->src, 2 * MIB,
+		0);
 	assert_int_equal(cpy.result, VDM_SUCCESS);
 	check_bytes(f->addr + MIB, f->src, 2 * MIB);
 
@@ -916,8 +814,8 @@ faults_during(struct fixture *f, int fd, struct vdm *vdm, char *dest,
 	assert_int_equal(ioctl(fd, PERF_EVENT_IOC_RESET, 0), 0);
 	assert_int_equal(ioctl(fd, PERF_EVENT_IOC_ENABLE, 0), 0);
 	if (vdm != NULL)
-		assert_int_equal(do_memcpy(f, vdm, dest, f->src + seed, n,
-			0).result, VDM_SUCCESS);
+		assert_int_equal(test_wait_memcpy(vdm, f->rt, dest,
+			f->src + seed, n, 0).result, VDM_SUCCESS);
 	else
 		memcpy(dest, f->src + seed, n);
 	assert_int_equal(ioctl(fd, PERF_EVENT_IOC_DISABLE, 0), 0);
@@ -958,8 +856,8 @@ test_no_write_faults(void **state)
 	}
 
 	/* in the page cache, then written back: clean and write-protected */
-	assert_int_equal(do_memcpy(f, f->vdm, dest, f->src, n, 0).result,
-		VDM_SUCCESS);
+	assert_int_equal(test_wait_memcpy(f->vdm, f->rt, dest, f->src, n,
+		0).result, VDM_SUCCESS);
 
 	uint64_t mover = faults_during(f, fd, f->vdm, dest, n, 5);
 	uint64_t plain = faults_during(f, fd, NULL, dest, n, 6);
@@ -990,19 +888,12 @@ test_no_write_faults_user(void **state)
 }
 
 /*
- * TEST -- test _name with the mover of mode _mode
- */
-#define TEST(_name, _mode)\
-	cmocka_unit_test_prestate_setup_teardown(_name, setup, teardown,\
-		&(_mode))
-
-/*
  * TESTS -- the tests of every mode with the mover of mode _mode
  */
 #define TESTS(_mode)\
-	TEST(test_fail_sticky, _mode),\
-	TEST(test_fail_table, _mode),\
-	TEST(test_fail_together, _mode)
+	TEST_PRESTATE(test_fail_sticky, _mode),\
+	TEST_PRESTATE(test_fail_table, _mode),\
+	TEST_PRESTATE(test_fail_together, _mode)
 
 /*
  * main -- finds out which kinds of mover write back here, installs the
@@ -1013,7 +904,7 @@ main(void)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	int is_pmem = 0;
-	char *p = map_tmpfile(4 * page, &is_pmem);
+	char *p = test_libpmem_map(4 * page, &is_pmem);
 	struct test_file file;
 	int libpmem_maps = p != NULL;
 	int pmem2_maps = test_file_open(&file, 4 * page) == 0;
@@ -1039,28 +930,28 @@ main(void)
 	 * functions need a libpmem2 map */
 	const struct CMUnitTest libpmem_inline_tests[] = {
 		TESTS(libpmem_inline),
-		TEST(test_fail_earlier_kept, libpmem_inline),
-		TEST(test_group_shared, libpmem_inline),
-		TEST(test_group_gaps, libpmem_inline),
-		TEST(test_no_write_faults, libpmem_inline),
-		TEST(test_pmem_ranges, libpmem_inline),
+		TEST_PRESTATE(test_fail_earlier_kept, libpmem_inline),
+		TEST_PRESTATE(test_group_shared, libpmem_inline),
+		TEST_PRESTATE(test_group_gaps, libpmem_inline),
+		TEST_PRESTATE(test_no_write_faults, libpmem_inline),
+		TEST_PRESTATE(test_pmem_ranges, libpmem_inline),
 	};
 	const struct CMUnitTest libpmem_pool_tests[] = {
 		TESTS(libpmem_pool),
-		TEST(test_pmem_ranges, libpmem_pool),
+		TEST_PRESTATE(test_pmem_ranges, libpmem_pool),
 	};
 	const struct CMUnitTest pmem2_inline_tests[] = {
 		TESTS(pmem2_inline),
-		TEST(test_fail_earlier_kept, pmem2_inline),
-		TEST(test_fail_pmem2_async, pmem2_inline),
-		TEST(test_group_shared, pmem2_inline),
-		TEST(test_group_gaps, pmem2_inline),
-		TEST(test_no_write_faults, pmem2_inline),
-		TEST(test_no_write_faults_user, pmem2_inline),
+		TEST_PRESTATE(test_fail_earlier_kept, pmem2_inline),
+		TEST_PRESTATE(test_fail_pmem2_async, pmem2_inline),
+		TEST_PRESTATE(test_group_shared, pmem2_inline),
+		TEST_PRESTATE(test_group_gaps, pmem2_inline),
+		TEST_PRESTATE(test_no_write_faults, pmem2_inline),
+		TEST_PRESTATE(test_no_write_faults_user, pmem2_inline),
 	};
 	const struct CMUnitTest pmem2_pool_tests[] = {
 		TESTS(pmem2_pool),
-		TEST(test_fail_pmem2_async, pmem2_pool),
+		TEST_PRESTATE(test_fail_pmem2_async, pmem2_pool),
 	};
 
 	int failed = 0;
