@@ -27,6 +27,29 @@
 		&(_state))
 
 /*
+ * test_descriptor_drop -- clears in d the which-th (0 to 3) of the four
+ * operations every mover must give: op_new, op_delete, op_start, op_check
+ */
+static inline void
+test_descriptor_drop(struct vdm_descriptor *d, int which)
+{
+	switch (which) {
+	case 0:
+		d->ops.op_new = NULL;
+		break;
+	case 1:
+		d->ops.op_delete = NULL;
+		break;
+	case 2:
+		d->ops.op_start = NULL;
+		break;
+	default:
+		d->ops.op_check = NULL;
+		break;
+	}
+}
+
+/*
  * test_xalloc -- size bytes aligned to 64, or the test fails
  */
 static inline unsigned char *

@@ -331,20 +331,7 @@ test_new_null_op(void **state)
 
 	for (int which = 0; which < 4; which++) {
 		struct vdm_descriptor d = count_descriptor(NULL);
-		switch (which) {
-		case 0:
-			d.ops.op_new = NULL;
-			break;
-		case 1:
-			d.ops.op_delete = NULL;
-			break;
-		case 2:
-			d.ops.op_start = NULL;
-			break;
-		default:
-			d.ops.op_check = NULL;
-			break;
-		}
+		test_descriptor_drop(&d, which);
 		counters_reset();
 		errno = 0;
 		assert_null(vdm_new(&d));
@@ -481,6 +468,31 @@ null_pointer_cases(struct vdm *vdm)
 }
 
 /*
+ * on_each_mover -- runs cases on the synchronous mover, on a counting mover
+ * (whose op_new must not be called) and on the thread pool, whose run task
+ * judges its arguments itself; copy_after: then a copy on the first two
+ * must still work
+ */
+static void
+on_each_mover(void (*cases)(struct vdm *vdm), int copy_after)
+{
+	struct vdm_descriptor d = count_descriptor(NULL);
+	struct vdm *movers[] = {
+		vdm_new(vdm_descriptor_synchronous()),
+		vdm_new(&d),
+		vdm_threads_new(NULL, FUTURE_NOTIFIER_WAKER),
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(movers); i++) {
+		assert_non_null(movers[i]);
+		cases(movers[i]);
+		if (copy_after && i < 2)
+			copy_works(movers[i]);
+		vdm_delete(movers[i]);
+	}
+}
+
+/*
  * test_null_pointer -- NULL pointers with n > 0, on the synchronous mover,
  * on a counting mover (whose op_new must not be called) and on the thread
  * pool
@@ -489,25 +501,7 @@ static void
 test_null_pointer(void **state)
 {
 	(void) state;
-
-	struct vdm *sync = vdm_new(vdm_descriptor_synchronous());
-	assert_non_null(sync);
-	null_pointer_cases(sync);
-	copy_works(sync);
-	vdm_delete(sync);
-
-	struct vdm_descriptor d = count_descriptor(NULL);
-	struct vdm *count = vdm_new(&d);
-	assert_non_null(count);
-	null_pointer_cases(count);
-	copy_works(count);
-	vdm_delete(count);
-
-	/* the thread pool's run task judges its arguments itself */
-	struct vdm *pool = vdm_threads_new(NULL, FUTURE_NOTIFIER_WAKER);
-	assert_non_null(pool);
-	null_pointer_cases(pool);
-	vdm_delete(pool);
+	on_each_mover(null_pointer_cases, 1);
 }
 
 /*
@@ -548,25 +542,7 @@ static void
 test_unknown_flags(void **state)
 {
 	(void) state;
-
-	struct vdm *sync = vdm_new(vdm_descriptor_synchronous());
-	assert_non_null(sync);
-	unknown_flag_cases(sync);
-	copy_works(sync);
-	vdm_delete(sync);
-
-	struct vdm_descriptor d = count_descriptor(NULL);
-	struct vdm *count = vdm_new(&d);
-	assert_non_null(count);
-	unknown_flag_cases(count);
-	copy_works(count);
-	vdm_delete(count);
-
-	/* the thread pool's run task judges its arguments itself */
-	struct vdm *pool = vdm_threads_new(NULL, FUTURE_NOTIFIER_WAKER);
-	assert_non_null(pool);
-	unknown_flag_cases(pool);
-	vdm_delete(pool);
+	on_each_mover(unknown_flag_cases, 1);
 }
 
 /*
@@ -607,23 +583,7 @@ static void
 test_zero_length(void **state)
 {
 	(void) state;
-
-	struct vdm *sync = vdm_new(vdm_descriptor_synchronous());
-	assert_non_null(sync);
-	zero_length_cases(sync);
-	vdm_delete(sync);
-
-	struct vdm_descriptor d = count_descriptor(NULL);
-	struct vdm *count = vdm_new(&d);
-	assert_non_null(count);
-	zero_length_cases(count);
-	vdm_delete(count);
-
-	/* the thread pool's run task judges its arguments itself */
-	struct vdm *pool = vdm_threads_new(NULL, FUTURE_NOTIFIER_WAKER);
-	assert_non_null(pool);
-	zero_length_cases(pool);
-	vdm_delete(pool);
+	on_each_mover(zero_length_cases, 0);
 }
 
 /*

@@ -1315,20 +1315,7 @@ test_run_ops_required(void **state)
 		struct vdm_descriptor d = lazy_descriptor(&cfg);
 		for (unsigned t = 0; t < VDM_OPERATION_TYPES; t++)
 			assert_ptr_equal(d.run[t], lazy_run);
-		switch (missing) {
-		case 0:
-			d.ops.op_new = NULL;
-			break;
-		case 1:
-			d.ops.op_delete = NULL;
-			break;
-		case 2:
-			d.ops.op_start = NULL;
-			break;
-		default:
-			d.ops.op_check = NULL;
-			break;
-		}
+		test_descriptor_drop(&d, missing);
 		trace_reset();
 		errno = 0;
 		assert_null(vdm_new(&d));
