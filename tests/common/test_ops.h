@@ -114,8 +114,55 @@ test_op_make(union test_future *f, enum vdm_operation_type type,
 }
 
 /*
+ * struct test_op_fields -- where the arguments of an operation lie in a
+ * struct vdm_operation of its type; NULL for those the type has not
+ * (internal to this header)
+ */
+struct test_op_fields {
+	void **dest;
+	void **src;
+	int *c;
+	size_t *n;
+	uint64_t *flags;
+};
+
+/*
+ * test_op_fields -- the fields of op for its type (internal to this header)
+ */
+static inline struct test_op_fields
+test_op_fields(struct vdm_operation *op)
+{
+	struct test_op_fields f;
+
+	switch (op->type) {
+	case VDM_OPERATION_MEMCPY:
+		f = (struct test_op_fields){ &op->data.memcpy.dest,
+			&op->data.memcpy.src, NULL, &op->data.memcpy.n,
+			&op->data.memcpy.flags };
+		break;
+	case VDM_OPERATION_MEMMOVE:
+		f = (struct test_op_fields){ &op->data.memmove.dest,
+			&op->data.memmove.src, NULL, &op->data.memmove.n,
+			&op->data.memmove.flags };
+		break;
+	case VDM_OPERATION_MEMSET:
+		f = (struct test_op_fields){ &op->data.memset.str, NULL,
+			&op->data.memset.c, &op->data.memset.n,
+			&op->data.memset.flags };
+		break;
+	case VDM_OPERATION_FLUSH:
+	default:
+		f = (struct test_op_fields){ &op->data.flush.dest, NULL, NULL,
+			&op->data.flush.n, &op->data.flush.flags };
+		break;
+	}
+	return f;
+}
+
+/*
  * test_operation -- the operation of type, as a program with its own
- * generic future (libpmem2) builds it for a mover's table
+ * generic future (libpmem2) builds it for a mover's table: to dest, from
+ * src (a copy or a move), of c (a memset)
  */
 static inline struct vdm_operation
 test_operation(enum vdm_operation_type type, void *dest, void *src, int c,
@@ -125,52 +172,15 @@ test_operation(enum vdm_operation_type type, void *dest, void *src, int c,
 
 	memset(&op, 0, sizeof(op));
 	op.type = type;
-	switch (type) {
-	case VDM_OPERATION_MEMCPY:
-		op.data.memcpy.dest = dest;
-		op.data.memcpy.src = src;
-		op.data.memcpy.n = n;
-		op.data.memcpy.flags = flags;
-		break;
-	case VDM_OPERATION_MEMMOVE:
-		op.data.memmove.dest = dest;
-		op.data.memmove.src = src;
-		op.data.memmove.n = n;
-		op.data.memmove.flags = flags;
-		break;
-	case VDM_OPERATION_MEMSET:
-		op.data.memset.str = dest;
-		op.data.memset.c = c;
-		op.data.memset.n = n;
-		op.data.memset.flags = flags;
-		break;
-	case VDM_OPERATION_FLUSH:
-	default:
-		op.data.flush.dest = dest;
-		op.data.flush.n = n;
-		op.data.flush.flags = flags;
-		break;
-	}
+	struct test_op_fields f = test_op_fields(&op);
+	*f.dest = dest;
+	if (f.src != NULL)
+		*f.src = src;
+	if (f.c != NULL)
+		*f.c = c;
+	*f.n = n;
+	*f.flags = flags;
 	return op;
-}
-
-/*
- * test_operation_dest -- where op writes (a flush: what it flushes)
- */
-static inline void *
-test_operation_dest(const struct vdm_operation *op)
-{
-	switch (op->type) {
-	case VDM_OPERATION_MEMCPY:
-		return op->data.memcpy.dest;
-	case VDM_OPERATION_MEMMOVE:
-		return op->data.memmove.dest;
-	case VDM_OPERATION_MEMSET:
-		return op->data.memset.str;
-	case VDM_OPERATION_FLUSH:
-	default:
-		return op->data.flush.dest;
-	}
 }
 
 /*
@@ -181,24 +191,23 @@ static inline struct future *
 test_operation_make(union test_future *f, struct vdm *vdm,
 	const struct vdm_operation *op)
 {
-	switch (op->type) {
-	case VDM_OPERATION_MEMCPY:
-		return test_op_make(f, op->type, vdm, op->data.memcpy.dest,
-			op->data.memcpy.src, 0, op->data.memcpy.n,
-			op->data.memcpy.flags);
-	case VDM_OPERATION_MEMMOVE:
-		return test_op_make(f, op->type, vdm, op->data.memmove.dest,
-			op->data.memmove.src, 0, op->data.memmove.n,
-			op->data.memmove.flags);
-	case VDM_OPERATION_MEMSET:
-		return test_op_make(f, op->type, vdm, op->data.memset.str,
-			NULL, op->data.memset.c, op->data.memset.n,
-			op->data.memset.flags);
-	case VDM_OPERATION_FLUSH:
-	default:
-		return test_op_make(f, op->type, vdm, op->data.flush.dest,
-			NULL, 0, op->data.flush.n, op->data.flush.flags);
-	}
+	struct vdm_operation copy = *op;
+	struct test_op_fields a = test_op_fields(&copy);
+
+	return test_op_make(f, op->type, vdm, *a.dest,
+		a.src != NULL ? *a.src : NULL, a.c != NULL ? *a.c : 0, *a.n,
+		*a.flags);
+}
+
+/*
+ * test_operation_dest -- where op writes (a flush: what it flushes)
+ */
+static inline void *
+test_operation_dest(const struct vdm_operation *op)
+{
+	struct vdm_operation copy = *op;
+
+	return *test_op_fields(&copy).dest;
 }
 
 /*
@@ -232,15 +241,11 @@ test_op_apply(enum vdm_operation_type type, void *dest, const void *src,
 static inline void
 test_operation_apply(const struct vdm_operation *op)
 {
-	if (op->type == VDM_OPERATION_MEMSET)
-		test_op_apply(op->type, op->data.memset.str, NULL,
-			op->data.memset.c, op->data.memset.n);
-	else if (op->type == VDM_OPERATION_MEMMOVE)
-		test_op_apply(op->type, op->data.memmove.dest,
-			op->data.memmove.src, 0, op->data.memmove.n);
-	else if (op->type == VDM_OPERATION_MEMCPY)
-		test_op_apply(op->type, op->data.memcpy.dest,
-			op->data.memcpy.src, 0, op->data.memcpy.n);
+	struct vdm_operation copy = *op;
+	struct test_op_fields a = test_op_fields(&copy);
+
+	test_op_apply(op->type, *a.dest, a.src != NULL ? *a.src : NULL,
+		a.c != NULL ? *a.c : 0, *a.n);
 }
 
 /*
