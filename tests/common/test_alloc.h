@@ -17,6 +17,7 @@
 #include <libminiasync.h>
 
 #include "core/alloc.h"
+#include "test_ops.h"
 
 /* give up on a constructor that still allocates after this many tries */
 #define TEST_MAX_ALLOCS 64
@@ -60,7 +61,7 @@ test_alloc_sweep(void *(*make)(void *arg), void *arg,
 
 /*
  * test_ops_without_alloc -- with the next allocation armed to fail, every
- * kind of operation on vdm: a copy of n bytes from src to dst waited for
+ * kind of operation on m: a copy of n bytes from src to dst waited for
  * alone, then waited for together a memmove of 4 KiB within dst (with
  * move_flags), a memset of the 4 KiB after the copy (with
  * VDM_F_NO_CACHE_HINT) and a flush of 100 bytes 8 KiB further on.  All
@@ -68,24 +69,25 @@ test_alloc_sweep(void *(*make)(void *arg), void *arg,
  * holds n + 8 KiB + 100 bytes.
  */
 static inline void
-test_ops_without_alloc(struct vdm *vdm, struct runtime *rt,
-	unsigned char *dst, unsigned char *src, size_t n, uint64_t move_flags,
+test_ops_without_alloc(const struct test_mover *m, unsigned char *dst,
+	unsigned char *src, size_t n, uint64_t move_flags,
 	enum vdm_operation_result flush_result)
 {
 	core__alloc_fail_at(1);
-	struct vdm_memcpy_future f1 = vdm_memcpy(vdm, dst, src, n, 0);
-	runtime_wait(rt, FUTURE_AS_RUNNABLE(&f1));
-	struct vdm_memmove_future f2 = vdm_memmove(vdm, dst + 1, dst, 4096,
+	struct vdm_memcpy_future f1 = vdm_memcpy(m->vdm, dst, src, n, 0);
+	runtime_wait(m->rt, FUTURE_AS_RUNNABLE(&f1));
+	struct vdm_memmove_future f2 = vdm_memmove(m->vdm, dst + 1, dst, 4096,
 		move_flags);
-	struct vdm_memset_future f3 = vdm_memset(vdm, dst + n, 0x21, 4096,
+	struct vdm_memset_future f3 = vdm_memset(m->vdm, dst + n, 0x21, 4096,
 		VDM_F_NO_CACHE_HINT);
-	struct vdm_flush_future f4 = vdm_flush(vdm, dst + n + 8192, 100, 0);
+	struct vdm_flush_future f4 = vdm_flush(m->vdm, dst + n + 8192, 100,
+		0);
 	struct future *futs[] = {
 		FUTURE_AS_RUNNABLE(&f2),
 		FUTURE_AS_RUNNABLE(&f3),
 		FUTURE_AS_RUNNABLE(&f4),
 	};
-	runtime_wait_multiple(rt, futs, 3);
+	runtime_wait_multiple(m->rt, futs, 3);
 	int hit = core__alloc_failed();
 	core__alloc_fail_at(0);
 

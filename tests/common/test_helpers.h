@@ -13,18 +13,33 @@
 #define TEST_HELPERS_H 1
 
 #include <sched.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "test_ops.h"
 
 /*
+ * struct test_mode -- where the mover under test moves bytes: on the
+ * thread that polls (no threads), or on nthreads workers; the tests of a
+ * mover run once in each of the two modes below
+ */
+struct test_mode {
+	const char *name;
+	unsigned nthreads;
+};
+
+static const struct test_mode test_mode_inline = { "no threads", 0 };
+static const struct test_mode test_mode_pool = { "2 threads", 2 };
+
+/*
  * TEST_PRESTATE -- the cmocka entry of _test with the file's setup() and
- * teardown(), which get &_state as their prestate
+ * teardown(), which get &_state as their prestate (setup() must not write
+ * to it)
  */
 #define TEST_PRESTATE(_test, _state)\
 	cmocka_unit_test_prestate_setup_teardown(_test, setup, teardown,\
-		&(_state))
+		(void *)(uintptr_t)&(_state))
 
 /*
  * test_descriptor_drop -- clears in d the which-th (0 to 3) of the four
@@ -132,13 +147,129 @@ test_future_move(union test_future *f)
 	return moved;
 }
 
+/* the most ranges a struct test_shadow follows */
+#define TEST_SHADOW_RANGES 4
+
 /*
- * test_wait_together -- makes on vdm each of the n operations of ops, waits
- * for them all at once with rt, and checks that each one completed with
- * result, and with its destination if that is VDM_SUCCESS (else NULL)
+ * struct test_shadow -- ranges of memory a test writes only through the
+ * mover m, each with a shadow that gets the same work done with libc:
+ * after each operation, a range must hold what its shadow holds
+ */
+struct test_shadow {
+	const struct test_mover *m;
+	const char *mode;	/* which run of the test, for the messages */
+	size_t n;
+	struct {
+		const char *name;
+		char *mem;
+		unsigned char *shadow;
+		size_t size;
+	} range[TEST_SHADOW_RANGES];
+};
+
+/*
+ * test_shadow_init -- follows no range yet; operations go to m
  */
 static inline void
-test_wait_together(struct vdm *vdm, struct runtime *rt,
+test_shadow_init(struct test_shadow *s, const struct test_mover *m,
+	const char *mode)
+{
+	memset(s, 0, sizeof(*s));
+	s->m = m;
+	s->mode = mode;
+}
+
+/*
+ * test_shadow_add -- follows the size bytes at mem, named name, whose
+ * shadow is at shadow
+ */
+static inline void
+test_shadow_add(struct test_shadow *s, const char *name, void *mem,
+	unsigned char *shadow, size_t size)
+{
+	assert_true(s->n < TEST_SHADOW_RANGES);
+	s->range[s->n].name = name;
+	s->range[s->n].mem = mem;
+	s->range[s->n].shadow = shadow;
+	s->range[s->n].size = size;
+	s->n++;
+}
+
+/*
+ * test_shadow_find -- the shadow of p, or NULL if p is in no range
+ * (internal to this header)
+ */
+static inline unsigned char *
+test_shadow_find(const struct test_shadow *s, const void *p)
+{
+	const char *c = p;
+
+	for (size_t i = 0; i < s->n; i++) {
+		if (c >= s->range[i].mem &&
+				c < s->range[i].mem + s->range[i].size)
+			return s->range[i].shadow + (c - s->range[i].mem);
+	}
+	return NULL;
+}
+
+/*
+ * test_shadow_of -- the shadow of p, which must be in a range
+ */
+static inline unsigned char *
+test_shadow_of(const struct test_shadow *s, const void *p)
+{
+	unsigned char *shadow = test_shadow_find(s, p);
+
+	assert_non_null(shadow);
+	return shadow;
+}
+
+/*
+ * test_shadow_check -- every range holds what its shadow holds, or the
+ * test fails naming the range and its first wrong byte
+ */
+static inline void
+test_shadow_check(const struct test_shadow *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		size_t d = test_first_diff(s->range[i].mem, s->range[i].shadow,
+			s->range[i].size);
+		if (d != s->range[i].size)
+			fail_msg("byte %zu of %s is 0x%02x, not 0x%02x (%s)",
+				d, s->range[i].name,
+				(unsigned char)s->range[i].mem[d],
+				s->range[i].shadow[d], s->mode);
+	}
+}
+
+/*
+ * test_shadow_op -- an operation of type (as test_op_make() makes it) on
+ * the mover, waited for, completes with VDM_SUCCESS and dest; the shadows
+ * get the same work (from src, or its shadow if it has one), and every
+ * range holds what its shadow holds
+ */
+static inline void
+test_shadow_op(const struct test_shadow *s, enum vdm_operation_type type,
+	void *dest, void *src, int c, size_t n, uint64_t flags)
+{
+	union test_future f;
+	const unsigned char *model_src = test_shadow_find(s, src);
+
+	runtime_wait(s->m->rt, test_op_make(&f, type, s->m->vdm, dest, src,
+		c, n, flags));
+	test_expect_output(&f, type, VDM_SUCCESS, dest);
+	test_op_apply(type, test_shadow_of(s, dest),
+		model_src != NULL ? model_src : src, c, n);
+	test_shadow_check(s);
+}
+
+/*
+ * test_wait_together -- makes on m each of the n operations of ops, waits
+ * for them all at once, and checks that each one completed with result,
+ * and with its destination if that is VDM_SUCCESS (else NULL)
+ */
+static inline void
+test_wait_together(const struct test_mover *m,
 	const struct vdm_operation *ops, size_t n,
 	enum vdm_operation_result result)
 {
@@ -148,14 +279,36 @@ test_wait_together(struct vdm *vdm, struct runtime *rt,
 	assert_non_null(futs);
 	assert_non_null(runnable);
 	for (size_t i = 0; i < n; i++)
-		runnable[i] = test_operation_make(&futs[i], vdm, &ops[i]);
-	runtime_wait_multiple(rt, runnable, n);
+		runnable[i] = test_operation_make(&futs[i], m->vdm, &ops[i]);
+	runtime_wait_multiple(m->rt, runnable, n);
 	for (size_t i = 0; i < n; i++)
 		test_expect_output(&futs[i], ops[i].type, result,
 			result == VDM_SUCCESS ?
 			test_operation_dest(&ops[i]) : NULL);
 	free(futs);
 	free(runnable);
+}
+
+/*
+ * test_expect_durable_mover -- m says it makes copies durable, and no more;
+ * a memset of 10 bytes of 0x77 at dest on it, waited for, succeeds, and
+ * its future said it runs elsewhere (FUTURE_PROPERTY_ASYNC) exactly when
+ * async is non-zero
+ */
+static inline void
+test_expect_durable_mover(const struct test_mover *m, char *dest, int async)
+{
+	assert_int_equal(m->vdm->capabilities, VDM_F_MEM_DURABLE);
+	assert_true(vdm_is_supported(m->vdm, VDM_F_MEM_DURABLE));
+	assert_false(vdm_is_supported(m->vdm, VDM_F_NO_CACHE_HINT));
+
+	struct vdm_memset_future fut = vdm_memset(m->vdm, dest, 0x77, 10, 0);
+	int is_async = future_has_property(FUTURE_AS_RUNNABLE(&fut),
+		FUTURE_PROPERTY_ASYNC);
+	runtime_wait(m->rt, FUTURE_AS_RUNNABLE(&fut));
+	assert_int_equal(FUTURE_OUTPUT(&fut)->result, VDM_SUCCESS);
+	assert_ptr_equal(FUTURE_OUTPUT(&fut)->str, dest);
+	assert_int_equal(is_async != 0, async != 0);
 }
 
 /*
@@ -167,40 +320,41 @@ test_wait_together(struct vdm *vdm, struct runtime *rt,
 	assert_int_equal(FUTURE_STATE(_futp), FUTURE_STATE_COMPLETE),\
 	*FUTURE_OUTPUT(_futp))
 
-/* test_wait_memcpy -- vdm_memcpy() on vdm, waited for with rt; its output */
+/* test_wait_memcpy -- vdm_memcpy() on m, waited for; its output */
 static inline struct vdm_memcpy_output
-test_wait_memcpy(struct vdm *vdm, struct runtime *rt, void *dest, void *src,
-	size_t n, uint64_t flags)
-{
-	struct vdm_memcpy_future fut = vdm_memcpy(vdm, dest, src, n, flags);
-	return TEST_WAIT(rt, &fut);
-}
-
-/* test_wait_memmove -- vdm_memmove() on vdm, waited for with rt; its output */
-static inline struct vdm_memmove_output
-test_wait_memmove(struct vdm *vdm, struct runtime *rt, void *dest, void *src,
-	size_t n, uint64_t flags)
-{
-	struct vdm_memmove_future fut = vdm_memmove(vdm, dest, src, n, flags);
-	return TEST_WAIT(rt, &fut);
-}
-
-/* test_wait_memset -- vdm_memset() on vdm, waited for with rt; its output */
-static inline struct vdm_memset_output
-test_wait_memset(struct vdm *vdm, struct runtime *rt, void *str, int c,
-	size_t n, uint64_t flags)
-{
-	struct vdm_memset_future fut = vdm_memset(vdm, str, c, n, flags);
-	return TEST_WAIT(rt, &fut);
-}
-
-/* test_wait_flush -- vdm_flush() on vdm, waited for with rt; its output */
-static inline struct vdm_flush_output
-test_wait_flush(struct vdm *vdm, struct runtime *rt, void *dest, size_t n,
+test_wait_memcpy(const struct test_mover *m, void *dest, void *src, size_t n,
 	uint64_t flags)
 {
-	struct vdm_flush_future fut = vdm_flush(vdm, dest, n, flags);
-	return TEST_WAIT(rt, &fut);
+	struct vdm_memcpy_future fut = vdm_memcpy(m->vdm, dest, src, n, flags);
+	return TEST_WAIT(m->rt, &fut);
+}
+
+/* test_wait_memmove -- vdm_memmove() on m, waited for; its output */
+static inline struct vdm_memmove_output
+test_wait_memmove(const struct test_mover *m, void *dest, void *src,
+	size_t n, uint64_t flags)
+{
+	struct vdm_memmove_future fut = vdm_memmove(m->vdm, dest, src, n,
+		flags);
+	return TEST_WAIT(m->rt, &fut);
+}
+
+/* test_wait_memset -- vdm_memset() on m, waited for; its output */
+static inline struct vdm_memset_output
+test_wait_memset(const struct test_mover *m, void *str, int c, size_t n,
+	uint64_t flags)
+{
+	struct vdm_memset_future fut = vdm_memset(m->vdm, str, c, n, flags);
+	return TEST_WAIT(m->rt, &fut);
+}
+
+/* test_wait_flush -- vdm_flush() on m, waited for; its output */
+static inline struct vdm_flush_output
+test_wait_flush(const struct test_mover *m, void *dest, size_t n,
+	uint64_t flags)
+{
+	struct vdm_flush_future fut = vdm_flush(m->vdm, dest, n, flags);
+	return TEST_WAIT(m->rt, &fut);
 }
 
 /*

@@ -4,14 +4,17 @@
 /*
  * test_ops.h -- what the tests of the movers share that needs no cmocka
  * (the libFuzzer target uses it too): the bytes a test fills a buffer with,
- * where two buffers differ, and the future of an operation of any kind
+ * where two buffers differ, a mover under test with its runtime, and the
+ * future of an operation of any kind
  */
 
 #ifndef TEST_OPS_H
 #define TEST_OPS_H 1
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <libminiasync.h>
@@ -71,6 +74,46 @@ test_first_diff(const void *a, const void *b, size_t n)
 	while (x[i] == y[i])
 		i++;
 	return i;
+}
+
+/*
+ * struct test_mover -- a mover under test, and a runtime to wait for its
+ * futures with
+ */
+struct test_mover {
+	struct vdm *vdm;
+	struct runtime *rt;
+};
+
+/*
+ * test_mover_init -- m gets vdm, which the caller made (NULL: that failed,
+ * and name says what failed), and a new runtime; 0, or -1 with a message
+ * and nothing left (vdm deleted)
+ */
+static inline int
+test_mover_init(struct test_mover *m, struct vdm *vdm, const char *name)
+{
+	m->vdm = vdm;
+	if (vdm == NULL)
+		fprintf(stderr, "%s: %s\n", name, strerror(errno));
+	m->rt = runtime_new();
+	if (m->vdm != NULL && m->rt != NULL)
+		return 0;
+	runtime_delete(m->rt);
+	vdm_delete(m->vdm);
+	m->rt = NULL;
+	m->vdm = NULL;
+	return -1;
+}
+
+/*
+ * test_mover_fini -- deletes the runtime and the mover
+ */
+static inline void
+test_mover_fini(struct test_mover *m)
+{
+	runtime_delete(m->rt);
+	vdm_delete(m->vdm);
 }
 
 /*

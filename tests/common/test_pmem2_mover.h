@@ -3,7 +3,7 @@
 
 /*
  * test_pmem2_mover.h -- the pmem mover of vdm_pmem2_new() made for the
- * target map of a fresh file (test_pmem2_file.h), and a runtime to wait
+ * target map of a fresh file (test_pmem2_file.h), with a runtime to wait
  * for its futures with; link libminiasync-pmem
  */
 
@@ -14,32 +14,21 @@
 
 #include <libminiasync-pmem.h>
 
-struct test_pmem2_mover {
-	struct test_file file;
-	struct vdm *vdm;
-	struct runtime *rt;
-};
-
 /*
  * test_pmem2_mover_open -- maps a fresh file with a target map of size
- * bytes, and makes a mover of nthreads workers for that map and a runtime;
- * 0, or -1 with a message and nothing left
+ * bytes, and makes m a mover of nthreads workers for that map, and a
+ * runtime; 0, or -1 with a message and nothing left
  */
 static inline int
-test_pmem2_mover_open(struct test_pmem2_mover *m, size_t size,
-	unsigned nthreads)
+test_pmem2_mover_open(struct test_file *file, struct test_mover *m,
+	size_t size, unsigned nthreads)
 {
-	if (test_file_open(&m->file, size) != 0)
+	if (test_file_open(file, size) != 0)
 		return -1;
-	m->vdm = vdm_pmem2_new(m->file.target, nthreads);
-	if (m->vdm == NULL)
-		fprintf(stderr, "vdm_pmem2_new: %s\n", strerror(errno));
-	m->rt = runtime_new();
-	if (m->vdm != NULL && m->rt != NULL)
+	if (test_mover_init(m, vdm_pmem2_new(file->target, nthreads),
+			"vdm_pmem2_new") == 0)
 		return 0;
-	runtime_delete(m->rt);
-	vdm_delete(m->vdm);
-	(void) test_file_close(&m->file);
+	(void) test_file_close(file);
 	return -1;
 }
 
@@ -49,12 +38,12 @@ test_pmem2_mover_open(struct test_pmem2_mover *m, size_t size,
  * the file failed to go
  */
 static inline int
-test_pmem2_mover_close(struct test_pmem2_mover *m)
+test_pmem2_mover_close(struct test_file *file, struct test_mover *m)
 {
-	runtime_delete(m->rt);
-	int ret = test_file_detach(&m->file);
-	vdm_delete(m->vdm);
-	return test_file_close(&m->file) | ret;
+	int ret = test_file_detach(file);
+
+	test_mover_fini(m);
+	return test_file_close(file) | ret;
 }
 
 #endif /* TEST_PMEM2_MOVER_H */

@@ -20,6 +20,7 @@
 #include <libminiasync-pmem.h>
 
 #include "test_alloc.h"
+#include "test_helpers.h"
 #include "test_pmem2_file.h"
 
 #define MAP_SIZE ((size_t)4 << 20)
@@ -60,21 +61,19 @@ make(void *arg)
  * use -- a split copy into the map and a small memset, checked
  */
 static void
-use(struct vdm *vdm, struct runtime *rt, unsigned char seed)
+use(const struct test_mover *m, unsigned char seed)
 {
 	test_fill(src, COPY_SIZE, seed);
 
 	char *dest = file.addr + 5;
-	struct vdm_memcpy_future cpy = vdm_memcpy(vdm, dest, src, COPY_SIZE,
-		0);
-	runtime_wait(rt, FUTURE_AS_RUNNABLE(&cpy));
-	assert_int_equal(cpy.output.result, VDM_SUCCESS);
-	assert_ptr_equal(cpy.output.dest, dest);
+	struct vdm_memcpy_output cpy = test_wait_memcpy(m, dest, src,
+		COPY_SIZE, 0);
+	assert_int_equal(cpy.result, VDM_SUCCESS);
+	assert_ptr_equal(cpy.dest, dest);
 	assert_memory_equal(dest, src, COPY_SIZE);
 
-	struct vdm_memset_future set = vdm_memset(vdm, file.addr, seed, 5, 0);
-	runtime_wait(rt, FUTURE_AS_RUNNABLE(&set));
-	assert_int_equal(set.output.result, VDM_SUCCESS);
+	assert_int_equal(test_wait_memset(m, file.addr, seed, 5, 0).result,
+		VDM_SUCCESS);
 	for (size_t i = 0; i < 5; i++)
 		assert_int_equal((unsigned char)file.addr[i], seed);
 }
@@ -87,18 +86,16 @@ static void
 test_sweep(void **state)
 {
 	struct maker *m = *state;
-	struct runtime *rt = runtime_new();
-	assert_non_null(rt);
-
 	unsigned long failures;
-	struct vdm *vdm = test_alloc_sweep(make, m, NULL, &failures);
+	struct test_mover mv;
+
+	assert_int_equal(test_mover_init(&mv,
+		test_alloc_sweep(make, m, NULL, &failures), m->name), 0);
 	print_message("%s: %lu allocation failures, then a mover\n", m->name,
 		failures);
 	assert_true(failures >= m->min_failures);
-	use(vdm, rt, (unsigned char)(failures + 1));
-	vdm_delete(vdm);
-
-	runtime_delete(rt);
+	use(&mv, (unsigned char)(failures + 1));
+	test_mover_fini(&mv);
 }
 
 /*
@@ -110,17 +107,13 @@ static void
 test_no_alloc_per_operation(void **state)
 {
 	struct maker *m = *state;
-	struct runtime *rt = runtime_new();
-	assert_non_null(rt);
-	struct vdm *vdm = make(m);
-	assert_non_null(vdm);
+	struct test_mover mv;
+
+	assert_int_equal(test_mover_init(&mv, make(m), m->name), 0);
 	test_fill(src, COPY_SIZE, 3);
-
-	test_ops_without_alloc(vdm, rt, (unsigned char *)file.addr, src,
+	test_ops_without_alloc(&mv, (unsigned char *)file.addr, src,
 		COPY_SIZE, VDM_F_MEM_DURABLE, VDM_SUCCESS);
-
-	vdm_delete(vdm);
-	runtime_delete(rt);
+	test_mover_fini(&mv);
 }
 
 /*

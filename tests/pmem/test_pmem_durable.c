@@ -27,18 +27,10 @@
 
 #define TARGET_SIZE (9 * MIB)
 
-/* where the mover moves bytes */
-struct mode {
-	const char *name;
-	unsigned nthreads;
-};
-
-static struct mode mode_inline = { "no threads", 0 };
-static struct mode mode_pool = { "2 threads", 2 };
-
 struct fixture {
-	const struct mode *mode;
-	struct test_pmem2_mover m;
+	const struct test_mode *mode;
+	struct test_file file;
+	struct test_mover m;
 	unsigned char *src;	/* TARGET_SIZE bytes to copy from */
 };
 
@@ -52,7 +44,7 @@ static struct test_pagemap probe = { -1, -1, 0 };
 static int
 setup(void **state)
 {
-	const struct mode *mode = *state;
+	const struct test_mode *mode = *state;
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	if (f == NULL)
@@ -60,7 +52,7 @@ setup(void **state)
 	f->mode = mode;
 	f->src = malloc(TARGET_SIZE);
 	if (f->src == NULL ||
-			test_pmem2_mover_open(&f->m, TARGET_SIZE,
+			test_pmem2_mover_open(&f->file, &f->m, TARGET_SIZE,
 				mode->nthreads) != 0) {
 		free(f->src);
 		free(f);
@@ -79,7 +71,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(test_pmem2_mover_close(&f->m), 0);
+	assert_int_equal(test_pmem2_mover_close(&f->file, &f->m), 0);
 	free(f->src);
 	free(f);
 	return 0;
@@ -92,7 +84,7 @@ teardown(void **state)
 static void
 check_clean(struct fixture *f, const void *p, size_t n, const char *what)
 {
-	test_expect_clean(&probe, f->m.file.addr, p, n, what, f->mode->name);
+	test_expect_clean(&probe, f->file.addr, p, n, what, f->mode->name);
 }
 
 /*
@@ -112,11 +104,11 @@ static void
 test_memcpy(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->m.file.page;
+	size_t pg = f->file.page;
 	size_t n = 3 * pg + 100;
 
 	for (unsigned i = 0; i < 2; i++) {
-		char *dest = f->m.file.addr + (1 + 5 * i) * pg + 17;
+		char *dest = f->file.addr + (1 + 5 * i) * pg + 17;
 		struct vdm_memcpy_future fut = vdm_memcpy(f->m.vdm, dest,
 			f->src + i, n, i ? VDM_F_NO_CACHE_HINT : 0);
 		runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
@@ -127,7 +119,7 @@ test_memcpy(void **state)
 	}
 
 	/* the table path: op_new, op_start, op_check, op_delete */
-	char *dest = f->m.file.addr + 12 * pg + 1;
+	char *dest = f->file.addr + 12 * pg + 1;
 	struct vdm_operation op = test_operation(OP_MEMCPY, dest, f->src, 0,
 		2 * pg, 0);
 	void *data = test_table_start(f->m.vdm, &op);
@@ -147,8 +139,8 @@ static void
 test_memset(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->m.file.page;
-	char *dest = f->m.file.addr + 3 * pg + 1;
+	size_t pg = f->file.page;
+	char *dest = f->file.addr + 3 * pg + 1;
 	size_t n = 2 * pg - 2;
 
 	struct vdm_memset_future fut = vdm_memset(f->m.vdm, dest, 0x5a, n, 0);
@@ -167,8 +159,8 @@ static void
 test_memmove(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->m.file.page;
-	char *from = f->m.file.addr + 20 * pg;
+	size_t pg = f->file.page;
+	char *from = f->file.addr + 20 * pg;
 	size_t n = 2 * pg + 5;
 
 	memcpy(from, f->src, n);
@@ -189,8 +181,8 @@ static void
 test_flush(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->m.file.page;
-	char *dest = f->m.file.addr + 30 * pg + 8;
+	size_t pg = f->file.page;
+	char *dest = f->file.addr + 30 * pg + 8;
 	size_t n = 3 * pg;
 
 	memcpy(dest, f->src, n);
@@ -213,7 +205,7 @@ test_split(void **state)
 {
 	struct fixture *f = *state;
 	size_t n = 8 * MIB;
-	char *dest = f->m.file.addr + 64 + 3;
+	char *dest = f->file.addr + 64 + 3;
 
 	struct vdm_memcpy_future fut = vdm_memcpy(f->m.vdm, dest, f->src, n,
 		0);
@@ -232,20 +224,20 @@ static void
 test_many(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->m.file.page;
+	size_t pg = f->file.page;
 	struct vdm_operation ops[8];
 
 	for (unsigned i = 0; i < 8; i++)
 		ops[i] = test_operation(OP_MEMCPY,
-			f->m.file.addr + (40 + 4 * i) * pg, f->src + i, 0,
+			f->file.addr + (40 + 4 * i) * pg, f->src + i, 0,
 			2 * pg + i, 0);
-	test_wait_together(f->m.vdm, f->m.rt, ops, 8, VDM_SUCCESS);
+	test_wait_together(&f->m, ops, 8, VDM_SUCCESS);
 	for (unsigned i = 0; i < 8; i++) {
-		char *dest = f->m.file.addr + (40 + 4 * i) * pg;
+		char *dest = f->file.addr + (40 + 4 * i) * pg;
 		check_clean(f, dest, 2 * pg + i, "one of many memcpys");
 		check_bytes(dest, f->src + i, 2 * pg + i);
 	}
-	test_expect_dirtied(&probe, f->m.file.addr + 40 * pg, pg);
+	test_expect_dirtied(&probe, f->file.addr + 40 * pg, pg);
 }
 
 /*
@@ -257,11 +249,11 @@ static void
 test_delete_writes_back(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->m.file.page;
-	char *dest = f->m.file.addr + 70 * pg + 5;
+	size_t pg = f->file.page;
+	char *dest = f->file.addr + 70 * pg + 5;
 	size_t n = 3 * pg;
 
-	struct vdm *vdm = vdm_pmem2_new(f->m.file.target, f->mode->nthreads);
+	struct vdm *vdm = vdm_pmem2_new(f->file.target, f->mode->nthreads);
 	assert_non_null(vdm);
 	struct vdm_memcpy_future fut = vdm_memcpy(vdm, dest, f->src + 3, n,
 		0);
@@ -310,8 +302,8 @@ main(void)
 		return 77;
 	}
 
-	const struct CMUnitTest inline_tests[] = { TESTS(mode_inline) };
-	const struct CMUnitTest pool_tests[] = { TESTS(mode_pool) };
+	const struct CMUnitTest inline_tests[] = { TESTS(test_mode_inline) };
+	const struct CMUnitTest pool_tests[] = { TESTS(test_mode_pool) };
 
 	int failed = cmocka_run_group_tests_name("durable, no threads",
 		inline_tests, NULL, NULL);

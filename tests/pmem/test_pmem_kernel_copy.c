@@ -120,14 +120,20 @@ short_writev(pid_t pid, const struct iovec *local, unsigned long nlocal,
 	return process_vm_writev(pid, &l, 1, &r, 1, flags);
 }
 
+/* a mover without threads on a fresh map, and a runtime to wait with */
+struct mover {
+	struct test_file file;
+	struct test_mover t;
+};
+
 /*
  * mover_open -- maps a file and makes its mover, without threads, and a
  * runtime: 0, or -1
  */
 static int
-mover_open(struct test_pmem2_mover *m)
+mover_open(struct mover *m)
 {
-	return test_pmem2_mover_open(m, TARGET_SIZE, 0);
+	return test_pmem2_mover_open(&m->file, &m->t, TARGET_SIZE, 0);
 }
 
 /*
@@ -135,9 +141,9 @@ mover_open(struct test_pmem2_mover *m)
  * nothing)
  */
 static void
-mover_close(struct test_pmem2_mover *m)
+mover_close(struct mover *m)
 {
-	(void) test_pmem2_mover_close(m);
+	(void) test_pmem2_mover_close(&m->file, &m->t);
 }
 
 /*
@@ -145,7 +151,7 @@ mover_close(struct test_pmem2_mover *m)
  * it succeeded with the right bytes
  */
 static int
-copy_checked(struct test_pmem2_mover *m, unsigned seed)
+copy_checked(struct mover *m, unsigned seed)
 {
 	struct test_file *file = &m->file;
 	size_t n = 3 * file->page + 77;
@@ -156,8 +162,8 @@ copy_checked(struct test_pmem2_mover *m, unsigned seed)
 		return -1;
 	test_fill(src, n, seed);
 
-	struct vdm_memcpy_future fut = vdm_memcpy(m->vdm, dest, src, n, 0);
-	runtime_wait(m->rt, FUTURE_AS_RUNNABLE(&fut));
+	struct vdm_memcpy_future fut = vdm_memcpy(m->t.vdm, dest, src, n, 0);
+	runtime_wait(m->t.rt, FUTURE_AS_RUNNABLE(&fut));
 	int ret = FUTURE_OUTPUT(&fut)->result == VDM_SUCCESS &&
 		test_first_diff(dest, src, n) == n ? 0 : -1;
 	free(src);
@@ -169,7 +175,7 @@ copy_checked(struct test_pmem2_mover *m, unsigned seed)
  * kernel says so (counted from zero)
  */
 static void
-expect_copy(struct test_pmem2_mover *m, unsigned seed, int kernel)
+expect_copy(struct mover *m, unsigned seed, int kernel)
 {
 	__atomic_store_n(&kernel_pieces, 0, __ATOMIC_RELAXED);
 	assert_int_equal(copy_checked(m, seed), 0);
@@ -223,7 +229,7 @@ child_filter_first(int direct)
 		return CHILD_OK;
 	}
 
-	struct test_pmem2_mover m;
+	struct mover m;
 	if (mover_open(&m) != 0)
 		return CHILD_SETUP;
 
@@ -241,7 +247,7 @@ child_filter_first(int direct)
 static int
 child_filter_later(void)
 {
-	struct test_pmem2_mover m;
+	struct mover m;
 	if (mover_open(&m) != 0)
 		return CHILD_SETUP;
 
@@ -267,7 +273,7 @@ child_filter_later(void)
 
 /* what a thread under its own filter found (thread_filtered) */
 struct thread_copy {
-	struct test_pmem2_mover *m;
+	struct mover *m;
 	int status;
 };
 
@@ -299,7 +305,7 @@ static int
 child_thread_filter(int unused)
 {
 	(void) unused;
-	struct test_pmem2_mover m;
+	struct mover m;
 	if (mover_open(&m) != 0)
 		return CHILD_SETUP;
 
@@ -320,7 +326,7 @@ static int
 child_refused_once(int unused)
 {
 	(void) unused;
-	struct test_pmem2_mover m;
+	struct mover m;
 	if (mover_open(&m) != 0)
 		return CHILD_SETUP;
 
@@ -336,7 +342,7 @@ child_refused_once(int unused)
 }
 
 /* the mover child_fork_filter copies on, made by the parent */
-static struct test_pmem2_mover *forked_mover;
+static struct mover *forked_mover;
 
 /*
  * child_fork_filter -- in a child forked after its parent had the kernel
@@ -485,7 +491,7 @@ test_fork_filter(void **state)
 	(void) state;
 	skip_unless_filters();
 #if TEST_SECCOMP
-	struct test_pmem2_mover m;
+	struct mover m;
 	assert_int_equal(mover_open(&m), 0);
 	expect_copy(&m, 17, test_file_kernel_copy_expected(&m.file));
 
@@ -519,7 +525,7 @@ static void
 test_short_copy(void **state)
 {
 	(void) state;
-	struct test_pmem2_mover m;
+	struct mover m;
 	assert_int_equal(mover_open(&m), 0);
 
 	pmem__kernel_writev = short_writev;
@@ -545,7 +551,7 @@ test_short_copy(void **state)
 static void
 dax_like(int advice, const char *name)
 {
-	struct test_pmem2_mover before;
+	struct mover before;
 	assert_int_equal(mover_open(&before), 0);
 
 	if (madvise(before.file.addr, before.file.size, advice) != 0) {
@@ -554,15 +560,15 @@ dax_like(int advice, const char *name)
 		mover_close(&before);
 		skip();
 	}
-	struct test_pmem2_mover after = before;
-	after.vdm = vdm_pmem2_new(before.file.target, 0);
-	assert_non_null(after.vdm);
+	struct mover after = before;
+	after.t.vdm = vdm_pmem2_new(before.file.target, 0);
+	assert_non_null(after.t.vdm);
 
 	expect_copy(&after, 14, 0);
 	expect_copy(&before, 15,
 		test_file_kernel_copy_expected(&before.file));
 
-	vdm_delete(after.vdm);
+	vdm_delete(after.t.vdm);
 	mover_close(&before);
 }
 
@@ -583,14 +589,14 @@ test_dax_like(void **state)
  * where the tests expect it
  */
 static void
-expect_kernel_copy(struct test_pmem2_mover *m, unsigned seed)
+expect_kernel_copy(struct mover *m, unsigned seed)
 {
-	struct test_pmem2_mover now = *m;
-	now.vdm = vdm_pmem2_new(m->file.target, 0);
-	assert_non_null(now.vdm);
+	struct mover now = *m;
+	now.t.vdm = vdm_pmem2_new(m->file.target, 0);
+	assert_non_null(now.t.vdm);
 
 	expect_copy(&now, seed, test_file_kernel_copy_expected(&m->file));
-	vdm_delete(now.vdm);
+	vdm_delete(now.t.vdm);
 }
 
 /*
@@ -602,7 +608,7 @@ static void
 test_dax_rule_bounds(void **state)
 {
 	(void) state;
-	struct test_pmem2_mover m;
+	struct mover m;
 	assert_int_equal(mover_open(&m), 0);
 
 	/* the map before the target, in the same reservation */
@@ -629,7 +635,7 @@ static void
 test_env_off(void **state)
 {
 	(void) state;
-	struct test_pmem2_mover off, on;
+	struct mover off, on;
 
 	assert_int_equal(setenv("MINIASYNC_PMEM_KERNEL_COPY", "0", 1), 0);
 	assert_int_equal(mover_open(&off), 0);

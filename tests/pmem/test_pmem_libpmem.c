@@ -56,17 +56,8 @@
 /* futures waited for at once */
 #define MANY 64
 
-/* where the mover moves bytes */
-struct mode {
-	const char *name;
-	unsigned nthreads;
-};
-
-static struct mode mode_inline = { "no threads", 0 };
-static struct mode mode_pool = { "2 threads", 2 };
-
 struct fixture {
-	const struct mode *mode;
+	const struct test_mode *mode;
 	size_t page;
 	char *file;		/* FILE_SIZE bytes, from pmem_map_file() */
 	int is_pmem;		/* as pmem_map_file() said */
@@ -74,8 +65,8 @@ struct fixture {
 	char *heap;		/* HEAP_SIZE bytes of ordinary memory */
 	unsigned char *heap_shadow;
 	unsigned char *src;	/* FILE_SIZE bytes to copy from */
-	struct vdm *vdm;
-	struct runtime *rt;
+	struct test_mover m;
+	struct test_shadow sh;	/* the file and the heap buffer */
 };
 
 /*
@@ -199,7 +190,7 @@ mem_new(void)
 static int
 setup(void **state)
 {
-	const struct mode *mode = *state;
+	const struct test_mode *mode = *state;
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	if (f == NULL)
@@ -215,16 +206,16 @@ setup(void **state)
 	memcpy(f->file_shadow, f->file, FILE_SIZE);
 	memcpy(f->heap_shadow, f->heap, HEAP_SIZE);
 
-	f->vdm = vdm_pmem_new(mode->nthreads);
-	if (f->vdm == NULL)
-		fprintf(stderr, "vdm_pmem_new: %s\n", strerror(errno));
-	f->rt = runtime_new();
-	if (f->vdm == NULL || f->rt == NULL) {
-		vdm_delete(f->vdm);
-		runtime_delete(f->rt);
+	if (test_mover_init(&f->m, vdm_pmem_new(mode->nthreads),
+			"vdm_pmem_new") != 0) {
 		free(f);
 		return -1;
 	}
+	test_shadow_init(&f->sh, &f->m, mode->name);
+	test_shadow_add(&f->sh, "the file", f->file, f->file_shadow,
+		FILE_SIZE);
+	test_shadow_add(&f->sh, "the heap buffer", f->heap, f->heap_shadow,
+		HEAP_SIZE);
 	*state = f;
 	return 0;
 }
@@ -237,53 +228,10 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	runtime_delete(f->rt);
-	vdm_delete(f->vdm);
+	test_mover_fini(&f->m);
 	free(f);
 	return 0;
 }
-
-/*
- * shadow_of -- the shadow byte of an address in the file or the heap
- * buffer
- */
-static unsigned char *
-shadow_of(struct fixture *f, const void *p)
-{
-	const char *c = p;
-
-	if (c >= f->file && c < f->file + FILE_SIZE)
-		return f->file_shadow + (c - f->file);
-	assert_true(c >= f->heap && c < f->heap + HEAP_SIZE);
-	return f->heap_shadow + (c - f->heap);
-}
-
-/*
- * check_all -- every byte of the file and of the heap buffer must be what
- * the shadows hold
- */
-static void
-check_all(struct fixture *f)
-{
-	size_t d = test_first_diff(f->file, f->file_shadow, FILE_SIZE);
-
-	if (d != FILE_SIZE)
-		fail_msg("byte %zu of the file is 0x%02x, not 0x%02x (%s)", d,
-			(unsigned char)f->file[d], f->file_shadow[d],
-			f->mode->name);
-	d = test_first_diff(f->heap, f->heap_shadow, HEAP_SIZE);
-	if (d != HEAP_SIZE)
-		fail_msg("byte %zu of the heap buffer is 0x%02x, not 0x%02x "
-			"(%s)", d, (unsigned char)f->heap[d],
-			f->heap_shadow[d], f->mode->name);
-}
-
-/* the operations on the fixture's mover, waited for with its runtime */
-#define do_memcpy(_f, ...) test_wait_memcpy((_f)->vdm, (_f)->rt, __VA_ARGS__)
-#define do_memmove(_f, ...) test_wait_memmove((_f)->vdm, (_f)->rt,\
-	__VA_ARGS__)
-#define do_memset(_f, ...) test_wait_memset((_f)->vdm, (_f)->rt, __VA_ARGS__)
-#define do_flush(_f, ...) test_wait_flush((_f)->vdm, (_f)->rt, __VA_ARGS__)
 
 /*
  * test_new_bad -- vdm_pmem_new() refuses more than 256 threads; none, 1
@@ -319,22 +267,11 @@ static void
 test_capabilities(void **state)
 {
 	struct fixture *f = *state;
-
-	assert_int_equal(f->vdm->capabilities, VDM_F_MEM_DURABLE);
-	assert_true(vdm_is_supported(f->vdm, VDM_F_MEM_DURABLE));
-	assert_false(vdm_is_supported(f->vdm, VDM_F_NO_CACHE_HINT));
-
 	char *dest = f->file + 100;
-	struct vdm_memset_future fut = vdm_memset(f->vdm, dest, 0x77, 10, 0);
-	int async = future_has_property(FUTURE_AS_RUNNABLE(&fut),
-		FUTURE_PROPERTY_ASYNC);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	memset(shadow_of(f, dest), 0x77, 10);
 
-	assert_int_equal(FUTURE_OUTPUT(&fut)->result, VDM_SUCCESS);
-	assert_ptr_equal(FUTURE_OUTPUT(&fut)->str, dest);
-	assert_int_equal(async != 0, f->mode->nthreads != 0);
-	check_all(f);
+	test_expect_durable_mover(&f->m, dest, f->mode->nthreads != 0);
+	memset(test_shadow_of(&f->sh, dest), 0x77, 10);
+	test_shadow_check(&f->sh);
 }
 
 /*
@@ -352,34 +289,19 @@ test_memcpy(void **state)
 		0, VDM_F_MEM_DURABLE, VDM_F_NO_CACHE_HINT,
 		VDM_F_MEM_DURABLE | VDM_F_NO_CACHE_HINT,
 	};
-	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
-		char *dest = f->file + (1 + 4 * i) * pg + 17 + i;
-		unsigned char *src = f->src + 1000 * i;
-		struct vdm_memcpy_output out = do_memcpy(f, dest, src, n,
-			flags[i]);
-		memcpy(shadow_of(f, dest), src, n);
-		assert_int_equal(out.result, VDM_SUCCESS);
-		assert_ptr_equal(out.dest, dest);
-		check_all(f);
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
+		test_shadow_op(&f->sh, OP_MEMCPY,
+			f->file + (1 + 4 * i) * pg + 17 + i, f->src + 1000 * i,
+			0, n, flags[i]);
 
 	/* the first and the last byte of the file */
-	struct vdm_memcpy_output out = do_memcpy(f, f->file, f->src, 1, 0);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	f->file_shadow[0] = f->src[0];
-	out = do_memcpy(f, f->file + FILE_SIZE - 1, f->src + 1, 1, 0);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	f->file_shadow[FILE_SIZE - 1] = f->src[1];
-	check_all(f);
+	test_shadow_op(&f->sh, OP_MEMCPY, f->file, f->src, 0, 1, 0);
+	test_shadow_op(&f->sh, OP_MEMCPY, f->file + FILE_SIZE - 1, f->src + 1,
+		0, 1, 0);
 
 	/* from one place of the file to another */
-	char *from = f->file + pg + 17;
-	char *dest = f->file + 40 * pg + 3;
-	out = do_memcpy(f, dest, from, 2 * pg, 0);
-	memcpy(shadow_of(f, dest), shadow_of(f, from), 2 * pg);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	assert_ptr_equal(out.dest, dest);
-	check_all(f);
+	test_shadow_op(&f->sh, OP_MEMCPY, f->file + 40 * pg + 3,
+		f->file + pg + 17, 0, 2 * pg, 0);
 }
 
 /*
@@ -394,9 +316,7 @@ test_memmove(void **state)
 	char *base = f->file + 3 * pg;
 
 	/* something to move */
-	struct vdm_memcpy_output cpy = do_memcpy(f, base, f->src, 3 * MIB, 0);
-	assert_int_equal(cpy.result, VDM_SUCCESS);
-	memcpy(shadow_of(f, base), f->src, 3 * MIB);
+	test_shadow_op(&f->sh, OP_MEMCPY, base, f->src, 0, 3 * MIB, 0);
 
 	static const struct {
 		size_t from;
@@ -408,16 +328,10 @@ test_memmove(void **state)
 		{ 0, 4096 + 64, 2 * MIB },	/* large, overlapping */
 		{ 2 * MIB, 100, MIB / 2 },	/* apart */
 	};
-	for (size_t i = 0; i < sizeof(moves) / sizeof(moves[0]); i++) {
-		char *from = base + moves[i].from;
-		char *to = base + moves[i].to;
-		struct vdm_memmove_output out = do_memmove(f, to, from,
-			moves[i].n, i == 1 ? VDM_F_NO_CACHE_HINT : 0);
-		memmove(shadow_of(f, to), shadow_of(f, from), moves[i].n);
-		assert_int_equal(out.result, VDM_SUCCESS);
-		assert_ptr_equal(out.dest, to);
-		check_all(f);
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(moves); i++)
+		test_shadow_op(&f->sh, OP_MEMMOVE, base + moves[i].to,
+			base + moves[i].from, 0, moves[i].n,
+			i == 1 ? VDM_F_NO_CACHE_HINT : 0);
 }
 
 /*
@@ -438,15 +352,9 @@ test_memset(void **state)
 		{ 4096 + 1, 2 * 4096 - 2, 0x5a },
 		{ 3 * 4096 + 7, 2 * MIB, 0xa5 },
 	};
-	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
-		char *dest = f->file + sets[i].off;
-		struct vdm_memset_output out = do_memset(f, dest, sets[i].c,
-			sets[i].n, i == 2 ? VDM_F_NO_CACHE_HINT : 0);
-		memset(shadow_of(f, dest), sets[i].c, sets[i].n);
-		assert_int_equal(out.result, VDM_SUCCESS);
-		assert_ptr_equal(out.str, dest);
-		check_all(f);
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(sets); i++)
+		test_shadow_op(&f->sh, OP_MEMSET, f->file + sets[i].off, NULL,
+			sets[i].c, sets[i].n, i == 2 ? VDM_F_NO_CACHE_HINT : 0);
 }
 
 /*
@@ -461,12 +369,10 @@ test_flush(void **state)
 	size_t n = 3 * f->page;
 
 	memcpy(dest, f->src, n);
-	memcpy(shadow_of(f, dest), f->src, n);
-	struct vdm_flush_output out = do_flush(f, dest, n, 0);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	out = do_flush(f, f->file + FILE_SIZE - 1, 1, VDM_F_MEM_DURABLE);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	check_all(f);
+	memcpy(test_shadow_of(&f->sh, dest), f->src, n);
+	test_shadow_op(&f->sh, OP_FLUSH, dest, NULL, 0, n, 0);
+	test_shadow_op(&f->sh, OP_FLUSH, f->file + FILE_SIZE - 1, NULL, 0, 1,
+		VDM_F_MEM_DURABLE);
 }
 
 /*
@@ -479,24 +385,24 @@ test_bad_input(void **state)
 	struct fixture *f = *state;
 	char *dest = f->file + 64;
 
-	struct vdm_memcpy_output out = do_memcpy(f, dest, f->src, 10,
+	struct vdm_memcpy_output out = test_wait_memcpy(&f->m, dest, f->src, 10,
 		1U << 7);
 	assert_int_equal(out.result, VDM_ERROR_INVALID_FLAGS);
 	assert_null(out.dest);
-	out = do_memcpy(f, NULL, f->src, 10, 0);
+	out = test_wait_memcpy(&f->m, NULL, f->src, 10, 0);
 	assert_int_equal(out.result, VDM_ERROR_INVALID_ARGUMENT);
-	out = do_memcpy(f, dest, f->src, 0, 0);
+	out = test_wait_memcpy(&f->m, dest, f->src, 0, 0);
 	assert_int_equal(out.result, VDM_SUCCESS);
 
 	/* the mover's own check, which libpmem2's futures reach */
 	struct vdm_operation op = test_operation(OP_MEMSET, dest, NULL, 1, 10,
 		1U << 9);
-	assert_int_equal(test_table_run(f->vdm, &op).result,
+	assert_int_equal(test_table_run(f->m.vdm, &op).result,
 		VDM_ERROR_INVALID_FLAGS);
 	op = test_operation(OP_MEMSET, NULL, NULL, 1, 10, 0);
-	assert_int_equal(test_table_run(f->vdm, &op).result,
+	assert_int_equal(test_table_run(f->m.vdm, &op).result,
 		VDM_ERROR_INVALID_ARGUMENT);
-	check_all(f);
+	test_shadow_check(&f->sh);
 }
 
 /*
@@ -511,22 +417,22 @@ test_table(void **state)
 	size_t n = 5000;
 
 	for (size_t i = 0; i < 2; i++) {
-		struct vdm_operation_output out = test_table_memcpy(f->vdm,
+		struct vdm_operation_output out = test_table_memcpy(f->m.vdm,
 			dests[i], f->src + i, n, VDM_F_MEM_DURABLE);
-		memcpy(shadow_of(f, dests[i]), f->src + i, n);
+		memcpy(test_shadow_of(&f->sh, dests[i]), f->src + i, n);
 		assert_int_equal(out.result, VDM_SUCCESS);
 		assert_ptr_equal(out.output.memcpy.dest, dests[i]);
-		check_all(f);
+		test_shadow_check(&f->sh);
 	}
 
 	/* a split memset */
 	struct vdm_operation op = test_operation(OP_MEMSET, f->file + MIB + 10,
 		NULL, 0x42, 2 * MIB, VDM_F_NO_CACHE_HINT);
-	struct vdm_operation_output out = test_table_run(f->vdm, &op);
-	memset(shadow_of(f, op.data.memset.str), 0x42, 2 * MIB);
+	struct vdm_operation_output out = test_table_run(f->m.vdm, &op);
+	memset(test_shadow_of(&f->sh, op.data.memset.str), 0x42, 2 * MIB);
 	assert_int_equal(out.result, VDM_SUCCESS);
 	assert_ptr_equal(out.output.memset.str, op.data.memset.str);
-	check_all(f);
+	test_shadow_check(&f->sh);
 }
 
 /*
@@ -537,14 +443,8 @@ static void
 test_split(void **state)
 {
 	struct fixture *f = *state;
-	size_t n = 8 * MIB;
-	char *dest = f->file + 64 + 3;
-
-	struct vdm_memcpy_output out = do_memcpy(f, dest, f->src + 1, n, 0);
-	memcpy(shadow_of(f, dest), f->src + 1, n);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	assert_ptr_equal(out.dest, dest);
-	check_all(f);
+	test_shadow_op(&f->sh, OP_MEMCPY, f->file + 64 + 3, f->src + 1, 0,
+		8 * MIB, 0);
 }
 
 /*
@@ -579,15 +479,16 @@ test_many(void **state)
 		if (type == OP_MEMMOVE)
 			src = f->file + 7 * MIB + i;
 		ops[i] = test_operation(type, dest, src, (int)i, n, 0);
-		test_op_apply(type, shadow_of(f, dest), type == OP_MEMMOVE ?
-			shadow_of(f, src) : src, (int)i, n);
+		test_op_apply(type, test_shadow_of(&f->sh, dest),
+			type == OP_MEMMOVE ? test_shadow_of(&f->sh, src) : src,
+			(int)i, n);
 	}
 	/* no destination reaches the memmoves' sources, nor out */
 	assert_true(file_off < 7 * MIB);
 	assert_true(heap_off < HEAP_SIZE);
 
-	test_wait_together(f->vdm, f->rt, ops, MANY, VDM_SUCCESS);
-	check_all(f);
+	test_wait_together(&f->m, ops, MANY, VDM_SUCCESS);
+	test_shadow_check(&f->sh);
 }
 
 /*
@@ -607,22 +508,23 @@ test_small_blocks(void **state)
 	for (int i = 0; i < 4; i++) {
 		b[i] = malloc(100);
 		assert_non_null(b[i]);
-		struct vdm_memcpy_output out = do_memcpy(f, b[i] + 50,
-			f->src + i, 10, 0);
+		struct vdm_memcpy_output out = test_wait_memcpy(&f->m,
+			b[i] + 50, f->src + i, 10, 0);
 		assert_int_equal(out.result, VDM_SUCCESS);
 		assert_memory_equal(b[i] + 50, f->src + i, 10);
 	}
 	for (int i = 0; i < 4; i++) {
-		fut[i] = vdm_memcpy(f->vdm, b[i] + 20, f->src + 40 + i, 30, 0);
+		fut[i] = vdm_memcpy(f->m.vdm, b[i] + 20, f->src + 40 + i, 30,
+			0);
 		futs[i] = FUTURE_AS_RUNNABLE(&fut[i]);
 	}
-	runtime_wait_multiple(f->rt, futs, 4);
+	runtime_wait_multiple(f->m.rt, futs, 4);
 	for (int i = 0; i < 4; i++) {
 		assert_int_equal(FUTURE_OUTPUT(&fut[i])->result, VDM_SUCCESS);
 		assert_memory_equal(b[i] + 20, f->src + 40 + i, 30);
 		free(b[i]);
 	}
-	check_all(f);
+	test_shadow_check(&f->sh);
 }
 
 /*
@@ -635,42 +537,16 @@ test_heap(void **state)
 	struct fixture *f = *state;
 	char *h = f->heap;
 
-	struct vdm_memcpy_output cpy = do_memcpy(f, h + 5, f->src, 10000,
-		0);
-	memcpy(shadow_of(f, h + 5), f->src, 10000);
-	assert_int_equal(cpy.result, VDM_SUCCESS);
-	assert_ptr_equal(cpy.dest, h + 5);
-	check_all(f);
-
+	test_shadow_op(&f->sh, OP_MEMCPY, h + 5, f->src, 0, 10000, 0);
 	/* large enough to be split among the workers */
-	cpy = do_memcpy(f, h + 20000, f->src + 3, 2 * MIB, 0);
-	memcpy(shadow_of(f, h + 20000), f->src + 3, 2 * MIB);
-	assert_int_equal(cpy.result, VDM_SUCCESS);
-	check_all(f);
-
-	struct vdm_memmove_output mov = do_memmove(f, h + 100, h + 5, 9000,
-		0);
-	memmove(shadow_of(f, h + 100), shadow_of(f, h + 5), 9000);
-	assert_int_equal(mov.result, VDM_SUCCESS);
-	assert_ptr_equal(mov.dest, h + 100);
-	check_all(f);
-
-	struct vdm_memset_output set = do_memset(f, h + 30, 0x3c, 7000,
+	test_shadow_op(&f->sh, OP_MEMCPY, h + 20000, f->src + 3, 0, 2 * MIB, 0);
+	test_shadow_op(&f->sh, OP_MEMMOVE, h + 100, h + 5, 0, 9000, 0);
+	test_shadow_op(&f->sh, OP_MEMSET, h + 30, NULL, 0x3c, 7000,
 		VDM_F_NO_CACHE_HINT);
-	memset(shadow_of(f, h + 30), 0x3c, 7000);
-	assert_int_equal(set.result, VDM_SUCCESS);
-	assert_ptr_equal(set.str, h + 30);
-	check_all(f);
-
-	struct vdm_flush_output flu = do_flush(f, h + HEAP_SIZE - 4097, 4097,
+	test_shadow_op(&f->sh, OP_FLUSH, h + HEAP_SIZE - 4097, NULL, 0, 4097,
 		0);
-	assert_int_equal(flu.result, VDM_SUCCESS);
-
 	/* the last byte of the buffer */
-	set = do_memset(f, h + HEAP_SIZE - 1, 0x7e, 1, 0);
-	assert_int_equal(set.result, VDM_SUCCESS);
-	f->heap_shadow[HEAP_SIZE - 1] = 0x7e;
-	check_all(f);
+	test_shadow_op(&f->sh, OP_MEMSET, h + HEAP_SIZE - 1, NULL, 0x7e, 1, 0);
 }
 
 /*
@@ -693,8 +569,8 @@ test_delete_finishes(void **state)
 	/* the future is not polled again: the mover is gone */
 	vdm_delete(vdm);
 
-	memcpy(shadow_of(f, dest), f->src + 9, n);
-	check_all(f);
+	memcpy(test_shadow_of(&f->sh, dest), f->src + 9, n);
+	test_shadow_check(&f->sh);
 }
 
 /*
@@ -720,51 +596,50 @@ test_write_back_fails(void **state)
 
 	/* the control: the library's write-backs reach pmem_msync() here */
 	msync_reset(0);
-	struct vdm_memcpy_output cpy = do_memcpy(f, a, f->src, n, 0);
-	memcpy(shadow_of(f, a), f->src, n);
+	struct vdm_memcpy_output cpy = test_wait_memcpy(&f->m, a, f->src, n, 0);
+	memcpy(test_shadow_of(&f->sh, a), f->src, n);
 	assert_int_equal(cpy.result, VDM_SUCCESS);
 	assert_true(msync_count() >= 1);
 
 	msync_reset(1);
-	cpy = do_memcpy(f, a, f->src + 1, n, 0);
-	memcpy(shadow_of(f, a), f->src + 1, n);
+	cpy = test_wait_memcpy(&f->m, a, f->src + 1, n, 0);
+	memcpy(test_shadow_of(&f->sh, a), f->src + 1, n);
 	assert_int_equal(cpy.result, VDM_ERROR_IO);
 	assert_null(cpy.dest);
 	assert_int_equal(msync_count(), 1);
-	check_all(f);
+	test_shadow_check(&f->sh);
 
 	/* sticky: no pmem_msync() fails any more, the operations do */
 	msync_reset(0);
 	char *b = f->heap + 3 * pg + 1;
-	struct vdm_memset_output set = do_memset(f, b, 0x44, n, 0);
-	memset(shadow_of(f, b), 0x44, n);
+	struct vdm_memset_output set = test_wait_memset(&f->m, b, 0x44, n, 0);
+	memset(test_shadow_of(&f->sh, b), 0x44, n);
 	assert_int_equal(set.result, VDM_ERROR_IO);
 	assert_null(set.str);
-	struct vdm_operation_output out = test_table_memcpy(f->vdm, a,
+	struct vdm_operation_output out = test_table_memcpy(f->m.vdm, a,
 		f->src + 2, n, VDM_F_MEM_DURABLE);
-	memcpy(shadow_of(f, a), f->src + 2, n);
+	memcpy(test_shadow_of(&f->sh, a), f->src + 2, n);
 	assert_int_equal(out.result, VDM_ERROR_IO);
-	check_all(f);
+	test_shadow_check(&f->sh);
 
 	/* another mover works, and fails as the first did */
-	struct vdm *vdm = vdm_pmem_new(f->mode->nthreads);
-	assert_non_null(vdm);
-	struct vdm_memcpy_future fut = vdm_memcpy(vdm, a, f->src + 3, n, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	memcpy(shadow_of(f, a), f->src + 3, n);
-	assert_int_equal(FUTURE_OUTPUT(&fut)->result, VDM_SUCCESS);
-	assert_ptr_equal(FUTURE_OUTPUT(&fut)->dest, a);
+	struct test_mover other = { vdm_pmem_new(f->mode->nthreads), f->m.rt };
+	assert_non_null(other.vdm);
+	cpy = test_wait_memcpy(&other, a, f->src + 3, n, 0);
+	memcpy(test_shadow_of(&f->sh, a), f->src + 3, n);
+	assert_int_equal(cpy.result, VDM_SUCCESS);
+	assert_ptr_equal(cpy.dest, a);
 
 	msync_reset(1);
 	struct vdm_operation ops[8];
 	for (unsigned i = 0; i < 8; i++) {
 		char *dest = f->file + (20 + 3 * i) * pg;
 		ops[i] = test_operation(OP_MEMCPY, dest, f->src + i, 0, pg, 0);
-		memcpy(shadow_of(f, dest), f->src + i, pg);
+		memcpy(test_shadow_of(&f->sh, dest), f->src + i, pg);
 	}
-	test_wait_together(vdm, f->rt, ops, 8, VDM_ERROR_IO);
-	vdm_delete(vdm);
-	check_all(f);
+	test_wait_together(&other, ops, 8, VDM_ERROR_IO);
+	vdm_delete(other.vdm);
+	test_shadow_check(&f->sh);
 }
 
 /*
@@ -797,6 +672,20 @@ check_clean(struct fixture *f, const void *p, size_t n, const char *what)
 }
 
 /*
+ * expect_durable_op -- expect_op(), and every page the operation wrote is
+ * clean once it completed; then the control
+ */
+static void
+expect_durable_op(struct fixture *f, enum vdm_operation_type type,
+	char *dest, void *src, int c, size_t n, uint64_t flags,
+	const char *what)
+{
+	test_shadow_op(&f->sh, type, dest, src, c, n, flags);
+	check_clean(f, dest, n, what);
+	test_expect_dirtied(&probe, dest, n);
+}
+
+/*
  * test_durable_ops -- memcpy (with and without non-temporal stores),
  * memmove, memset and flush: every page each wrote is clean once its
  * future completes
@@ -809,52 +698,29 @@ test_durable_ops(void **state)
 
 	durable_ready(f);
 
-	for (unsigned i = 0; i < 2; i++) {
-		char *dest = f->file + (1 + 5 * i) * pg + 17;
-		size_t n = 3 * pg + 100;
-		struct vdm_memcpy_output out = do_memcpy(f, dest, f->src + i,
-			n, i ? VDM_F_NO_CACHE_HINT : 0);
-		assert_int_equal(out.result, VDM_SUCCESS);
-		check_clean(f, dest, n, "memcpy");
-		memcpy(shadow_of(f, dest), f->src + i, n);
-		check_all(f);
-		test_expect_dirtied(&probe, dest, n);
-	}
+	for (unsigned i = 0; i < 2; i++)
+		expect_durable_op(f, OP_MEMCPY, f->file + (1 + 5 * i) * pg + 17,
+			f->src + i, 0, 3 * pg + 100,
+			i ? VDM_F_NO_CACHE_HINT : 0, "memcpy");
 
 	char *from = f->file + 20 * pg;
-	char *to = from + 700;
-	size_t n = 2 * pg + 5;
-	memcpy(from, f->src, n);
-	memcpy(shadow_of(f, from), f->src, n);
-	struct vdm_memmove_output mov = do_memmove(f, to, from, n, 0);
-	assert_int_equal(mov.result, VDM_SUCCESS);
-	check_clean(f, to, n, "memmove");
-	memmove(shadow_of(f, to), shadow_of(f, from), n);
-	check_all(f);
-	test_expect_dirtied(&probe, to, n);
+	memcpy(from, f->src, 2 * pg + 5);
+	memcpy(test_shadow_of(&f->sh, from), f->src, 2 * pg + 5);
+	expect_durable_op(f, OP_MEMMOVE, from + 700, from, 0, 2 * pg + 5, 0,
+		"memmove");
 
-	char *dest = f->file + 30 * pg + 1;
-	n = 2 * pg - 2;
-	struct vdm_memset_output set = do_memset(f, dest, 0x5a, n, 0);
-	assert_int_equal(set.result, VDM_SUCCESS);
-	check_clean(f, dest, n, "memset");
-	memset(shadow_of(f, dest), 0x5a, n);
-	check_all(f);
-	test_expect_dirtied(&probe, dest, n);
+	expect_durable_op(f, OP_MEMSET, f->file + 30 * pg + 1, NULL, 0x5a,
+		2 * pg - 2, 0, "memset");
 
 	/* pages dirtied with plain stores are clean once a flush of their
 	 * range completes */
-	dest = f->file + 40 * pg + 8;
-	n = 3 * pg;
+	char *dest = f->file + 40 * pg + 8;
+	size_t n = 3 * pg;
 	memcpy(dest, f->src + 7, n);
-	memcpy(shadow_of(f, dest), f->src + 7, n);
+	memcpy(test_shadow_of(&f->sh, dest), f->src + 7, n);
 	assert_int_equal(test_range_state(&probe, dest, n, NULL),
 		TEST_PAGE_DIRTY);
-	struct vdm_flush_output flu = do_flush(f, dest, n, 0);
-	assert_int_equal(flu.result, VDM_SUCCESS);
-	check_clean(f, dest, n, "flush");
-	check_all(f);
-	test_expect_dirtied(&probe, dest, n);
+	expect_durable_op(f, OP_FLUSH, dest, NULL, 0, n, 0, "flush");
 }
 
 /*
@@ -869,11 +735,8 @@ test_durable_split(void **state)
 	char *dest = f->file + 64 + 3;
 
 	durable_ready(f);
-	struct vdm_memcpy_output out = do_memcpy(f, dest, f->src, n, 0);
-	assert_int_equal(out.result, VDM_SUCCESS);
+	test_shadow_op(&f->sh, OP_MEMCPY, dest, f->src, 0, n, 0);
 	check_clean(f, dest, n, "8 MiB memcpy");
-	memcpy(shadow_of(f, dest), f->src, n);
-	check_all(f);
 	test_expect_dirtied(&probe, dest + n / 2, n / 2);
 }
 
@@ -893,13 +756,13 @@ test_durable_many(void **state)
 		char *dest = f->file + (8 + 3 * i) * pg + i;
 		ops[i] = test_operation(OP_MEMCPY, dest, f->src + i, 0,
 			pg + 10 * i, 0);
-		memcpy(shadow_of(f, dest), f->src + i, pg + 10 * i);
+		memcpy(test_shadow_of(&f->sh, dest), f->src + i, pg + 10 * i);
 	}
-	test_wait_together(f->vdm, f->rt, ops, MANY, VDM_SUCCESS);
+	test_wait_together(&f->m, ops, MANY, VDM_SUCCESS);
 	for (unsigned i = 0; i < MANY; i++)
 		check_clean(f, test_operation_dest(&ops[i]), pg + 10 * i,
 			"one of many memcpys");
-	check_all(f);
+	test_shadow_check(&f->sh);
 	test_expect_dirtied(&probe, f->file + 8 * pg, pg);
 }
 
@@ -917,14 +780,15 @@ test_durable_table(void **state)
 		0);
 
 	durable_ready(f);
-	void *data = test_table_start(f->vdm, &op);
-	while (f->vdm->op_check(data, &op) != FUTURE_STATE_COMPLETE)
+	void *data = test_table_start(f->m.vdm, &op);
+	while (f->m.vdm->op_check(data, &op) != FUTURE_STATE_COMPLETE)
 		(void) sched_yield();
 	check_clean(f, dest, n, "memcpy through the table");
-	struct vdm_operation_output out = test_table_finish(f->vdm, data, &op);
+	struct vdm_operation_output out = test_table_finish(f->m.vdm, data,
+		&op);
 	assert_int_equal(out.result, VDM_SUCCESS);
-	memcpy(shadow_of(f, dest), f->src, n);
-	check_all(f);
+	memcpy(test_shadow_of(&f->sh, dest), f->src, n);
+	test_shadow_check(&f->sh);
 	test_expect_dirtied(&probe, dest, n);
 }
 
@@ -948,8 +812,8 @@ test_durable_delete(void **state)
 	vdm_delete(vdm);
 
 	check_clean(f, dest, n, "memcpy before vdm_delete()");
-	memcpy(shadow_of(f, dest), f->src + 3, n);
-	check_all(f);
+	memcpy(test_shadow_of(&f->sh, dest), f->src + 3, n);
+	test_shadow_check(&f->sh);
 	test_expect_dirtied(&probe, dest, n);
 }
 
@@ -1006,8 +870,8 @@ main(void)
 	const struct CMUnitTest common_tests[] = {
 		cmocka_unit_test(test_new_bad),
 	};
-	const struct CMUnitTest inline_tests[] = { TESTS(mode_inline) };
-	const struct CMUnitTest pool_tests[] = { TESTS(mode_pool) };
+	const struct CMUnitTest inline_tests[] = { TESTS(test_mode_inline) };
+	const struct CMUnitTest pool_tests[] = { TESTS(test_mode_pool) };
 
 	int failed = cmocka_run_group_tests_name("vdm_pmem_new",
 		common_tests, NULL, NULL);

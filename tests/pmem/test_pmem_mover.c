@@ -36,21 +36,14 @@
 /* futures waited for at once */
 #define MANY 64
 
-/* where the mover moves bytes */
-struct mode {
-	const char *name;
-	unsigned nthreads;
-};
-
-static struct mode mode_inline = { "no threads", 0 };
-static struct mode mode_pool = { "2 threads", 2 };
-
 struct fixture {
-	const struct mode *mode;
-	struct test_pmem2_mover m;
+	const struct test_mode *mode;
+	struct test_file file;
+	struct test_mover m;
 	unsigned char *shadow;	/* what the whole file must hold */
 	unsigned char *outside;	/* ordinary memory, never written */
 	unsigned char *outside_shadow;
+	struct test_shadow sh;	/* the file and the outside buffer */
 };
 
 /*
@@ -60,22 +53,23 @@ struct fixture {
 static int
 setup(void **state)
 {
-	const struct mode *mode = *state;
+	const struct test_mode *mode = *state;
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	if (f == NULL)
 		return -1;
 	f->mode = mode;
-	if (test_pmem2_mover_open(&f->m, TARGET_SIZE, mode->nthreads) != 0) {
+	if (test_pmem2_mover_open(&f->file, &f->m, TARGET_SIZE,
+			mode->nthreads) != 0) {
 		free(f);
 		return -1;
 	}
-	f->shadow = calloc(1, f->m.file.total);
+	f->shadow = calloc(1, f->file.total);
 	f->outside = malloc(OUTSIDE_SIZE);
 	f->outside_shadow = malloc(OUTSIDE_SIZE);
-	if (test_file_attach(&f->m.file, f->m.vdm) != 0 || f->shadow == NULL ||
+	if (test_file_attach(&f->file, f->m.vdm) != 0 || f->shadow == NULL ||
 			f->outside == NULL || f->outside_shadow == NULL) {
-		(void) test_pmem2_mover_close(&f->m);
+		(void) test_pmem2_mover_close(&f->file, &f->m);
 		free(f->shadow);
 		free(f->outside);
 		free(f->outside_shadow);
@@ -84,6 +78,18 @@ setup(void **state)
 	}
 	test_fill(f->outside, OUTSIDE_SIZE, 4242);
 	memcpy(f->outside_shadow, f->outside, OUTSIDE_SIZE);
+
+	struct test_file *file = &f->file;
+	test_shadow_init(&f->sh, &f->m, mode->name);
+	test_shadow_add(&f->sh, "the neighbour before the map", file->base,
+		f->shadow, file->neighbour);
+	test_shadow_add(&f->sh, "the map", file->addr,
+		f->shadow + file->neighbour, file->size);
+	test_shadow_add(&f->sh, "the neighbour after the map",
+		file->addr + file->size,
+		f->shadow + file->neighbour + file->size, file->neighbour);
+	test_shadow_add(&f->sh, "the outside buffer", f->outside,
+		f->outside_shadow, OUTSIDE_SIZE);
 
 	*state = f;
 	return 0;
@@ -97,59 +103,13 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(test_pmem2_mover_close(&f->m), 0);
+	assert_int_equal(test_pmem2_mover_close(&f->file, &f->m), 0);
 	free(f->shadow);
 	free(f->outside);
 	free(f->outside_shadow);
 	free(f);
 	return 0;
 }
-
-/*
- * shadow_of -- the shadow byte of an address in the file
- */
-static unsigned char *
-shadow_of(struct fixture *f, const void *p)
-{
-	return f->shadow + ((const char *)p - f->m.file.base);
-}
-
-/*
- * check_all -- every byte of the file and of the outside buffer must be
- * what the shadows hold
- */
-static void
-check_all(struct fixture *f)
-{
-	const struct test_file *file = &f->m.file;
-	size_t d = test_first_diff(file->base, f->shadow, file->total);
-
-	if (d != file->total) {
-		const char *where = d < file->neighbour ? "before the map" :
-			d < file->neighbour + file->size ? "in the map" :
-			"after the map";
-		fail_msg("byte %zu of the file (%s, offset %zd from the map) "
-			"is 0x%02x, not 0x%02x (%s)", d, where,
-			(ssize_t)d - (ssize_t)file->neighbour,
-			((unsigned char *)file->base)[d], f->shadow[d],
-			f->mode->name);
-	}
-
-	d = test_first_diff(f->outside, f->outside_shadow, OUTSIDE_SIZE);
-	if (d != OUTSIDE_SIZE)
-		fail_msg("byte %zu of the outside buffer changed (%s)", d,
-			f->mode->name);
-}
-
-/* the operations on the fixture's mover, waited for with its runtime */
-#define do_memcpy(_f, ...) test_wait_memcpy((_f)->m.vdm, (_f)->m.rt,\
-	__VA_ARGS__)
-#define do_memmove(_f, ...) test_wait_memmove((_f)->m.vdm, (_f)->m.rt,\
-	__VA_ARGS__)
-#define do_memset(_f, ...) test_wait_memset((_f)->m.vdm, (_f)->m.rt,\
-	__VA_ARGS__)
-#define do_flush(_f, ...) test_wait_flush((_f)->m.vdm, (_f)->m.rt,\
-	__VA_ARGS__)
 
 /*
  * test_new_bad -- vdm_pmem2_new() refuses a NULL map and too many threads;
@@ -197,21 +157,11 @@ static void
 test_capabilities(void **state)
 {
 	struct fixture *f = *state;
+	char *dest = f->file.addr + 100;
 
-	assert_int_equal(f->m.vdm->capabilities, VDM_F_MEM_DURABLE);
-	assert_true(vdm_is_supported(f->m.vdm, VDM_F_MEM_DURABLE));
-	assert_false(vdm_is_supported(f->m.vdm, VDM_F_NO_CACHE_HINT));
-
-	char *dest = f->m.file.addr + 100;
-	struct vdm_memset_future fut = vdm_memset(f->m.vdm, dest, 0x77, 10, 0);
-	int async = future_has_property(FUTURE_AS_RUNNABLE(&fut),
-		FUTURE_PROPERTY_ASYNC);
-	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
-	memset(shadow_of(f, dest), 0x77, 10);
-
-	assert_int_equal(FUTURE_OUTPUT(&fut)->result, VDM_SUCCESS);
-	assert_int_equal(async != 0, f->mode->nthreads != 0);
-	check_all(f);
+	test_expect_durable_mover(&f->m, dest, f->mode->nthreads != 0);
+	memset(test_shadow_of(&f->sh, dest), 0x77, 10);
+	test_shadow_check(&f->sh);
 }
 
 /*
@@ -222,8 +172,8 @@ static void
 test_memcpy(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->m.file.page;
-	char *map = f->m.file.addr;
+	size_t pg = f->file.page;
+	char *map = f->file.addr;
 	size_t n = 3 * pg + 100;
 	unsigned char *src = malloc(n);
 	assert_non_null(src);
@@ -233,39 +183,22 @@ test_memcpy(void **state)
 		VDM_F_MEM_DURABLE | VDM_F_NO_CACHE_HINT,
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
-		char *dest = map + (1 + 4 * i) * pg + 17 + i;
 		test_fill(src, n, (unsigned)i + 1);
-		struct vdm_memcpy_output out = do_memcpy(f, dest, src, n,
-			flags[i]);
-		memcpy(shadow_of(f, dest), src, n);
-		assert_int_equal(out.result, VDM_SUCCESS);
-		assert_ptr_equal(out.dest, dest);
-		check_all(f);
+		test_shadow_op(&f->sh, OP_MEMCPY,
+			map + (1 + 4 * i) * pg + 17 + i, src, 0, n, flags[i]);
 	}
 
 	/* the first and the last bytes of the map */
-	struct vdm_memcpy_output out = do_memcpy(f, map, src, 100, 0);
-	memcpy(shadow_of(f, map), src, 100);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	assert_ptr_equal(out.dest, map);
-	char *last = map + f->m.file.size - 100;
-	out = do_memcpy(f, last, src + 7, 100, 0);
-	memcpy(shadow_of(f, last), src + 7, 100);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	assert_ptr_equal(out.dest, last);
-	check_all(f);
+	test_shadow_op(&f->sh, OP_MEMCPY, map, src, 0, 100, 0);
+	test_shadow_op(&f->sh, OP_MEMCPY, map + f->file.size - 100, src + 7, 0,
+		100, 0);
 
 	/* the source may lie anywhere: in the map, or in a neighbour */
-	char *dest = map + 20 * pg + 5;
-	out = do_memcpy(f, dest, map + pg + 17, n, 0);
-	memcpy(shadow_of(f, dest), shadow_of(f, map + pg + 17), n);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	memcpy(f->m.file.base + 64, "neighbour", 9);
+	test_shadow_op(&f->sh, OP_MEMCPY, map + 20 * pg + 5, map + pg + 17, 0,
+		n, 0);
+	memcpy(f->file.base + 64, "neighbour", 9);
 	memcpy(f->shadow + 64, "neighbour", 9);
-	out = do_memcpy(f, map + 3, f->m.file.base + 64, 9, 0);
-	memcpy(shadow_of(f, map + 3), "neighbour", 9);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	check_all(f);
+	test_shadow_op(&f->sh, OP_MEMCPY, map + 3, f->file.base + 64, 0, 9, 0);
 
 	free(src);
 }
@@ -279,34 +212,22 @@ static void
 test_memmove(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->m.file.page;
-	char *map = f->m.file.addr;
+	size_t pg = f->file.page;
+	char *map = f->file.addr;
 
 	/* from ordinary memory */
-	char *dest = map + 2 * pg + 9;
-	struct vdm_memmove_output out = do_memmove(f, dest, f->outside,
+	test_shadow_op(&f->sh, OP_MEMMOVE, map + 2 * pg + 9, f->outside, 0,
 		pg + 300, 0);
-	memmove(shadow_of(f, dest), f->outside, pg + 300);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	assert_ptr_equal(out.dest, dest);
-	check_all(f);
 
 	/* forward, overlapping by most of the range */
 	char *from = map + 2 * pg + 9;
-	dest = from + 123;
-	out = do_memmove(f, dest, from, pg, VDM_F_MEM_DURABLE);
-	memmove(shadow_of(f, dest), shadow_of(f, from), pg);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	assert_ptr_equal(out.dest, dest);
-	check_all(f);
+	test_shadow_op(&f->sh, OP_MEMMOVE, from + 123, from, 0, pg,
+		VDM_F_MEM_DURABLE);
 
 	/* backward, across a page boundary */
-	dest = map + 2 * pg + 5;
-	out = do_memmove(f, dest, dest + 700, pg + 50, VDM_F_NO_CACHE_HINT);
-	memmove(shadow_of(f, dest), shadow_of(f, dest + 700), pg + 50);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	assert_ptr_equal(out.dest, dest);
-	check_all(f);
+	char *dest = map + 2 * pg + 5;
+	test_shadow_op(&f->sh, OP_MEMMOVE, dest, dest + 700, 0, pg + 50,
+		VDM_F_NO_CACHE_HINT);
 
 	/* 2 MiB of content, then moved forward and back over itself */
 	size_t n = 2 * MIB;
@@ -314,22 +235,9 @@ test_memmove(void **state)
 	assert_non_null(src);
 	test_fill(src, n, 77);
 	char *big = map + 4 * MIB + 64;
-	out = do_memmove(f, big, src, n, 0);
-	memcpy(shadow_of(f, big), src, n);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	check_all(f);
-
-	out = do_memmove(f, big + pg + 3, big, n, 0);
-	memmove(shadow_of(f, big + pg + 3), shadow_of(f, big), n);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	assert_ptr_equal(out.dest, big + pg + 3);
-	check_all(f);
-
-	out = do_memmove(f, big - 2 * pg - 1, big, n, 0);
-	memmove(shadow_of(f, big - 2 * pg - 1), shadow_of(f, big), n);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	assert_ptr_equal(out.dest, big - 2 * pg - 1);
-	check_all(f);
+	test_shadow_op(&f->sh, OP_MEMMOVE, big, src, 0, n, 0);
+	test_shadow_op(&f->sh, OP_MEMMOVE, big + pg + 3, big, 0, n, 0);
+	test_shadow_op(&f->sh, OP_MEMMOVE, big - 2 * pg - 1, big, 0, n, 0);
 
 	free(src);
 }
@@ -342,30 +250,16 @@ static void
 test_memset(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->m.file.page;
-	char *map = f->m.file.addr;
+	size_t pg = f->file.page;
+	char *map = f->file.addr;
 
-	char *dest = map + 5 * pg + 1;
-	struct vdm_memset_output out = do_memset(f, dest, 0xa5, 2 * pg - 2,
-		0);
-	memset(shadow_of(f, dest), 0xa5, 2 * pg - 2);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	assert_ptr_equal(out.str, dest);
-	check_all(f);
-
-	dest = map + 7 * pg + 3;
-	out = do_memset(f, dest, 0x13c, 333, VDM_F_NO_CACHE_HINT);
-	memset(shadow_of(f, dest), 0x3c, 333);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	assert_ptr_equal(out.str, dest);
-	check_all(f);
-
-	dest = map + MIB + 11;
-	out = do_memset(f, dest, 0x5e, 3 * MIB + 5, VDM_F_MEM_DURABLE);
-	memset(shadow_of(f, dest), 0x5e, 3 * MIB + 5);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	assert_ptr_equal(out.str, dest);
-	check_all(f);
+	test_shadow_op(&f->sh, OP_MEMSET, map + 5 * pg + 1, NULL, 0xa5,
+		2 * pg - 2, 0);
+	test_shadow_op(&f->sh, OP_MEMSET, map + 7 * pg + 3, NULL, 0x13c, 333,
+		VDM_F_NO_CACHE_HINT);
+	assert_int_equal((unsigned char)map[7 * pg + 3], 0x3c);
+	test_shadow_op(&f->sh, OP_MEMSET, map + MIB + 11, NULL, 0x5e,
+		3 * MIB + 5, VDM_F_MEM_DURABLE);
 }
 
 /*
@@ -376,25 +270,24 @@ static void
 test_flush(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->m.file.page;
-	char *dest = f->m.file.addr + 9 * pg + 30;
+	size_t pg = f->file.page;
+	char *dest = f->file.addr + 9 * pg + 30;
 
 	test_fill(dest, 2 * pg, 5);
-	memcpy(shadow_of(f, dest), dest, 2 * pg);
+	memcpy(test_shadow_of(&f->sh, dest), dest, 2 * pg);
 
-	struct vdm_flush_output out = do_flush(f, dest, 2 * pg, 0);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	out = do_flush(f, dest + 1, 100, VDM_F_MEM_DURABLE);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	out = do_flush(f, f->m.file.addr, f->m.file.size, 0);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	check_all(f);
+	test_shadow_op(&f->sh, OP_FLUSH, dest, NULL, 0, 2 * pg, 0);
+	test_shadow_op(&f->sh, OP_FLUSH, dest + 1, NULL, 0, 100,
+		VDM_F_MEM_DURABLE);
+	test_shadow_op(&f->sh, OP_FLUSH, f->file.addr, NULL, 0, f->file.size,
+		0);
 
-	out = do_flush(f, f->m.file.addr + f->m.file.size - 10, 11, 0);
+	char *end = f->file.addr + f->file.size;
+	struct vdm_flush_output out = test_wait_flush(&f->m, end - 10, 11, 0);
 	assert_int_equal(out.result, VDM_ERROR_OUT_OF_RANGE);
-	out = do_flush(f, f->outside, 10, 0);
+	out = test_wait_flush(&f->m, f->outside, 10, 0);
 	assert_int_equal(out.result, VDM_ERROR_OUT_OF_RANGE);
-	check_all(f);
+	test_shadow_check(&f->sh);
 }
 
 /*
@@ -407,22 +300,25 @@ check_out_of_range(struct fixture *f, char *dest, size_t n, const char *what)
 {
 	print_message("out of range: %s\n", what);
 
-	struct vdm_memcpy_output cpy = do_memcpy(f, dest, f->outside, n, 0);
+	struct vdm_memcpy_output cpy = test_wait_memcpy(&f->m, dest, f->outside,
+		n, 0);
 	assert_int_equal(cpy.result, VDM_ERROR_OUT_OF_RANGE);
 	assert_null(cpy.dest);
-	check_all(f);
+	test_shadow_check(&f->sh);
 
-	struct vdm_memmove_output mov = do_memmove(f, dest, f->outside, n, 0);
+	struct vdm_memmove_output mov = test_wait_memmove(&f->m, dest,
+		f->outside, n, 0);
 	assert_int_equal(mov.result, VDM_ERROR_OUT_OF_RANGE);
 	assert_null(mov.dest);
-	check_all(f);
+	test_shadow_check(&f->sh);
 
-	struct vdm_memset_output set = do_memset(f, dest, 0xee, n, 0);
+	struct vdm_memset_output set = test_wait_memset(&f->m, dest, 0xee, n,
+		0);
 	assert_int_equal(set.result, VDM_ERROR_OUT_OF_RANGE);
 	assert_null(set.str);
-	check_all(f);
+	test_shadow_check(&f->sh);
 
-	struct vdm_flush_output fl = do_flush(f, dest, n, 0);
+	struct vdm_flush_output fl = test_wait_flush(&f->m, dest, n, 0);
 	assert_int_equal(fl.result, VDM_ERROR_OUT_OF_RANGE);
 
 	struct vdm_operation op = test_operation(OP_MEMCPY, dest, f->outside,
@@ -432,7 +328,7 @@ check_out_of_range(struct fixture *f, char *dest, size_t n, const char *what)
 	op = test_operation(OP_MEMSET, dest, NULL, 0xdd, n, 0);
 	assert_int_equal(test_table_run(f->m.vdm, &op).result,
 		VDM_ERROR_OUT_OF_RANGE);
-	check_all(f);
+	test_shadow_check(&f->sh);
 }
 
 /*
@@ -443,8 +339,8 @@ static void
 test_out_of_range(void **state)
 {
 	struct fixture *f = *state;
-	char *map = f->m.file.addr;
-	size_t size = f->m.file.size;
+	char *map = f->file.addr;
+	size_t size = f->file.size;
 
 	check_out_of_range(f, map - 64, 64, "wholly before the map");
 	check_out_of_range(f, map - 1, 1, "the byte before the map");
@@ -471,18 +367,19 @@ static void
 test_invalid_flags(void **state)
 {
 	struct fixture *f = *state;
-	char *dest = f->m.file.addr + 64;
+	char *dest = f->file.addr + 64;
 	const uint64_t bad = ((uint64_t)1) << 7;
 
-	struct vdm_memcpy_output cpy = do_memcpy(f, dest, f->outside, 100,
-		bad | VDM_F_MEM_DURABLE);
+	struct vdm_memcpy_output cpy = test_wait_memcpy(&f->m, dest, f->outside,
+		100, bad | VDM_F_MEM_DURABLE);
 	assert_int_equal(cpy.result, VDM_ERROR_INVALID_FLAGS);
 	assert_null(cpy.dest);
-	struct vdm_memset_output set = do_memset(f, dest, 1, 100, bad);
+	struct vdm_memset_output set = test_wait_memset(&f->m, dest, 1, 100,
+		bad);
 	assert_int_equal(set.result, VDM_ERROR_INVALID_FLAGS);
-	struct vdm_flush_output fl = do_flush(f, dest, 100, bad);
+	struct vdm_flush_output fl = test_wait_flush(&f->m, dest, 100, bad);
 	assert_int_equal(fl.result, VDM_ERROR_INVALID_FLAGS);
-	check_all(f);
+	test_shadow_check(&f->sh);
 
 	struct vdm_operation op = test_operation(OP_MEMMOVE, dest, f->outside,
 		0, 100, bad);
@@ -495,7 +392,7 @@ test_invalid_flags(void **state)
 	op.data.memset.str = f->outside;
 	assert_int_equal(test_table_run(f->m.vdm, &op).result,
 		VDM_ERROR_INVALID_FLAGS);
-	check_all(f);
+	test_shadow_check(&f->sh);
 }
 
 /*
@@ -506,22 +403,22 @@ static void
 test_table(void **state)
 {
 	struct fixture *f = *state;
-	char *dest = f->m.file.addr + 3 * f->m.file.page + 1;
+	char *dest = f->file.addr + 3 * f->file.page + 1;
 	struct vdm_operation op = test_operation(OP_MEMCPY, dest, f->outside,
 		0, 5000, VDM_F_MEM_DURABLE);
 	struct vdm_operation_output out = test_table_run(f->m.vdm, &op);
-	memcpy(shadow_of(f, dest), f->outside, 5000);
+	memcpy(test_shadow_of(&f->sh, dest), f->outside, 5000);
 	assert_int_equal(out.result, VDM_SUCCESS);
 	assert_ptr_equal(out.output.memcpy.dest, dest);
-	check_all(f);
+	test_shadow_check(&f->sh);
 
 	op = test_operation(OP_MEMSET, dest + 10, NULL, 0x42, 2 * MIB,
 		VDM_F_NO_CACHE_HINT);
 	out = test_table_run(f->m.vdm, &op);
-	memset(shadow_of(f, dest + 10), 0x42, 2 * MIB);
+	memset(test_shadow_of(&f->sh, dest + 10), 0x42, 2 * MIB);
 	assert_int_equal(out.result, VDM_SUCCESS);
 	assert_ptr_equal(out.output.memset.str, dest + 10);
-	check_all(f);
+	test_shadow_check(&f->sh);
 
 	op = test_operation(OP_FLUSH, dest, NULL, 0, 4000, 0);
 	out = test_table_run(f->m.vdm, &op);
@@ -536,7 +433,7 @@ test_table(void **state)
 	 * wherever the destination points */
 	char *zero_dests[] = {
 		dest + 7,
-		f->m.file.addr + f->m.file.size,
+		f->file.addr + f->file.size,
 		(char *)f->outside,
 		(char *)(uintptr_t)0x10000,
 	};
@@ -546,7 +443,7 @@ test_table(void **state)
 		out = test_table_run(f->m.vdm, &op);
 		assert_int_equal(out.result, VDM_SUCCESS);
 	}
-	check_all(f);
+	test_shadow_check(&f->sh);
 }
 
 /*
@@ -557,27 +454,28 @@ static void
 test_zero_length(void **state)
 {
 	struct fixture *f = *state;
-	char *in = f->m.file.addr + 10;
-	char *out_of = f->m.file.addr + f->m.file.size;
+	char *in = f->file.addr + 10;
+	char *out_of = f->file.addr + f->file.size;
 
 	char *dests[] = { in, out_of, (char *)f->outside };
 	for (size_t i = 0; i < ARRAY_SIZE(dests); i++) {
-		struct vdm_memcpy_output cpy = do_memcpy(f, dests[i],
+		struct vdm_memcpy_output cpy = test_wait_memcpy(&f->m, dests[i],
 			f->outside, 0, 0);
 		assert_int_equal(cpy.result, VDM_SUCCESS);
 		assert_ptr_equal(cpy.dest, dests[i]);
-		struct vdm_memmove_output mov = do_memmove(f, dests[i],
-			f->outside, 0, VDM_F_MEM_DURABLE);
+		struct vdm_memmove_output mov = test_wait_memmove(&f->m,
+			dests[i], f->outside, 0, VDM_F_MEM_DURABLE);
 		assert_int_equal(mov.result, VDM_SUCCESS);
 		assert_ptr_equal(mov.dest, dests[i]);
-		struct vdm_memset_output set = do_memset(f, dests[i], 9, 0,
-			0);
+		struct vdm_memset_output set = test_wait_memset(&f->m, dests[i],
+			9, 0, 0);
 		assert_int_equal(set.result, VDM_SUCCESS);
 		assert_ptr_equal(set.str, dests[i]);
-		struct vdm_flush_output fl = do_flush(f, dests[i], 0, 0);
+		struct vdm_flush_output fl = test_wait_flush(&f->m, dests[i], 0,
+			0);
 		assert_int_equal(fl.result, VDM_SUCCESS);
 	}
-	check_all(f);
+	test_shadow_check(&f->sh);
 }
 
 /*
@@ -593,20 +491,12 @@ test_split(void **state)
 	assert_non_null(src);
 	test_fill(src, n, 8);
 
-	char *dest = f->m.file.addr + 64 + 3;
-	struct vdm_memcpy_output out = do_memcpy(f, dest, src, n, 0);
-	memcpy(shadow_of(f, dest), src, n);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	assert_ptr_equal(out.dest, dest);
-	check_all(f);
+	test_shadow_op(&f->sh, OP_MEMCPY, f->file.addr + 64 + 3, src, 0, n, 0);
 
 	/* the same, with every piece going through non-temporal stores */
 	test_fill(src, n, 9);
-	dest = f->m.file.addr + f->m.file.size - n;
-	out = do_memcpy(f, dest, src, n, VDM_F_NO_CACHE_HINT);
-	memcpy(shadow_of(f, dest), src, n);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	check_all(f);
+	test_shadow_op(&f->sh, OP_MEMCPY, f->file.addr + f->file.size - n, src,
+		0, n, VDM_F_NO_CACHE_HINT);
 
 	free(src);
 }
@@ -619,22 +509,23 @@ static void
 test_many(void **state)
 {
 	struct fixture *f = *state;
-	size_t stride = f->m.file.size / MANY;
+	size_t stride = f->file.size / MANY;
 	struct vdm_operation ops[MANY];
 
 	for (unsigned i = 0; i < MANY; i++) {
 		enum vdm_operation_type type = i % 3 == 0 ? OP_MEMCPY :
 			i % 3 == 1 ? OP_MEMMOVE : OP_MEMSET;
 		size_t n = 3000 + 97 * i;
-		char *dest = f->m.file.addr + i * stride + i;
+		char *dest = f->file.addr + i * stride + i;
 		unsigned char *src = f->outside + (i % 3 == 1 ? 2 * i : i);
 
 		ops[i] = test_operation(type, dest, src, (int)i, n,
 			type == OP_MEMMOVE ? VDM_F_MEM_DURABLE : 0);
-		test_op_apply(type, shadow_of(f, dest), src, (int)i, n);
+		test_op_apply(type, test_shadow_of(&f->sh, dest), src, (int)i,
+			n);
 	}
-	test_wait_together(f->m.vdm, f->m.rt, ops, MANY, VDM_SUCCESS);
-	check_all(f);
+	test_wait_together(&f->m, ops, MANY, VDM_SUCCESS);
+	test_shadow_check(&f->sh);
 }
 
 /*
@@ -659,9 +550,9 @@ static void
 test_pmem2_async(void **state)
 {
 	struct fixture *f = *state;
-	struct pmem2_map *carrier = f->m.file.after;
-	size_t pg = f->m.file.page;
-	char *map = f->m.file.addr;
+	struct pmem2_map *carrier = f->file.after;
+	size_t pg = f->file.page;
+	char *map = f->file.addr;
 	size_t n = 2 * MIB + 300;
 	unsigned char *src = malloc(n);
 	assert_non_null(src);
@@ -671,27 +562,27 @@ test_pmem2_async(void **state)
 	char *dest = map + pg + 17;
 	struct pmem2_future fut = pmem2_memcpy_async(carrier, dest, src, n,
 		0);
-	if (f->m.file.gran == PMEM2_GRANULARITY_CACHE_LINE)
+	if (f->file.gran == PMEM2_GRANULARITY_CACHE_LINE)
 		assert_true(fut.data.op.flags & FUTURE_CHAIN_FLAG_ENTRY_LAST);
 	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
-	memcpy(shadow_of(f, dest), src, n);
+	memcpy(test_shadow_of(&f->sh, dest), src, n);
 	check_pmem2_done(&fut, dest, VDM_SUCCESS);
-	check_all(f);
+	test_shadow_check(&f->sh);
 
 	char *from = map + pg + 17;
 	dest = from + 123;
 	fut = pmem2_memmove_async(carrier, dest, from, pg, 0);
 	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
-	memmove(shadow_of(f, dest), shadow_of(f, from), pg);
+	memmove(test_shadow_of(&f->sh, dest), test_shadow_of(&f->sh, from), pg);
 	check_pmem2_done(&fut, dest, VDM_SUCCESS);
-	check_all(f);
+	test_shadow_check(&f->sh);
 
 	dest = map + 5 * MIB + 1;
 	fut = pmem2_memset_async(carrier, dest, 0x6b, 2 * pg - 2, 0);
 	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
-	memset(shadow_of(f, dest), 0x6b, 2 * pg - 2);
+	memset(test_shadow_of(&f->sh, dest), 0x6b, 2 * pg - 2);
 	check_pmem2_done(&fut, dest, VDM_SUCCESS);
-	check_all(f);
+	test_shadow_check(&f->sh);
 
 	/* three at once */
 	struct pmem2_future futs[3];
@@ -706,24 +597,25 @@ test_pmem2_async(void **state)
 	for (size_t i = 0; i < 3; i++)
 		runnable[i] = FUTURE_AS_RUNNABLE(&futs[i]);
 	runtime_wait_multiple(f->m.rt, runnable, 3);
-	memcpy(shadow_of(f, d0), src, MIB + 1);
-	memset(shadow_of(f, d1), 0x19, 1000);
-	memmove(shadow_of(f, d2), shadow_of(f, map + 5 * MIB), pg + 100);
+	memcpy(test_shadow_of(&f->sh, d0), src, MIB + 1);
+	memset(test_shadow_of(&f->sh, d1), 0x19, 1000);
+	memmove(test_shadow_of(&f->sh, d2), test_shadow_of(&f->sh,
+		map + 5 * MIB), pg + 100);
 	check_pmem2_done(&futs[0], d0, VDM_SUCCESS);
 	check_pmem2_done(&futs[1], d1, VDM_SUCCESS);
 	check_pmem2_done(&futs[2], d2, VDM_SUCCESS);
-	check_all(f);
+	test_shadow_check(&f->sh);
 
 	/* into the carrier map itself: not our mover's map */
 	dest = (char *)pmem2_map_get_address(carrier) + 10;
 	fut = pmem2_memcpy_async(carrier, dest, src, 100, 0);
 	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
 	check_pmem2_done(&fut, dest, VDM_ERROR_OUT_OF_RANGE);
-	fut = pmem2_memset_async(carrier, map + f->m.file.size - 1, 0, 2, 0);
+	fut = pmem2_memset_async(carrier, map + f->file.size - 1, 0, 2, 0);
 	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
-	check_pmem2_done(&fut, map + f->m.file.size - 1,
+	check_pmem2_done(&fut, map + f->file.size - 1,
 		VDM_ERROR_OUT_OF_RANGE);
-	check_all(f);
+	test_shadow_check(&f->sh);
 
 	free(src);
 }
@@ -741,16 +633,16 @@ test_delete_finishes(void **state)
 	assert_non_null(src);
 	test_fill(src, n, 12);
 
-	struct vdm *vdm = vdm_pmem2_new(f->m.file.target, f->mode->nthreads);
+	struct vdm *vdm = vdm_pmem2_new(f->file.target, f->mode->nthreads);
 	assert_non_null(vdm);
-	char *dest = f->m.file.addr + MIB + 1;
+	char *dest = f->file.addr + MIB + 1;
 	struct vdm_memcpy_future fut = vdm_memcpy(vdm, dest, src, n, 0);
 	(void) future_poll(FUTURE_AS_RUNNABLE(&fut), NULL);
 	/* the future is not polled again: the mover is gone */
 	vdm_delete(vdm);
 
-	memcpy(shadow_of(f, dest), src, n);
-	check_all(f);
+	memcpy(test_shadow_of(&f->sh, dest), src, n);
+	test_shadow_check(&f->sh);
 	free(src);
 }
 
@@ -787,8 +679,8 @@ main(void)
 	const struct CMUnitTest common_tests[] = {
 		cmocka_unit_test(test_new_bad),
 	};
-	const struct CMUnitTest inline_tests[] = { TESTS(mode_inline) };
-	const struct CMUnitTest pool_tests[] = { TESTS(mode_pool) };
+	const struct CMUnitTest inline_tests[] = { TESTS(test_mode_inline) };
+	const struct CMUnitTest pool_tests[] = { TESTS(test_mode_pool) };
 
 	int failed = cmocka_run_group_tests_name("vdm_pmem2_new",
 		common_tests, NULL, NULL);

@@ -269,7 +269,8 @@ static struct mode mode_pool_user = { "2 threads, user stores", 2, 1 };
 
 struct fixture {
 	const struct mode *mode;
-	struct test_pmem2_mover m;	/* its mover made with seam_record */
+	struct test_file file;
+	struct test_mover m;	/* its mover made with seam_record */
 	int page;		/* the map is PAGE granular */
 	/* the kernel copies for the mover where it can (checked once) */
 	int kernel_expected;
@@ -284,7 +285,7 @@ static struct vdm *
 mover_new(struct fixture *f, void (*seam)(struct pmem__fns *))
 {
 	pmem__seam = seam;
-	struct vdm *vdm = vdm_pmem2_new(f->m.file.target, f->mode->nthreads);
+	struct vdm *vdm = vdm_pmem2_new(f->file.target, f->mode->nthreads);
 	pmem__seam = NULL;
 	return vdm;
 }
@@ -307,10 +308,11 @@ setup(void **state)
 	f->src = malloc(TARGET_SIZE);
 	pmem__seam = seam_record;
 	int ret = f->src == NULL ? -1 :
-		test_pmem2_mover_open(&f->m, TARGET_SIZE, mode->nthreads);
+		test_pmem2_mover_open(&f->file, &f->m, TARGET_SIZE,
+			mode->nthreads);
 	pmem__seam = NULL;
-	if (ret == 0 && test_file_attach(&f->m.file, f->m.vdm) != 0) {
-		(void) test_pmem2_mover_close(&f->m);
+	if (ret == 0 && test_file_attach(&f->file, f->m.vdm) != 0) {
+		(void) test_pmem2_mover_close(&f->file, &f->m);
 		ret = -1;
 	}
 	if (ret != 0) {
@@ -318,8 +320,8 @@ setup(void **state)
 		free(f);
 		return -1;
 	}
-	f->page = f->m.file.gran == PMEM2_GRANULARITY_PAGE;
-	f->kernel_expected = test_file_kernel_copy_expected(&f->m.file);
+	f->page = f->file.gran == PMEM2_GRANULARITY_PAGE;
+	f->kernel_expected = test_file_kernel_copy_expected(&f->file);
 	test_fill(f->src, TARGET_SIZE, 99);
 	*state = f;
 	return 0;
@@ -333,7 +335,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(test_pmem2_mover_close(&f->m), 0);
+	assert_int_equal(test_pmem2_mover_close(&f->file, &f->m), 0);
 	free(f->src);
 	free(f);
 	pmem__kernel_store_disabled = 0;
@@ -629,7 +631,7 @@ expect_ordered(struct fixture *f, const struct op_desc *op)
 	if (err != NULL) {
 		dump_log(op);
 		fail_msg("%s (%s, %s map)", err, f->mode->name,
-			test_file_gran_name(f->m.file.gran));
+			test_file_gran_name(f->file.gran));
 	}
 }
 
@@ -706,8 +708,8 @@ static void
 test_ops(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->m.file.page;
-	char *map = f->m.file.addr;
+	size_t pg = f->file.page;
+	char *map = f->file.addr;
 
 	for (unsigned i = 0; i < 2; i++) {
 		uint64_t flags = i ? VDM_F_NO_CACHE_HINT : VDM_F_MEM_DURABLE;
@@ -774,7 +776,7 @@ test_split(void **state)
 {
 	struct fixture *f = *state;
 	size_t n = 8 * MIB;
-	char *dest = f->m.file.addr + 64 + 3;
+	char *dest = f->file.addr + 64 + 3;
 	struct op_desc op = { VDM_OPERATION_MEMCPY, dest, n, 0 };
 
 	run_memcpy(f, f->m.vdm, dest, f->src, n, 0);
@@ -808,9 +810,9 @@ static void
 test_pmem2_async(void **state)
 {
 	struct fixture *f = *state;
-	struct pmem2_map *carrier = f->m.file.after;
-	size_t pg = f->m.file.page;
-	char *dest = f->m.file.addr + 3 * pg + 9;
+	struct pmem2_map *carrier = f->file.after;
+	size_t pg = f->file.page;
+	char *dest = f->file.addr + 3 * pg + 9;
 	size_t n = 2 * MIB + 5;
 
 	log_reset();
@@ -820,7 +822,7 @@ test_pmem2_async(void **state)
 	assert_int_equal(fut.data.op.fut.output.result, VDM_SUCCESS);
 	expect_bytes(dest, f->src, n);
 	/* libpmem2 asks for durable copies on CACHE_LINE maps */
-	uint64_t flags = f->m.file.gran == PMEM2_GRANULARITY_CACHE_LINE ?
+	uint64_t flags = f->file.gran == PMEM2_GRANULARITY_CACHE_LINE ?
 		VDM_F_MEM_DURABLE : 0;
 	struct op_desc op = { VDM_OPERATION_MEMCPY, dest, n, flags };
 	expect_ordered(f, &op);
@@ -853,7 +855,7 @@ static void
 test_fail_logs_nothing(void **state)
 {
 	struct fixture *f = *state;
-	char *end = f->m.file.addr + f->m.file.size;
+	char *end = f->file.addr + f->file.size;
 
 	log_reset();
 	struct vdm_memcpy_future cpy = vdm_memcpy(f->m.vdm, end - 10, f->src,
@@ -863,14 +865,14 @@ test_fail_logs_nothing(void **state)
 	struct vdm_flush_future fl = vdm_flush(f->m.vdm, end, 100, 0);
 	wait_logged(FUTURE_AS_RUNNABLE(&fl));
 	assert_int_equal(FUTURE_OUTPUT(&fl)->result, VDM_ERROR_OUT_OF_RANGE);
-	struct pmem2_future fut = pmem2_memset_async(f->m.file.after, end + 1,
+	struct pmem2_future fut = pmem2_memset_async(f->file.after, end + 1,
 		0, 10, 0);
 	wait_logged(FUTURE_AS_RUNNABLE(&fut));
 	assert_int_equal(fut.data.op.fut.output.result,
 		VDM_ERROR_OUT_OF_RANGE);
 
 	/* through the table, with a flag unknown to the mover */
-	struct vdm_operation o = test_operation(OP_MEMSET, f->m.file.addr,
+	struct vdm_operation o = test_operation(OP_MEMSET, f->file.addr,
 		NULL, 0, 10, ((uint64_t)1) << 9);
 	assert_int_equal(test_table_run(f->m.vdm, &o).result,
 		VDM_ERROR_INVALID_FLAGS);
@@ -894,7 +896,7 @@ test_control(void **state)
 	struct vdm *broken = mover_new(f, seam_broken);
 	assert_non_null(broken);
 
-	char *dest = f->m.file.addr + 5 * f->m.file.page + 1;
+	char *dest = f->file.addr + 5 * f->file.page + 1;
 	size_t sizes[] = { 1000, 4 * MIB };
 	for (unsigned i = 0; i < 2; i++) {
 		struct op_desc op = { VDM_OPERATION_MEMCPY, dest, sizes[i],

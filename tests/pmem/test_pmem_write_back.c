@@ -87,8 +87,7 @@ struct fixture {
 	char *addr;		/* FILE_SIZE bytes the mover writes */
 	char *libpmem_addr;	/* KIND_LIBPMEM: the pmem_map_file() map */
 	struct test_file file;	/* KIND_PMEM2: the maps */
-	struct vdm *vdm;
-	struct runtime *rt;
+	struct test_mover m;
 	unsigned char *src;	/* FILE_SIZE bytes to copy from */
 };
 
@@ -226,14 +225,9 @@ setup(void **state)
 		free(f);
 		return -1;
 	}
-	f->vdm = mover_new(f);
-	if (f->vdm == NULL)
-		fprintf(stderr, "mover: %s\n", strerror(errno));
-	f->rt = runtime_new();
 	f->src = malloc(FILE_SIZE);
-	if (f->vdm == NULL || f->rt == NULL || f->src == NULL) {
-		vdm_delete(f->vdm);
-		runtime_delete(f->rt);
+	if (f->src == NULL ||
+			test_mover_init(&f->m, mover_new(f), "mover") != 0) {
 		free(f->src);
 		close_maps(f);
 		free(f);
@@ -255,8 +249,7 @@ teardown(void **state)
 
 	seam_reset(0);
 	pmem__kernel_store_disabled = 0;
-	runtime_delete(f->rt);
-	vdm_delete(f->vdm);
+	test_mover_fini(&f->m);
 	close_maps(f);
 	free(f->src);
 	free(f);
@@ -317,15 +310,14 @@ test_fail_sticky(void **state)
 	usable(f);
 
 	/* the control: no failure, and the mover does write back */
-	struct vdm_memcpy_output cpy = test_wait_memcpy(f->vdm, f->rt, a,
-		f->src, n, 0);
+	struct vdm_memcpy_output cpy = test_wait_memcpy(&f->m, a, f->src, n, 0);
 	assert_int_equal(cpy.result, VDM_SUCCESS);
 	assert_ptr_equal(cpy.dest, a);
 	assert_true(seam_count() >= 1);
 
 	/* the next write-back fails: stored, not durable */
 	seam_reset(1);
-	cpy = test_wait_memcpy(f->vdm, f->rt, a, f->src + 1, n, 0);
+	cpy = test_wait_memcpy(&f->m, a, f->src + 1, n, 0);
 	assert_int_equal(cpy.result, VDM_ERROR_IO);
 	assert_null(cpy.dest);
 	assert_true(seam_count() >= 1);
@@ -334,53 +326,51 @@ test_fail_sticky(void **state)
 	/* no write-back fails any more, but the mover's operations do */
 	seam_reset(0);
 	char *b = f->addr + 10 * pg + 1;
-	cpy = test_wait_memcpy(f->vdm, f->rt, b, f->src + 2, n,
-		VDM_F_MEM_DURABLE);
+	cpy = test_wait_memcpy(&f->m, b, f->src + 2, n, VDM_F_MEM_DURABLE);
 	assert_int_equal(cpy.result, VDM_ERROR_IO);
 	assert_null(cpy.dest);
 	check_bytes(b, f->src + 2, n);
 
-	struct vdm_memmove_output mov = test_wait_memmove(f->vdm, f->rt,
-		b + 100, b, n, 0);
+	struct vdm_memmove_output mov = test_wait_memmove(&f->m, b + 100, b, n,
+		0);
 	assert_int_equal(mov.result, VDM_ERROR_IO);
 	assert_null(mov.dest);
 	check_bytes(b + 100, f->src + 2, n);
 
-	struct vdm_memset_output set = test_wait_memset(f->vdm, f->rt, b, 0x3d,
-		10, 0);
+	struct vdm_memset_output set = test_wait_memset(&f->m, b, 0x3d, 10, 0);
 	assert_int_equal(set.result, VDM_ERROR_IO);
 	assert_null(set.str);
 	check_byte(b, 0x3d, 10);
 
-	struct vdm_flush_output flu = test_wait_flush(f->vdm, f->rt, b, n, 0);
+	struct vdm_flush_output flu = test_wait_flush(&f->m, b, n, 0);
 	assert_int_equal(flu.result, VDM_ERROR_IO);
 
 	/* a large one, cut into pieces when there are workers */
 	char *c = f->addr + MIB;
-	cpy = test_wait_memcpy(f->vdm, f->rt, c, f->src, 2 * MIB, 0);
+	cpy = test_wait_memcpy(&f->m, c, f->src, 2 * MIB, 0);
 	assert_int_equal(cpy.result, VDM_ERROR_IO);
 	check_bytes(c, f->src, 2 * MIB);
 
 	/* what never reaches a write-back keeps its own result */
-	cpy = test_wait_memcpy(f->vdm, f->rt, b, f->src, 10, 1U << 7);
+	cpy = test_wait_memcpy(&f->m, b, f->src, 10, 1U << 7);
 	assert_int_equal(cpy.result, VDM_ERROR_INVALID_FLAGS);
-	cpy = test_wait_memcpy(f->vdm, f->rt, b, f->src, 0, 0);
+	cpy = test_wait_memcpy(&f->m, b, f->src, 0, 0);
 	assert_int_equal(cpy.result, VDM_SUCCESS);
 
 	/* another mover, while the failed one lives: it works */
-	struct vdm *fresh = mover_new(f);
-	assert_non_null(fresh);
+	struct test_mover fresh = { mover_new(f), f->m.rt };
+	assert_non_null(fresh.vdm);
 	seam_reset(0);
-	cpy = test_wait_memcpy(fresh, f->rt, b, f->src + 3, n, 0);
+	cpy = test_wait_memcpy(&fresh, b, f->src + 3, n, 0);
 	assert_int_equal(cpy.result, VDM_SUCCESS);
 	assert_ptr_equal(cpy.dest, b);
 	assert_true(seam_count() >= 1);
 	check_bytes(b, f->src + 3, n);
 
 	/* and the failed one still fails */
-	cpy = test_wait_memcpy(f->vdm, f->rt, b, f->src + 4, n, 0);
+	cpy = test_wait_memcpy(&f->m, b, f->src + 4, n, 0);
 	assert_int_equal(cpy.result, VDM_ERROR_IO);
-	vdm_delete(fresh);
+	vdm_delete(fresh.vdm);
 }
 
 /*
@@ -398,49 +388,48 @@ test_fail_table(void **state)
 
 	usable(f);
 
-	struct vdm_operation_output out = test_table_memcpy(f->vdm, a, f->src,
+	struct vdm_operation_output out = test_table_memcpy(f->m.vdm, a, f->src,
 		n, VDM_F_MEM_DURABLE);
 	assert_int_equal(out.result, VDM_SUCCESS);
 	assert_ptr_equal(out.output.memcpy.dest, a);
 
 	seam_reset(1);
-	out = test_table_memcpy(f->vdm, a, f->src + 1, n, VDM_F_MEM_DURABLE);
+	out = test_table_memcpy(f->m.vdm, a, f->src + 1, n, VDM_F_MEM_DURABLE);
 	assert_int_equal(out.result, VDM_ERROR_IO);
 	assert_true(seam_count() >= 1);
 	check_bytes(a, f->src + 1, n);
 
 	seam_reset(0);
-	out = test_table_memcpy(f->vdm, a + 3 * pg, f->src + 2, n,
+	out = test_table_memcpy(f->m.vdm, a + 3 * pg, f->src + 2, n,
 		VDM_F_MEM_DURABLE);
 	assert_int_equal(out.result, VDM_ERROR_IO);
 	check_bytes(a + 3 * pg, f->src + 2, n);
 	/* large, cut into pieces when there are workers */
-	out = test_table_memcpy(f->vdm, f->addr + MIB, f->src, 2 * MIB,
+	out = test_table_memcpy(f->m.vdm, f->addr + MIB, f->src, 2 * MIB,
 		VDM_F_MEM_DURABLE);
 	assert_int_equal(out.result, VDM_ERROR_IO);
-	struct vdm_memcpy_output cpy = test_wait_memcpy(f->vdm, f->rt, a,
-		f->src, n, 0);
+	struct vdm_memcpy_output cpy = test_wait_memcpy(&f->m, a, f->src, n, 0);
 	assert_int_equal(cpy.result, VDM_ERROR_IO);
 	assert_null(cpy.dest);
 
-	struct vdm *fresh = mover_new(f);
-	assert_non_null(fresh);
-	out = test_table_memcpy(fresh, a, f->src + 5, n, VDM_F_MEM_DURABLE);
+	struct test_mover fresh = { mover_new(f), f->m.rt };
+	assert_non_null(fresh.vdm);
+	out = test_table_memcpy(fresh.vdm, a, f->src + 5, n, VDM_F_MEM_DURABLE);
 	assert_int_equal(out.result, VDM_SUCCESS);
 	assert_ptr_equal(out.output.memcpy.dest, a);
 	check_bytes(a, f->src + 5, n);
-	vdm_delete(fresh);
+	vdm_delete(fresh.vdm);
 
 	/* a failure through a vdm future is sticky for the table too */
-	fresh = mover_new(f);
-	assert_non_null(fresh);
+	fresh.vdm = mover_new(f);
+	assert_non_null(fresh.vdm);
 	seam_reset(1);
-	cpy = test_wait_memcpy(fresh, f->rt, a, f->src, n, 0);
+	cpy = test_wait_memcpy(&fresh, a, f->src, n, 0);
 	assert_int_equal(cpy.result, VDM_ERROR_IO);
 	seam_reset(0);
-	out = test_table_memcpy(fresh, a, f->src, n, VDM_F_MEM_DURABLE);
+	out = test_table_memcpy(fresh.vdm, a, f->src, n, VDM_F_MEM_DURABLE);
 	assert_int_equal(out.result, VDM_ERROR_IO);
-	vdm_delete(fresh);
+	vdm_delete(fresh.vdm);
 }
 
 /*
@@ -453,7 +442,7 @@ pmem2_run(struct fixture *f, struct pmem2_map *map, void *dest, void *src,
 {
 	struct pmem2_future fut = pmem2_memcpy_async(map, dest, src, n, 0);
 
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
 	assert_int_equal(FUTURE_STATE(&fut), FUTURE_STATE_COMPLETE);
 	return fut.data.op.fut.output.result;
 }
@@ -474,7 +463,7 @@ test_fail_pmem2_async(void **state)
 	assert_int_equal(f->mode->kind, KIND_PMEM2);
 	usable(f);
 
-	assert_int_equal(test_file_attach(&f->file, f->vdm), 0);
+	assert_int_equal(test_file_attach(&f->file, f->m.vdm), 0);
 	assert_int_equal(pmem2_run(f, f->file.after, a, f->src, n),
 		VDM_SUCCESS);
 	assert_true(seam_count() >= 1);
@@ -490,14 +479,14 @@ test_fail_pmem2_async(void **state)
 	check_bytes(a + 5000, f->src + 2, n);
 	assert_int_equal(test_file_detach(&f->file), 0);
 
-	struct vdm *fresh = mover_new(f);
-	assert_non_null(fresh);
-	assert_int_equal(test_file_attach(&f->file, fresh), 0);
+	struct test_mover fresh = { mover_new(f), f->m.rt };
+	assert_non_null(fresh.vdm);
+	assert_int_equal(test_file_attach(&f->file, fresh.vdm), 0);
 	assert_int_equal(pmem2_run(f, f->file.after, a, f->src + 3, n),
 		VDM_SUCCESS);
 	check_bytes(a, f->src + 3, n);
 	assert_int_equal(test_file_detach(&f->file), 0);
-	vdm_delete(fresh);
+	vdm_delete(fresh.vdm);
 }
 
 /*
@@ -519,28 +508,28 @@ test_fail_earlier_kept(void **state)
 	usable(f);
 
 	/* the first polls store a and b: both join the open group */
-	struct vdm_memcpy_future fa = vdm_memcpy(f->vdm, a, f->src, pg, 0);
-	struct vdm_memcpy_future fb = vdm_memcpy(f->vdm, b, f->src + 1, pg,
+	struct vdm_memcpy_future fa = vdm_memcpy(f->m.vdm, a, f->src, pg, 0);
+	struct vdm_memcpy_future fb = vdm_memcpy(f->m.vdm, b, f->src + 1, pg,
 		0);
 	assert_int_equal(future_poll(FUTURE_AS_RUNNABLE(&fa), NULL),
 		FUTURE_STATE_RUNNING);
 	assert_int_equal(future_poll(FUTURE_AS_RUNNABLE(&fb), NULL),
 		FUTURE_STATE_RUNNING);
 	/* b's next poll writes the group back: a's range and b's */
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fb));
+	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fb));
 	assert_int_equal(FUTURE_OUTPUT(&fb)->result, VDM_SUCCESS);
 	assert_int_equal(seam_count(), 2);
 
 	/* a later group fails */
 	seam_reset(1);
-	struct vdm_memcpy_output cpy = test_wait_memcpy(f->vdm, f->rt, c,
-		f->src + 2, pg, 0);
+	struct vdm_memcpy_output cpy = test_wait_memcpy(&f->m, c, f->src + 2,
+		pg, 0);
 	assert_int_equal(cpy.result, VDM_ERROR_IO);
 	assert_int_equal(seam_count(), 1);
 
 	/* a was durable before: its future completes with success, and
 	 * nothing more is written back for it */
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fa));
+	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fa));
 	assert_int_equal(FUTURE_OUTPUT(&fa)->result, VDM_SUCCESS);
 	assert_ptr_equal(FUTURE_OUTPUT(&fa)->dest, a);
 	assert_int_equal(seam_count(), 1);
@@ -548,7 +537,7 @@ test_fail_earlier_kept(void **state)
 
 	/* what comes after the failure fails */
 	seam_reset(0);
-	cpy = test_wait_memcpy(f->vdm, f->rt, a, f->src + 3, pg, 0);
+	cpy = test_wait_memcpy(&f->m, a, f->src + 3, pg, 0);
 	assert_int_equal(cpy.result, VDM_ERROR_IO);
 }
 
@@ -572,7 +561,7 @@ wait_together(struct fixture *f, struct vdm *vdm, unsigned seed,
 			f->src + seed + i, n, 0);
 		runnable[i] = FUTURE_AS_RUNNABLE(&futs[i]);
 	}
-	runtime_wait_multiple(f->rt, runnable, TOGETHER);
+	runtime_wait_multiple(f->m.rt, runnable, TOGETHER);
 	for (unsigned i = 0; i < TOGETHER; i++) {
 		assert_int_equal(FUTURE_STATE(&futs[i]),
 			FUTURE_STATE_COMPLETE);
@@ -606,7 +595,7 @@ test_fail_together(void **state)
 
 	/* the control: all succeed; without threads, one group of
 	 * TOGETHER write-backs */
-	assert_int_equal(wait_together(f, f->vdm, 0, VDM_SUCCESS), TOGETHER);
+	assert_int_equal(wait_together(f, f->m.vdm, 0, VDM_SUCCESS), TOGETHER);
 	if (inline_mover)
 		assert_int_equal(seam_count(), TOGETHER);
 
@@ -642,39 +631,37 @@ test_pmem_ranges(void **state)
 	}
 
 	seam_reset(1);
-	struct vdm_memcpy_output cpy = test_wait_memcpy(f->vdm, f->rt, a,
-		f->src, n, VDM_F_NO_CACHE_HINT);
+	struct vdm_memcpy_output cpy = test_wait_memcpy(&f->m, a, f->src, n,
+		VDM_F_NO_CACHE_HINT);
 	assert_int_equal(cpy.result, VDM_SUCCESS);
 	assert_ptr_equal(cpy.dest, a);
 	check_bytes(a, f->src, n);
 
-	struct vdm_memmove_output mov = test_wait_memmove(f->vdm, f->rt, a + 10,
-		a, n, 0);
+	struct vdm_memmove_output mov = test_wait_memmove(&f->m, a + 10, a, n,
+		0);
 	assert_int_equal(mov.result, VDM_SUCCESS);
 	assert_ptr_equal(mov.dest, a + 10);
 	check_bytes(a + 10, f->src, n);
 
-	struct vdm_memset_output set = test_wait_memset(f->vdm, f->rt, a, 0x21,
-		n, 0);
+	struct vdm_memset_output set = test_wait_memset(&f->m, a, 0x21, n, 0);
 	assert_int_equal(set.result, VDM_SUCCESS);
 	assert_ptr_equal(set.str, a);
 	check_byte(a, 0x21, n);
 
-	struct vdm_flush_output flu = test_wait_flush(f->vdm, f->rt, a, n, 0);
+	struct vdm_flush_output flu = test_wait_flush(&f->m, a, n, 0);
 	assert_int_equal(flu.result, VDM_SUCCESS);
 
-	struct vdm_operation_output out = test_table_memcpy(f->vdm, a,
+	struct vdm_operation_output out = test_table_memcpy(f->m.vdm, a,
 		f->src + 1, n, VDM_F_MEM_DURABLE);
 	assert_int_equal(out.result, VDM_SUCCESS);
 	check_bytes(a, f->src + 1, n);
 
 	/* large, cut into pieces when there are workers */
-	cpy = test_wait_memcpy(f->vdm, f->rt, f->addr + MIB, f->src, 2 * MIB,
-		0);
+	cpy = test_wait_memcpy(&f->m, f->addr + MIB, f->src, 2 * MIB, 0);
 	assert_int_equal(cpy.result, VDM_SUCCESS);
 	check_bytes(f->addr + MIB, f->src, 2 * MIB);
 
-	assert_int_equal(wait_together(f, f->vdm, 5, VDM_SUCCESS), TOGETHER);
+	assert_int_equal(wait_together(f, f->m.vdm, 5, VDM_SUCCESS), TOGETHER);
 	assert_int_equal(seam_count(), 0);
 }
 
@@ -691,14 +678,14 @@ shared_futures(struct fixture *f, char *base, unsigned n, size_t stride,
 
 	assert_true(n <= SHARED_FUTURES);
 	for (unsigned i = 0; i < n; i++) {
-		futs[i] = vdm_memcpy(f->vdm, base + i * stride,
+		futs[i] = vdm_memcpy(f->m.vdm, base + i * stride,
 			f->src + seed + i, 4 * KIB, 0);
 		runnable[i] = FUTURE_AS_RUNNABLE(&futs[i]);
 		if (!together)
-			runtime_wait(f->rt, runnable[i]);
+			runtime_wait(f->m.rt, runnable[i]);
 	}
 	if (together)
-		runtime_wait_multiple(f->rt, runnable, n);
+		runtime_wait_multiple(f->m.rt, runnable, n);
 	for (unsigned i = 0; i < n; i++) {
 		assert_int_equal(FUTURE_OUTPUT(&futs[i])->result,
 			VDM_SUCCESS);
@@ -803,19 +790,18 @@ fault_counter(void)
 
 /*
  * faults_during -- the page faults this thread took while copying n bytes
- * to dest, with the mover (vdm) or, if vdm is NULL, with memcpy
+ * to dest, with the mover m or, if m is NULL, with memcpy
  */
 static uint64_t
-faults_during(struct fixture *f, int fd, struct vdm *vdm, char *dest,
-	size_t n, unsigned seed)
-{
+faults_during(struct fixture *f, int fd, const struct test_mover *m, char *dest,
+	size_t n, unsigned seed) {
 	uint64_t count;
 
 	assert_int_equal(ioctl(fd, PERF_EVENT_IOC_RESET, 0), 0);
 	assert_int_equal(ioctl(fd, PERF_EVENT_IOC_ENABLE, 0), 0);
-	if (vdm != NULL)
-		assert_int_equal(test_wait_memcpy(vdm, f->rt, dest,
-			f->src + seed, n, 0).result, VDM_SUCCESS);
+	if (m != NULL)
+		assert_int_equal(test_wait_memcpy(m, dest, f->src + seed, n,
+			0).result, VDM_SUCCESS);
 	else
 		memcpy(dest, f->src + seed, n);
 	assert_int_equal(ioctl(fd, PERF_EVENT_IOC_DISABLE, 0), 0);
@@ -856,14 +842,14 @@ test_no_write_faults(void **state)
 	}
 
 	/* in the page cache, then written back: clean and write-protected */
-	assert_int_equal(test_wait_memcpy(f->vdm, f->rt, dest, f->src, n,
-		0).result, VDM_SUCCESS);
+	assert_int_equal(test_wait_memcpy(&f->m, dest, f->src, n, 0).result,
+		VDM_SUCCESS);
 
-	uint64_t mover = faults_during(f, fd, f->vdm, dest, n, 5);
+	uint64_t mover = faults_during(f, fd, &f->m, dest, n, 5);
 	uint64_t plain = faults_during(f, fd, NULL, dest, n, 6);
 	/* written back, as the mover's next copy would find them */
 	assert_int_equal(msync(dest, n, MS_SYNC), 0);
-	uint64_t again = faults_during(f, fd, f->vdm, dest, n, 7);
+	uint64_t again = faults_during(f, fd, &f->m, dest, n, 7);
 	(void) close(fd);
 
 	print_message("%s: page faults copying %u written-back pages: mover "

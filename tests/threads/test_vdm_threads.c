@@ -98,8 +98,7 @@ static struct mover_cfg cfg_4t_q2_waker = {
 /* what each test gets as its state */
 struct fixture {
 	const struct mover_cfg *cfg;
-	struct vdm *vdm;
-	struct runtime *rt;
+	struct test_mover m;
 };
 
 /*
@@ -132,15 +131,11 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
+
 	if (f == NULL)
 		return -1;
 	f->cfg = *state;
-	f->vdm = mover_new(f->cfg);
-	f->rt = runtime_new();
-	if (f->vdm == NULL || f->rt == NULL) {
-		fprintf(stderr, "%s: %s\n", f->cfg->name, strerror(errno));
-		vdm_delete(f->vdm);
-		runtime_delete(f->rt);
+	if (test_mover_init(&f->m, mover_new(f->cfg), f->cfg->name) != 0) {
 		free(f);
 		return -1;
 	}
@@ -156,8 +151,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	vdm_delete(f->vdm);
-	runtime_delete(f->rt);
+	test_mover_fini(&f->m);
 	free(f);
 	return 0;
 }
@@ -296,13 +290,13 @@ test_ops(void **state)
 		if (op_sizes[s] > max_size)
 			continue;
 		for (int k = 0; k < K_COUNT; k++) {
-			job_prepare(&j, f->vdm, (enum test_kind)k, op_sizes[s],
-				seed++, 0);
+			job_prepare(&j, f->m.vdm, (enum test_kind)k,
+				op_sizes[s], seed++, 0);
 			/* a future of the mover has its property, whatever
 			 * its first poll finds (n == 0: nothing to do) */
 			assert_int_equal(future_has_property(job_future(&j),
 				FUTURE_PROPERTY_ASYNC), 1);
-			runtime_wait(f->rt, job_future(&j));
+			runtime_wait(f->m.rt, job_future(&j));
 			job_check(&j, &j.fut);
 			job_free(&j);
 		}
@@ -322,11 +316,11 @@ test_durable(void **state)
 
 	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
 		for (int k = 0; k < K_COUNT; k++) {
-			job_prepare(&j, f->vdm, (enum test_kind)k, sizes[s],
+			job_prepare(&j, f->m.vdm, (enum test_kind)k, sizes[s],
 				(unsigned)(100 + k), VDM_F_MEM_DURABLE);
 			unsigned char *before = test_xalloc(j.size);
 			memcpy(before, j.dst, j.size);
-			runtime_wait(f->rt, job_future(&j));
+			runtime_wait(f->m.rt, job_future(&j));
 
 			test_expect_output(&j.fut, test_kind_type(j.kind),
 				VDM_ERROR_NOT_SUPPORTED, NULL);
@@ -335,7 +329,7 @@ test_durable(void **state)
 			free(before);
 			job_free(&j);
 
-			job_run(f->vdm, f->rt, (enum test_kind)k, sizes[s],
+			job_run(f->m.vdm, f->m.rt, (enum test_kind)k, sizes[s],
 				(unsigned)(200 + k), VDM_F_NO_CACHE_HINT);
 		}
 	}
@@ -440,7 +434,7 @@ test_waker_notifier(void **state)
 			struct counting_waker w;
 			struct future_notifier n;
 
-			job_prepare(&j, f->vdm, K_MEMCPY, sizes[s],
+			job_prepare(&j, f->m.vdm, K_MEMCPY, sizes[s],
 				(unsigned)(s * 2 + (size_t)help), 0);
 			waker_init(&w, &j);
 			notifier_init(&n, &w);
@@ -492,7 +486,7 @@ test_poller_notifier(void **state)
 		struct counting_waker w;
 		struct future_notifier n;
 
-		job_prepare(&j, f->vdm, K_MEMSET, sizes[s], (unsigned)s, 0);
+		job_prepare(&j, f->m.vdm, K_MEMSET, sizes[s], (unsigned)s, 0);
 		waker_init(&w, NULL);
 		notifier_init(&n, &w);
 
@@ -532,7 +526,7 @@ test_short_no_notifier(void **state)
 			struct counting_waker w;
 			struct future_notifier n;
 
-			job_prepare(&j, f->vdm, (enum test_kind)k, sizes[s],
+			job_prepare(&j, f->m.vdm, (enum test_kind)k, sizes[s],
 				(unsigned)(s * K_COUNT + k), 0);
 			waker_init(&w, NULL);
 			notifier_init(&n, &w);
@@ -1045,12 +1039,13 @@ test_wait_multiple(void **state)
 		enum test_kind kind = kinds[i % ARRAY_SIZE(kinds)];
 		size_t n = sizes[i];
 		size_t shift = kind == K_MEMMOVE_UP ? n / 2 : n;
-		dests[i] = test_kind_make(&futs[i], kind, f->vdm, buf + offs[i],
-			ref + offs[i], src + i, shift, (int)i, n, 0);
+		dests[i] = test_kind_make(&futs[i], kind, f->m.vdm,
+			buf + offs[i], ref + offs[i], src + i, shift, (int)i, n,
+			0);
 		runnable[i] = FUTURE_AS_RUNNABLE(&futs[i].op);
 	}
 
-	runtime_wait_multiple(f->rt, runnable, MULTI);
+	runtime_wait_multiple(f->m.rt, runnable, MULTI);
 
 	for (unsigned i = 0; i < MULTI; i++) {
 		enum vdm_operation_type type =
@@ -1080,7 +1075,7 @@ test_moved_future(void **state)
 		struct counting_waker w;
 		struct future_notifier n;
 
-		job_prepare(&j, f->vdm, K_MEMMOVE_DOWN, sizes[s],
+		job_prepare(&j, f->m.vdm, K_MEMMOVE_DOWN, sizes[s],
 			(unsigned)(40 + s), 0);
 		waker_init(&w, NULL);
 		notifier_init(&n, &w);
@@ -1091,7 +1086,7 @@ test_moved_future(void **state)
 		memcpy(moved, &j.fut, sizeof(*moved));
 		memset(&j.fut, 0xa5, sizeof(j.fut));
 
-		runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&moved->mov));
+		runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&moved->mov));
 		job_check(&j, moved);
 
 		/* the waker the first poll gave is the one called, if any */
@@ -1163,11 +1158,11 @@ test_cross_thread(void **state)
 			pthread_t t;
 			void *ret;
 
-			job_prepare(&j, f->vdm, K_MEMCPY, sizes[s],
+			job_prepare(&j, f->m.vdm, K_MEMCPY, sizes[s],
 				(unsigned)(60 + 2 * s + (size_t)way), 0);
 			memset(&h, 0, sizeof(h));
 			h.job = &j;
-			h.vdm = f->vdm;
+			h.vdm = f->m.vdm;
 			h.first_poll_here = way;
 
 			/* way 0: poll here, finish there; way 1: reverse */
@@ -1178,7 +1173,7 @@ test_cross_thread(void **state)
 			assert_int_equal(pthread_join(t, &ret), 0);
 			assert_ptr_equal(ret, &h);
 			if (way == 1)
-				runtime_wait(f->rt, job_future(&j));
+				runtime_wait(f->m.rt, job_future(&j));
 
 			job_check(&j, &j.fut);
 			if (h.n.notifier_used == FUTURE_NOTIFIER_WAKER) {
@@ -1219,7 +1214,7 @@ test_backpressure(void **state)
 		struct future *runnable[BACKLOG];
 
 		for (unsigned i = 0; i < BACKLOG; i++) {
-			job_prepare(&jobs[i], f->vdm, (enum test_kind)(i % 5),
+			job_prepare(&jobs[i], f->m.vdm, (enum test_kind)(i % 5),
 				i == BACKLOG - 1 ? HELD_SIZE : 256 * KIB + i,
 				(unsigned)(round * 10) + i, 0);
 			runnable[i] = job_future(&jobs[i]);
@@ -1249,7 +1244,7 @@ test_backpressure(void **state)
 				waker_fini(&held);
 				job_check(last, &last->fut);
 				job_free(last);
-				job_prepare(last, f->vdm, K_MEMSET, HELD_SIZE,
+				job_prepare(last, f->m.vdm, K_MEMSET, HELD_SIZE,
 					(unsigned)(7 + tries), 0);
 			}
 			assert_int_equal(st, FUTURE_STATE_RUNNING);
@@ -1269,10 +1264,10 @@ test_backpressure(void **state)
 				waker_fini(&w);
 				job_check(&jobs[i], &jobs[i].fut);
 			}
-			runtime_wait(f->rt, runnable[BACKLOG - 1]);
+			runtime_wait(f->m.rt, runnable[BACKLOG - 1]);
 			waker_fini(&held);
 		} else {
-			runtime_wait_multiple(f->rt, runnable, BACKLOG);
+			runtime_wait_multiple(f->m.rt, runnable, BACKLOG);
 		}
 
 		for (unsigned i = 0; i < BACKLOG; i++) {
@@ -1295,13 +1290,13 @@ test_backlog_any(void **state)
 	struct future *runnable[N];
 
 	for (unsigned i = 0; i < N; i++) {
-		job_prepare(&jobs[i], f->vdm, (enum test_kind)(i % K_COUNT),
+		job_prepare(&jobs[i], f->m.vdm, (enum test_kind)(i % K_COUNT),
 			i % 6 == 0 ? MIB + i : 3000U * i + 1U, 300U + i, 0);
 		runnable[i] = job_future(&jobs[i]);
 	}
 	/* polled in reverse order of creation */
 	for (unsigned i = N; i-- > 0;)
-		runtime_wait(f->rt, runnable[i]);
+		runtime_wait(f->m.rt, runnable[i]);
 	for (unsigned i = 0; i < N; i++) {
 		job_check(&jobs[i], &jobs[i].fut);
 		job_free(&jobs[i]);

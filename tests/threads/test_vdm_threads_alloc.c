@@ -66,7 +66,7 @@ make(void *arg)
  * use -- a split memcpy and a small memset through the mover, checked
  */
 static void
-use(struct vdm *vdm, struct runtime *rt)
+use(const struct test_mover *m)
 {
 	unsigned char *src = malloc(BUF_SIZE);
 	unsigned char *dst = malloc(BUF_SIZE);
@@ -75,15 +75,14 @@ use(struct vdm *vdm, struct runtime *rt)
 	test_fill(src, BUF_SIZE, 1);
 	memset(dst, 0, BUF_SIZE);
 
-	struct vdm_memcpy_future cpy = vdm_memcpy(vdm, dst, src, BUF_SIZE, 0);
-	runtime_wait(rt, FUTURE_AS_RUNNABLE(&cpy));
-	assert_int_equal(cpy.output.result, VDM_SUCCESS);
-	assert_ptr_equal(cpy.output.dest, dst);
+	struct vdm_memcpy_output cpy = test_wait_memcpy(m, dst, src, BUF_SIZE,
+		0);
+	assert_int_equal(cpy.result, VDM_SUCCESS);
+	assert_ptr_equal(cpy.dest, dst);
 	assert_memory_equal(dst, src, BUF_SIZE);
 
-	struct vdm_memset_future set = vdm_memset(vdm, dst + 1, 0x5c, 100, 0);
-	runtime_wait(rt, FUTURE_AS_RUNNABLE(&set));
-	assert_int_equal(set.output.result, VDM_SUCCESS);
+	assert_int_equal(test_wait_memset(m, dst + 1, 0x5c, 100, 0).result,
+		VDM_SUCCESS);
 	for (size_t i = 1; i <= 100; i++)
 		assert_int_equal(dst[i], 0x5c);
 	assert_int_equal(dst[0], src[0]);
@@ -101,17 +100,15 @@ static void
 test_sweep(void **state)
 {
 	struct maker *m = *state;
-	struct runtime *rt = runtime_new();
-	assert_non_null(rt);
-
 	unsigned long failures;
-	struct vdm *vdm = test_alloc_sweep(make, m, NULL, &failures);
+	struct test_mover mv;
+
+	assert_int_equal(test_mover_init(&mv,
+		test_alloc_sweep(make, m, NULL, &failures), m->name), 0);
 	/* the instance, slots, thread table and ring at least */
 	assert_true(failures >= 4);
-	use(vdm, rt);
-	vdm_delete(vdm);
-
-	runtime_delete(rt);
+	use(&mv);
+	test_mover_fini(&mv);
 }
 
 /*
@@ -123,10 +120,9 @@ static void
 test_no_alloc_per_operation(void **state)
 {
 	struct maker *m = *state;
-	struct runtime *rt = runtime_new();
-	assert_non_null(rt);
-	struct vdm *vdm = make(m);
-	assert_non_null(vdm);
+	struct test_mover mv;
+
+	assert_int_equal(test_mover_init(&mv, make(m), m->name), 0);
 	unsigned char *src = malloc(BUF_SIZE);
 	/* room for test_ops_without_alloc() after the copy */
 	unsigned char *dst = calloc(1, BUF_SIZE + 16 * KIB);
@@ -134,13 +130,12 @@ test_no_alloc_per_operation(void **state)
 	assert_non_null(dst);
 	test_fill(src, BUF_SIZE, 2);
 
-	test_ops_without_alloc(vdm, rt, dst, src, BUF_SIZE, 0,
+	test_ops_without_alloc(&mv, dst, src, BUF_SIZE, 0,
 		test_ok_result(OP_FLUSH));
 
 	free(src);
 	free(dst);
-	vdm_delete(vdm);
-	runtime_delete(rt);
+	test_mover_fini(&mv);
 }
 
 /*

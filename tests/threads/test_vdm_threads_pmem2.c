@@ -39,7 +39,7 @@ static struct mode mode_tiny = { "threads, 3 workers, depth 1", 0,
 
 struct fixture {
 	const struct mode *mode;
-	struct vdm *vdm;
+	struct test_mover m;
 	struct test_file file;	/* its target map: the whole file */
 	unsigned char *addr;	/* file.addr */
 	unsigned char *shadow;
@@ -58,29 +58,22 @@ setup(void **state)
 	if (f == NULL)
 		return -1;
 	f->mode = mode;
-	f->vdm = vdm_threads_new(&mode->config, mode->polled ?
-		FUTURE_NOTIFIER_POLLER : FUTURE_NOTIFIER_WAKER);
-	if (f->vdm == NULL) {
-		fprintf(stderr, "vdm_threads_new: %s\n", strerror(errno));
+	f->shadow = malloc(MAP_SIZE);
+	if (f->shadow == NULL || test_mover_init(&f->m,
+			vdm_threads_new(&mode->config, mode->polled ?
+				FUTURE_NOTIFIER_POLLER : FUTURE_NOTIFIER_WAKER),
+			"vdm_threads_new") != 0) {
+		free(f->shadow);
 		free(f);
 		return -1;
 	}
-	if (test_file_open_map(&f->file, MAP_SIZE, f->vdm) != 0) {
-		vdm_delete(f->vdm);
+	if (test_file_open_map(&f->file, MAP_SIZE, f->m.vdm) != 0) {
+		test_mover_fini(&f->m);
+		free(f->shadow);
 		free(f);
 		return -1;
 	}
 	f->addr = (unsigned char *)f->file.addr;
-	f->shadow = malloc(MAP_SIZE);
-	f->rt = runtime_new();
-	if (f->shadow == NULL || f->rt == NULL) {
-		runtime_delete(f->rt);
-		free(f->shadow);
-		(void) test_file_close(&f->file);
-		vdm_delete(f->vdm);
-		free(f);
-		return -1;
-	}
 	test_fill(f->shadow, MAP_SIZE, 1);
 	memcpy(f->addr, f->shadow, MAP_SIZE);
 	*state = f;
@@ -95,9 +88,8 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	runtime_delete(f->rt);
 	assert_int_equal(test_file_close(&f->file), 0);
-	vdm_delete(f->vdm);
+	test_mover_fini(&f->m);
 	free(f->shadow);
 	free(f);
 	return 0;
@@ -141,35 +133,35 @@ test_each(void **state)
 
 	unsigned char *d = f->addr + 13;
 	struct pmem2_future fut = pmem2_memcpy_async(f->file.target, d, src, n, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
 	memcpy(f->shadow + 13, src, n);
 	check_done(&fut, d);
 	check_map(f);
 
 	d = f->addr + 5 * MIB + 1;
 	fut = pmem2_memmove_async(f->file.target, d, f->addr + 7, 2 * MIB, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
 	memmove(f->shadow + 5 * MIB + 1, f->shadow + 7, 2 * MIB);
 	check_done(&fut, d);
 	check_map(f);
 
 	d = f->addr + MIB + 100;
 	fut = pmem2_memmove_async(f->file.target, d, f->addr + 99, MIB + 3, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
 	memmove(f->shadow + MIB + 100, f->shadow + 99, MIB + 3);
 	check_done(&fut, d);
 	check_map(f);
 
 	d = f->addr + 3;
 	fut = pmem2_memmove_async(f->file.target, d, f->addr + 4099, 3 * MIB, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
 	memmove(f->shadow + 3, f->shadow + 4099, 3 * MIB);
 	check_done(&fut, d);
 	check_map(f);
 
 	d = f->addr + 4 * MIB - 1;
 	fut = pmem2_memset_async(f->file.target, d, 0x6b, 3 * MIB + 1, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
 	memset(f->shadow + 4 * MIB - 1, 0x6b, 3 * MIB + 1);
 	check_done(&fut, d);
 	check_map(f);
@@ -217,7 +209,7 @@ test_multiple(void **state)
 		}
 		runnable[i] = FUTURE_AS_RUNNABLE(&futs[i]);
 	}
-	runtime_wait_multiple(f->rt, runnable, MANY);
+	runtime_wait_multiple(f->m.rt, runnable, MANY);
 	for (unsigned i = 0; i < MANY; i++)
 		check_done(&futs[i], f->addr + i * slice + i);
 	check_map(f);

@@ -42,17 +42,11 @@ enum wait_kind {
 	WAIT_KINDS,
 };
 
-/* what every test gets: a synchronous mover and a runtime */
-struct fixture {
-	struct vdm *vdm;
-	struct runtime *rt;
-};
-
 /*
  * wait_for -- waits the way wk says for the future in *f
  */
 static void
-wait_for(struct fixture *fx, union test_future *f, enum wait_kind wk)
+wait_for(struct test_mover *fx, union test_future *f, enum wait_kind wk)
 {
 	struct future *fut = FUTURE_AS_RUNNABLE(&f->op);
 	struct future_notifier notifier;
@@ -81,14 +75,10 @@ wait_for(struct fixture *fx, union test_future *f, enum wait_kind wk)
 static int
 setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
-	if (fx == NULL)
-		return -1;
-	fx->vdm = vdm_new(vdm_descriptor_synchronous());
-	fx->rt = runtime_new();
-	if (fx->vdm == NULL || fx->rt == NULL) {
-		vdm_delete(fx->vdm);
-		runtime_delete(fx->rt);
+	struct test_mover *fx = calloc(1, sizeof(*fx));
+
+	if (fx == NULL || test_mover_init(fx,
+			vdm_new(vdm_descriptor_synchronous()), "vdm_new") != 0) {
 		free(fx);
 		return -1;
 	}
@@ -102,11 +92,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct fixture *fx = *state;
-
-	vdm_delete(fx->vdm);
-	runtime_delete(fx->rt);
-	free(fx);
+	test_mover_fini(*state);
+	free(*state);
 	return 0;
 }
 
@@ -209,7 +196,7 @@ test_instance(void **state)
 static void
 test_memcpy(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_mover *fx = *state;
 	unsigned iter = 0;
 
 	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
@@ -253,7 +240,7 @@ test_memcpy(void **state)
  * checks the buffer against a byte-by-byte model of memmove
  */
 static void
-memmove_case(struct fixture *fx, unsigned char *buf, unsigned char *want,
+memmove_case(struct test_mover *fx, unsigned char *buf, unsigned char *want,
 	size_t total, size_t doff, size_t soff, size_t n, unsigned seed)
 {
 	test_fill(buf, total, seed);
@@ -279,7 +266,7 @@ memmove_case(struct fixture *fx, unsigned char *buf, unsigned char *want,
 static void
 test_memmove(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_mover *fx = *state;
 	unsigned seed = 0;
 
 	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
@@ -314,7 +301,7 @@ test_memmove(void **state)
 static void
 test_memset(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_mover *fx = *state;
 	static const int values[] = {0, 0xa5, 0x1a5, -1, 0x7f};
 	unsigned iter = 0;
 
@@ -353,7 +340,7 @@ test_memset(void **state)
 static void
 test_flush(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_mover *fx = *state;
 	unsigned iter = 0;
 
 	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
@@ -389,7 +376,7 @@ test_flush(void **state)
 static void
 test_first_poll(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_mover *fx = *state;
 	unsigned char src[256], dst[256], want[256], before[256];
 
 	TEST_FOR_EACH_OP(kind) {
@@ -443,7 +430,7 @@ test_first_poll(void **state)
 static void
 test_runtime_wait_multiple(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_mover *fx = *state;
 	unsigned char a[512], b[512], c[512], d[512];
 	unsigned char wa[512], wc[512], wd[512];
 
@@ -494,7 +481,7 @@ test_runtime_wait_multiple(void **state)
  * moved, on failure none did, and nothing outside the range changed
  */
 static void
-run_flag_case_at(struct fixture *fx, enum vdm_operation_type kind,
+run_flag_case_at(struct test_mover *fx, enum vdm_operation_type kind,
 	uint64_t flags, enum vdm_operation_result result, unsigned seed,
 	size_t n, size_t doff)
 {
@@ -529,7 +516,7 @@ run_flag_case_at(struct fixture *fx, enum vdm_operation_type kind,
  * run_flag_case -- run_flag_case_at with 4 KiB at an odd offset
  */
 static void
-run_flag_case(struct fixture *fx, enum vdm_operation_type kind,
+run_flag_case(struct test_mover *fx, enum vdm_operation_type kind,
 	uint64_t flags, enum vdm_operation_result result, unsigned seed)
 {
 	run_flag_case_at(fx, kind, flags, result, seed, 4096, 5);
@@ -540,7 +527,7 @@ run_flag_case(struct fixture *fx, enum vdm_operation_type kind,
  * overlap, dest above src (up) or below: the same bytes as memmove()
  */
 static void
-overlap_no_cache(struct fixture *fx, size_t n, size_t shift, int up)
+overlap_no_cache(struct test_mover *fx, size_t n, size_t shift, int up)
 {
 	size_t total = GUARD + n + shift + GUARD;
 	unsigned char *buf = test_xalloc(total);
@@ -575,7 +562,7 @@ overlap_no_cache(struct fixture *fx, size_t n, size_t shift, int up)
 static void
 test_no_cache_hint(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_mover *fx = *state;
 	static const size_t hint_sizes[] = {
 		1, 63, 64, 255, 256, 257, 319, 4096, 65536 + 7,
 	};
@@ -605,7 +592,7 @@ test_no_cache_hint(void **state)
 static void
 test_mem_durable(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_mover *fx = *state;
 
 	TEST_FOR_EACH_OP(kind) {
 		run_flag_case(fx, kind, VDM_F_MEM_DURABLE,
@@ -623,7 +610,7 @@ test_mem_durable(void **state)
 static void
 test_property_async(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_mover *fx = *state;
 	unsigned char src[64], dst[64];
 
 	test_fill(src, sizeof(src), 100);
@@ -646,7 +633,7 @@ test_property_async(void **state)
 static void
 test_moved_before_first_poll(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_mover *fx = *state;
 	unsigned char src[300], dst[300], want[300];
 
 	TEST_FOR_EACH_OP(kind) {
@@ -676,7 +663,7 @@ test_moved_before_first_poll(void **state)
 static void
 test_operation_table(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_mover *fx = *state;
 	struct vdm *vdm = fx->vdm;
 	unsigned char src[128], dst[128];
 
@@ -745,7 +732,7 @@ table_run(struct vdm *vdm, const struct vdm_operation *op)
 static void
 test_operation_table_bad_input(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_mover *fx = *state;
 	unsigned char src[64], dst[64], want[64];
 	struct vdm_operation op;
 
