@@ -132,6 +132,27 @@ test_expect_polls_complete(union test_future *f,
 }
 
 /*
+ * test_expect_done_at_first_poll -- the operation op, made on vdm through
+ * vdm_memcpy() and friends, is idle; its first poll completes it with
+ * result and ptr in its output, and polling again changes nothing;
+ * untouched(arg) checks, once it is made and again after the polls, that
+ * none of it reached the mover
+ */
+static inline void
+test_expect_done_at_first_poll(struct vdm *vdm,
+	const struct vdm_operation *op, enum vdm_operation_result result,
+	void *ptr, void (*untouched)(void *arg), void *arg)
+{
+	union test_future f;
+	struct future *h = test_operation_make(&f, vdm, op);
+
+	assert_int_equal(h->context.state, FUTURE_STATE_IDLE);
+	untouched(arg);
+	test_expect_polls_complete(&f, op->type, result, ptr);
+	untouched(arg);
+}
+
+/*
  * test_future_move -- the future in *f, copied to fresh memory; *f is
  * scribbled over and freed (it came from malloc)
  */

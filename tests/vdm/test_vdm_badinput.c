@@ -208,6 +208,18 @@ bufs_untouched(struct bufs *bf)
 }
 
 /*
+ * untouched -- no operation reached the counting mover, and the buffers of
+ * arg (a struct bufs) did not change
+ */
+static void
+untouched(void *arg)
+{
+	assert_int_equal(counters.news, 0);
+	assert_int_equal(counters.deletes, 0);
+	bufs_untouched(arg);
+}
+
+/*
  * expect_at_once -- an operation of kind on vdm is complete when created,
  * with result and ptr in its output, without a call to the mover's op_new
  * and without a byte written; polling it changes nothing
@@ -225,10 +237,7 @@ expect_at_once(struct vdm *vdm, enum vdm_operation_type kind, void *dest,
 	test_expect_output(&f, kind, result, ptr);
 	test_expect_polls_complete(&f, kind, result, ptr);
 	assert_int_equal(future_has_property(h, FUTURE_PROPERTY_ASYNC), 0);
-
-	assert_int_equal(counters.news, 0);
-	assert_int_equal(counters.deletes, 0);
-	bufs_untouched(bf);
+	untouched(bf);
 }
 
 /*
@@ -243,20 +252,11 @@ expect_at_first_poll(struct vdm *vdm, enum vdm_operation_type kind,
 	void *dest, void *src, size_t n, uint64_t flags, struct bufs *bf,
 	enum vdm_operation_result result, void *ptr)
 {
-	union test_future f;
+	struct vdm_operation op = test_operation(kind, dest, src, 0x42, n,
+		flags);
 
 	counters_reset();
-	struct future *h = test_op_make(&f, kind, vdm, dest, src, 0x42, n,
-		flags);
-	assert_int_equal(h->context.state, FUTURE_STATE_IDLE);
-	assert_int_equal(counters.news, 0);
-	bufs_untouched(bf);
-
-	test_expect_polls_complete(&f, kind, result, ptr);
-
-	assert_int_equal(counters.news, 0);
-	assert_int_equal(counters.deletes, 0);
-	bufs_untouched(bf);
+	test_expect_done_at_first_poll(vdm, &op, result, ptr, untouched, bf);
 }
 
 /*

@@ -1024,6 +1024,19 @@ test_run_result(void **state)
 }
 
 /*
+ * nothing_called -- no call reached the mover since trace_reset(), and the
+ * buffers of arg (a struct bufs) did not change
+ */
+static void
+nothing_called(void *arg)
+{
+	struct bufs *bf = arg;
+
+	assert_int_equal(trace.n, 0);
+	assert_memory_equal(bf->dst, bf->before, sizeof(bf->dst));
+}
+
+/*
  * run_expect_at_first_poll -- an operation of kind on a mover giving run is
  * idle when created and complete at its first poll, with result and ptr in
  * its output; no poll calls anything of the mover, not even run, and no
@@ -1034,16 +1047,12 @@ run_expect_at_first_poll(struct fixture *fx, enum vdm_operation_type kind,
 	void *dest, void *src, size_t n, uint64_t flags, struct bufs *bf,
 	enum vdm_operation_result result, void *ptr)
 {
-	union test_future f;
+	struct vdm_operation op = test_operation(kind, dest, src, 0x77, n,
+		flags);
 
 	trace_reset();
-	struct future *h = test_op_make(&f, kind, fx->vdm, dest, src, 0x77, n,
-		flags);
-	assert_int_equal(h->context.state, FUTURE_STATE_IDLE);
-	test_expect_polls_complete(&f, kind, result, ptr);
-
-	assert_int_equal(trace.n, 0);
-	assert_memory_equal(bf->dst, bf->before, sizeof(bf->dst));
+	test_expect_done_at_first_poll(fx->vdm, &op, result, ptr,
+		nothing_called, bf);
 }
 
 /*

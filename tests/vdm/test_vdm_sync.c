@@ -76,9 +76,9 @@ static int
 setup(void **state)
 {
 	struct test_mover *fx = calloc(1, sizeof(*fx));
+	struct vdm_descriptor *sync = vdm_descriptor_synchronous();
 
-	if (fx == NULL || test_mover_init(fx,
-			vdm_new(vdm_descriptor_synchronous()), "vdm_new") != 0) {
+	if (fx == NULL || test_mover_init(fx, vdm_new(sync), "vdm_new") != 0) {
 		free(fx);
 		return -1;
 	}
@@ -189,6 +189,56 @@ test_instance(void **state)
 	vdm_delete(b);
 }
 
+/* one operation of a test, as run_case() runs it */
+struct op_case {
+	enum vdm_operation_type kind;
+	uint64_t flags;
+	size_t n;
+	size_t doff;	/* where it writes, in a guarded buffer */
+	size_t soff;	/* where a copy or a move reads, in another */
+	int c;		/* what a memset stores */
+};
+
+/*
+ * run_case -- the operation of oc on buffers filled as seed says, waited
+ * for as wk says: it ends with result; on success the bytes moved, on
+ * failure none did; no byte outside the range changed, nor the source
+ */
+static void
+run_case(struct test_mover *fx, const struct op_case *oc,
+	enum vdm_operation_result result, unsigned seed, enum wait_kind wk)
+{
+	size_t total = GUARD + oc->n + 64 + GUARD;
+	size_t doff = GUARD + oc->doff;
+	size_t soff = GUARD + oc->soff;
+	unsigned char *dst = test_xalloc(total);
+	unsigned char *src = test_xalloc(total);
+	unsigned char *want = test_xalloc(total);
+	unsigned char *src_want = test_xalloc(total);
+
+	test_fill(dst, total, seed);
+	test_fill(src, total, seed + 1);
+	memcpy(want, dst, total);
+	memcpy(src_want, src, total);
+	if (result == VDM_SUCCESS)
+		test_op_apply(oc->kind, want + doff, src + soff, oc->c, oc->n);
+
+	union test_future f;
+	(void) test_op_make(&f, oc->kind, fx->vdm, dst + doff, src + soff,
+		oc->c, oc->n, oc->flags);
+	wait_for(fx, &f, wk);
+
+	test_expect_output(&f, oc->kind, result,
+		result == VDM_SUCCESS ? dst + doff : NULL);
+	test_expect_bytes(dst, want, total, "dest");
+	test_expect_bytes(src, src_want, total, "src");
+
+	free(dst);
+	free(src);
+	free(want);
+	free(src_want);
+}
+
 /*
  * test_memcpy -- every size and alignment: the range copied, the bytes
  * around it and the source untouched, dest in the output
@@ -196,42 +246,15 @@ test_instance(void **state)
 static void
 test_memcpy(void **state)
 {
-	struct test_mover *fx = *state;
 	unsigned iter = 0;
 
 	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
-		size_t n = sizes[s];
-		size_t total = GUARD + 64 + n + GUARD;
-		unsigned char *src = test_xalloc(total);
-		unsigned char *dst = test_xalloc(total);
-		unsigned char *want = test_xalloc(total);
-		unsigned char *src_want = test_xalloc(total);
-
 		for (size_t o = 0; o < ARRAY_SIZE(offsets); o++, iter++) {
-			size_t doff = GUARD + offsets[o].dst;
-			size_t soff = GUARD + offsets[o].src;
-
-			test_fill(src, total, 10 + iter);
-			test_fill(dst, total, 20 + iter);
-			memcpy(src_want, src, total);
-			memcpy(want, dst, total);
-			for (size_t i = 0; i < n; i++)
-				want[doff + i] = src[soff + i];
-
-			union test_future f;
-			(void) test_op_make(&f, OP_MEMCPY, fx->vdm, dst + doff,
-				src + soff, 0, n, 0);
-			wait_for(fx, &f, (enum wait_kind)(iter % WAIT_KINDS));
-
-			test_expect_output(&f, OP_MEMCPY, VDM_SUCCESS,
-				dst + doff);
-			test_expect_bytes(dst, want, total, "memcpy dest");
-			test_expect_bytes(src, src_want, total, "memcpy src");
+			struct op_case oc = { OP_MEMCPY, 0, sizes[s],
+				offsets[o].dst, offsets[o].src, 0 };
+			run_case(*state, &oc, VDM_SUCCESS, 10 + iter,
+				(enum wait_kind)(iter % WAIT_KINDS));
 		}
-		free(src);
-		free(dst);
-		free(want);
-		free(src_want);
 	}
 }
 
@@ -301,36 +324,17 @@ test_memmove(void **state)
 static void
 test_memset(void **state)
 {
-	struct test_mover *fx = *state;
 	static const int values[] = {0, 0xa5, 0x1a5, -1, 0x7f};
 	unsigned iter = 0;
 
 	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
-		size_t n = sizes[s];
-		size_t total = GUARD + 64 + n + GUARD;
-		unsigned char *dst = test_xalloc(total);
-		unsigned char *want = test_xalloc(total);
-
 		for (size_t o = 0; o < ARRAY_SIZE(offsets); o++, iter++) {
-			size_t doff = GUARD + offsets[o].dst;
 			int c = values[o % ARRAY_SIZE(values)];
-
-			test_fill(dst, total, 30 + iter);
-			memcpy(want, dst, total);
-			for (size_t i = 0; i < n; i++)
-				want[doff + i] = (unsigned char)c;
-
-			union test_future f;
-			(void) test_op_make(&f, OP_MEMSET, fx->vdm, dst + doff,
-				NULL, c, n, 0);
-			wait_for(fx, &f, (enum wait_kind)(iter % WAIT_KINDS));
-
-			test_expect_output(&f, OP_MEMSET, VDM_SUCCESS,
-				dst + doff);
-			test_expect_bytes(dst, want, total, "memset");
+			struct op_case oc = { OP_MEMSET, 0, sizes[s],
+				offsets[o].dst, 0, c };
+			run_case(*state, &oc, VDM_SUCCESS, 30 + iter,
+				(enum wait_kind)(iter % WAIT_KINDS));
 		}
-		free(dst);
-		free(want);
 	}
 }
 
@@ -340,32 +344,15 @@ test_memset(void **state)
 static void
 test_flush(void **state)
 {
-	struct test_mover *fx = *state;
 	unsigned iter = 0;
 
 	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
-		size_t n = sizes[s];
-		size_t total = GUARD + 64 + n + GUARD;
-		unsigned char *dst = test_xalloc(total);
-		unsigned char *want = test_xalloc(total);
-
 		for (size_t o = 0; o < ARRAY_SIZE(offsets); o++, iter++) {
-			size_t doff = GUARD + offsets[o].dst;
-
-			test_fill(dst, total, 40 + iter);
-			memcpy(want, dst, total);
-
-			union test_future f;
-			(void) test_op_make(&f, OP_FLUSH, fx->vdm, dst + doff,
-				NULL, 0, n, 0);
-			wait_for(fx, &f, (enum wait_kind)(iter % WAIT_KINDS));
-
-			test_expect_output(&f, OP_FLUSH, test_ok_result(OP_FLUSH),
-				NULL);
-			test_expect_bytes(dst, want, total, "flush");
+			struct op_case oc = { OP_FLUSH, 0, sizes[s],
+				offsets[o].dst, 0, 0 };
+			run_case(*state, &oc, test_ok_result(OP_FLUSH),
+				40 + iter, (enum wait_kind)(iter % WAIT_KINDS));
 		}
-		free(dst);
-		free(want);
 	}
 }
 
@@ -416,7 +403,8 @@ test_first_poll(void **state)
 			memcpy(want, dst, sizeof(dst));
 			assert_int_equal(future_poll(h, NULL),
 				FUTURE_STATE_COMPLETE);
-			test_expect_bytes(dst, want, sizeof(dst), "second poll");
+			test_expect_bytes(dst, want, sizeof(dst),
+				"second poll");
 			test_expect_output(&f, kind, test_ok_result(kind),
 				dst + 8);
 		}
@@ -476,53 +464,6 @@ test_runtime_wait_multiple(void **state)
 }
 
 /*
- * run_flag_case_at -- one operation of kind with flags, of n bytes written
- * doff bytes into a guarded buffer: expect result; on success the bytes
- * moved, on failure none did, and nothing outside the range changed
- */
-static void
-run_flag_case_at(struct test_mover *fx, enum vdm_operation_type kind,
-	uint64_t flags, enum vdm_operation_result result, unsigned seed,
-	size_t n, size_t doff)
-{
-	size_t total = GUARD + n + 64 + GUARD;
-	size_t soff = GUARD + 9;
-	doff += GUARD;
-	unsigned char *dst = test_xalloc(total);
-	unsigned char *src = test_xalloc(total);
-	unsigned char *want = test_xalloc(total);
-
-	test_fill(dst, total, seed);
-	test_fill(src, total, seed + 1);
-	memcpy(want, dst, total);
-	if (result == VDM_SUCCESS)
-		test_op_apply(kind, want + doff, src + soff, 0x11, n);
-
-	union test_future f;
-	(void) test_op_make(&f, kind, fx->vdm, dst + doff, src + soff, 0x11, n,
-		flags);
-	wait_for(fx, &f, (enum wait_kind)(seed % WAIT_KINDS));
-
-	test_expect_output(&f, kind, result,
-		result == VDM_SUCCESS ? dst + doff : NULL);
-	test_expect_bytes(dst, want, total, "dest with flags");
-
-	free(dst);
-	free(src);
-	free(want);
-}
-
-/*
- * run_flag_case -- run_flag_case_at with 4 KiB at an odd offset
- */
-static void
-run_flag_case(struct test_mover *fx, enum vdm_operation_type kind,
-	uint64_t flags, enum vdm_operation_result result, unsigned seed)
-{
-	run_flag_case_at(fx, kind, flags, result, seed, 4096, 5);
-}
-
-/*
  * overlap_no_cache -- a memmove with VDM_F_NO_CACHE_HINT whose ranges
  * overlap, dest above src (up) or below: the same bytes as memmove()
  */
@@ -569,13 +510,17 @@ test_no_cache_hint(void **state)
 	static const size_t offs[] = { 0, 1, 15, 16, 63 };
 	unsigned seed = 70;
 
-	TEST_FOR_EACH_OP(kind)
-		for (size_t i = 0; i < ARRAY_SIZE(hint_sizes); i++)
-			for (size_t o = 0; o < ARRAY_SIZE(offs); o++)
-				run_flag_case_at(fx, kind,
-					VDM_F_NO_CACHE_HINT,
-					test_ok_result(kind), seed++,
-					hint_sizes[i], offs[o]);
+	TEST_FOR_EACH_OP(kind) {
+		for (size_t i = 0; i < ARRAY_SIZE(hint_sizes); i++) {
+			for (size_t o = 0; o < ARRAY_SIZE(offs); o++) {
+				struct op_case oc = { kind, VDM_F_NO_CACHE_HINT,
+					hint_sizes[i], offs[o], 9, 0x11 };
+				run_case(fx, &oc, test_ok_result(kind), seed,
+					(enum wait_kind)(seed % WAIT_KINDS));
+				seed++;
+			}
+		}
+	}
 
 	for (int up = 0; up < 2; up++) {
 		overlap_no_cache(fx, 4096, 1, up);
@@ -594,12 +539,20 @@ test_mem_durable(void **state)
 {
 	struct test_mover *fx = *state;
 
+	static const uint64_t flags[] = {
+		VDM_F_MEM_DURABLE, VDM_F_MEM_DURABLE | VDM_F_NO_CACHE_HINT,
+	};
+
 	TEST_FOR_EACH_OP(kind) {
-		run_flag_case(fx, kind, VDM_F_MEM_DURABLE,
-			VDM_ERROR_NOT_SUPPORTED, 80U + (unsigned)kind);
-		run_flag_case(fx, kind,
-			VDM_F_MEM_DURABLE | VDM_F_NO_CACHE_HINT,
-			VDM_ERROR_NOT_SUPPORTED, 90U + (unsigned)kind);
+		for (unsigned i = 0; i < ARRAY_SIZE(flags); i++) {
+			/* 4 KiB at an odd offset */
+			struct op_case oc = {
+				kind, flags[i], 4096, 5, 9, 0x11
+			};
+			unsigned seed = 80U + 10U * i + (unsigned)kind;
+			run_case(fx, &oc, VDM_ERROR_NOT_SUPPORTED, seed,
+				(enum wait_kind)(seed % WAIT_KINDS));
+		}
 	}
 }
 
