@@ -264,23 +264,62 @@ test_shadow_check(const struct test_shadow *s)
 }
 
 /*
+ * test_shadow_apply -- the shadows get the work of an operation of type
+ * (as test_op_make() takes it): at the shadow of dest, from the shadow of
+ * src, or from src itself if it has none
+ */
+static inline void
+test_shadow_apply(const struct test_shadow *s, enum vdm_operation_type type,
+	void *dest, const void *src, int c, size_t n)
+{
+	const unsigned char *model_src = test_shadow_find(s, src);
+
+	test_op_apply(type, test_shadow_of(s, dest),
+		model_src != NULL ? model_src : src, c, n);
+}
+
+/*
  * test_shadow_op -- an operation of type (as test_op_make() makes it) on
  * the mover, waited for, completes with VDM_SUCCESS and dest; the shadows
- * get the same work (from src, or its shadow if it has one), and every
- * range holds what its shadow holds
+ * get the same work, and every range holds what its shadow holds
  */
 static inline void
 test_shadow_op(const struct test_shadow *s, enum vdm_operation_type type,
 	void *dest, void *src, int c, size_t n, uint64_t flags)
 {
 	union test_future f;
-	const unsigned char *model_src = test_shadow_find(s, src);
 
 	runtime_wait(s->m->rt, test_op_make(&f, type, s->m->vdm, dest, src,
 		c, n, flags));
 	test_expect_output(&f, type, VDM_SUCCESS, dest);
-	test_op_apply(type, test_shadow_of(s, dest),
-		model_src != NULL ? model_src : src, c, n);
+	test_shadow_apply(s, type, dest, src, c, n);
+	test_shadow_check(s);
+}
+
+/*
+ * test_shadow_durable_mover -- the mover says it makes copies durable, and
+ * no more; a memset of 10 bytes of 0x77 at dest on it (test_shadow_op())
+ * succeeds, and its future said it runs elsewhere (FUTURE_PROPERTY_ASYNC)
+ * exactly when async is non-zero
+ */
+static inline void
+test_shadow_durable_mover(const struct test_shadow *s, char *dest,
+	int async)
+{
+	struct vdm *vdm = s->m->vdm;
+	union test_future f;
+
+	assert_int_equal(vdm->capabilities, VDM_F_MEM_DURABLE);
+	assert_true(vdm_is_supported(vdm, VDM_F_MEM_DURABLE));
+	assert_false(vdm_is_supported(vdm, VDM_F_NO_CACHE_HINT));
+
+	struct future *fut = test_op_make(&f, OP_MEMSET, vdm, dest, NULL, 0x77,
+		10, 0);
+	int is_async = future_has_property(fut, FUTURE_PROPERTY_ASYNC);
+	runtime_wait(s->m->rt, fut);
+	test_expect_output(&f, OP_MEMSET, VDM_SUCCESS, dest);
+	assert_int_equal(is_async != 0, async != 0);
+	test_op_apply(OP_MEMSET, test_shadow_of(s, dest), NULL, 0x77, 10);
 	test_shadow_check(s);
 }
 
@@ -305,31 +344,9 @@ test_wait_together(const struct test_mover *m,
 	for (size_t i = 0; i < n; i++)
 		test_expect_output(&futs[i], ops[i].type, result,
 			result == VDM_SUCCESS ?
-			test_operation_dest(&ops[i]) : NULL);
+			test_operation_args(&ops[i]).dest : NULL);
 	free(futs);
 	free(runnable);
-}
-
-/*
- * test_expect_durable_mover -- m says it makes copies durable, and no more;
- * a memset of 10 bytes of 0x77 at dest on it, waited for, succeeds, and
- * its future said it runs elsewhere (FUTURE_PROPERTY_ASYNC) exactly when
- * async is non-zero
- */
-static inline void
-test_expect_durable_mover(const struct test_mover *m, char *dest, int async)
-{
-	assert_int_equal(m->vdm->capabilities, VDM_F_MEM_DURABLE);
-	assert_true(vdm_is_supported(m->vdm, VDM_F_MEM_DURABLE));
-	assert_false(vdm_is_supported(m->vdm, VDM_F_NO_CACHE_HINT));
-
-	struct vdm_memset_future fut = vdm_memset(m->vdm, dest, 0x77, 10, 0);
-	int is_async = future_has_property(FUTURE_AS_RUNNABLE(&fut),
-		FUTURE_PROPERTY_ASYNC);
-	runtime_wait(m->rt, FUTURE_AS_RUNNABLE(&fut));
-	assert_int_equal(FUTURE_OUTPUT(&fut)->result, VDM_SUCCESS);
-	assert_ptr_equal(FUTURE_OUTPUT(&fut)->str, dest);
-	assert_int_equal(is_async != 0, async != 0);
 }
 
 /*

@@ -227,6 +227,36 @@ test_operation(enum vdm_operation_type type, void *dest, void *src, int c,
 }
 
 /*
+ * struct test_op_args -- the arguments of an operation, as test_op_make()
+ * takes them
+ */
+struct test_op_args {
+	enum vdm_operation_type type;
+	void *dest;
+	void *src;
+	int c;
+	size_t n;
+	uint64_t flags;
+};
+
+/*
+ * test_operation_args -- the arguments of op (src NULL but for a copy or a
+ * move, c 0 but for a memset)
+ */
+static inline struct test_op_args
+test_operation_args(const struct vdm_operation *op)
+{
+	struct vdm_operation copy = *op;
+	struct test_op_fields f = test_op_fields(&copy);
+	struct test_op_args a = {
+		op->type, *f.dest, f.src != NULL ? *f.src : NULL,
+		f.c != NULL ? *f.c : 0, *f.n, *f.flags,
+	};
+
+	return a;
+}
+
+/*
  * test_operation_make -- makes in *f the operation op on vdm, through
  * vdm_memcpy() and friends; returns the future to poll
  */
@@ -234,23 +264,9 @@ static inline struct future *
 test_operation_make(union test_future *f, struct vdm *vdm,
 	const struct vdm_operation *op)
 {
-	struct vdm_operation copy = *op;
-	struct test_op_fields a = test_op_fields(&copy);
+	struct test_op_args a = test_operation_args(op);
 
-	return test_op_make(f, op->type, vdm, *a.dest,
-		a.src != NULL ? *a.src : NULL, a.c != NULL ? *a.c : 0, *a.n,
-		*a.flags);
-}
-
-/*
- * test_operation_dest -- where op writes (a flush: what it flushes)
- */
-static inline void *
-test_operation_dest(const struct vdm_operation *op)
-{
-	struct vdm_operation copy = *op;
-
-	return *test_op_fields(&copy).dest;
+	return test_op_make(f, a.type, vdm, a.dest, a.src, a.c, a.n, a.flags);
 }
 
 /*
@@ -284,11 +300,9 @@ test_op_apply(enum vdm_operation_type type, void *dest, const void *src,
 static inline void
 test_operation_apply(const struct vdm_operation *op)
 {
-	struct vdm_operation copy = *op;
-	struct test_op_fields a = test_op_fields(&copy);
+	struct test_op_args a = test_operation_args(op);
 
-	test_op_apply(op->type, *a.dest, a.src != NULL ? *a.src : NULL,
-		a.c != NULL ? *a.c : 0, *a.n);
+	test_op_apply(a.type, a.dest, a.src, a.c, a.n);
 }
 
 /*

@@ -26,8 +26,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "test_helpers.h"
 #include "test_pagemap.h"
+#include "test_pmem2_future.h"
 
 /* the mapped file, in pages */
 #define FILE_PAGES 16
@@ -63,11 +63,11 @@ static struct mode mode_dmt = {
 struct fixture {
 	const struct mode *mode;
 	struct test_file file;	/* its target map: the whole file */
-	struct vdm *vdm;
+	struct test_mover m;	/* our mover, if any, and a runtime */
 	struct data_mover_sync *dms;
 	struct data_mover_threads *dmt;
 	unsigned char *shadow;	/* what the file must hold */
-	struct runtime *rt;
+	struct test_shadow sh;	/* the file */
 };
 
 /* the page-state probe, shared by all tests; probe_ok is 0 when unavailable */
@@ -150,15 +150,6 @@ check_durable(struct fixture *f, const void *ptr, size_t n)
 }
 
 /*
- * check_contents -- the whole file must hold what the shadow holds
- */
-static void
-check_contents(struct fixture *f)
-{
-	assert_memory_equal(f->file.addr, f->shadow, f->file.size);
-}
-
-/*
  * mover_delete -- deletes the mover of a fixture, as it was made
  */
 static void
@@ -169,10 +160,10 @@ mover_delete(struct fixture *f)
 	else if (f->dmt != NULL)
 		data_mover_threads_delete(f->dmt);
 	else
-		vdm_delete(f->vdm);
+		vdm_delete(f->m.vdm);
 	f->dms = NULL;
 	f->dmt = NULL;
-	f->vdm = NULL;
+	f->m.vdm = NULL;
 }
 
 /*
@@ -189,17 +180,17 @@ map_file(struct fixture *f, const struct mode *mode)
 		break;
 	case MOVER_DATA_MOVER_SYNC:
 		f->dms = data_mover_sync_new();
-		f->vdm = data_mover_sync_get_vdm(f->dms);
+		f->m.vdm = data_mover_sync_get_vdm(f->dms);
 		break;
 	case MOVER_DATA_MOVER_THREADS:
 		f->dmt = data_mover_threads_new(2, 64, FUTURE_NOTIFIER_WAKER);
-		f->vdm = data_mover_threads_get_vdm(f->dmt);
+		f->m.vdm = data_mover_threads_get_vdm(f->dmt);
 		break;
 	default:
-		f->vdm = vdm_new(vdm_descriptor_synchronous());
+		f->m.vdm = vdm_new(vdm_descriptor_synchronous());
 		break;
 	}
-	if (mode->own_mover != MOVER_LIBPMEM2 && f->vdm == NULL) {
+	if (mode->own_mover != MOVER_LIBPMEM2 && f->m.vdm == NULL) {
 		fprintf(stderr, "%s: %s\n", mode->name, strerror(errno));
 		mover_delete(f);
 		return -1;
@@ -207,7 +198,7 @@ map_file(struct fixture *f, const struct mode *mode)
 
 	if (test_file_open_map(&f->file,
 			FILE_PAGES * (size_t)sysconf(_SC_PAGESIZE),
-			f->vdm) != 0) {
+			f->m.vdm) != 0) {
 		mover_delete(f);
 		return -1;
 	}
@@ -242,14 +233,17 @@ setup(void **state)
 	}
 
 	f->shadow = calloc(1, f->file.size);
-	f->rt = runtime_new();
-	if (f->shadow == NULL || f->rt == NULL) {
+	f->m.rt = runtime_new();
+	if (f->shadow == NULL || f->m.rt == NULL) {
 		free(f->shadow);
-		runtime_delete(f->rt);
+		runtime_delete(f->m.rt);
 		unmap_file(f);
 		free(f);
 		return -1;
 	}
+	test_shadow_init(&f->sh, &f->m, mode->name);
+	test_shadow_add(&f->sh, "the file", f->file.addr, f->shadow,
+		f->file.size);
 
 	*state = f;
 	return 0;
@@ -263,30 +257,11 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	runtime_delete(f->rt);
+	runtime_delete(f->m.rt);
 	unmap_file(f);
 	free(f->shadow);
 	free(f);
 	return 0;
-}
-
-/*
- * check_done -- what every completed pmem2 future must show: complete, the
- * destination in its output, and the vdm operation inside it succeeded
- */
-static void
-check_done(struct pmem2_future *fut, void *dest)
-{
-	assert_int_equal(FUTURE_STATE(fut), FUTURE_STATE_COMPLETE);
-	assert_ptr_equal(FUTURE_OUTPUT(fut)->dest, dest);
-
-	/* the output our mover (or libpmem2's) filled in through op_delete */
-	struct vdm_operation_output *op = &fut->data.op.fut.output;
-	assert_int_equal(op->result, VDM_SUCCESS);
-	if (op->type == VDM_OPERATION_MEMSET)
-		assert_ptr_equal(op->output.memset.str, dest);
-	else
-		assert_ptr_equal(op->output.memcpy.dest, dest);
 }
 
 /*
@@ -303,43 +278,27 @@ test_each(void **state)
 	assert_non_null(src);
 	test_fill(src, n, 7);
 
+	struct pmem2_map *map = f->file.target;
+	char *a = f->file.addr;
+
 	/* memcpy from ordinary memory into pages 1..3 */
-	char *dst = f->file.addr + pg + 17;
-	struct pmem2_future fut = pmem2_memcpy_async(f->file.target, dst, src,
-		n, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	memcpy(f->shadow + pg + 17, src, n);
-	check_done(&fut, dst);
-	check_contents(f);
-	check_durable(f, dst, n);
+	test_shadow_pmem2_op(&f->sh, map, OP_MEMCPY, a + pg + 17, src, 0, n);
+	check_durable(f, a + pg + 17, n);
 
 	/* memmove forward, the ranges overlapping by most of a page */
-	char *from = f->file.addr + pg + 17;
-	dst = from + 123;
-	fut = pmem2_memmove_async(f->file.target, dst, from, pg, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	memmove(f->shadow + pg + 17 + 123, f->shadow + pg + 17, pg);
-	check_done(&fut, dst);
-	check_contents(f);
-	check_durable(f, dst, pg);
+	test_shadow_pmem2_op(&f->sh, map, OP_MEMMOVE, a + pg + 17 + 123,
+		a + pg + 17, 0, pg);
+	check_durable(f, a + pg + 17 + 123, pg);
 
 	/* memmove backward, across a page boundary */
-	dst = f->file.addr + 2 * pg + 5;
-	fut = pmem2_memmove_async(f->file.target, dst, dst + 700, pg + 50, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	memmove(f->shadow + 2 * pg + 5, f->shadow + 2 * pg + 705, pg + 50);
-	check_done(&fut, dst);
-	check_contents(f);
-	check_durable(f, dst, pg + 50);
+	test_shadow_pmem2_op(&f->sh, map, OP_MEMMOVE, a + 2 * pg + 5,
+		a + 2 * pg + 705, 0, pg + 50);
+	check_durable(f, a + 2 * pg + 5, pg + 50);
 
 	/* memset of pages 5..6, but for a byte at either end */
-	dst = f->file.addr + 5 * pg + 1;
-	fut = pmem2_memset_async(f->file.target, dst, 0xa5, 2 * pg - 2, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	memset(f->shadow + 5 * pg + 1, 0xa5, 2 * pg - 2);
-	check_done(&fut, dst);
-	check_contents(f);
-	check_durable(f, dst, 2 * pg - 2);
+	test_shadow_pmem2_op(&f->sh, map, OP_MEMSET, a + 5 * pg + 1, NULL,
+		0xa5, 2 * pg - 2);
+	check_durable(f, a + 5 * pg + 1, 2 * pg - 2);
 
 	free(src);
 }
@@ -360,33 +319,19 @@ test_multiple(void **state)
 
 	/* the memmove's source, pages 11..12, gets content first */
 	char *seed = f->file.addr + 11 * pg;
-	struct pmem2_future prep = pmem2_memcpy_async(f->file.target, seed, src,
-		pg + 200, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&prep));
-	memcpy(f->shadow + 11 * pg, src, pg + 200);
-	check_done(&prep, seed);
+	test_shadow_pmem2_op(&f->sh, f->file.target, OP_MEMCPY, seed, src, 0,
+		pg + 200);
 
 	char *cpy = f->file.addr + 8 * pg;
 	char *set = f->file.addr + 10 * pg + 7;
 	char *mov = f->file.addr + 11 * pg + 64;
-	struct pmem2_future futs[3];
-	futs[0] = pmem2_memcpy_async(f->file.target, cpy, src, n, 0);
-	futs[1] = pmem2_memset_async(f->file.target, set, 0x3c, 1000, 0);
-	futs[2] = pmem2_memmove_async(f->file.target, mov, seed, pg + 100, 0);
-
-	struct future *runnable[3];
-	for (size_t i = 0; i < 3; i++)
-		runnable[i] = FUTURE_AS_RUNNABLE(&futs[i]);
-	runtime_wait_multiple(f->rt, runnable, 3);
-
-	memcpy(f->shadow + 8 * pg, src, n);
-	memset(f->shadow + 10 * pg + 7, 0x3c, 1000);
-	memmove(f->shadow + 11 * pg + 64, f->shadow + 11 * pg, pg + 100);
-
-	check_done(&futs[0], cpy);
-	check_done(&futs[1], set);
-	check_done(&futs[2], mov);
-	check_contents(f);
+	struct vdm_operation ops[] = {
+		test_operation(OP_MEMCPY, cpy, src, 0, n, 0),
+		test_operation(OP_MEMSET, set, NULL, 0x3c, 1000, 0),
+		test_operation(OP_MEMMOVE, mov, seed, 0, pg + 100, 0),
+	};
+	test_shadow_pmem2_together(&f->sh, f->file.target, ops,
+		ARRAY_SIZE(ops));
 	check_durable(f, cpy, n);
 	check_durable(f, set, 1000);
 	check_durable(f, mov, pg + 100);
@@ -415,8 +360,8 @@ test_persist_step(void **state)
 	int persist_step = !(fut.data.op.flags & FUTURE_CHAIN_FLAG_ENTRY_LAST);
 
 	if (f->mode->own_mover != MOVER_LIBPMEM2) {
-		assert_int_equal(f->vdm->capabilities, 0);
-		assert_false(vdm_is_supported(f->vdm, VDM_F_MEM_DURABLE));
+		assert_int_equal(f->m.vdm->capabilities, 0);
+		assert_false(vdm_is_supported(f->m.vdm, VDM_F_MEM_DURABLE));
 		if (f->file.gran != PMEM2_GRANULARITY_BYTE)
 			assert_true(persist_step);
 	} else if (f->file.gran == PMEM2_GRANULARITY_CACHE_LINE) {
@@ -425,10 +370,10 @@ test_persist_step(void **state)
 	if (f->file.gran == PMEM2_GRANULARITY_PAGE)
 		assert_true(persist_step);
 
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	memset(f->shadow + 13 * pg + 40, 0x5a, pg);
-	check_done(&fut, dst);
-	check_contents(f);
+	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
+	test_expect_pmem2_done(&fut, dst, VDM_SUCCESS);
+	test_shadow_apply(&f->sh, OP_MEMSET, dst, NULL, 0x5a, pg);
+	test_shadow_check(&f->sh);
 	check_durable(f, dst, pg);
 }
 
@@ -450,11 +395,8 @@ test_dirty_control(void **state)
 	}
 
 	char *dst = f->file.addr + 3 * pg;
-	struct pmem2_future fut = pmem2_memset_async(f->file.target, dst, 0x11,
-		pg, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	memset(f->shadow + 3 * pg, 0x11, pg);
-	check_done(&fut, dst);
+	test_shadow_pmem2_op(&f->sh, f->file.target, OP_MEMSET, dst, NULL,
+		0x11, pg);
 	check_durable(f, dst, pg);
 
 	int before = page_is_dirty(dst);
@@ -470,7 +412,7 @@ test_dirty_control(void **state)
 
 	assert_int_equal(page_is_dirty(dst), 1);
 	assert_int_equal(page_is_dirty(f->file.addr + 15 * pg), 1);
-	check_contents(f);
+	test_shadow_check(&f->sh);
 }
 
 /*
@@ -503,26 +445,11 @@ test_pool_map_fns(void **state)
 		pmem2_get_memset_fn(f->file.target));
 
 	char *dst = f->file.addr + 4 * pg + 9;
-	struct vdm_operation_future cpy = vdm_memcpy(f->vdm, dst, src, n, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&cpy));
-	assert_int_equal(FUTURE_OUTPUT(&cpy)->result, VDM_SUCCESS);
-	memcpy(f->shadow + 4 * pg + 9, src, n);
-	check_contents(f);
+	test_shadow_op(&f->sh, OP_MEMCPY, dst, src, 0, n, 0);
 	check_durable(f, dst, n);
-
-	struct vdm_operation_future mov = vdm_memmove(f->vdm, dst + 100, dst,
-		pg, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&mov));
-	assert_int_equal(FUTURE_OUTPUT(&mov)->result, VDM_SUCCESS);
-	memmove(f->shadow + 4 * pg + 109, f->shadow + 4 * pg + 9, pg);
-	check_contents(f);
+	test_shadow_op(&f->sh, OP_MEMMOVE, dst + 100, dst, 0, pg, 0);
 	check_durable(f, dst + 100, pg);
-
-	struct vdm_operation_future set = vdm_memset(f->vdm, dst, 0x3c, n, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&set));
-	assert_int_equal(FUTURE_OUTPUT(&set)->result, VDM_SUCCESS);
-	memset(f->shadow + 4 * pg + 9, 0x3c, n);
-	check_contents(f);
+	test_shadow_op(&f->sh, OP_MEMSET, dst, NULL, 0x3c, n, 0);
 	check_durable(f, dst, n);
 
 	/* the pool's own functions: the pages stay dirty */
@@ -530,11 +457,7 @@ test_pool_map_fns(void **state)
 	data_mover_threads_set_memmove_fn(f->dmt, NULL);
 	data_mover_threads_set_memset_fn(f->dmt, NULL);
 	dst = f->file.addr + 9 * pg;
-	cpy = vdm_memcpy(f->vdm, dst, src, n, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&cpy));
-	assert_int_equal(FUTURE_OUTPUT(&cpy)->result, VDM_SUCCESS);
-	memcpy(f->shadow + 9 * pg, src, n);
-	check_contents(f);
+	test_shadow_op(&f->sh, OP_MEMCPY, dst, src, 0, n, 0);
 	if (f->file.gran == PMEM2_GRANULARITY_PAGE && page_is_dirty(dst) >= 0)
 		assert_int_equal(page_is_dirty(dst), 1);
 
@@ -545,16 +468,11 @@ test_pool_map_fns(void **state)
  * TESTS -- the tests, with the mover _mode
  */
 #define TESTS(_mode)\
-	cmocka_unit_test_prestate_setup_teardown(test_each,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_multiple,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_persist_step,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_dirty_control,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_pool_map_fns,\
-		setup, teardown, &(_mode))
+	TEST_PRESTATE(test_each, _mode),\
+	TEST_PRESTATE(test_multiple, _mode),\
+	TEST_PRESTATE(test_persist_step, _mode),\
+	TEST_PRESTATE(test_dirty_control, _mode),\
+	TEST_PRESTATE(test_pool_map_fns, _mode)
 
 /*
  * main -- skips unless libpmem2 can map a file, then runs the tests with

@@ -267,11 +267,9 @@ static void
 test_capabilities(void **state)
 {
 	struct fixture *f = *state;
-	char *dest = f->file + 100;
 
-	test_expect_durable_mover(&f->m, dest, f->mode->nthreads != 0);
-	memset(test_shadow_of(&f->sh, dest), 0x77, 10);
-	test_shadow_check(&f->sh);
+	test_shadow_durable_mover(&f->sh, f->file + 100,
+		f->mode->nthreads != 0);
 }
 
 /*
@@ -760,7 +758,7 @@ test_durable_many(void **state)
 	}
 	test_wait_together(&f->m, ops, MANY, VDM_SUCCESS);
 	for (unsigned i = 0; i < MANY; i++)
-		check_clean(f, test_operation_dest(&ops[i]), pg + 10 * i,
+		check_clean(f, test_operation_args(&ops[i]).dest, pg + 10 * i,
 			"one of many memcpys");
 	test_shadow_check(&f->sh);
 	test_expect_dirtied(&probe, f->file + 8 * pg, pg);

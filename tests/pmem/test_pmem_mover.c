@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "test_helpers.h"
+#include "test_pmem2_future.h"
 
 /* room for an 8 MiB copy, with some to spare */
 #define TARGET_SIZE (9 * MIB)
@@ -157,11 +157,9 @@ static void
 test_capabilities(void **state)
 {
 	struct fixture *f = *state;
-	char *dest = f->file.addr + 100;
 
-	test_expect_durable_mover(&f->m, dest, f->mode->nthreads != 0);
-	memset(test_shadow_of(&f->sh, dest), 0x77, 10);
-	test_shadow_check(&f->sh);
+	test_shadow_durable_mover(&f->sh, f->file.addr + 100,
+		f->mode->nthreads != 0);
 }
 
 /*
@@ -529,19 +527,6 @@ test_many(void **state)
 }
 
 /*
- * check_pmem2_done -- a completed pmem2 future: its destination, and the
- * result our mover reported for the operation inside it
- */
-static void
-check_pmem2_done(struct pmem2_future *fut, void *dest,
-	enum vdm_operation_result result)
-{
-	assert_int_equal(FUTURE_STATE(fut), FUTURE_STATE_COMPLETE);
-	assert_ptr_equal(FUTURE_OUTPUT(fut)->dest, dest);
-	assert_int_equal(fut->data.op.fut.output.result, result);
-}
-
-/*
  * test_pmem2_async -- libpmem2's pmem2_memcpy_async() and friends on a map
  * whose mover is ours (the after map, see test_pmem2_file.h), one at a time
  * and together; a destination outside our mover's map fails
@@ -560,61 +545,39 @@ test_pmem2_async(void **state)
 
 	/* libpmem2 trusts the mover with CACHE_LINE maps: no persist step */
 	char *dest = map + pg + 17;
-	struct pmem2_future fut = pmem2_memcpy_async(carrier, dest, src, n,
-		0);
+	struct pmem2_future fut = test_pmem2_op(carrier, OP_MEMCPY, dest, src,
+		0, n);
 	if (f->file.gran == PMEM2_GRANULARITY_CACHE_LINE)
 		assert_true(fut.data.op.flags & FUTURE_CHAIN_FLAG_ENTRY_LAST);
 	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
-	memcpy(test_shadow_of(&f->sh, dest), src, n);
-	check_pmem2_done(&fut, dest, VDM_SUCCESS);
+	test_expect_pmem2_done(&fut, dest, VDM_SUCCESS);
+	test_shadow_apply(&f->sh, OP_MEMCPY, dest, src, 0, n);
 	test_shadow_check(&f->sh);
 
-	char *from = map + pg + 17;
-	dest = from + 123;
-	fut = pmem2_memmove_async(carrier, dest, from, pg, 0);
-	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
-	memmove(test_shadow_of(&f->sh, dest), test_shadow_of(&f->sh, from), pg);
-	check_pmem2_done(&fut, dest, VDM_SUCCESS);
-	test_shadow_check(&f->sh);
-
-	dest = map + 5 * MIB + 1;
-	fut = pmem2_memset_async(carrier, dest, 0x6b, 2 * pg - 2, 0);
-	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
-	memset(test_shadow_of(&f->sh, dest), 0x6b, 2 * pg - 2);
-	check_pmem2_done(&fut, dest, VDM_SUCCESS);
-	test_shadow_check(&f->sh);
+	test_shadow_pmem2_op(&f->sh, carrier, OP_MEMMOVE, dest + 123, dest, 0,
+		pg);
+	test_shadow_pmem2_op(&f->sh, carrier, OP_MEMSET, map + 5 * MIB + 1,
+		NULL, 0x6b, 2 * pg - 2);
 
 	/* three at once */
-	struct pmem2_future futs[3];
-	char *d0 = map + 6 * MIB;
-	char *d1 = map + 7 * MIB + 5;
-	char *d2 = map + 5 * MIB + 64;
-	futs[0] = pmem2_memcpy_async(carrier, d0, src, MIB + 1, 0);
-	futs[1] = pmem2_memset_async(carrier, d1, 0x19, 1000, 0);
-	futs[2] = pmem2_memmove_async(carrier, d2, map + 5 * MIB, pg + 100,
-		0);
-	struct future *runnable[3];
-	for (size_t i = 0; i < 3; i++)
-		runnable[i] = FUTURE_AS_RUNNABLE(&futs[i]);
-	runtime_wait_multiple(f->m.rt, runnable, 3);
-	memcpy(test_shadow_of(&f->sh, d0), src, MIB + 1);
-	memset(test_shadow_of(&f->sh, d1), 0x19, 1000);
-	memmove(test_shadow_of(&f->sh, d2), test_shadow_of(&f->sh,
-		map + 5 * MIB), pg + 100);
-	check_pmem2_done(&futs[0], d0, VDM_SUCCESS);
-	check_pmem2_done(&futs[1], d1, VDM_SUCCESS);
-	check_pmem2_done(&futs[2], d2, VDM_SUCCESS);
-	test_shadow_check(&f->sh);
+	struct vdm_operation ops[] = {
+		test_operation(OP_MEMCPY, map + 6 * MIB, src, 0, MIB + 1, 0),
+		test_operation(OP_MEMSET, map + 7 * MIB + 5, NULL, 0x19, 1000,
+			0),
+		test_operation(OP_MEMMOVE, map + 5 * MIB + 64, map + 5 * MIB, 0,
+			pg + 100, 0),
+	};
+	test_shadow_pmem2_together(&f->sh, carrier, ops, ARRAY_SIZE(ops));
 
 	/* into the carrier map itself: not our mover's map */
 	dest = (char *)pmem2_map_get_address(carrier) + 10;
-	fut = pmem2_memcpy_async(carrier, dest, src, 100, 0);
+	fut = test_pmem2_op(carrier, OP_MEMCPY, dest, src, 0, 100);
 	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
-	check_pmem2_done(&fut, dest, VDM_ERROR_OUT_OF_RANGE);
-	fut = pmem2_memset_async(carrier, map + f->file.size - 1, 0, 2, 0);
+	test_expect_pmem2_done(&fut, dest, VDM_ERROR_OUT_OF_RANGE);
+	dest = map + f->file.size - 1;
+	fut = test_pmem2_op(carrier, OP_MEMSET, dest, NULL, 0, 2);
 	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
-	check_pmem2_done(&fut, map + f->file.size - 1,
-		VDM_ERROR_OUT_OF_RANGE);
+	test_expect_pmem2_done(&fut, dest, VDM_ERROR_OUT_OF_RANGE);
 	test_shadow_check(&f->sh);
 
 	free(src);

@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "test_helpers.h"
+#include "test_pmem2_future.h"
 
 /* the mapped file: room for operations that the pool splits */
 #define MAP_SIZE (8 * MIB)
@@ -43,7 +43,7 @@ struct fixture {
 	struct test_file file;	/* its target map: the whole file */
 	unsigned char *addr;	/* file.addr */
 	unsigned char *shadow;
-	struct runtime *rt;
+	struct test_shadow sh;	/* the map */
 };
 
 /*
@@ -76,6 +76,8 @@ setup(void **state)
 	f->addr = (unsigned char *)f->file.addr;
 	test_fill(f->shadow, MAP_SIZE, 1);
 	memcpy(f->addr, f->shadow, MAP_SIZE);
+	test_shadow_init(&f->sh, &f->m, mode->name);
+	test_shadow_add(&f->sh, "the map", f->addr, f->shadow, MAP_SIZE);
 	*state = f;
 	return 0;
 }
@@ -96,28 +98,6 @@ teardown(void **state)
 }
 
 /*
- * check_done -- a completed pmem2 future: its destination, and success in
- * the output our mover gave libpmem2
- */
-static void
-check_done(struct pmem2_future *fut, void *dest)
-{
-	assert_int_equal(FUTURE_STATE(fut), FUTURE_STATE_COMPLETE);
-	assert_ptr_equal(FUTURE_OUTPUT(fut)->dest, dest);
-	struct vdm_operation_output *op = &fut->data.op.fut.output;
-	assert_int_equal(op->result, VDM_SUCCESS);
-}
-
-/*
- * check_map -- the map must hold what the shadow holds
- */
-static void
-check_map(struct fixture *f)
-{
-	test_expect_bytes(f->addr, f->shadow, MAP_SIZE, f->mode->name);
-}
-
-/*
  * test_each -- a split memcpy from ordinary memory, a split memmove
  * without overlap, overlapping memmoves both ways and a split memset, each
  * waited for on its own
@@ -131,40 +111,18 @@ test_each(void **state)
 	assert_non_null(src);
 	test_fill(src, n, 2);
 
-	unsigned char *d = f->addr + 13;
-	struct pmem2_future fut = pmem2_memcpy_async(f->file.target, d, src, n, 0);
-	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
-	memcpy(f->shadow + 13, src, n);
-	check_done(&fut, d);
-	check_map(f);
+	struct pmem2_map *map = f->file.target;
+	unsigned char *a = f->addr;
+	const struct test_shadow *sh = &f->sh;
 
-	d = f->addr + 5 * MIB + 1;
-	fut = pmem2_memmove_async(f->file.target, d, f->addr + 7, 2 * MIB, 0);
-	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
-	memmove(f->shadow + 5 * MIB + 1, f->shadow + 7, 2 * MIB);
-	check_done(&fut, d);
-	check_map(f);
-
-	d = f->addr + MIB + 100;
-	fut = pmem2_memmove_async(f->file.target, d, f->addr + 99, MIB + 3, 0);
-	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
-	memmove(f->shadow + MIB + 100, f->shadow + 99, MIB + 3);
-	check_done(&fut, d);
-	check_map(f);
-
-	d = f->addr + 3;
-	fut = pmem2_memmove_async(f->file.target, d, f->addr + 4099, 3 * MIB, 0);
-	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
-	memmove(f->shadow + 3, f->shadow + 4099, 3 * MIB);
-	check_done(&fut, d);
-	check_map(f);
-
-	d = f->addr + 4 * MIB - 1;
-	fut = pmem2_memset_async(f->file.target, d, 0x6b, 3 * MIB + 1, 0);
-	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
-	memset(f->shadow + 4 * MIB - 1, 0x6b, 3 * MIB + 1);
-	check_done(&fut, d);
-	check_map(f);
+	test_shadow_pmem2_op(sh, map, OP_MEMCPY, a + 13, src, 0, n);
+	test_shadow_pmem2_op(sh, map, OP_MEMMOVE, a + 5 * MIB + 1, a + 7, 0,
+		2 * MIB);
+	test_shadow_pmem2_op(sh, map, OP_MEMMOVE, a + MIB + 100, a + 99, 0,
+		MIB + 3);
+	test_shadow_pmem2_op(sh, map, OP_MEMMOVE, a + 3, a + 4099, 0, 3 * MIB);
+	test_shadow_pmem2_op(sh, map, OP_MEMSET, a + 4 * MIB - 1, NULL, 0x6b,
+		3 * MIB + 1);
 
 	free(src);
 }
@@ -180,39 +138,21 @@ test_multiple(void **state)
 {
 	struct fixture *f = *state;
 	size_t slice = MAP_SIZE / MANY;
-	struct pmem2_future futs[MANY];
-	struct future *runnable[MANY];
+	struct vdm_operation ops[MANY];
 	unsigned char *src = malloc(slice);
 	assert_non_null(src);
 	test_fill(src, slice, 3);
 
 	for (unsigned i = 0; i < MANY; i++) {
-		size_t off = i * slice + i;
 		size_t n = i % 2 ? slice / 2 - 64 : 1000U * i + 1U;
-		unsigned char *d = f->addr + off;
-		unsigned char *s = f->shadow + off;
+		unsigned char *d = f->addr + i * slice + i;
 
-		switch (i % 3) {
-		case 0:
-			futs[i] = pmem2_memcpy_async(f->file.target, d, src, n, 0);
-			memcpy(s, src, n);
-			break;
-		case 1:
-			futs[i] = pmem2_memmove_async(f->file.target, d, d + n / 4,
-				n, 0);
-			memmove(s, s + n / 4, n);
-			break;
-		default:
-			futs[i] = pmem2_memset_async(f->file.target, d, (int)i, n, 0);
-			memset(s, (int)i, n);
-			break;
-		}
-		runnable[i] = FUTURE_AS_RUNNABLE(&futs[i]);
+		/* copies from src, moves from a quarter of their length up,
+		 * memsets */
+		ops[i] = test_operation((enum vdm_operation_type)(i % 3), d,
+			i % 3 == 1 ? d + n / 4 : src, (int)i, n, 0);
 	}
-	runtime_wait_multiple(f->m.rt, runnable, MANY);
-	for (unsigned i = 0; i < MANY; i++)
-		check_done(&futs[i], f->addr + i * slice + i);
-	check_map(f);
+	test_shadow_pmem2_together(&f->sh, f->file.target, ops, MANY);
 	free(src);
 }
 
