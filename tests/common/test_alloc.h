@@ -60,6 +60,26 @@ test_alloc_sweep(void *(*make)(void *arg), void *arg,
 }
 
 /*
+ * test_alloc_sweep_mover -- test_alloc_sweep() of a constructor of
+ * movers, named name, whose calls must fail at least min_failures times;
+ * m gets the mover the last call made, and a runtime.  Returns the number
+ * of failed calls.
+ */
+static inline unsigned long
+test_alloc_sweep_mover(struct test_mover *m, void *(*make)(void *arg),
+	void *arg, const char *name, unsigned long min_failures)
+{
+	unsigned long failures;
+	struct vdm *vdm = test_alloc_sweep(make, arg, NULL, &failures);
+
+	print_message("%s: %lu allocation failures, then a mover\n", name,
+		failures);
+	assert_true(failures >= min_failures);
+	assert_int_equal(test_mover_init(m, vdm, name), 0);
+	return failures;
+}
+
+/*
  * test_ops_without_alloc -- with the next allocation armed to fail, every
  * kind of operation on m: a copy of n bytes from src to dst waited for
  * alone, then waited for together a memmove of 4 KiB within dst (with

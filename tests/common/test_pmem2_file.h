@@ -266,6 +266,25 @@ test_file_probe(enum pmem2_granularity *gran)
 }
 
 /*
+ * test_file_probe_page -- test_file_probe(), and the map must be PAGE
+ * granular, which why says a test needs; 0, or -1 after printing that the
+ * test is skipped
+ */
+static inline int
+test_file_probe_page(const char *why)
+{
+	enum pmem2_granularity gran;
+
+	if (test_file_probe(&gran) != 0)
+		return -1;
+	if (gran == PMEM2_GRANULARITY_PAGE)
+		return 0;
+	fprintf(stderr, "the map's store granularity is %s, not PAGE: %s; "
+		"skipped\n", test_file_gran_name(gran), why);
+	return -1;
+}
+
+/*
  * test_file_kernel_copy_expected -- whether a pmem mover made now for the
  * file's map, by this thread, has the kernel copy into it
  * (process_vm_writev(), see vdm_pmem2_new(3)), as the tests find out on

@@ -86,14 +86,10 @@ static void
 test_sweep(void **state)
 {
 	struct maker *m = *state;
-	unsigned long failures;
 	struct test_mover mv;
+	unsigned long failures = test_alloc_sweep_mover(&mv, make, m, m->name,
+		m->min_failures);
 
-	assert_int_equal(test_mover_init(&mv,
-		test_alloc_sweep(make, m, NULL, &failures), m->name), 0);
-	print_message("%s: %lu allocation failures, then a mover\n", m->name,
-		failures);
-	assert_true(failures >= m->min_failures);
 	use(&mv, (unsigned char)(failures + 1));
 	test_mover_fini(&mv);
 }

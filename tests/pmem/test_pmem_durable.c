@@ -285,16 +285,9 @@ test_delete_writes_back(void **state)
 int
 main(void)
 {
-	enum pmem2_granularity gran;
-
-	if (test_file_probe(&gran) != 0)
+	if (test_file_probe_page("the kernel cannot tell whether it is "
+			"durable") != 0)
 		return 77;
-	if (gran != PMEM2_GRANULARITY_PAGE) {
-		fprintf(stderr, "the map's store granularity is %s, not PAGE: "
-			"the kernel cannot tell whether it is durable; "
-			"skipped\n", test_file_gran_name(gran));
-		return 77;
-	}
 	if (test_pagemap_open(&probe) != 0) {
 		fprintf(stderr, "/proc/self/pagemap or /proc/kpageflags not "
 			"readable (%s; the page flags need root): skipped\n",

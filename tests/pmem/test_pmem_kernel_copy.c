@@ -657,14 +657,8 @@ test_env_off(void **state)
 int
 main(void)
 {
-	enum pmem2_granularity gran;
-
-	if (test_file_probe(&gran) != 0)
+	if (test_file_probe_page("only there does the kernel copy") != 0)
 		return 77;
-	if (gran != PMEM2_GRANULARITY_PAGE) {
-		fprintf(stderr, "the map is not PAGE granular: skipped\n");
-		return 77;
-	}
 
 	pmem__kernel_store_seam = count_kernel_store;
 	const struct CMUnitTest tests[] = {

@@ -100,13 +100,10 @@ static void
 test_sweep(void **state)
 {
 	struct maker *m = *state;
-	unsigned long failures;
 	struct test_mover mv;
 
-	assert_int_equal(test_mover_init(&mv,
-		test_alloc_sweep(make, m, NULL, &failures), m->name), 0);
 	/* the instance, slots, thread table and ring at least */
-	assert_true(failures >= 4);
+	(void) test_alloc_sweep_mover(&mv, make, m, m->name, 4);
 	use(&mv);
 	test_mover_fini(&mv);
 }
