@@ -12,12 +12,68 @@
 #ifndef TEST_HELPERS_H
 #define TEST_HELPERS_H 1
 
+#include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "test_ops.h"
+
+/*
+ * struct test_calls -- the calls of a function a test stands in for,
+ * counted under a lock; the fail_nth since the count was reset is told to
+ * fail
+ */
+struct test_calls {
+	pthread_mutex_t lock;
+	unsigned count;		/* since test_calls_reset() */
+	unsigned fail_nth;	/* 0: none */
+};
+
+#define TEST_CALLS_INITIALIZER { PTHREAD_MUTEX_INITIALIZER, 0, 0 }
+
+/*
+ * test_calls_reset -- zeroes the count; the fail_nth call from now is to
+ * fail (0: none)
+ */
+static inline void
+test_calls_reset(struct test_calls *c, unsigned fail_nth)
+{
+	pthread_mutex_lock(&c->lock);
+	c->count = 0;
+	c->fail_nth = fail_nth;
+	pthread_mutex_unlock(&c->lock);
+}
+
+/*
+ * test_calls_count -- the calls since test_calls_reset()
+ */
+static inline unsigned
+test_calls_count(struct test_calls *c)
+{
+	pthread_mutex_lock(&c->lock);
+	unsigned n = c->count;
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
+/*
+ * test_calls_add -- counts a call, gives its number (from 1) to log(),
+ * if not NULL, under the lock, and says whether the call is to fail
+ */
+static inline int
+test_calls_add(struct test_calls *c, void (*log)(unsigned nth, void *arg),
+	void *arg)
+{
+	pthread_mutex_lock(&c->lock);
+	unsigned nth = ++c->count;
+	if (log != NULL)
+		log(nth, arg);
+	int fail = c->fail_nth != 0 && nth == c->fail_nth;
+	pthread_mutex_unlock(&c->lock);
+	return fail;
+}
 
 /*
  * struct test_mode -- where the mover under test moves bytes: on the
@@ -40,6 +96,26 @@ static const struct test_mode test_mode_pool = { "2 threads", 2 };
 #define TEST_PRESTATE(_test, _state)\
 	cmocka_unit_test_prestate_setup_teardown(_test, setup, teardown,\
 		(void *)(uintptr_t)&(_state))
+
+/*
+ * test_descriptor -- a descriptor of size bytes for a mover with init,
+ * fini and init_arg, and table as its operation table (its four
+ * operations, capabilities and has_property); no run tasks
+ */
+static inline struct vdm_descriptor
+test_descriptor(size_t size, vdm_init_fn init, vdm_fini_fn fini,
+	void *init_arg, const struct vdm *table)
+{
+	struct vdm_descriptor d;
+
+	memset(&d, 0, sizeof(d));
+	d.size = size;
+	d.init = init;
+	d.fini = fini;
+	d.init_arg = init_arg;
+	d.ops = *table;
+	return d;
+}
 
 /*
  * test_descriptor_drop -- clears in d the which-th (0 to 3) of the four
@@ -435,6 +511,37 @@ static inline struct vdm_operation_output
 test_table_run(struct vdm *vdm, const struct vdm_operation *op)
 {
 	return test_table_finish(vdm, test_table_start(vdm, op), op);
+}
+
+/*
+ * test_table_expect -- op driven through vdm's table to its end ends with
+ * result, and with op's destination as its pointer if that is VDM_SUCCESS
+ * (a flush has none)
+ */
+static inline void
+test_table_expect(struct vdm *vdm, struct vdm_operation op,
+	enum vdm_operation_result result)
+{
+	struct vdm_operation_output out = test_table_run(vdm, &op);
+
+	assert_int_equal(out.result, result);
+	if (result == VDM_SUCCESS && op.type != VDM_OPERATION_FLUSH)
+		assert_ptr_equal(out.dest, test_operation_args(&op).dest);
+}
+
+/*
+ * test_shadow_table_op -- test_shadow_op() through the mover's table: op,
+ * driven to its end, succeeds with its destination; the shadows get the
+ * same work, and every range holds what its shadow holds
+ */
+static inline void
+test_shadow_table_op(const struct test_shadow *s, struct vdm_operation op)
+{
+	struct test_op_args a = test_operation_args(&op);
+
+	test_table_expect(s->m->vdm, op, VDM_SUCCESS);
+	test_shadow_apply(s, a.type, a.dest, a.src, a.c, a.n);
+	test_shadow_check(s);
 }
 
 /*

@@ -78,51 +78,20 @@ struct fixture {
  * otherwise it calls libpmem's.
  */
 static int (*libpmem_msync)(const void *addr, size_t len);
-static pthread_mutex_t msync_lock = PTHREAD_MUTEX_INITIALIZER;
-static unsigned msync_calls;	/* since msync_reset() (msync_lock) */
-static int msync_fail;		/* fail the next call (msync_lock) */
+static struct test_calls msync_calls = TEST_CALLS_INITIALIZER;
 
 /*
- * pmem_msync -- libpmem's, counted, or failed once when asked (default
+ * pmem_msync -- libpmem's, counted, or failed when asked (default
  * visibility: the build hides symbols unless told)
  */
 __attribute__((visibility("default"))) int
 pmem_msync(const void *addr, size_t len)
 {
-	pthread_mutex_lock(&msync_lock);
-	msync_calls++;
-	int fail = msync_fail;
-	msync_fail = 0;
-	pthread_mutex_unlock(&msync_lock);
-	if (fail) {
+	if (test_calls_add(&msync_calls, NULL, NULL)) {
 		errno = EIO;
 		return -1;
 	}
 	return libpmem_msync(addr, len);
-}
-
-/*
- * msync_reset -- zeroes the count; fail: fail the next pmem_msync()
- */
-static void
-msync_reset(int fail)
-{
-	pthread_mutex_lock(&msync_lock);
-	msync_calls = 0;
-	msync_fail = fail;
-	pthread_mutex_unlock(&msync_lock);
-}
-
-/*
- * msync_count -- the pmem_msync() calls since msync_reset()
- */
-static unsigned
-msync_count(void)
-{
-	pthread_mutex_lock(&msync_lock);
-	unsigned n = msync_calls;
-	pthread_mutex_unlock(&msync_lock);
-	return n;
 }
 
 /* the page-state probe, opened by main(); closed if it cannot be read */
@@ -393,13 +362,10 @@ test_bad_input(void **state)
 	assert_int_equal(out.result, VDM_SUCCESS);
 
 	/* the mover's own check, which libpmem2's futures reach */
-	struct vdm_operation op = test_operation(OP_MEMSET, dest, NULL, 1, 10,
-		1U << 9);
-	assert_int_equal(test_table_run(f->m.vdm, &op).result,
-		VDM_ERROR_INVALID_FLAGS);
-	op = test_operation(OP_MEMSET, NULL, NULL, 1, 10, 0);
-	assert_int_equal(test_table_run(f->m.vdm, &op).result,
-		VDM_ERROR_INVALID_ARGUMENT);
+	test_table_expect(f->m.vdm, test_operation(OP_MEMSET, dest, NULL, 1, 10,
+		1U << 9), VDM_ERROR_INVALID_FLAGS);
+	test_table_expect(f->m.vdm, test_operation(OP_MEMSET, NULL, NULL, 1, 10,
+		0), VDM_ERROR_INVALID_ARGUMENT);
 	test_shadow_check(&f->sh);
 }
 
@@ -414,23 +380,13 @@ test_table(void **state)
 	char *dests[] = { f->file + 3 * f->page + 1, f->heap + 77 };
 	size_t n = 5000;
 
-	for (size_t i = 0; i < 2; i++) {
-		struct vdm_operation_output out = test_table_memcpy(f->m.vdm,
-			dests[i], f->src + i, n, VDM_F_MEM_DURABLE);
-		memcpy(test_shadow_of(&f->sh, dests[i]), f->src + i, n);
-		assert_int_equal(out.result, VDM_SUCCESS);
-		assert_ptr_equal(out.output.memcpy.dest, dests[i]);
-		test_shadow_check(&f->sh);
-	}
+	for (size_t i = 0; i < 2; i++)
+		test_shadow_table_op(&f->sh, test_operation(OP_MEMCPY, dests[i],
+			f->src + i, 0, n, VDM_F_MEM_DURABLE));
 
 	/* a split memset */
-	struct vdm_operation op = test_operation(OP_MEMSET, f->file + MIB + 10,
-		NULL, 0x42, 2 * MIB, VDM_F_NO_CACHE_HINT);
-	struct vdm_operation_output out = test_table_run(f->m.vdm, &op);
-	memset(test_shadow_of(&f->sh, op.data.memset.str), 0x42, 2 * MIB);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	assert_ptr_equal(out.output.memset.str, op.data.memset.str);
-	test_shadow_check(&f->sh);
+	test_shadow_table_op(&f->sh, test_operation(OP_MEMSET,
+		f->file + MIB + 10, NULL, 0x42, 2 * MIB, VDM_F_NO_CACHE_HINT));
 }
 
 /*
@@ -593,22 +549,22 @@ test_write_back_fails(void **state)
 	}
 
 	/* the control: the library's write-backs reach pmem_msync() here */
-	msync_reset(0);
+	test_calls_reset(&msync_calls, 0);
 	struct vdm_memcpy_output cpy = test_wait_memcpy(&f->m, a, f->src, n, 0);
 	memcpy(test_shadow_of(&f->sh, a), f->src, n);
 	assert_int_equal(cpy.result, VDM_SUCCESS);
-	assert_true(msync_count() >= 1);
+	assert_true(test_calls_count(&msync_calls) >= 1);
 
-	msync_reset(1);
+	test_calls_reset(&msync_calls, 1);
 	cpy = test_wait_memcpy(&f->m, a, f->src + 1, n, 0);
 	memcpy(test_shadow_of(&f->sh, a), f->src + 1, n);
 	assert_int_equal(cpy.result, VDM_ERROR_IO);
 	assert_null(cpy.dest);
-	assert_int_equal(msync_count(), 1);
+	assert_int_equal(test_calls_count(&msync_calls), 1);
 	test_shadow_check(&f->sh);
 
 	/* sticky: no pmem_msync() fails any more, the operations do */
-	msync_reset(0);
+	test_calls_reset(&msync_calls, 0);
 	char *b = f->heap + 3 * pg + 1;
 	struct vdm_memset_output set = test_wait_memset(&f->m, b, 0x44, n, 0);
 	memset(test_shadow_of(&f->sh, b), 0x44, n);
@@ -628,7 +584,7 @@ test_write_back_fails(void **state)
 	assert_int_equal(cpy.result, VDM_SUCCESS);
 	assert_ptr_equal(cpy.dest, a);
 
-	msync_reset(1);
+	test_calls_reset(&msync_calls, 1);
 	struct vdm_operation ops[8];
 	for (unsigned i = 0; i < 8; i++) {
 		char *dest = f->file + (20 + 3 * i) * pg;

@@ -319,13 +319,10 @@ check_out_of_range(struct fixture *f, char *dest, size_t n, const char *what)
 	struct vdm_flush_output fl = test_wait_flush(&f->m, dest, n, 0);
 	assert_int_equal(fl.result, VDM_ERROR_OUT_OF_RANGE);
 
-	struct vdm_operation op = test_operation(OP_MEMCPY, dest, f->outside,
-		0, n, VDM_F_MEM_DURABLE);
-	assert_int_equal(test_table_run(f->m.vdm, &op).result,
-		VDM_ERROR_OUT_OF_RANGE);
-	op = test_operation(OP_MEMSET, dest, NULL, 0xdd, n, 0);
-	assert_int_equal(test_table_run(f->m.vdm, &op).result,
-		VDM_ERROR_OUT_OF_RANGE);
+	test_table_expect(f->m.vdm, test_operation(OP_MEMCPY, dest, f->outside,
+		0, n, VDM_F_MEM_DURABLE), VDM_ERROR_OUT_OF_RANGE);
+	test_table_expect(f->m.vdm, test_operation(OP_MEMSET, dest, NULL, 0xdd,
+		n, 0), VDM_ERROR_OUT_OF_RANGE);
 	test_shadow_check(&f->sh);
 }
 
@@ -379,17 +376,13 @@ test_invalid_flags(void **state)
 	assert_int_equal(fl.result, VDM_ERROR_INVALID_FLAGS);
 	test_shadow_check(&f->sh);
 
-	struct vdm_operation op = test_operation(OP_MEMMOVE, dest, f->outside,
-		0, 100, bad);
-	assert_int_equal(test_table_run(f->m.vdm, &op).result,
-		VDM_ERROR_INVALID_FLAGS);
-	op = test_operation(OP_MEMSET, dest, NULL, 3, 100, ((uint64_t)1) << 40);
-	assert_int_equal(test_table_run(f->m.vdm, &op).result,
-		VDM_ERROR_INVALID_FLAGS);
+	test_table_expect(f->m.vdm, test_operation(OP_MEMMOVE, dest,
+		f->outside, 0, 100, bad), VDM_ERROR_INVALID_FLAGS);
+	test_table_expect(f->m.vdm, test_operation(OP_MEMSET, dest, NULL, 3,
+		100, ((uint64_t)1) << 40), VDM_ERROR_INVALID_FLAGS);
 	/* bad flags and a destination outside: the flags decide */
-	op.data.memset.str = f->outside;
-	assert_int_equal(test_table_run(f->m.vdm, &op).result,
-		VDM_ERROR_INVALID_FLAGS);
+	test_table_expect(f->m.vdm, test_operation(OP_MEMSET, f->outside, NULL,
+		3, 100, ((uint64_t)1) << 40), VDM_ERROR_INVALID_FLAGS);
 	test_shadow_check(&f->sh);
 }
 
@@ -402,30 +395,17 @@ test_table(void **state)
 {
 	struct fixture *f = *state;
 	char *dest = f->file.addr + 3 * f->file.page + 1;
-	struct vdm_operation op = test_operation(OP_MEMCPY, dest, f->outside,
-		0, 5000, VDM_F_MEM_DURABLE);
-	struct vdm_operation_output out = test_table_run(f->m.vdm, &op);
-	memcpy(test_shadow_of(&f->sh, dest), f->outside, 5000);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	assert_ptr_equal(out.output.memcpy.dest, dest);
-	test_shadow_check(&f->sh);
 
-	op = test_operation(OP_MEMSET, dest + 10, NULL, 0x42, 2 * MIB,
-		VDM_F_NO_CACHE_HINT);
-	out = test_table_run(f->m.vdm, &op);
-	memset(test_shadow_of(&f->sh, dest + 10), 0x42, 2 * MIB);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	assert_ptr_equal(out.output.memset.str, dest + 10);
-	test_shadow_check(&f->sh);
-
-	op = test_operation(OP_FLUSH, dest, NULL, 0, 4000, 0);
-	out = test_table_run(f->m.vdm, &op);
-	assert_int_equal(out.result, VDM_SUCCESS);
+	test_shadow_table_op(&f->sh, test_operation(OP_MEMCPY, dest,
+		f->outside, 0, 5000, VDM_F_MEM_DURABLE));
+	test_shadow_table_op(&f->sh, test_operation(OP_MEMSET, dest + 10, NULL,
+		0x42, 2 * MIB, VDM_F_NO_CACHE_HINT));
+	test_table_expect(f->m.vdm, test_operation(OP_FLUSH, dest, NULL, 0,
+		4000, 0), VDM_SUCCESS);
 
 	/* a NULL destination: the mover's own check */
-	op = test_operation(OP_MEMCPY, NULL, f->outside, 0, 10, 0);
-	out = test_table_run(f->m.vdm, &op);
-	assert_int_equal(out.result, VDM_ERROR_INVALID_ARGUMENT);
+	test_table_expect(f->m.vdm, test_operation(OP_MEMCPY, NULL, f->outside,
+		0, 10, 0), VDM_ERROR_INVALID_ARGUMENT);
 
 	/* nothing to move: done, nothing touched (nor written back),
 	 * wherever the destination points */
@@ -435,12 +415,9 @@ test_table(void **state)
 		(char *)f->outside,
 		(char *)(uintptr_t)0x10000,
 	};
-	for (size_t i = 0; i < ARRAY_SIZE(zero_dests); i++) {
-		op.data.memcpy.dest = zero_dests[i];
-		op.data.memcpy.n = 0;
-		out = test_table_run(f->m.vdm, &op);
-		assert_int_equal(out.result, VDM_SUCCESS);
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(zero_dests); i++)
+		test_table_expect(f->m.vdm, test_operation(OP_MEMCPY,
+			zero_dests[i], f->outside, 0, 0, 0), VDM_SUCCESS);
 	test_shadow_check(&f->sh);
 }
 

@@ -97,28 +97,31 @@ struct write_back {
 	size_t len;
 };
 
-/* the seam's log since seam_reset() (seam_lock) */
-static pthread_mutex_t seam_lock = PTHREAD_MUTEX_INITIALIZER;
+/* the seam's calls, and its log (under the calls' lock) */
+static struct test_calls seam_calls = TEST_CALLS_INITIALIZER;
 static struct write_back write_backs[MAX_WRITE_BACKS];
-static unsigned nwrite_backs;
-static unsigned fail_nth;	/* report the n-th write-back failed; 0: none */
+
+/*
+ * seam_log -- logs the nth write-back since seam_reset(), of the range
+ * arg (a struct write_back)
+ */
+static void
+seam_log(unsigned nth, void *arg)
+{
+	if (nth <= MAX_WRITE_BACKS)
+		write_backs[nth - 1] = *(struct write_back *)arg;
+}
 
 /*
  * seam_write_back -- pmem__fail_write_back: logs the write-back, and
- * reports the fail_nth one failed
+ * reports it failed if it is the one seam_reset() named
  */
 static int
 seam_write_back(const void *addr, size_t len)
 {
-	pthread_mutex_lock(&seam_lock);
-	unsigned nth = ++nwrite_backs;
-	if (nth <= MAX_WRITE_BACKS) {
-		write_backs[nth - 1].addr = (uintptr_t)addr;
-		write_backs[nth - 1].len = len;
-	}
-	int fail = fail_nth != 0 && nth == fail_nth;
-	pthread_mutex_unlock(&seam_lock);
-	return fail;
+	struct write_back wb = { (uintptr_t)addr, len };
+
+	return test_calls_add(&seam_calls, seam_log, &wb);
 }
 
 /*
@@ -128,10 +131,7 @@ seam_write_back(const void *addr, size_t len)
 static void
 seam_reset(unsigned nth)
 {
-	pthread_mutex_lock(&seam_lock);
-	nwrite_backs = 0;
-	fail_nth = nth;
-	pthread_mutex_unlock(&seam_lock);
+	test_calls_reset(&seam_calls, nth);
 }
 
 /*
@@ -140,10 +140,7 @@ seam_reset(unsigned nth)
 static unsigned
 seam_count(void)
 {
-	pthread_mutex_lock(&seam_lock);
-	unsigned n = nwrite_backs;
-	pthread_mutex_unlock(&seam_lock);
-	return n;
+	return test_calls_count(&seam_calls);
 }
 
 /*
@@ -152,10 +149,10 @@ seam_count(void)
 static struct write_back
 seam_get(unsigned i)
 {
-	pthread_mutex_lock(&seam_lock);
-	assert_true(i < nwrite_backs && i < MAX_WRITE_BACKS);
+	pthread_mutex_lock(&seam_calls.lock);
+	assert_true(i < seam_calls.count && i < MAX_WRITE_BACKS);
 	struct write_back wb = write_backs[i];
-	pthread_mutex_unlock(&seam_lock);
+	pthread_mutex_unlock(&seam_calls.lock);
 	return wb;
 }
 

@@ -376,25 +376,24 @@ lazy_fini(struct vdm *vdm)
 		m->cfg->size - sizeof(struct vdm));
 }
 
+/* the lazy mover's operation table */
+static const struct vdm lazy_table = {
+	.op_new = lazy_op_new,
+	.op_delete = lazy_op_delete,
+	.op_start = lazy_op_start,
+	.op_check = lazy_op_check,
+	.has_property = lazy_has_property,
+};
+
 /*
  * lazy_descriptor -- a descriptor of the lazy mover as cfg says
  */
 static struct vdm_descriptor
 lazy_descriptor(struct lazy_config *cfg)
 {
-	struct vdm_descriptor d;
+	struct vdm_descriptor d = test_descriptor(cfg->size, lazy_init,
+		lazy_fini, cfg, &lazy_table);
 
-	memset(&d, 0, sizeof(d));
-	d.size = cfg->size;
-	d.init = lazy_init;
-	d.fini = lazy_fini;
-	d.init_arg = cfg;
-	d.ops.op_new = lazy_op_new;
-	d.ops.op_delete = lazy_op_delete;
-	d.ops.op_start = lazy_op_start;
-	d.ops.op_check = lazy_op_check;
-	d.ops.capabilities = 0;
-	d.ops.has_property = lazy_has_property;
 	for (unsigned t = 0; t < VDM_OPERATION_TYPES; t++)
 		d.run[t] = cfg->with_run & (1U << t) ? lazy_run : NULL;
 	return d;
@@ -1434,12 +1433,7 @@ test_foreign_mover(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(blk->fake_header); i++)
 		blk->fake_header[i] = lazy_run;
 	struct lazy_mover *m = &blk->mover;
-	m->base.op_new = lazy_op_new;
-	m->base.op_delete = lazy_op_delete;
-	m->base.op_start = lazy_op_start;
-	m->base.op_check = lazy_op_check;
-	m->base.capabilities = 0;
-	m->base.has_property = lazy_has_property;
+	m->base = lazy_table;
 	m->magic = LAZY_MAGIC;
 	m->cfg = &cfg;
 	m->report = VDM_SUCCESS;
