@@ -929,21 +929,135 @@ drain_elsewhere(void *arg)
 	return NULL;
 }
 
+/* what a made-up log is about: an operation on [buf + 100, buf + 1100) */
+static char made_up_buf[8192];
+
 /*
- * expect_violation -- check_order finds what is wrong with the log,
- * saying what contains
+ * struct made_up_event -- an event of a made-up log; addr is NULL for the
+ * events that have no range
+ */
+struct made_up_event {
+	enum ev_kind kind;
+	const void *addr;
+	size_t len;
+	unsigned flags;
+};
+
+#define ND PMEM2_F_MEM_NODRAIN
+#define NF PMEM2_F_MEM_NOFLUSH
+#define RANGE(_kind, _off, _len, _flags)\
+	{ _kind, made_up_buf + (_off), _len, _flags }
+#define DRAIN { EV_DRAIN, NULL, 0, 0 }
+#define WAKE { EV_WAKE, NULL, 0, 0 }
+#define COMPLETE { EV_COMPLETE, NULL, 0, 0 }
+
+/* the events of a made-up log, and their number */
+#define LOG(...) { __VA_ARGS__ },\
+	sizeof((struct made_up_event[]){ __VA_ARGS__ }) /\
+	sizeof(struct made_up_event)
+
+/* what check_order says of a log that keeps the rules */
+static const char keeps[] = "";
+
+/*
+ * struct made_up -- a log made up for test_checker, for an operation of
+ * type with flags; byte and page say what check_order says of it for a
+ * map that is not PAGE granular and for one that is: keeps, the words of
+ * the rule it breaks, or NULL (not asked)
+ */
+struct made_up {
+	const char *what;
+	enum vdm_operation_type type;
+	uint64_t flags;
+	const char *byte;
+	const char *page;
+	struct made_up_event ev[5];
+	size_t n;
+};
+
+static const struct made_up made_up_logs[] = {
+	/* BYTE, CACHE_LINE: one store, drained on its thread */
+	{ "drained", VDM_OPERATION_MEMCPY, 0, keeps, NULL,
+		LOG(RANGE(EV_MEMCPY, 100, 1000, ND), DRAIN, COMPLETE) },
+	{ "drained after the completion", VDM_OPERATION_MEMCPY, 0,
+		"not drained", NULL,
+		LOG(RANGE(EV_MEMCPY, 100, 1000, ND), COMPLETE, DRAIN) },
+	{ "an early wake, then the drain, then the last wake",
+		VDM_OPERATION_MEMCPY, 0, keeps, NULL,
+		LOG(RANGE(EV_MEMCPY, 100, 1000, ND), WAKE, DRAIN, WAKE,
+			COMPLETE) },
+	{ "drained after the last wake, before the poll saw completion",
+		VDM_OPERATION_MEMCPY, 0, "not drained", NULL,
+		LOG(RANGE(EV_MEMCPY, 100, 1000, ND), WAKE, WAKE, DRAIN,
+			COMPLETE) },
+	{ "drained before a second store of its own", VDM_OPERATION_MEMCPY,
+		0, "not drained", NULL,
+		LOG(RANGE(EV_MEMCPY, 100, 500, ND), DRAIN,
+			RANGE(EV_MEMCPY, 600, 500, ND), COMPLETE) },
+	{ "a byte short", VDM_OPERATION_MEMCPY, 0, "do not cover", NULL,
+		LOG(RANGE(EV_MEMCPY, 100, 999, ND), DRAIN, COMPLETE) },
+	{ "a byte outside", VDM_OPERATION_MEMCPY, 0, "outside", NULL,
+		LOG(RANGE(EV_MEMCPY, 99, 1001, ND), DRAIN, COMPLETE) },
+	{ "a store after the completion", VDM_OPERATION_MEMCPY, 0,
+		"after the completion", NULL,
+		LOG(RANGE(EV_MEMCPY, 100, 1000, ND), DRAIN, COMPLETE,
+			RANGE(EV_MEMCPY, 100, 10, ND)) },
+	{ "the wrong function", VDM_OPERATION_MEMCPY, 0, "is a memset", NULL,
+		LOG(RANGE(EV_MEMSET, 100, 1000, ND), DRAIN, COMPLETE) },
+	{ "the wrong flags", VDM_OPERATION_MEMCPY, 0, "flags", NULL,
+		LOG(RANGE(EV_MEMCPY, 100, 1000, 0), DRAIN, COMPLETE) },
+	{ "no NONTEMPORAL for VDM_F_NO_CACHE_HINT", VDM_OPERATION_MEMCPY,
+		VDM_F_NO_CACHE_HINT, "NONTEMPORAL is missing", NULL,
+		LOG(RANGE(EV_MEMCPY, 100, 1000, ND), DRAIN, COMPLETE) },
+	{ "no completion", VDM_OPERATION_MEMCPY, 0, "no completion", NULL,
+		LOG(RANGE(EV_MEMCPY, 100, 1000, ND), DRAIN) },
+
+	/* PAGE: persists (any thread's) covering each store */
+	{ "persisted", VDM_OPERATION_MEMCPY, 0, "flags", keeps,
+		LOG(RANGE(EV_MEMCPY, 100, 600, NF),
+			RANGE(EV_MEMCPY, 700, 400, NF),
+			RANGE(EV_PERSIST, 0, 800, 0),
+			RANGE(EV_PERSIST, 800, 4096, 0), COMPLETE) },
+	{ "a byte not persisted", VDM_OPERATION_MEMCPY, 0, NULL,
+		"not persisted",
+		LOG(RANGE(EV_MEMCPY, 100, 1000, NF),
+			RANGE(EV_PERSIST, 100, 999, 0), COMPLETE) },
+	{ "persisted before the store", VDM_OPERATION_MEMCPY, 0, NULL,
+		"not persisted",
+		LOG(RANGE(EV_PERSIST, 100, 1000, 0),
+			RANGE(EV_MEMCPY, 100, 1000, NF), COMPLETE) },
+	{ "drained, not persisted", VDM_OPERATION_MEMCPY, 0, NULL,
+		"not persisted",
+		LOG(RANGE(EV_MEMCPY, 100, 1000, NF), DRAIN, COMPLETE) },
+
+	/* a flush: flushed and drained, or persisted on PAGE */
+	{ "a flush drained", VDM_OPERATION_FLUSH, 0, keeps, "a flush",
+		LOG(RANGE(EV_FLUSH, 100, 1000, 0), DRAIN, COMPLETE) },
+	{ "a flush not drained", VDM_OPERATION_FLUSH, 0, "not drained", NULL,
+		LOG(RANGE(EV_FLUSH, 100, 1000, 0), COMPLETE) },
+	{ "a flush persisted", VDM_OPERATION_FLUSH, 0, "do not cover", keeps,
+		LOG(RANGE(EV_PERSIST, 100, 1000, 0), COMPLETE) },
+};
+
+/*
+ * expect_verdict -- check_order, for op on a map that is PAGE granular or
+ * not, finds the log keeps the rules (want is keeps) or finds what is
+ * wrong with it, saying want
  */
 static void
-expect_violation(const struct op_desc *op, int page, const char *contains)
+expect_verdict(const struct op_desc *op, int page, const char *want)
 {
 	char msg[256];
 	const char *err = check_order(op, page, msg, sizeof(msg));
 
-	if (err == NULL || strstr(err, contains) == NULL) {
-		dump_log(op);
-		fail_msg("expected a violation with \"%s\", got %s",
-			contains, err == NULL ? "none" : err);
-	}
+	if (want == keeps ? err == NULL :
+			err != NULL && strstr(err, want) != NULL)
+		return;
+	dump_log(op);
+	if (want == keeps)
+		fail_msg("expected no violation, got %s", err);
+	fail_msg("expected a violation with \"%s\", got %s", want,
+		err == NULL ? "none" : err);
 }
 
 /*
@@ -954,146 +1068,36 @@ static void
 test_checker(void **state)
 {
 	(void) state;
-	static char buf[8192];
-	char msg[256];
-	const unsigned nd = PMEM2_F_MEM_NODRAIN;
-	const unsigned nf = PMEM2_F_MEM_NOFLUSH;
-	struct op_desc op = { VDM_OPERATION_MEMCPY, buf + 100, 1000, 0 };
+	struct op_desc op = { VDM_OPERATION_MEMCPY, made_up_buf + 100, 1000,
+		0 };
 	pthread_t other;
 
-	/* BYTE, CACHE_LINE: one store, drained on its thread */
-	log_reset();
-	log_event(EV_MEMCPY, buf + 100, 1000, nd);
-	log_event(EV_DRAIN, NULL, 0, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	assert_null(check_order(&op, 0, msg, sizeof(msg)));
+	for (size_t i = 0; i < ARRAY_SIZE(made_up_logs); i++) {
+		const struct made_up *l = &made_up_logs[i];
 
-	/* ... drained on another thread only */
+		print_message("made up: %s\n", l->what);
+		log_reset();
+		for (size_t e = 0; e < l->n; e++)
+			log_event(l->ev[e].kind, l->ev[e].addr, l->ev[e].len,
+				l->ev[e].flags);
+		op.type = l->type;
+		op.flags = l->flags;
+		if (l->byte != NULL)
+			expect_verdict(&op, 0, l->byte);
+		if (l->page != NULL)
+			expect_verdict(&op, 1, l->page);
+	}
+
+	/* one store, drained on another thread only */
+	op.type = VDM_OPERATION_MEMCPY;
+	op.flags = 0;
 	log_reset();
-	log_event(EV_MEMCPY, buf + 100, 1000, nd);
+	log_event(EV_MEMCPY, made_up_buf + 100, 1000, ND);
 	assert_int_equal(pthread_create(&other, NULL, drain_elsewhere, NULL),
 		0);
 	assert_int_equal(pthread_join(other, NULL), 0);
 	log_event(EV_COMPLETE, NULL, 0, 0);
-	expect_violation(&op, 0, "not drained");
-
-	/* ... drained after the completion */
-	log_reset();
-	log_event(EV_MEMCPY, buf + 100, 1000, nd);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	log_event(EV_DRAIN, NULL, 0, 0);
-	expect_violation(&op, 0, "not drained");
-
-	/* ... an early wake, then the drain, then the last wake: fine */
-	log_reset();
-	log_event(EV_MEMCPY, buf + 100, 1000, nd);
-	log_event(EV_WAKE, NULL, 0, 0);
-	log_event(EV_DRAIN, NULL, 0, 0);
-	log_event(EV_WAKE, NULL, 0, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	assert_null(check_order(&op, 0, msg, sizeof(msg)));
-
-	/* ... drained after the last wake, before the poll saw completion */
-	log_reset();
-	log_event(EV_MEMCPY, buf + 100, 1000, nd);
-	log_event(EV_WAKE, NULL, 0, 0);
-	log_event(EV_WAKE, NULL, 0, 0);
-	log_event(EV_DRAIN, NULL, 0, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	expect_violation(&op, 0, "not drained");
-
-	/* ... drained before a second store of its own */
-	log_reset();
-	log_event(EV_MEMCPY, buf + 100, 500, nd);
-	log_event(EV_DRAIN, NULL, 0, 0);
-	log_event(EV_MEMCPY, buf + 600, 500, nd);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	expect_violation(&op, 0, "not drained");
-
-	/* ... a byte short, a byte outside, a store after completion */
-	log_reset();
-	log_event(EV_MEMCPY, buf + 100, 999, nd);
-	log_event(EV_DRAIN, NULL, 0, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	expect_violation(&op, 0, "do not cover");
-	log_reset();
-	log_event(EV_MEMCPY, buf + 99, 1001, nd);
-	log_event(EV_DRAIN, NULL, 0, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	expect_violation(&op, 0, "outside");
-	log_reset();
-	log_event(EV_MEMCPY, buf + 100, 1000, nd);
-	log_event(EV_DRAIN, NULL, 0, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	log_event(EV_MEMCPY, buf + 100, 10, nd);
-	expect_violation(&op, 0, "after the completion");
-
-	/* ... the wrong function, the wrong flags, no completion */
-	log_reset();
-	log_event(EV_MEMSET, buf + 100, 1000, nd);
-	log_event(EV_DRAIN, NULL, 0, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	expect_violation(&op, 0, "is a memset");
-	log_reset();
-	log_event(EV_MEMCPY, buf + 100, 1000, 0);
-	log_event(EV_DRAIN, NULL, 0, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	expect_violation(&op, 0, "flags");
-	log_reset();
-	log_event(EV_MEMCPY, buf + 100, 1000, nd);
-	log_event(EV_DRAIN, NULL, 0, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	op.flags = VDM_F_NO_CACHE_HINT;
-	expect_violation(&op, 0, "NONTEMPORAL is missing");
-	op.flags = 0;
-	log_reset();
-	log_event(EV_MEMCPY, buf + 100, 1000, nd);
-	log_event(EV_DRAIN, NULL, 0, 0);
-	expect_violation(&op, 0, "no completion");
-
-	/* PAGE: persists (any thread's) covering each store */
-	log_reset();
-	log_event(EV_MEMCPY, buf + 100, 600, nf);
-	log_event(EV_MEMCPY, buf + 700, 400, nf);
-	log_event(EV_PERSIST, buf, 800, 0);
-	log_event(EV_PERSIST, buf + 800, 4096, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	assert_null(check_order(&op, 1, msg, sizeof(msg)));
-	expect_violation(&op, 0, "flags");
-
-	log_reset();
-	log_event(EV_MEMCPY, buf + 100, 1000, nf);
-	log_event(EV_PERSIST, buf + 100, 999, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	expect_violation(&op, 1, "not persisted");
-	log_reset();
-	log_event(EV_PERSIST, buf + 100, 1000, 0);
-	log_event(EV_MEMCPY, buf + 100, 1000, nf);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	expect_violation(&op, 1, "not persisted");
-	log_reset();
-	log_event(EV_MEMCPY, buf + 100, 1000, nf);
-	log_event(EV_DRAIN, NULL, 0, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	expect_violation(&op, 1, "not persisted");
-
-	/* a flush: flushed and drained, or persisted on PAGE */
-	op.type = VDM_OPERATION_FLUSH;
-	log_reset();
-	log_event(EV_FLUSH, buf + 100, 1000, 0);
-	log_event(EV_DRAIN, NULL, 0, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	assert_null(check_order(&op, 0, msg, sizeof(msg)));
-	expect_violation(&op, 1, "a flush");
-	log_reset();
-	log_event(EV_FLUSH, buf + 100, 1000, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	expect_violation(&op, 0, "not drained");
-	log_reset();
-	log_event(EV_PERSIST, buf + 100, 1000, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	assert_null(check_order(&op, 1, msg, sizeof(msg)));
-	expect_violation(&op, 0, "do not cover");
+	expect_verdict(&op, 0, "not drained");
 	log_reset();
 }
 
