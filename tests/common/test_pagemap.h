@@ -8,7 +8,8 @@
  * Documentation/admin-guide/mm/pagemap.rst).  A page of a file mapping is
  * durable once it is neither dirty nor under writeback.  Reading the frame
  * numbers and their flags takes CAP_SYS_ADMIN (root); without it the probe
- * does not open.
+ * does not open.  Include after <cmocka.h>: test_expect_clean() and
+ * test_expect_dirtied() fail the test through it.
  */
 
 #ifndef TEST_PAGEMAP_H
@@ -140,6 +141,57 @@ test_range_state(const struct test_pagemap *pm, const void *addr, size_t n,
 			worst = s;
 	}
 	return worst;
+}
+
+/*
+ * test_expect_clean -- every page of [p, p + n) is clean: what the kernel
+ * holds of it is in the file.  A dirty page fails the test, named by its
+ * offset from base, and so does a page that is not there; where the probe
+ * can no longer say, the test is skipped.  what and mode say which
+ * operation of which test.
+ */
+static inline void
+test_expect_clean(const struct test_pagemap *pm, const void *base,
+	const void *p, size_t n, const char *what, const char *mode)
+{
+	const void *where = NULL;
+
+	switch (test_range_state(pm, p, n, &where)) {
+	case TEST_PAGE_CLEAN:
+		return;
+	case TEST_PAGE_DIRTY:
+		fail_msg("%s (%s): the page at offset %td is dirty after the "
+			"future completed", what, mode,
+			(const char *)where - (const char *)base);
+		break;
+	case TEST_PAGE_ABSENT:
+		fail_msg("%s (%s): a page of the range is not present after "
+			"it was written", what, mode);
+		break;
+	case TEST_PAGE_UNKNOWN:
+		print_message("the page flags are no longer readable: "
+			"skipped\n");
+		skip();
+		break;
+	}
+}
+
+/*
+ * test_expect_dirtied -- the control of test_expect_clean(): a plain store
+ * into the first page of [p, p + n), which keeps its bytes, makes it dirty,
+ * and the probe says so
+ */
+static inline void
+test_expect_dirtied(const struct test_pagemap *pm, void *p, size_t n)
+{
+	const void *where = NULL;
+	volatile char *c = p;
+
+	c[0] = (char)(c[0] + 1);
+	c[0] = (char)(c[0] - 1);
+	assert_int_equal(test_range_state(pm, p, n, &where), TEST_PAGE_DIRTY);
+	assert_ptr_equal(where, (const void *)((uintptr_t)p / pm->page *
+		pm->page));
 }
 
 #endif /* TEST_PAGEMAP_H */

@@ -2,8 +2,8 @@
 # Copyright 2026, libminiasync developers
 #
 # helpers.sh -- what the tests of the installed library share; sourced by
-# install_test.sh (`cmake --install` into a temporary prefix) and by
-# deb_test.sh (the Debian packages unpacked into a temporary root).  POSIX
+# test_install.sh (`cmake --install` into a temporary prefix) and by
+# test_deb.sh (the Debian packages unpacked into a temporary root).  POSIX
 # sh.  Before calling the functions, the test sets:
 #	tmp		a temporary directory of its own
 #	prefix		where the library is installed: $prefix/include and

@@ -19,11 +19,9 @@
 
 #include <libminiasync-pmem.h>
 
-#include "core/alloc.h"
-#include "test_pmem_file.h"
-
-/* give up on a constructor that still allocates after this many tries */
-#define MAX_ALLOCS 64
+#include "test_alloc.h"
+#include "test_helpers.h"
+#include "test_pmem2_file.h"
 
 #define MAP_SIZE ((size_t)4 << 20)
 #define COPY_SIZE (((size_t)2 << 20) + 3)
@@ -43,29 +41,39 @@ static struct maker makers[] = {
 	{ "vdm_pmem_new(2)", 0, 2, 4 },
 };
 
-static struct pmem_file file;
+static struct test_file file;
 static unsigned char *src;
+
+/*
+ * make -- makes the mover the maker arg describes, for the file's map
+ */
+static void *
+make(void *arg)
+{
+	const struct maker *m = arg;
+
+	if (m->pmem2)
+		return vdm_pmem2_new(file.target, m->nthreads);
+	return vdm_pmem_new(m->nthreads);
+}
 
 /*
  * use -- a split copy into the map and a small memset, checked
  */
 static void
-use(struct vdm *vdm, struct runtime *rt, unsigned char seed)
+use(const struct test_mover *m, unsigned char seed)
 {
-	for (size_t i = 0; i < COPY_SIZE; i++)
-		src[i] = (unsigned char)(i * 13U + seed);
+	test_fill(src, COPY_SIZE, seed);
 
 	char *dest = file.addr + 5;
-	struct vdm_memcpy_future cpy = vdm_memcpy(vdm, dest, src, COPY_SIZE,
-		0);
-	runtime_wait(rt, FUTURE_AS_RUNNABLE(&cpy));
-	assert_int_equal(cpy.output.result, VDM_SUCCESS);
-	assert_ptr_equal(cpy.output.dest, dest);
+	struct vdm_memcpy_output cpy = test_wait_memcpy(m, dest, src,
+		COPY_SIZE, 0);
+	assert_int_equal(cpy.result, VDM_SUCCESS);
+	assert_ptr_equal(cpy.dest, dest);
 	assert_memory_equal(dest, src, COPY_SIZE);
 
-	struct vdm_memset_future set = vdm_memset(vdm, file.addr, seed, 5, 0);
-	runtime_wait(rt, FUTURE_AS_RUNNABLE(&set));
-	assert_int_equal(set.output.result, VDM_SUCCESS);
+	assert_int_equal(test_wait_memset(m, file.addr, seed, 5, 0).result,
+		VDM_SUCCESS);
 	for (size_t i = 0; i < 5; i++)
 		assert_int_equal((unsigned char)file.addr[i], seed);
 }
@@ -77,41 +85,13 @@ use(struct vdm *vdm, struct runtime *rt, unsigned char seed)
 static void
 test_sweep(void **state)
 {
-	const struct maker *m = *state;
-	struct runtime *rt = runtime_new();
-	assert_non_null(rt);
+	struct maker *m = *state;
+	struct test_mover mv;
+	unsigned long failures = test_alloc_sweep_mover(&mv, make, m, m->name,
+		m->min_failures);
 
-	unsigned long n;
-	unsigned long failures = 0;
-	for (n = 1; n <= MAX_ALLOCS; n++) {
-		core__alloc_fail_at(n);
-		errno = 0;
-		struct vdm *vdm = m->pmem2 ?
-			vdm_pmem2_new(file.target, m->nthreads) :
-			vdm_pmem_new(m->nthreads);
-		int failed = core__alloc_failed();
-		core__alloc_fail_at(0);
-
-		if (vdm == NULL) {
-			/* it fails only through the injected failure */
-			assert_true(failed);
-			assert_int_equal(errno, ENOMEM);
-			failures++;
-			continue;
-		}
-
-		/* every allocation before the n-th succeeded: it works */
-		assert_false(failed);
-		use(vdm, rt, (unsigned char)n);
-		vdm_delete(vdm);
-		break;
-	}
-	print_message("%s: %lu allocation failures, then a mover\n", m->name,
-		failures);
-	assert_in_range(n, 2, MAX_ALLOCS);
-	assert_true(failures >= m->min_failures);
-
-	runtime_delete(rt);
+	use(&mv, (unsigned char)(failures + 1));
+	test_mover_fini(&mv);
 }
 
 /*
@@ -122,45 +102,14 @@ test_sweep(void **state)
 static void
 test_no_alloc_per_operation(void **state)
 {
-	const struct maker *m = *state;
-	struct runtime *rt = runtime_new();
-	assert_non_null(rt);
-	struct vdm *vdm = m->pmem2 ? vdm_pmem2_new(file.target, m->nthreads) :
-		vdm_pmem_new(m->nthreads);
-	assert_non_null(vdm);
-	for (size_t i = 0; i < COPY_SIZE; i++)
-		src[i] = (unsigned char)(i * 5U + 3U);
-	char *d = file.addr;
+	struct maker *m = *state;
+	struct test_mover mv;
 
-	core__alloc_fail_at(1);
-	struct vdm_memcpy_future f1 = vdm_memcpy(vdm, d, src, COPY_SIZE, 0);
-	runtime_wait(rt, FUTURE_AS_RUNNABLE(&f1));
-	struct vdm_memmove_future f2 = vdm_memmove(vdm, d + 1, d, 4096,
-		VDM_F_MEM_DURABLE);
-	struct vdm_memset_future f3 = vdm_memset(vdm, d + COPY_SIZE, 0x21,
-		4096, VDM_F_NO_CACHE_HINT);
-	struct vdm_flush_future f4 = vdm_flush(vdm, d + COPY_SIZE + 8192, 100,
-		0);
-	struct future *futs[] = {
-		FUTURE_AS_RUNNABLE(&f2),
-		FUTURE_AS_RUNNABLE(&f3),
-		FUTURE_AS_RUNNABLE(&f4),
-	};
-	runtime_wait_multiple(rt, futs, 3);
-	int failed = core__alloc_failed();
-	core__alloc_fail_at(0);
-
-	assert_false(failed);
-	assert_int_equal(f1.output.result, VDM_SUCCESS);
-	assert_int_equal(f2.output.result, VDM_SUCCESS);
-	assert_int_equal(f3.output.result, VDM_SUCCESS);
-	assert_int_equal(f4.output.result, VDM_SUCCESS);
-	assert_memory_equal(d + 1, src, 4096);
-	for (size_t i = 0; i < 4096; i++)
-		assert_int_equal((unsigned char)d[COPY_SIZE + i], 0x21);
-
-	vdm_delete(vdm);
-	runtime_delete(rt);
+	assert_int_equal(test_mover_init(&mv, make(m), m->name), 0);
+	test_fill(src, COPY_SIZE, 3);
+	test_ops_without_alloc(&mv, (unsigned char *)file.addr, src,
+		COPY_SIZE, VDM_F_MEM_DURABLE, VDM_SUCCESS);
+	test_mover_fini(&mv);
 }
 
 /*
@@ -169,11 +118,11 @@ test_no_alloc_per_operation(void **state)
 int
 main(void)
 {
-	if (pmem_file_open(&file, MAP_SIZE) != 0)
+	if (test_file_open(&file, MAP_SIZE) != 0)
 		return 1;
 	src = malloc(COPY_SIZE);
 	if (src == NULL) {
-		pmem_file_close(&file);
+		test_file_close(&file);
 		return 1;
 	}
 
@@ -195,6 +144,6 @@ main(void)
 		tests, NULL, NULL);
 
 	free(src);
-	pmem_file_close(&file);
+	test_file_close(&file);
 	return ret;
 }

@@ -27,24 +27,20 @@
  * back (ctest runs the test again with PMEM_IS_PMEM_FORCE=1 for that).
  *
  * Runs for vdm_pmem_new() on a file mapped with pmem_map_file() and for
- * vdm_pmem2_new() on a PAGE map (test_pmem_file.h), each without threads
+ * vdm_pmem2_new() on a PAGE map (test_pmem2_file.h), each without threads
  * and with two workers.  A kind of mover whose file does not need
  * write-backs (pmem_is_pmem() says persistent memory; a map that is not
  * PAGE granular) skips; where neither can map a file the test skips (77).
  */
 
-#include "test_pmem_file.h"
+#include "test_pmem2_file.h"
 
 #include <libminiasync-pmem.h>
-#include <libpmem.h>
 #include "pmem_seam.h"
-
-#include "test_checkers.h"
 
 #include <inttypes.h>
 #include <linux/perf_event.h>
 #include <pthread.h>
-#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -54,8 +50,9 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#define KIB (((size_t)1) << 10)
-#define MIB (((size_t)1) << 20)
+#include "test_helpers.h"
+#include "test_libpmem_file.h"
+
 #define FILE_SIZE (4 * MIB)
 /* the futures of the sharing tests, 4 KiB each */
 #define SHARED_FUTURES 64
@@ -89,9 +86,8 @@ struct fixture {
 	size_t page;
 	char *addr;		/* FILE_SIZE bytes the mover writes */
 	char *libpmem_addr;	/* KIND_LIBPMEM: the pmem_map_file() map */
-	struct pmem_file file;	/* KIND_PMEM2: the maps */
-	struct vdm *vdm;
-	struct runtime *rt;
+	struct test_file file;	/* KIND_PMEM2: the maps */
+	struct test_mover m;
 	unsigned char *src;	/* FILE_SIZE bytes to copy from */
 };
 
@@ -101,28 +97,31 @@ struct write_back {
 	size_t len;
 };
 
-/* the seam's log since seam_reset() (seam_lock) */
-static pthread_mutex_t seam_lock = PTHREAD_MUTEX_INITIALIZER;
+/* the seam's calls, and its log (under the calls' lock) */
+static struct test_calls seam_calls = TEST_CALLS_INITIALIZER;
 static struct write_back write_backs[MAX_WRITE_BACKS];
-static unsigned nwrite_backs;
-static unsigned fail_nth;	/* report the n-th write-back failed; 0: none */
+
+/*
+ * seam_log -- logs the nth write-back since seam_reset(), of the range
+ * arg (a struct write_back)
+ */
+static void
+seam_log(unsigned nth, void *arg)
+{
+	if (nth <= MAX_WRITE_BACKS)
+		write_backs[nth - 1] = *(struct write_back *)arg;
+}
 
 /*
  * seam_write_back -- pmv__fail_write_back: logs the write-back, and
- * reports the fail_nth one failed
+ * reports it failed if it is the one seam_reset() named
  */
 static int
 seam_write_back(const void *addr, size_t len)
 {
-	pthread_mutex_lock(&seam_lock);
-	unsigned nth = ++nwrite_backs;
-	if (nth <= MAX_WRITE_BACKS) {
-		write_backs[nth - 1].addr = (uintptr_t)addr;
-		write_backs[nth - 1].len = len;
-	}
-	int fail = fail_nth != 0 && nth == fail_nth;
-	pthread_mutex_unlock(&seam_lock);
-	return fail;
+	struct write_back wb = { (uintptr_t)addr, len };
+
+	return test_calls_add(&seam_calls, seam_log, &wb);
 }
 
 /*
@@ -132,10 +131,7 @@ seam_write_back(const void *addr, size_t len)
 static void
 seam_reset(unsigned nth)
 {
-	pthread_mutex_lock(&seam_lock);
-	nwrite_backs = 0;
-	fail_nth = nth;
-	pthread_mutex_unlock(&seam_lock);
+	test_calls_reset(&seam_calls, nth);
 }
 
 /*
@@ -144,10 +140,7 @@ seam_reset(unsigned nth)
 static unsigned
 seam_count(void)
 {
-	pthread_mutex_lock(&seam_lock);
-	unsigned n = nwrite_backs;
-	pthread_mutex_unlock(&seam_lock);
-	return n;
+	return test_calls_count(&seam_calls);
 }
 
 /*
@@ -156,35 +149,11 @@ seam_count(void)
 static struct write_back
 seam_get(unsigned i)
 {
-	pthread_mutex_lock(&seam_lock);
-	assert_true(i < nwrite_backs && i < MAX_WRITE_BACKS);
+	pthread_mutex_lock(&seam_calls.lock);
+	assert_true(i < seam_calls.count && i < MAX_WRITE_BACKS);
 	struct write_back wb = write_backs[i];
-	pthread_mutex_unlock(&seam_lock);
+	pthread_mutex_unlock(&seam_calls.lock);
 	return wb;
-}
-
-/*
- * map_tmpfile -- a fresh unnamed file of len bytes in /var/tmp, mapped
- * with pmem_map_file(); NULL with a message
- */
-static char *
-map_tmpfile(size_t len, int *is_pmem)
-{
-	size_t mapped = 0;
-	char *addr = pmem_map_file("/var/tmp", len,
-		PMEM_FILE_CREATE | PMEM_FILE_TMPFILE, 0600, &mapped, is_pmem);
-
-	if (addr == NULL) {
-		fprintf(stderr, "pmem_map_file: %s\n", pmem_errormsg());
-		return NULL;
-	}
-	if (mapped != len) {
-		fprintf(stderr, "pmem_map_file mapped %zu bytes, not %zu\n",
-			mapped, len);
-		(void) pmem_unmap(addr, mapped);
-		return NULL;
-	}
-	return addr;
 }
 
 /* whether each kind writes back, as main() found out */
@@ -212,7 +181,7 @@ close_maps(struct fixture *f)
 		(void) pmem_unmap(f->libpmem_addr, FILE_SIZE);
 	f->libpmem_addr = NULL;
 	if (f->mode->kind == KIND_PMEM2)
-		pmem_file_close(&f->file);
+		test_file_close(&f->file);
 }
 
 /*
@@ -224,11 +193,11 @@ open_maps(struct fixture *f)
 	int is_pmem = 0;
 
 	if (f->mode->kind == KIND_LIBPMEM) {
-		f->libpmem_addr = map_tmpfile(FILE_SIZE, &is_pmem);
+		f->libpmem_addr = test_libpmem_map(FILE_SIZE, &is_pmem);
 		f->addr = f->libpmem_addr;
 		return f->addr == NULL ? -1 : 0;
 	}
-	if (pmem_file_open(&f->file, FILE_SIZE) != 0)
+	if (test_file_open(&f->file, FILE_SIZE) != 0)
 		return -1;
 	f->addr = f->file.addr;
 	return 0;
@@ -253,20 +222,15 @@ setup(void **state)
 		free(f);
 		return -1;
 	}
-	f->vdm = mover_new(f);
-	if (f->vdm == NULL)
-		fprintf(stderr, "mover: %s\n", strerror(errno));
-	f->rt = runtime_new();
 	f->src = malloc(FILE_SIZE);
-	if (f->vdm == NULL || f->rt == NULL || f->src == NULL) {
-		vdm_delete(f->vdm);
-		runtime_delete(f->rt);
+	if (f->src == NULL ||
+			test_mover_init(&f->m, mover_new(f), "mover") != 0) {
 		free(f->src);
 		close_maps(f);
 		free(f);
 		return -1;
 	}
-	pmem_fill(f->src, FILE_SIZE, 77);
+	test_fill(f->src, FILE_SIZE, 77);
 	seam_reset(0);
 	*state = f;
 	return 0;
@@ -282,8 +246,7 @@ teardown(void **state)
 
 	seam_reset(0);
 	pmv__kernel_store_disabled = 0;
-	runtime_delete(f->rt);
-	vdm_delete(f->vdm);
+	test_mover_fini(&f->m);
 	close_maps(f);
 	free(f->src);
 	free(f);
@@ -307,98 +270,12 @@ usable(const struct fixture *f)
 }
 
 /*
- * do_memcpy -- vdm_memcpy() on vdm waited for with the runtime; its output
- */
-static struct vdm_memcpy_output
-do_memcpy(struct fixture *f, struct vdm *vdm, void *dest, void *src,
-	size_t n, uint64_t flags)
-{
-	struct vdm_memcpy_future fut = vdm_memcpy(vdm, dest, src, n, flags);
-
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	assert_int_equal(FUTURE_STATE(&fut), FUTURE_STATE_COMPLETE);
-	return *FUTURE_OUTPUT(&fut);
-}
-
-/*
- * do_memmove -- vdm_memmove() waited for with the runtime; its output
- */
-static struct vdm_memmove_output
-do_memmove(struct fixture *f, void *dest, void *src, size_t n)
-{
-	struct vdm_memmove_future fut = vdm_memmove(f->vdm, dest, src, n, 0);
-
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	assert_int_equal(FUTURE_STATE(&fut), FUTURE_STATE_COMPLETE);
-	return *FUTURE_OUTPUT(&fut);
-}
-
-/*
- * do_memset -- vdm_memset() waited for with the runtime; its output
- */
-static struct vdm_memset_output
-do_memset(struct fixture *f, void *str, int c, size_t n)
-{
-	struct vdm_memset_future fut = vdm_memset(f->vdm, str, c, n, 0);
-
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	assert_int_equal(FUTURE_STATE(&fut), FUTURE_STATE_COMPLETE);
-	return *FUTURE_OUTPUT(&fut);
-}
-
-/*
- * do_flush -- vdm_flush() waited for with the runtime; its output
- */
-static struct vdm_flush_output
-do_flush(struct fixture *f, void *dest, size_t n)
-{
-	struct vdm_flush_future fut = vdm_flush(f->vdm, dest, n, 0);
-
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	assert_int_equal(FUTURE_STATE(&fut), FUTURE_STATE_COMPLETE);
-	return *FUTURE_OUTPUT(&fut);
-}
-
-/*
- * table_memcpy -- a memcpy driven through vdm's table the way libpmem2
- * drives it (op_new, op_start, op_check until complete, op_delete); what
- * op_delete reported
- */
-static struct vdm_operation_output
-table_memcpy(struct vdm *vdm, void *dest, void *src, size_t n)
-{
-	struct vdm_operation op;
-	struct vdm_operation_output out;
-
-	memset(&op, 0, sizeof(op));
-	op.type = VDM_OPERATION_MEMCPY;
-	op.data.memcpy.dest = dest;
-	op.data.memcpy.src = src;
-	op.data.memcpy.n = n;
-	op.data.memcpy.flags = VDM_F_MEM_DURABLE;
-
-	void *data = vdm->op_new(vdm, op.type);
-	assert_non_null(data);
-	assert_int_equal(vdm->op_start(data, &op, NULL), 0);
-	while (vdm->op_check(data, &op) != FUTURE_STATE_COMPLETE)
-		(void) sched_yield();
-	memset(&out, 0, sizeof(out));
-	out.result = VDM_ERROR_JOB_CORRUPTED;
-	vdm->op_delete(data, &op, &out);
-	assert_int_equal(out.type, op.type);
-	return out;
-}
-
-/*
  * check_bytes -- [p, p + n) holds what expect holds
  */
 static void
 check_bytes(const void *p, const void *expect, size_t n)
 {
-	size_t d = pmem_first_diff(p, expect, n);
-
-	if (d != n)
-		fail_msg("byte %zu of the destination is wrong", d);
+	test_expect_bytes(p, expect, n, "the destination");
 }
 
 /*
@@ -430,14 +307,14 @@ test_fail_sticky(void **state)
 	usable(f);
 
 	/* the control: no failure, and the mover does write back */
-	struct vdm_memcpy_output cpy = do_memcpy(f, f->vdm, a, f->src, n, 0);
+	struct vdm_memcpy_output cpy = test_wait_memcpy(&f->m, a, f->src, n, 0);
 	assert_int_equal(cpy.result, VDM_SUCCESS);
 	assert_ptr_equal(cpy.dest, a);
 	assert_true(seam_count() >= 1);
 
 	/* the next write-back fails: stored, not durable */
 	seam_reset(1);
-	cpy = do_memcpy(f, f->vdm, a, f->src + 1, n, 0);
+	cpy = test_wait_memcpy(&f->m, a, f->src + 1, n, 0);
 	assert_int_equal(cpy.result, VDM_ERROR_IO);
 	assert_null(cpy.dest);
 	assert_true(seam_count() >= 1);
@@ -446,50 +323,51 @@ test_fail_sticky(void **state)
 	/* no write-back fails any more, but the mover's operations do */
 	seam_reset(0);
 	char *b = f->addr + 10 * pg + 1;
-	cpy = do_memcpy(f, f->vdm, b, f->src + 2, n, VDM_F_MEM_DURABLE);
+	cpy = test_wait_memcpy(&f->m, b, f->src + 2, n, VDM_F_MEM_DURABLE);
 	assert_int_equal(cpy.result, VDM_ERROR_IO);
 	assert_null(cpy.dest);
 	check_bytes(b, f->src + 2, n);
 
-	struct vdm_memmove_output mov = do_memmove(f, b + 100, b, n);
+	struct vdm_memmove_output mov = test_wait_memmove(&f->m, b + 100, b, n,
+		0);
 	assert_int_equal(mov.result, VDM_ERROR_IO);
 	assert_null(mov.dest);
 	check_bytes(b + 100, f->src + 2, n);
 
-	struct vdm_memset_output set = do_memset(f, b, 0x3d, 10);
+	struct vdm_memset_output set = test_wait_memset(&f->m, b, 0x3d, 10, 0);
 	assert_int_equal(set.result, VDM_ERROR_IO);
 	assert_null(set.str);
 	check_byte(b, 0x3d, 10);
 
-	struct vdm_flush_output flu = do_flush(f, b, n);
+	struct vdm_flush_output flu = test_wait_flush(&f->m, b, n, 0);
 	assert_int_equal(flu.result, VDM_ERROR_IO);
 
 	/* a large one, cut into pieces when there are workers */
 	char *c = f->addr + MIB;
-	cpy = do_memcpy(f, f->vdm, c, f->src, 2 * MIB, 0);
+	cpy = test_wait_memcpy(&f->m, c, f->src, 2 * MIB, 0);
 	assert_int_equal(cpy.result, VDM_ERROR_IO);
 	check_bytes(c, f->src, 2 * MIB);
 
 	/* what never reaches a write-back keeps its own result */
-	cpy = do_memcpy(f, f->vdm, b, f->src, 10, 1U << 7);
+	cpy = test_wait_memcpy(&f->m, b, f->src, 10, 1U << 7);
 	assert_int_equal(cpy.result, VDM_ERROR_INVALID_FLAGS);
-	cpy = do_memcpy(f, f->vdm, b, f->src, 0, 0);
+	cpy = test_wait_memcpy(&f->m, b, f->src, 0, 0);
 	assert_int_equal(cpy.result, VDM_SUCCESS);
 
 	/* another mover, while the failed one lives: it works */
-	struct vdm *fresh = mover_new(f);
-	assert_non_null(fresh);
+	struct test_mover fresh = { mover_new(f), f->m.rt };
+	assert_non_null(fresh.vdm);
 	seam_reset(0);
-	cpy = do_memcpy(f, fresh, b, f->src + 3, n, 0);
+	cpy = test_wait_memcpy(&fresh, b, f->src + 3, n, 0);
 	assert_int_equal(cpy.result, VDM_SUCCESS);
 	assert_ptr_equal(cpy.dest, b);
 	assert_true(seam_count() >= 1);
 	check_bytes(b, f->src + 3, n);
 
 	/* and the failed one still fails */
-	cpy = do_memcpy(f, f->vdm, b, f->src + 4, n, 0);
+	cpy = test_wait_memcpy(&f->m, b, f->src + 4, n, 0);
 	assert_int_equal(cpy.result, VDM_ERROR_IO);
-	vdm_delete(fresh);
+	vdm_delete(fresh.vdm);
 }
 
 /*
@@ -507,45 +385,48 @@ test_fail_table(void **state)
 
 	usable(f);
 
-	struct vdm_operation_output out = table_memcpy(f->vdm, a, f->src, n);
+	struct vdm_operation_output out = test_table_memcpy(f->m.vdm, a, f->src,
+		n, VDM_F_MEM_DURABLE);
 	assert_int_equal(out.result, VDM_SUCCESS);
 	assert_ptr_equal(out.output.memcpy.dest, a);
 
 	seam_reset(1);
-	out = table_memcpy(f->vdm, a, f->src + 1, n);
+	out = test_table_memcpy(f->m.vdm, a, f->src + 1, n, VDM_F_MEM_DURABLE);
 	assert_int_equal(out.result, VDM_ERROR_IO);
 	assert_true(seam_count() >= 1);
 	check_bytes(a, f->src + 1, n);
 
 	seam_reset(0);
-	out = table_memcpy(f->vdm, a + 3 * pg, f->src + 2, n);
+	out = test_table_memcpy(f->m.vdm, a + 3 * pg, f->src + 2, n,
+		VDM_F_MEM_DURABLE);
 	assert_int_equal(out.result, VDM_ERROR_IO);
 	check_bytes(a + 3 * pg, f->src + 2, n);
 	/* large, cut into pieces when there are workers */
-	out = table_memcpy(f->vdm, f->addr + MIB, f->src, 2 * MIB);
+	out = test_table_memcpy(f->m.vdm, f->addr + MIB, f->src, 2 * MIB,
+		VDM_F_MEM_DURABLE);
 	assert_int_equal(out.result, VDM_ERROR_IO);
-	struct vdm_memcpy_output cpy = do_memcpy(f, f->vdm, a, f->src, n, 0);
+	struct vdm_memcpy_output cpy = test_wait_memcpy(&f->m, a, f->src, n, 0);
 	assert_int_equal(cpy.result, VDM_ERROR_IO);
 	assert_null(cpy.dest);
 
-	struct vdm *fresh = mover_new(f);
-	assert_non_null(fresh);
-	out = table_memcpy(fresh, a, f->src + 5, n);
+	struct test_mover fresh = { mover_new(f), f->m.rt };
+	assert_non_null(fresh.vdm);
+	out = test_table_memcpy(fresh.vdm, a, f->src + 5, n, VDM_F_MEM_DURABLE);
 	assert_int_equal(out.result, VDM_SUCCESS);
 	assert_ptr_equal(out.output.memcpy.dest, a);
 	check_bytes(a, f->src + 5, n);
-	vdm_delete(fresh);
+	vdm_delete(fresh.vdm);
 
 	/* a failure through a vdm future is sticky for the table too */
-	fresh = mover_new(f);
-	assert_non_null(fresh);
+	fresh.vdm = mover_new(f);
+	assert_non_null(fresh.vdm);
 	seam_reset(1);
-	cpy = do_memcpy(f, fresh, a, f->src, n, 0);
+	cpy = test_wait_memcpy(&fresh, a, f->src, n, 0);
 	assert_int_equal(cpy.result, VDM_ERROR_IO);
 	seam_reset(0);
-	out = table_memcpy(fresh, a, f->src, n);
+	out = test_table_memcpy(fresh.vdm, a, f->src, n, VDM_F_MEM_DURABLE);
 	assert_int_equal(out.result, VDM_ERROR_IO);
-	vdm_delete(fresh);
+	vdm_delete(fresh.vdm);
 }
 
 /*
@@ -558,7 +439,7 @@ pmem2_run(struct fixture *f, struct pmem2_map *map, void *dest, void *src,
 {
 	struct pmem2_future fut = pmem2_memcpy_async(map, dest, src, n, 0);
 
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
+	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
 	assert_int_equal(FUTURE_STATE(&fut), FUTURE_STATE_COMPLETE);
 	return fut.data.op.fut.output.result;
 }
@@ -566,7 +447,7 @@ pmem2_run(struct fixture *f, struct pmem2_map *map, void *dest, void *src,
 /*
  * test_fail_pmem2_async -- through libpmem2's pmem2_memcpy_async() on a
  * map whose mover is the one under test (the after map of
- * test_pmem_file.h): the failed operation and the later ones end with
+ * test_pmem2_file.h): the failed operation and the later ones end with
  * VDM_ERROR_IO; another mover works
  */
 static void
@@ -579,7 +460,7 @@ test_fail_pmem2_async(void **state)
 	assert_int_equal(f->mode->kind, KIND_PMEM2);
 	usable(f);
 
-	assert_int_equal(pmem_file_attach(&f->file, f->vdm), 0);
+	assert_int_equal(test_file_attach(&f->file, f->m.vdm), 0);
 	assert_int_equal(pmem2_run(f, f->file.after, a, f->src, n),
 		VDM_SUCCESS);
 	assert_true(seam_count() >= 1);
@@ -593,16 +474,16 @@ test_fail_pmem2_async(void **state)
 	assert_int_equal(pmem2_run(f, f->file.after, a + 5000, f->src + 2,
 		n), VDM_ERROR_IO);
 	check_bytes(a + 5000, f->src + 2, n);
-	assert_int_equal(pmem_file_detach(&f->file), 0);
+	assert_int_equal(test_file_detach(&f->file), 0);
 
-	struct vdm *fresh = mover_new(f);
-	assert_non_null(fresh);
-	assert_int_equal(pmem_file_attach(&f->file, fresh), 0);
+	struct test_mover fresh = { mover_new(f), f->m.rt };
+	assert_non_null(fresh.vdm);
+	assert_int_equal(test_file_attach(&f->file, fresh.vdm), 0);
 	assert_int_equal(pmem2_run(f, f->file.after, a, f->src + 3, n),
 		VDM_SUCCESS);
 	check_bytes(a, f->src + 3, n);
-	assert_int_equal(pmem_file_detach(&f->file), 0);
-	vdm_delete(fresh);
+	assert_int_equal(test_file_detach(&f->file), 0);
+	vdm_delete(fresh.vdm);
 }
 
 /*
@@ -624,28 +505,28 @@ test_fail_earlier_kept(void **state)
 	usable(f);
 
 	/* the first polls store a and b: both join the open group */
-	struct vdm_memcpy_future fa = vdm_memcpy(f->vdm, a, f->src, pg, 0);
-	struct vdm_memcpy_future fb = vdm_memcpy(f->vdm, b, f->src + 1, pg,
+	struct vdm_memcpy_future fa = vdm_memcpy(f->m.vdm, a, f->src, pg, 0);
+	struct vdm_memcpy_future fb = vdm_memcpy(f->m.vdm, b, f->src + 1, pg,
 		0);
 	assert_int_equal(future_poll(FUTURE_AS_RUNNABLE(&fa), NULL),
 		FUTURE_STATE_RUNNING);
 	assert_int_equal(future_poll(FUTURE_AS_RUNNABLE(&fb), NULL),
 		FUTURE_STATE_RUNNING);
 	/* b's next poll writes the group back: a's range and b's */
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fb));
+	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fb));
 	assert_int_equal(FUTURE_OUTPUT(&fb)->result, VDM_SUCCESS);
 	assert_int_equal(seam_count(), 2);
 
 	/* a later group fails */
 	seam_reset(1);
-	struct vdm_memcpy_output cpy = do_memcpy(f, f->vdm, c, f->src + 2,
+	struct vdm_memcpy_output cpy = test_wait_memcpy(&f->m, c, f->src + 2,
 		pg, 0);
 	assert_int_equal(cpy.result, VDM_ERROR_IO);
 	assert_int_equal(seam_count(), 1);
 
 	/* a was durable before: its future completes with success, and
 	 * nothing more is written back for it */
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fa));
+	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fa));
 	assert_int_equal(FUTURE_OUTPUT(&fa)->result, VDM_SUCCESS);
 	assert_ptr_equal(FUTURE_OUTPUT(&fa)->dest, a);
 	assert_int_equal(seam_count(), 1);
@@ -653,7 +534,7 @@ test_fail_earlier_kept(void **state)
 
 	/* what comes after the failure fails */
 	seam_reset(0);
-	cpy = do_memcpy(f, f->vdm, a, f->src + 3, pg, 0);
+	cpy = test_wait_memcpy(&f->m, a, f->src + 3, pg, 0);
 	assert_int_equal(cpy.result, VDM_ERROR_IO);
 }
 
@@ -677,7 +558,7 @@ wait_together(struct fixture *f, struct vdm *vdm, unsigned seed,
 			f->src + seed + i, n, 0);
 		runnable[i] = FUTURE_AS_RUNNABLE(&futs[i]);
 	}
-	runtime_wait_multiple(f->rt, runnable, TOGETHER);
+	runtime_wait_multiple(f->m.rt, runnable, TOGETHER);
 	for (unsigned i = 0; i < TOGETHER; i++) {
 		assert_int_equal(FUTURE_STATE(&futs[i]),
 			FUTURE_STATE_COMPLETE);
@@ -711,7 +592,7 @@ test_fail_together(void **state)
 
 	/* the control: all succeed; without threads, one group of
 	 * TOGETHER write-backs */
-	assert_int_equal(wait_together(f, f->vdm, 0, VDM_SUCCESS), TOGETHER);
+	assert_int_equal(wait_together(f, f->m.vdm, 0, VDM_SUCCESS), TOGETHER);
 	if (inline_mover)
 		assert_int_equal(seam_count(), TOGETHER);
 
@@ -747,36 +628,37 @@ test_pmem_ranges(void **state)
 	}
 
 	seam_reset(1);
-	struct vdm_memcpy_output cpy = do_memcpy(f, f->vdm, a, f->src, n,
+	struct vdm_memcpy_output cpy = test_wait_memcpy(&f->m, a, f->src, n,
 		VDM_F_NO_CACHE_HINT);
 	assert_int_equal(cpy.result, VDM_SUCCESS);
 	assert_ptr_equal(cpy.dest, a);
 	check_bytes(a, f->src, n);
 
-	struct vdm_memmove_output mov = do_memmove(f, a + 10, a, n);
+	struct vdm_memmove_output mov = test_wait_memmove(&f->m, a + 10, a, n,
+		0);
 	assert_int_equal(mov.result, VDM_SUCCESS);
 	assert_ptr_equal(mov.dest, a + 10);
 	check_bytes(a + 10, f->src, n);
 
-	struct vdm_memset_output set = do_memset(f, a, 0x21, n);
+	struct vdm_memset_output set = test_wait_memset(&f->m, a, 0x21, n, 0);
 	assert_int_equal(set.result, VDM_SUCCESS);
 	assert_ptr_equal(set.str, a);
 	check_byte(a, 0x21, n);
 
-	struct vdm_flush_output flu = do_flush(f, a, n);
+	struct vdm_flush_output flu = test_wait_flush(&f->m, a, n, 0);
 	assert_int_equal(flu.result, VDM_SUCCESS);
 
-	struct vdm_operation_output out = table_memcpy(f->vdm, a, f->src + 1,
-		n);
+	struct vdm_operation_output out = test_table_memcpy(f->m.vdm, a,
+		f->src + 1, n, VDM_F_MEM_DURABLE);
 	assert_int_equal(out.result, VDM_SUCCESS);
 	check_bytes(a, f->src + 1, n);
 
 	/* large, cut into pieces when there are workers */
-	cpy = do_memcpy(f, f->vdm, f->addr + MIB, f->src, 2 * MIB, 0);
+	cpy = test_wait_memcpy(&f->m, f->addr + MIB, f->src, 2 * MIB, 0);
 	assert_int_equal(cpy.result, VDM_SUCCESS);
 	check_bytes(f->addr + MIB, f->src, 2 * MIB);
 
-	assert_int_equal(wait_together(f, f->vdm, 5, VDM_SUCCESS), TOGETHER);
+	assert_int_equal(wait_together(f, f->m.vdm, 5, VDM_SUCCESS), TOGETHER);
 	assert_int_equal(seam_count(), 0);
 }
 
@@ -793,14 +675,14 @@ shared_futures(struct fixture *f, char *base, unsigned n, size_t stride,
 
 	assert_true(n <= SHARED_FUTURES);
 	for (unsigned i = 0; i < n; i++) {
-		futs[i] = vdm_memcpy(f->vdm, base + i * stride,
+		futs[i] = vdm_memcpy(f->m.vdm, base + i * stride,
 			f->src + seed + i, 4 * KIB, 0);
 		runnable[i] = FUTURE_AS_RUNNABLE(&futs[i]);
 		if (!together)
-			runtime_wait(f->rt, runnable[i]);
+			runtime_wait(f->m.rt, runnable[i]);
 	}
 	if (together)
-		runtime_wait_multiple(f->rt, runnable, n);
+		runtime_wait_multiple(f->m.rt, runnable, n);
 	for (unsigned i = 0; i < n; i++) {
 		assert_int_equal(FUTURE_OUTPUT(&futs[i])->result,
 			VDM_SUCCESS);
@@ -905,18 +787,17 @@ fault_counter(void)
 
 /*
  * faults_during -- the page faults this thread took while copying n bytes
- * to dest, with the mover (vdm) or, if vdm is NULL, with memcpy
+ * to dest, with the mover m or, if m is NULL, with memcpy
  */
 static uint64_t
-faults_during(struct fixture *f, int fd, struct vdm *vdm, char *dest,
-	size_t n, unsigned seed)
-{
+faults_during(struct fixture *f, int fd, const struct test_mover *m, char *dest,
+	size_t n, unsigned seed) {
 	uint64_t count;
 
 	assert_int_equal(ioctl(fd, PERF_EVENT_IOC_RESET, 0), 0);
 	assert_int_equal(ioctl(fd, PERF_EVENT_IOC_ENABLE, 0), 0);
-	if (vdm != NULL)
-		assert_int_equal(do_memcpy(f, vdm, dest, f->src + seed, n,
+	if (m != NULL)
+		assert_int_equal(test_wait_memcpy(m, dest, f->src + seed, n,
 			0).result, VDM_SUCCESS);
 	else
 		memcpy(dest, f->src + seed, n);
@@ -958,14 +839,14 @@ test_no_write_faults(void **state)
 	}
 
 	/* in the page cache, then written back: clean and write-protected */
-	assert_int_equal(do_memcpy(f, f->vdm, dest, f->src, n, 0).result,
+	assert_int_equal(test_wait_memcpy(&f->m, dest, f->src, n, 0).result,
 		VDM_SUCCESS);
 
-	uint64_t mover = faults_during(f, fd, f->vdm, dest, n, 5);
+	uint64_t mover = faults_during(f, fd, &f->m, dest, n, 5);
 	uint64_t plain = faults_during(f, fd, NULL, dest, n, 6);
 	/* written back, as the mover's next copy would find them */
 	assert_int_equal(msync(dest, n, MS_SYNC), 0);
-	uint64_t again = faults_during(f, fd, f->vdm, dest, n, 7);
+	uint64_t again = faults_during(f, fd, &f->m, dest, n, 7);
 	(void) close(fd);
 
 	print_message("%s: page faults copying %u written-back pages: mover "
@@ -990,19 +871,12 @@ test_no_write_faults_user(void **state)
 }
 
 /*
- * TEST -- test _name with the mover of mode _mode
- */
-#define TEST(_name, _mode)\
-	cmocka_unit_test_prestate_setup_teardown(_name, setup, teardown,\
-		&(_mode))
-
-/*
  * TESTS -- the tests of every mode with the mover of mode _mode
  */
 #define TESTS(_mode)\
-	TEST(test_fail_sticky, _mode),\
-	TEST(test_fail_table, _mode),\
-	TEST(test_fail_together, _mode)
+	TEST_PRESTATE(test_fail_sticky, _mode),\
+	TEST_PRESTATE(test_fail_table, _mode),\
+	TEST_PRESTATE(test_fail_together, _mode)
 
 /*
  * main -- finds out which kinds of mover write back here, installs the
@@ -1013,10 +887,10 @@ main(void)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	int is_pmem = 0;
-	char *p = map_tmpfile(4 * page, &is_pmem);
-	struct pmem_file file;
+	char *p = test_libpmem_map(4 * page, &is_pmem);
+	struct test_file file;
 	int libpmem_maps = p != NULL;
-	int pmem2_maps = pmem_file_open(&file, 4 * page) == 0;
+	int pmem2_maps = test_file_open(&file, 4 * page) == 0;
 
 	if (libpmem_maps) {
 		libpmem_usable = !is_pmem;
@@ -1024,7 +898,7 @@ main(void)
 	}
 	if (pmem2_maps) {
 		pmem2_usable = file.gran == PMEM2_GRANULARITY_PAGE;
-		pmem_file_close(&file);
+		test_file_close(&file);
 	}
 	fprintf(stderr, "write-backs: libpmem %s, pmem2 %s\n",
 		libpmem_usable ? "yes" : "no", pmem2_usable ? "yes" : "no");
@@ -1039,28 +913,28 @@ main(void)
 	 * functions need a libpmem2 map */
 	const struct CMUnitTest libpmem_inline_tests[] = {
 		TESTS(libpmem_inline),
-		TEST(test_fail_earlier_kept, libpmem_inline),
-		TEST(test_group_shared, libpmem_inline),
-		TEST(test_group_gaps, libpmem_inline),
-		TEST(test_no_write_faults, libpmem_inline),
-		TEST(test_pmem_ranges, libpmem_inline),
+		TEST_PRESTATE(test_fail_earlier_kept, libpmem_inline),
+		TEST_PRESTATE(test_group_shared, libpmem_inline),
+		TEST_PRESTATE(test_group_gaps, libpmem_inline),
+		TEST_PRESTATE(test_no_write_faults, libpmem_inline),
+		TEST_PRESTATE(test_pmem_ranges, libpmem_inline),
 	};
 	const struct CMUnitTest libpmem_pool_tests[] = {
 		TESTS(libpmem_pool),
-		TEST(test_pmem_ranges, libpmem_pool),
+		TEST_PRESTATE(test_pmem_ranges, libpmem_pool),
 	};
 	const struct CMUnitTest pmem2_inline_tests[] = {
 		TESTS(pmem2_inline),
-		TEST(test_fail_earlier_kept, pmem2_inline),
-		TEST(test_fail_pmem2_async, pmem2_inline),
-		TEST(test_group_shared, pmem2_inline),
-		TEST(test_group_gaps, pmem2_inline),
-		TEST(test_no_write_faults, pmem2_inline),
-		TEST(test_no_write_faults_user, pmem2_inline),
+		TEST_PRESTATE(test_fail_earlier_kept, pmem2_inline),
+		TEST_PRESTATE(test_fail_pmem2_async, pmem2_inline),
+		TEST_PRESTATE(test_group_shared, pmem2_inline),
+		TEST_PRESTATE(test_group_gaps, pmem2_inline),
+		TEST_PRESTATE(test_no_write_faults, pmem2_inline),
+		TEST_PRESTATE(test_no_write_faults_user, pmem2_inline),
 	};
 	const struct CMUnitTest pmem2_pool_tests[] = {
 		TESTS(pmem2_pool),
-		TEST(test_fail_pmem2_async, pmem2_pool),
+		TEST_PRESTATE(test_fail_pmem2_async, pmem2_pool),
 	};
 
 	int failed = 0;

@@ -34,9 +34,10 @@
 
 #include <libminiasync.h>
 
-#include "test_future_helpers.h"
-
 #include "test_checkers.h"
+#include "test_future_helpers.h"
+#include "test_helpers.h"
+#include "test_kinds.h"
 
 /* sanitizers make thread creation slow: fewer pools in test_delete_churn */
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
@@ -50,13 +51,9 @@
 #define TEST_SANITIZED 0
 #endif
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
 /* bytes before and after every destination that no operation may touch */
 #define GUARD 96
 
-#define KIB ((size_t)1 << 10)
-#define MIB ((size_t)1 << 20)
 /* operations this long call the waker early too (vdm_descriptor_threads) */
 #define EARLY_MIN (4 * MIB)
 
@@ -101,8 +98,7 @@ static struct mover_cfg cfg_4t_q2_waker = {
 /* what each test gets as its state */
 struct fixture {
 	const struct mover_cfg *cfg;
-	struct vdm *vdm;
-	struct runtime *rt;
+	struct test_mover m;
 };
 
 /*
@@ -135,15 +131,11 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
+
 	if (f == NULL)
 		return -1;
 	f->cfg = *state;
-	f->vdm = mover_new(f->cfg);
-	f->rt = runtime_new();
-	if (f->vdm == NULL || f->rt == NULL) {
-		fprintf(stderr, "%s: %s\n", f->cfg->name, strerror(errno));
-		vdm_delete(f->vdm);
-		runtime_delete(f->rt);
+	if (test_mover_init(&f->m, mover_new(f->cfg), f->cfg->name) != 0) {
 		free(f);
 		return -1;
 	}
@@ -159,82 +151,10 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	vdm_delete(f->vdm);
-	runtime_delete(f->rt);
+	test_mover_fini(&f->m);
 	free(f);
 	return 0;
 }
-
-/*
- * xmalloc -- malloc that fails the test instead of returning NULL
- */
-static unsigned char *
-xmalloc(size_t n)
-{
-	unsigned char *p = malloc(n);
-	assert_non_null(p);
-	return p;
-}
-
-/*
- * fill -- fills buf with pseudo-random bytes that depend on seed (a word
- * at a time: the buffers are large and the tests run under valgrind too)
- */
-static void
-fill(unsigned char *buf, size_t n, unsigned seed)
-{
-	uint64_t x = (uint64_t)seed * 0x9e3779b97f4a7c15ULL + 1;
-	size_t i = 0;
-
-	for (; i < n; i += sizeof(x)) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		size_t left = n - i < sizeof(x) ? n - i : sizeof(x);
-		memcpy(buf + i, &x, left);
-	}
-}
-
-/*
- * check_bytes -- buf must equal ref over n bytes; names the first byte
- * that differs
- */
-static void
-check_bytes(const unsigned char *buf, const unsigned char *ref, size_t n,
-	const char *what)
-{
-	if (memcmp(buf, ref, n) == 0)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		if (buf[i] != ref[i])
-			fail_msg("%s: byte %zu of %zu is 0x%02x, expected "
-				"0x%02x", what, i, n, buf[i], ref[i]);
-	}
-}
-
-/* the kinds of operation the tests run */
-enum kind {
-	K_MEMCPY,
-	K_MEMMOVE,	/* from another buffer: no overlap */
-	K_MEMMOVE_FWD,	/* dest above src, overlapping */
-	K_MEMMOVE_BWD,	/* dest below src, overlapping */
-	K_MEMSET,
-	K_FLUSH,
-	K_COUNT
-};
-
-static const char *const kind_names[] = {
-	"memcpy", "memmove", "memmove (overlap, dest > src)",
-	"memmove (overlap, dest < src)", "memset", "flush",
-};
-
-/* any typed vdm future */
-union any_future {
-	struct vdm_memcpy_future cpy;
-	struct vdm_memmove_future mov;
-	struct vdm_memset_future set;
-	struct vdm_flush_future fl;
-};
 
 /*
  * One operation, with its buffers: dst holds GUARD + span + GUARD bytes
@@ -242,18 +162,17 @@ union any_future {
  * once the operation is done.
  */
 struct job {
-	enum kind kind;
+	enum test_kind kind;
 	size_t n;
 	size_t shift;		/* of an overlapping memmove */
 	unsigned char *dst;
 	unsigned char *ref;
 	unsigned char *src;	/* memcpy and memmove: the other buffer */
 	size_t size;		/* of dst and ref */
-	unsigned seed;		/* dst was fill()ed with it */
+	unsigned seed;		/* dst was filled with it */
 	unsigned char *dest;	/* where the operation writes */
-	int c;
 	uint64_t flags;
-	union any_future fut;
+	union test_future fut;
 };
 
 /*
@@ -261,7 +180,7 @@ struct job {
  * dst must hold afterwards and makes the future (not polled yet)
  */
 static void
-job_prepare(struct job *j, struct vdm *vdm, enum kind kind, size_t n,
+job_prepare(struct job *j, struct vdm *vdm, enum test_kind kind, size_t n,
 	unsigned seed, uint64_t flags)
 {
 	memset(j, 0, sizeof(*j));
@@ -269,64 +188,23 @@ job_prepare(struct job *j, struct vdm *vdm, enum kind kind, size_t n,
 	j->n = n;
 	j->seed = seed;
 	j->flags = flags;
-	j->c = (int)(0x40U + (seed & 0x3fU));
-	j->shift = kind == K_MEMMOVE_FWD || kind == K_MEMMOVE_BWD ?
+	j->shift = kind == K_MEMMOVE_UP || kind == K_MEMMOVE_DOWN ?
 		n / 3 + 1 : 0;
 	/* an odd offset: the operations are not cache-line aligned */
 	size_t off = GUARD + 3;
 	j->size = off + n + j->shift + GUARD;
-	j->dst = xmalloc(j->size);
-	j->ref = xmalloc(j->size);
-	fill(j->dst, j->size, seed);
+	j->dst = test_xalloc(j->size);
+	j->ref = test_xalloc(j->size);
+	test_fill(j->dst, j->size, seed);
 	memcpy(j->ref, j->dst, j->size);
-
-	unsigned char *src = NULL;
-	switch (kind) {
-	case K_MEMCPY:
-	case K_MEMMOVE:
-		j->src = xmalloc(n + 16);
-		fill(j->src, n + 16, seed + 1000U);
-		src = j->src + 5;
-		j->dest = j->dst + off;
-		memcpy(j->ref + off, src, n);
-		break;
-	case K_MEMMOVE_FWD:
-		src = j->dst + off;
-		j->dest = src + j->shift;
-		memmove(j->ref + off + j->shift, j->ref + off, n);
-		break;
-	case K_MEMMOVE_BWD:
-		j->dest = j->dst + off;
-		src = j->dest + j->shift;
-		memmove(j->ref + off, j->ref + off + j->shift, n);
-		break;
-	case K_MEMSET:
-		j->dest = j->dst + off;
-		memset(j->ref + off, j->c, n);
-		break;
-	case K_FLUSH:
-	case K_COUNT:
-		j->dest = j->dst + off;
-		break;
+	if (kind == K_MEMCPY || kind == K_MEMMOVE) {
+		j->src = test_xalloc(n + 16);
+		test_fill(j->src, n + 16, seed + 1000U);
 	}
 
-	switch (kind) {
-	case K_MEMCPY:
-		j->fut.cpy = vdm_memcpy(vdm, j->dest, src, n, flags);
-		break;
-	case K_MEMMOVE:
-	case K_MEMMOVE_FWD:
-	case K_MEMMOVE_BWD:
-		j->fut.mov = vdm_memmove(vdm, j->dest, src, n, flags);
-		break;
-	case K_MEMSET:
-		j->fut.set = vdm_memset(vdm, j->dest, j->c, n, flags);
-		break;
-	case K_FLUSH:
-	case K_COUNT:
-		j->fut.fl = vdm_flush(vdm, j->dest, n, flags);
-		break;
-	}
+	j->dest = test_kind_make(&j->fut, kind, vdm, j->dst + off,
+		j->ref + off, j->src != NULL ? j->src + 5 : NULL, j->shift,
+		(int)(0x40U + (seed & 0x3fU)), n, flags);
 }
 
 /*
@@ -335,47 +213,7 @@ job_prepare(struct job *j, struct vdm *vdm, enum kind kind, size_t n,
 static struct future *
 job_future(struct job *j)
 {
-	return FUTURE_AS_RUNNABLE(&j->fut.cpy);
-}
-
-/*
- * job_result -- the result and pointer a completed job's output holds
- * (the pointer is NULL for a flush)
- */
-static enum vdm_operation_result
-job_result(const union any_future *fut, enum kind kind, void **ptr)
-{
-	switch (kind) {
-	case K_MEMCPY:
-		*ptr = fut->cpy.output.dest;
-		return fut->cpy.output.result;
-	case K_MEMMOVE:
-	case K_MEMMOVE_FWD:
-	case K_MEMMOVE_BWD:
-		*ptr = fut->mov.output.dest;
-		return fut->mov.output.result;
-	case K_MEMSET:
-		*ptr = fut->set.output.str;
-		return fut->set.output.result;
-	case K_FLUSH:
-	case K_COUNT:
-		break;
-	}
-	*ptr = NULL;
-	return fut->fl.output.result;
-}
-
-/*
- * flush_result -- what a flush ends with on this machine
- */
-static enum vdm_operation_result
-flush_result(void)
-{
-#if defined(__x86_64__)
-	return VDM_SUCCESS;
-#else
-	return VDM_ERROR_NOT_SUPPORTED;
-#endif
+	return FUTURE_AS_RUNNABLE(&j->fut.op);
 }
 
 /*
@@ -383,37 +221,31 @@ flush_result(void)
  * have the expected output and have written exactly what ref says
  */
 static void
-job_check(struct job *j, const union any_future *fut)
+job_check(struct job *j, union test_future *fut)
 {
 	char what[128];
-	void *ptr;
 
 	(void) snprintf(what, sizeof(what), "%s of %zu bytes",
-		kind_names[j->kind], j->n);
+		test_kind_name(j->kind), j->n);
 
-	assert_int_equal(FUTURE_STATE(&fut->cpy), FUTURE_STATE_COMPLETE);
-	enum vdm_operation_result result = job_result(fut, j->kind, &ptr);
+	assert_int_equal(FUTURE_STATE(&fut->op), FUTURE_STATE_COMPLETE);
+	enum vdm_operation_result result = FUTURE_OUTPUT(&fut->op)->result;
 	enum vdm_operation_result expected = VDM_SUCCESS;
 	if (j->flags & VDM_F_MEM_DURABLE)
 		expected = VDM_ERROR_NOT_SUPPORTED;
-	else if (j->kind == K_FLUSH && j->n > 0)
-		expected = flush_result();
+	else if (j->n > 0)
+		expected = test_ok_result(test_kind_type(j->kind));
 	if (result != expected)
 		fail_msg("%s: result %d, expected %d", what, (int)result,
 			(int)expected);
-
-	if (j->kind != K_FLUSH) {
-		if (expected == VDM_SUCCESS)
-			assert_ptr_equal(ptr, j->dest);
-		else
-			assert_null(ptr);
-	}
+	test_expect_output(fut, test_kind_type(j->kind), expected,
+		expected == VDM_SUCCESS ? j->dest : NULL);
 
 	if (expected != VDM_SUCCESS) {
 		/* a failed operation writes nothing */
-		fill(j->ref, j->size, j->seed);
+		test_fill(j->ref, j->size, j->seed);
 	}
-	check_bytes(j->dst, j->ref, j->size, what);
+	test_expect_bytes(j->dst, j->ref, j->size, what);
 }
 
 /*
@@ -432,7 +264,7 @@ job_free(struct job *j)
  * and freed
  */
 static void
-job_run(struct vdm *vdm, struct runtime *rt, enum kind kind, size_t n,
+job_run(struct vdm *vdm, struct runtime *rt, enum test_kind kind, size_t n,
 	unsigned seed, uint64_t flags)
 {
 	struct job j;
@@ -458,13 +290,13 @@ test_ops(void **state)
 		if (op_sizes[s] > max_size)
 			continue;
 		for (int k = 0; k < K_COUNT; k++) {
-			job_prepare(&j, f->vdm, (enum kind)k, op_sizes[s],
-				seed++, 0);
+			job_prepare(&j, f->m.vdm, (enum test_kind)k,
+				op_sizes[s], seed++, 0);
 			/* a future of the mover has its property, whatever
 			 * its first poll finds (n == 0: nothing to do) */
 			assert_int_equal(future_has_property(job_future(&j),
 				FUTURE_PROPERTY_ASYNC), 1);
-			runtime_wait(f->rt, job_future(&j));
+			runtime_wait(f->m.rt, job_future(&j));
 			job_check(&j, &j.fut);
 			job_free(&j);
 		}
@@ -484,22 +316,20 @@ test_durable(void **state)
 
 	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
 		for (int k = 0; k < K_COUNT; k++) {
-			job_prepare(&j, f->vdm, (enum kind)k, sizes[s],
+			job_prepare(&j, f->m.vdm, (enum test_kind)k, sizes[s],
 				(unsigned)(100 + k), VDM_F_MEM_DURABLE);
-			unsigned char *before = xmalloc(j.size);
+			unsigned char *before = test_xalloc(j.size);
 			memcpy(before, j.dst, j.size);
-			runtime_wait(f->rt, job_future(&j));
+			runtime_wait(f->m.rt, job_future(&j));
 
-			void *ptr;
-			assert_int_equal(job_result(&j.fut, j.kind, &ptr),
-				VDM_ERROR_NOT_SUPPORTED);
-			assert_null(ptr);
-			check_bytes(j.dst, before, j.size,
+			test_expect_output(&j.fut, test_kind_type(j.kind),
+				VDM_ERROR_NOT_SUPPORTED, NULL);
+			test_expect_bytes(j.dst, before, j.size,
 				"operation with VDM_F_MEM_DURABLE");
 			free(before);
 			job_free(&j);
 
-			job_run(f->vdm, f->rt, (enum kind)k, sizes[s],
+			job_run(f->m.vdm, f->m.rt, (enum test_kind)k, sizes[s],
 				(unsigned)(200 + k), VDM_F_NO_CACHE_HINT);
 		}
 	}
@@ -604,7 +434,7 @@ test_waker_notifier(void **state)
 			struct counting_waker w;
 			struct future_notifier n;
 
-			job_prepare(&j, f->vdm, K_MEMCPY, sizes[s],
+			job_prepare(&j, f->m.vdm, K_MEMCPY, sizes[s],
 				(unsigned)(s * 2 + (size_t)help), 0);
 			waker_init(&w, &j);
 			notifier_init(&n, &w);
@@ -656,7 +486,7 @@ test_poller_notifier(void **state)
 		struct counting_waker w;
 		struct future_notifier n;
 
-		job_prepare(&j, f->vdm, K_MEMSET, sizes[s], (unsigned)s, 0);
+		job_prepare(&j, f->m.vdm, K_MEMSET, sizes[s], (unsigned)s, 0);
 		waker_init(&w, NULL);
 		notifier_init(&n, &w);
 
@@ -667,7 +497,7 @@ test_poller_notifier(void **state)
 		while (test_word_load(n.poller.ptr_to_monitor) == 0)
 			(void) sched_yield();
 		/* the word says done: the bytes are there, the poll agrees */
-		check_bytes(j.dst, j.ref, j.size, "memset, word set");
+		test_expect_bytes(j.dst, j.ref, j.size, "memset, word set");
 		if (st != FUTURE_STATE_COMPLETE)
 			st = future_poll(job_future(&j), &n);
 		assert_int_equal(st, FUTURE_STATE_COMPLETE);
@@ -696,7 +526,7 @@ test_short_no_notifier(void **state)
 			struct counting_waker w;
 			struct future_notifier n;
 
-			job_prepare(&j, f->vdm, (enum kind)k, sizes[s],
+			job_prepare(&j, f->m.vdm, (enum test_kind)k, sizes[s],
 				(unsigned)(s * K_COUNT + k), 0);
 			waker_init(&w, NULL);
 			notifier_init(&n, &w);
@@ -973,14 +803,14 @@ test_early_wake(void **state)
 	(void) state;
 	static const struct {
 		unsigned nthreads;
-		enum kind kind;
+		enum test_kind kind;
 		size_t size;
 		int always;	/* also in a quick run (under the checkers) */
 	} cases[] = {
 		{ 1, K_MEMCPY, EARLY_MIN, 1 },
 		{ 2, K_MEMSET, EARLY_MIN + 65, 1 },
 		{ 2, K_MEMCPY, 16 * MIB + 3, 0 },
-		{ 2, K_MEMMOVE_FWD, 8 * MIB, 0 },
+		{ 2, K_MEMMOVE_UP, 8 * MIB, 0 },
 	};
 
 	for (size_t c = 0; c < ARRAY_SIZE(cases); c++) {
@@ -1007,7 +837,7 @@ test_early_wake(void **state)
 			FUTURE_STATE_RUNNING);
 		assert_int_equal(n.notifier_used, FUTURE_NOTIFIER_WAKER);
 
-		int overlap = cases[c].kind == K_MEMMOVE_FWD;
+		int overlap = cases[c].kind == K_MEMMOVE_UP;
 		pthread_mutex_lock(&e.lock);
 		while (e.calls == 0)
 			pthread_cond_wait(&e.cond, &e.lock);
@@ -1051,8 +881,8 @@ static void
 test_large_bypass(void **state)
 {
 	(void) state;
-	static const enum kind kinds[] = {
-		K_MEMCPY, K_MEMMOVE, K_MEMMOVE_FWD, K_MEMMOVE_BWD, K_MEMSET,
+	static const enum test_kind kinds[] = {
+		K_MEMCPY, K_MEMMOVE, K_MEMMOVE_UP, K_MEMMOVE_DOWN, K_MEMSET,
 	};
 	size_t n = 16 * MIB + 5;
 
@@ -1079,7 +909,7 @@ expect_first_poll(struct vdm *vdm, size_t n, int done)
 		struct job j;
 		struct future_notifier fn;
 
-		job_prepare(&j, vdm, (enum kind)k, n, 92U + k, 0);
+		job_prepare(&j, vdm, (enum test_kind)k, n, 92U + k, 0);
 		memset(&fn, 0, sizeof(fn));
 		/* a queued one gets no waker: the worker that would call it
 		 * is held */
@@ -1112,14 +942,9 @@ expect_op_table(struct vdm *vdm, size_t n, int done)
 	unsigned char *dst = calloc(1, n);
 	assert_non_null(src);
 	assert_non_null(dst);
-	fill(src, n, 93);
+	test_fill(src, n, 93);
 
-	struct vdm_operation op;
-	memset(&op, 0, sizeof(op));
-	op.type = VDM_OPERATION_MEMCPY;
-	op.data.memcpy.dest = dst;
-	op.data.memcpy.src = src;
-	op.data.memcpy.n = n;
+	struct vdm_operation op = test_operation(OP_MEMCPY, dst, src, 0, n, 0);
 	struct future_notifier fn;
 	memset(&fn, 0, sizeof(fn));
 
@@ -1195,81 +1020,40 @@ test_wait_multiple(void **state)
 		total = offs[i] + 2 * sizes[i] + GUARD;
 	}
 
-	unsigned char *buf = xmalloc(total);
-	unsigned char *ref = xmalloc(total);
-	unsigned char *src = xmalloc(2 * MIB);
-	fill(buf, total, 77);
+	unsigned char *buf = test_xalloc(total);
+	unsigned char *ref = test_xalloc(total);
+	unsigned char *src = test_xalloc(2 * MIB);
+	test_fill(buf, total, 77);
 	memcpy(ref, buf, total);
-	fill(src, 2 * MIB, 78);
+	test_fill(src, 2 * MIB, 78);
 
-	union any_future futs[MULTI];
+	/* copies from src, moves up by half and down by all of their
+	 * length, memsets, flushes */
+	static const enum test_kind kinds[] = {
+		K_MEMCPY, K_MEMMOVE_UP, K_MEMMOVE_DOWN, K_MEMSET, K_FLUSH,
+	};
+	union test_future futs[MULTI];
 	struct future *runnable[MULTI];
+	unsigned char *dests[MULTI];
 	for (unsigned i = 0; i < MULTI; i++) {
-		unsigned char *d = buf + offs[i];
-		unsigned char *r = ref + offs[i];
+		enum test_kind kind = kinds[i % ARRAY_SIZE(kinds)];
 		size_t n = sizes[i];
-		switch (i % 5) {
-		case 0:
-			futs[i].cpy = vdm_memcpy(f->vdm, d, src + i, n, 0);
-			memcpy(r, src + i, n);
-			break;
-		case 1:
-			futs[i].mov = vdm_memmove(f->vdm, d + n / 2, d, n, 0);
-			memmove(r + n / 2, r, n);
-			break;
-		case 2:
-			futs[i].mov = vdm_memmove(f->vdm, d, d + n, n, 0);
-			memmove(r, r + n, n);
-			break;
-		case 3:
-			futs[i].set = vdm_memset(f->vdm, d, (int)i, n, 0);
-			memset(r, (int)i, n);
-			break;
-		default:
-			futs[i].fl = vdm_flush(f->vdm, d, n, 0);
-			break;
-		}
-		runnable[i] = FUTURE_AS_RUNNABLE(&futs[i].cpy);
+		size_t shift = kind == K_MEMMOVE_UP ? n / 2 : n;
+		dests[i] = test_kind_make(&futs[i], kind, f->m.vdm,
+			buf + offs[i], ref + offs[i], src + i, shift, (int)i, n,
+			0);
+		runnable[i] = FUTURE_AS_RUNNABLE(&futs[i].op);
 	}
 
-	runtime_wait_multiple(f->rt, runnable, MULTI);
+	runtime_wait_multiple(f->m.rt, runnable, MULTI);
 
 	for (unsigned i = 0; i < MULTI; i++) {
-		void *ptr;
-		assert_int_equal(FUTURE_STATE(&futs[i].cpy),
-			FUTURE_STATE_COMPLETE);
-		switch (i % 5) {
-		case 0:
-			assert_ptr_equal(futs[i].cpy.output.dest,
-				buf + offs[i]);
-			assert_int_equal(futs[i].cpy.output.result,
-				VDM_SUCCESS);
-			break;
-		case 1:
-			assert_ptr_equal(futs[i].mov.output.dest,
-				buf + offs[i] + sizes[i] / 2);
-			assert_int_equal(futs[i].mov.output.result,
-				VDM_SUCCESS);
-			break;
-		case 2:
-			assert_ptr_equal(futs[i].mov.output.dest,
-				buf + offs[i]);
-			assert_int_equal(futs[i].mov.output.result,
-				VDM_SUCCESS);
-			break;
-		case 3:
-			assert_ptr_equal(futs[i].set.output.str,
-				buf + offs[i]);
-			assert_int_equal(futs[i].set.output.result,
-				VDM_SUCCESS);
-			break;
-		default:
-			assert_int_equal(job_result(&futs[i], K_FLUSH, &ptr),
-				flush_result());
-			break;
-		}
+		enum vdm_operation_type type =
+			test_kind_type(kinds[i % ARRAY_SIZE(kinds)]);
+		test_expect_output(&futs[i], type, test_ok_result(type),
+			dests[i]);
 	}
-	check_bytes(buf, ref, total, "64 operations at once");
+	test_expect_bytes(buf, ref, total, "64 operations at once");
 
 	free(buf);
 	free(ref);
@@ -1291,18 +1075,18 @@ test_moved_future(void **state)
 		struct counting_waker w;
 		struct future_notifier n;
 
-		job_prepare(&j, f->vdm, K_MEMMOVE_BWD, sizes[s],
+		job_prepare(&j, f->m.vdm, K_MEMMOVE_DOWN, sizes[s],
 			(unsigned)(40 + s), 0);
 		waker_init(&w, NULL);
 		notifier_init(&n, &w);
 		(void) future_poll(job_future(&j), &n);
 
-		union any_future *moved = malloc(sizeof(*moved));
+		union test_future *moved = malloc(sizeof(*moved));
 		assert_non_null(moved);
 		memcpy(moved, &j.fut, sizeof(*moved));
 		memset(&j.fut, 0xa5, sizeof(j.fut));
 
-		runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&moved->mov));
+		runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&moved->mov));
 		job_check(&j, moved);
 
 		/* the waker the first poll gave is the one called, if any */
@@ -1374,11 +1158,11 @@ test_cross_thread(void **state)
 			pthread_t t;
 			void *ret;
 
-			job_prepare(&j, f->vdm, K_MEMCPY, sizes[s],
+			job_prepare(&j, f->m.vdm, K_MEMCPY, sizes[s],
 				(unsigned)(60 + 2 * s + (size_t)way), 0);
 			memset(&h, 0, sizeof(h));
 			h.job = &j;
-			h.vdm = f->vdm;
+			h.vdm = f->m.vdm;
 			h.first_poll_here = way;
 
 			/* way 0: poll here, finish there; way 1: reverse */
@@ -1389,7 +1173,7 @@ test_cross_thread(void **state)
 			assert_int_equal(pthread_join(t, &ret), 0);
 			assert_ptr_equal(ret, &h);
 			if (way == 1)
-				runtime_wait(f->rt, job_future(&j));
+				runtime_wait(f->m.rt, job_future(&j));
 
 			job_check(&j, &j.fut);
 			if (h.n.notifier_used == FUTURE_NOTIFIER_WAKER) {
@@ -1430,7 +1214,7 @@ test_backpressure(void **state)
 		struct future *runnable[BACKLOG];
 
 		for (unsigned i = 0; i < BACKLOG; i++) {
-			job_prepare(&jobs[i], f->vdm, (enum kind)(i % 5),
+			job_prepare(&jobs[i], f->m.vdm, (enum test_kind)(i % 5),
 				i == BACKLOG - 1 ? HELD_SIZE : 256 * KIB + i,
 				(unsigned)(round * 10) + i, 0);
 			runnable[i] = job_future(&jobs[i]);
@@ -1460,7 +1244,7 @@ test_backpressure(void **state)
 				waker_fini(&held);
 				job_check(last, &last->fut);
 				job_free(last);
-				job_prepare(last, f->vdm, K_MEMSET, HELD_SIZE,
+				job_prepare(last, f->m.vdm, K_MEMSET, HELD_SIZE,
 					(unsigned)(7 + tries), 0);
 			}
 			assert_int_equal(st, FUTURE_STATE_RUNNING);
@@ -1480,10 +1264,10 @@ test_backpressure(void **state)
 				waker_fini(&w);
 				job_check(&jobs[i], &jobs[i].fut);
 			}
-			runtime_wait(f->rt, runnable[BACKLOG - 1]);
+			runtime_wait(f->m.rt, runnable[BACKLOG - 1]);
 			waker_fini(&held);
 		} else {
-			runtime_wait_multiple(f->rt, runnable, BACKLOG);
+			runtime_wait_multiple(f->m.rt, runnable, BACKLOG);
 		}
 
 		for (unsigned i = 0; i < BACKLOG; i++) {
@@ -1506,13 +1290,13 @@ test_backlog_any(void **state)
 	struct future *runnable[N];
 
 	for (unsigned i = 0; i < N; i++) {
-		job_prepare(&jobs[i], f->vdm, (enum kind)(i % K_COUNT),
+		job_prepare(&jobs[i], f->m.vdm, (enum test_kind)(i % K_COUNT),
 			i % 6 == 0 ? MIB + i : 3000U * i + 1U, 300U + i, 0);
 		runnable[i] = job_future(&jobs[i]);
 	}
 	/* polled in reverse order of creation */
 	for (unsigned i = N; i-- > 0;)
-		runtime_wait(f->rt, runnable[i]);
+		runtime_wait(f->m.rt, runnable[i]);
 	for (unsigned i = 0; i < N; i++) {
 		job_check(&jobs[i], &jobs[i].fut);
 		job_free(&jobs[i]);
@@ -1540,8 +1324,8 @@ test_delete_in_flight(void **state)
 	assert_non_null(wakers);
 
 	for (unsigned i = 0; i < IN_FLIGHT; i++) {
-		enum kind kind = i % 3 == 0 ? K_MEMSET : i % 3 == 1 ?
-			K_MEMCPY : K_MEMMOVE_FWD;
+		enum test_kind kind = i % 3 == 0 ? K_MEMSET : i % 3 == 1 ?
+			K_MEMCPY : K_MEMMOVE_UP;
 		job_prepare(&jobs[i], vdm, kind, MIB + 5 * i,
 			500U + i, 0);
 		struct future_notifier n;
@@ -1561,22 +1345,22 @@ test_delete_in_flight(void **state)
 		char what[64];
 		(void) snprintf(what, sizeof(what),
 			"operation %u in flight at vdm_delete", i);
-		check_bytes(jobs[i].dst, jobs[i].ref, jobs[i].size, what);
+		test_expect_bytes(jobs[i].dst, jobs[i].ref, jobs[i].size, what);
 		/* a waker handed over is called before the pool stops */
 		if (cfg->polled)
 			assert_int_equal(counting_calls(&wakers[i]), 0);
 		else
 			assert_in_range(counting_calls(&wakers[i]), 0, 1);
 		if (i % 2 && !cfg->polled &&
-				FUTURE_STATE(&jobs[i].fut.cpy) ==
+				FUTURE_STATE(&jobs[i].fut.op) ==
 				FUTURE_STATE_RUNNING)
 			assert_int_equal(counting_calls(&wakers[i]), 1);
 		job_free(&jobs[i]);
 	}
 	/* the two never polled: untouched */
 	for (unsigned i = IN_FLIGHT; i < IN_FLIGHT + 2; i++) {
-		fill(jobs[i].ref, jobs[i].size, 900U + (i - IN_FLIGHT));
-		check_bytes(jobs[i].dst, jobs[i].ref, jobs[i].size,
+		test_fill(jobs[i].ref, jobs[i].size, 900U + (i - IN_FLIGHT));
+		test_expect_bytes(jobs[i].dst, jobs[i].ref, jobs[i].size,
 			"operation never polled");
 		job_free(&jobs[i]);
 	}
@@ -1692,7 +1476,7 @@ test_delete_churn(void **state)
 	static unsigned char src[4 * KIB];
 	static unsigned char dst[4 * KIB];
 
-	fill(src, sizeof(src), 5);
+	test_fill(src, sizeof(src), 5);
 	assert_true(signal(SIGALRM, watchdog_fire) != SIG_ERR);
 	(void) alarm(TEST_UNDER_VALGRIND() ? 900 : 60);
 	for (unsigned r = 0; r < rounds; r++) {
@@ -1766,7 +1550,7 @@ test_idle_cpu(void **state)
 	assert_true(idle < limit);
 
 	for (unsigned i = 0; i < 50; i++)
-		job_run(vdm, rt, (enum kind)(i % K_COUNT),
+		job_run(vdm, rt, (enum test_kind)(i % K_COUNT),
 			i % 10 == 0 ? MIB + i : 100U * i + 1U, i, 0);
 
 	sleep_ms(20);

@@ -23,10 +23,8 @@
 
 #include <libminiasync.h>
 
-#include "core/alloc.h"
-
-/* give up on a constructor that still allocates after this many tries */
-#define MAX_ALLOCS 64
+#include "test_alloc.h"
+#include "test_helpers.h"
 
 #define BUF_SIZE (((size_t)3 << 20) + 5)
 
@@ -52,11 +50,13 @@ static struct maker make_new_poller = {
 	FUTURE_NOTIFIER_POLLER };
 
 /*
- * make -- makes the mover the maker describes
+ * make -- makes the mover the maker arg describes
  */
-static struct vdm *
-make(const struct maker *m)
+static void *
+make(void *arg)
 {
+	const struct maker *m = arg;
+
 	if (m->descriptor != NULL)
 		return vdm_new(m->descriptor());
 	return vdm_threads_new(&m->config, m->notifier);
@@ -66,25 +66,23 @@ make(const struct maker *m)
  * use -- a split memcpy and a small memset through the mover, checked
  */
 static void
-use(struct vdm *vdm, struct runtime *rt)
+use(const struct test_mover *m)
 {
 	unsigned char *src = malloc(BUF_SIZE);
 	unsigned char *dst = malloc(BUF_SIZE);
 	assert_non_null(src);
 	assert_non_null(dst);
-	for (size_t i = 0; i < BUF_SIZE; i++)
-		src[i] = (unsigned char)(i * 7U + 1U);
+	test_fill(src, BUF_SIZE, 1);
 	memset(dst, 0, BUF_SIZE);
 
-	struct vdm_memcpy_future cpy = vdm_memcpy(vdm, dst, src, BUF_SIZE, 0);
-	runtime_wait(rt, FUTURE_AS_RUNNABLE(&cpy));
-	assert_int_equal(cpy.output.result, VDM_SUCCESS);
-	assert_ptr_equal(cpy.output.dest, dst);
+	struct vdm_memcpy_output cpy = test_wait_memcpy(m, dst, src, BUF_SIZE,
+		0);
+	assert_int_equal(cpy.result, VDM_SUCCESS);
+	assert_ptr_equal(cpy.dest, dst);
 	assert_memory_equal(dst, src, BUF_SIZE);
 
-	struct vdm_memset_future set = vdm_memset(vdm, dst + 1, 0x5c, 100, 0);
-	runtime_wait(rt, FUTURE_AS_RUNNABLE(&set));
-	assert_int_equal(set.output.result, VDM_SUCCESS);
+	assert_int_equal(test_wait_memset(m, dst + 1, 0x5c, 100, 0).result,
+		VDM_SUCCESS);
 	for (size_t i = 1; i <= 100; i++)
 		assert_int_equal(dst[i], 0x5c);
 	assert_int_equal(dst[0], src[0]);
@@ -101,38 +99,13 @@ use(struct vdm *vdm, struct runtime *rt)
 static void
 test_sweep(void **state)
 {
-	const struct maker *m = *state;
-	struct runtime *rt = runtime_new();
-	assert_non_null(rt);
+	struct maker *m = *state;
+	struct test_mover mv;
 
-	unsigned long n;
-	unsigned long failures = 0;
-	for (n = 1; n <= MAX_ALLOCS; n++) {
-		core__alloc_fail_at(n);
-		errno = 0;
-		struct vdm *vdm = make(m);
-		int failed = core__alloc_failed();
-		core__alloc_fail_at(0);
-
-		if (vdm == NULL) {
-			/* it fails only through the injected failure */
-			assert_true(failed);
-			assert_int_equal(errno, ENOMEM);
-			failures++;
-			continue;
-		}
-
-		/* every allocation before the n-th succeeded: it works */
-		assert_false(failed);
-		use(vdm, rt);
-		vdm_delete(vdm);
-		break;
-	}
-	assert_in_range(n, 2, MAX_ALLOCS);
 	/* the instance, slots, thread table and ring at least */
-	assert_true(failures >= 4);
-
-	runtime_delete(rt);
+	(void) test_alloc_sweep_mover(&mv, make, m, m->name, 4);
+	use(&mv);
+	test_mover_fini(&mv);
 }
 
 /*
@@ -143,49 +116,23 @@ test_sweep(void **state)
 static void
 test_no_alloc_per_operation(void **state)
 {
-	const struct maker *m = *state;
-	struct runtime *rt = runtime_new();
-	assert_non_null(rt);
-	struct vdm *vdm = make(m);
-	assert_non_null(vdm);
+	struct maker *m = *state;
+	struct test_mover mv;
+
+	assert_int_equal(test_mover_init(&mv, make(m), m->name), 0);
 	unsigned char *src = malloc(BUF_SIZE);
-	unsigned char *dst = malloc(BUF_SIZE);
+	/* room for test_ops_without_alloc() after the copy */
+	unsigned char *dst = calloc(1, BUF_SIZE + 16 * KIB);
 	assert_non_null(src);
 	assert_non_null(dst);
-	for (size_t i = 0; i < BUF_SIZE; i++)
-		src[i] = (unsigned char)(i * 3U + 2U);
-	memset(dst, 0, BUF_SIZE);
+	test_fill(src, BUF_SIZE, 2);
 
-	core__alloc_fail_at(1);
-	struct vdm_memcpy_future f1 = vdm_memcpy(vdm, dst, src, BUF_SIZE, 0);
-	runtime_wait(rt, FUTURE_AS_RUNNABLE(&f1));
-	struct vdm_memmove_future f2 = vdm_memmove(vdm, src + 1, src, 4096,
-		0);
-	struct vdm_memset_future f3 = vdm_memset(vdm, dst + 8192, 0x33, 4096,
-		VDM_F_NO_CACHE_HINT);
-	struct vdm_flush_future f4 = vdm_flush(vdm, dst, 100, 0);
-	struct future *futs[] = {
-		FUTURE_AS_RUNNABLE(&f2),
-		FUTURE_AS_RUNNABLE(&f3),
-		FUTURE_AS_RUNNABLE(&f4),
-	};
-	runtime_wait_multiple(rt, futs, 3);
-	int failed = core__alloc_failed();
-	core__alloc_fail_at(0);
-
-	assert_false(failed);
-	assert_int_equal(f1.output.result, VDM_SUCCESS);
-	assert_int_equal(f2.output.result, VDM_SUCCESS);
-	assert_int_equal(f3.output.result, VDM_SUCCESS);
-	assert_int_equal(f4.output.result, VDM_SUCCESS);
-	assert_memory_equal(src + 1, dst, 4096);
-	for (size_t i = 0; i < 4096; i++)
-		assert_int_equal(dst[8192 + i], 0x33);
+	test_ops_without_alloc(&mv, dst, src, BUF_SIZE, 0,
+		test_ok_result(OP_FLUSH));
 
 	free(src);
 	free(dst);
-	vdm_delete(vdm);
-	runtime_delete(rt);
+	test_mover_fini(&mv);
 }
 
 /*

@@ -11,15 +11,7 @@
  * file.
  */
 
-#define PMEM2_USE_MINIASYNC 1
-#include <libpmem2.h>
-#include <libminiasync.h>
-
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+#include "test_pmem2_file.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,9 +19,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_pmem2_future.h"
+
 /* the mapped file: room for operations that the pool splits */
-#define MAP_SIZE (((size_t)8) << 20)
-#define MIB (((size_t)1) << 20)
+#define MAP_SIZE (8 * MIB)
 
 /* which thread-pool mover a group of tests uses */
 struct mode {
@@ -46,108 +39,12 @@ static struct mode mode_tiny = { "threads, 3 workers, depth 1", 0,
 
 struct fixture {
 	const struct mode *mode;
-	int fd;
-	struct vdm *vdm;
-	struct pmem2_config *cfg;
-	struct pmem2_source *src;
-	struct pmem2_map *map;
-	unsigned char *addr;
+	struct test_mover m;
+	struct test_file file;	/* its target map: the whole file */
+	unsigned char *addr;	/* file.addr */
 	unsigned char *shadow;
-	struct runtime *rt;
+	struct test_shadow sh;	/* the map */
 };
-
-/*
- * fill -- pseudo-random bytes that depend on seed
- */
-static void
-fill(unsigned char *buf, size_t n, unsigned seed)
-{
-	uint64_t x = (uint64_t)seed * 0x9e3779b97f4a7c15ULL + 1;
-
-	for (size_t i = 0; i < n; i += sizeof(x)) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		memcpy(buf + i, &x, n - i < sizeof(x) ? n - i : sizeof(x));
-	}
-}
-
-/*
- * map_file -- maps a fresh file in /var/tmp with a thread-pool mover as
- * mode says (mode NULL: libpmem2's own mover, to probe); 0, or -1 with a
- * message and nothing left open
- */
-static int
-map_file(struct fixture *f, const struct mode *mode)
-{
-	char path[] = "/var/tmp/miniasync-threads-XXXXXX";
-
-	memset(f, 0, sizeof(*f));
-	f->mode = mode;
-	f->fd = mkstemp(path);
-	if (f->fd < 0) {
-		fprintf(stderr, "mkstemp %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	/* the file lives as long as the descriptor */
-	(void) unlink(path);
-
-	if (ftruncate(f->fd, (off_t)MAP_SIZE) != 0) {
-		fprintf(stderr, "ftruncate: %s\n", strerror(errno));
-		goto err;
-	}
-	if (pmem2_config_new(&f->cfg) != 0 ||
-			pmem2_source_from_fd(&f->src, f->fd) != 0 ||
-			pmem2_config_set_required_store_granularity(f->cfg,
-				PMEM2_GRANULARITY_PAGE) != 0) {
-		fprintf(stderr, "libpmem2: %s\n", pmem2_errormsg());
-		goto err;
-	}
-	if (mode != NULL) {
-		f->vdm = vdm_threads_new(&mode->config, mode->polled ?
-			FUTURE_NOTIFIER_POLLER : FUTURE_NOTIFIER_WAKER);
-		if (f->vdm == NULL) {
-			fprintf(stderr, "vdm_threads_new: %s\n",
-				strerror(errno));
-			goto err;
-		}
-		if (pmem2_config_set_vdm(f->cfg, f->vdm) != 0) {
-			fprintf(stderr, "pmem2_config_set_vdm: %s\n",
-				pmem2_errormsg());
-			goto err;
-		}
-	}
-	if (pmem2_map_new(&f->map, f->cfg, f->src) != 0) {
-		fprintf(stderr, "pmem2_map_new: %s\n", pmem2_errormsg());
-		goto err;
-	}
-	f->addr = pmem2_map_get_address(f->map);
-	return 0;
-
-err:
-	vdm_delete(f->vdm);
-	if (f->src != NULL)
-		(void) pmem2_source_delete(&f->src);
-	if (f->cfg != NULL)
-		(void) pmem2_config_delete(&f->cfg);
-	(void) close(f->fd);
-	f->vdm = NULL;
-	f->fd = -1;
-	return -1;
-}
-
-/*
- * unmap_file -- undoes map_file()
- */
-static void
-unmap_file(struct fixture *f)
-{
-	assert_int_equal(pmem2_map_delete(&f->map), 0);
-	assert_int_equal(pmem2_source_delete(&f->src), 0);
-	assert_int_equal(pmem2_config_delete(&f->cfg), 0);
-	vdm_delete(f->vdm);
-	assert_int_equal(close(f->fd), 0);
-}
 
 /*
  * setup -- maps a file with the test's mover, fills it and its shadow
@@ -156,65 +53,48 @@ static int
 setup(void **state)
 {
 	const struct mode *mode = *state;
-	struct fixture *f = malloc(sizeof(*f));
+	struct fixture *f = calloc(1, sizeof(*f));
 
 	if (f == NULL)
 		return -1;
-	if (map_file(f, mode) != 0) {
+	f->mode = mode;
+	f->shadow = malloc(MAP_SIZE);
+	if (f->shadow == NULL || test_mover_init(&f->m,
+			vdm_threads_new(&mode->config, mode->polled ?
+				FUTURE_NOTIFIER_POLLER : FUTURE_NOTIFIER_WAKER),
+			"vdm_threads_new") != 0) {
+		free(f->shadow);
 		free(f);
 		return -1;
 	}
-	f->shadow = malloc(MAP_SIZE);
-	f->rt = runtime_new();
-	if (f->shadow == NULL || f->rt == NULL)
+	if (test_file_open_map(&f->file, MAP_SIZE, f->m.vdm) != 0) {
+		test_mover_fini(&f->m);
+		free(f->shadow);
+		free(f);
 		return -1;
-	fill(f->shadow, MAP_SIZE, 1);
+	}
+	f->addr = (unsigned char *)f->file.addr;
+	test_fill(f->shadow, MAP_SIZE, 1);
 	memcpy(f->addr, f->shadow, MAP_SIZE);
+	test_shadow_init(&f->sh, &f->m, mode->name);
+	test_shadow_add(&f->sh, "the map", f->addr, f->shadow, MAP_SIZE);
 	*state = f;
 	return 0;
 }
 
 /*
- * teardown -- undoes setup()
+ * teardown -- undoes setup(), the map before its mover
  */
 static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	runtime_delete(f->rt);
-	unmap_file(f);
+	assert_int_equal(test_file_close(&f->file), 0);
+	test_mover_fini(&f->m);
 	free(f->shadow);
 	free(f);
 	return 0;
-}
-
-/*
- * check_done -- a completed pmem2 future: its destination, and success in
- * the output our mover gave libpmem2
- */
-static void
-check_done(struct pmem2_future *fut, void *dest)
-{
-	assert_int_equal(FUTURE_STATE(fut), FUTURE_STATE_COMPLETE);
-	assert_ptr_equal(FUTURE_OUTPUT(fut)->dest, dest);
-	struct vdm_operation_output *op = &fut->data.op.fut.output;
-	assert_int_equal(op->result, VDM_SUCCESS);
-}
-
-/*
- * check_map -- the map must hold what the shadow holds
- */
-static void
-check_map(struct fixture *f)
-{
-	if (memcmp(f->addr, f->shadow, MAP_SIZE) == 0)
-		return;
-	for (size_t i = 0; i < MAP_SIZE; i++) {
-		if (f->addr[i] != f->shadow[i])
-			fail_msg("%s: map byte %zu is 0x%02x, expected 0x%02x",
-				f->mode->name, i, f->addr[i], f->shadow[i]);
-	}
 }
 
 /*
@@ -229,42 +109,20 @@ test_each(void **state)
 	size_t n = 2 * MIB + 77;
 	unsigned char *src = malloc(n);
 	assert_non_null(src);
-	fill(src, n, 2);
+	test_fill(src, n, 2);
 
-	unsigned char *d = f->addr + 13;
-	struct pmem2_future fut = pmem2_memcpy_async(f->map, d, src, n, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	memcpy(f->shadow + 13, src, n);
-	check_done(&fut, d);
-	check_map(f);
+	struct pmem2_map *map = f->file.target;
+	unsigned char *a = f->addr;
+	const struct test_shadow *sh = &f->sh;
 
-	d = f->addr + 5 * MIB + 1;
-	fut = pmem2_memmove_async(f->map, d, f->addr + 7, 2 * MIB, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	memmove(f->shadow + 5 * MIB + 1, f->shadow + 7, 2 * MIB);
-	check_done(&fut, d);
-	check_map(f);
-
-	d = f->addr + MIB + 100;
-	fut = pmem2_memmove_async(f->map, d, f->addr + 99, MIB + 3, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	memmove(f->shadow + MIB + 100, f->shadow + 99, MIB + 3);
-	check_done(&fut, d);
-	check_map(f);
-
-	d = f->addr + 3;
-	fut = pmem2_memmove_async(f->map, d, f->addr + 4099, 3 * MIB, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	memmove(f->shadow + 3, f->shadow + 4099, 3 * MIB);
-	check_done(&fut, d);
-	check_map(f);
-
-	d = f->addr + 4 * MIB - 1;
-	fut = pmem2_memset_async(f->map, d, 0x6b, 3 * MIB + 1, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	memset(f->shadow + 4 * MIB - 1, 0x6b, 3 * MIB + 1);
-	check_done(&fut, d);
-	check_map(f);
+	test_shadow_pmem2_op(sh, map, OP_MEMCPY, a + 13, src, 0, n);
+	test_shadow_pmem2_op(sh, map, OP_MEMMOVE, a + 5 * MIB + 1, a + 7, 0,
+		2 * MIB);
+	test_shadow_pmem2_op(sh, map, OP_MEMMOVE, a + MIB + 100, a + 99, 0,
+		MIB + 3);
+	test_shadow_pmem2_op(sh, map, OP_MEMMOVE, a + 3, a + 4099, 0, 3 * MIB);
+	test_shadow_pmem2_op(sh, map, OP_MEMSET, a + 4 * MIB - 1, NULL, 0x6b,
+		3 * MIB + 1);
 
 	free(src);
 }
@@ -280,39 +138,21 @@ test_multiple(void **state)
 {
 	struct fixture *f = *state;
 	size_t slice = MAP_SIZE / MANY;
-	struct pmem2_future futs[MANY];
-	struct future *runnable[MANY];
+	struct vdm_operation ops[MANY];
 	unsigned char *src = malloc(slice);
 	assert_non_null(src);
-	fill(src, slice, 3);
+	test_fill(src, slice, 3);
 
 	for (unsigned i = 0; i < MANY; i++) {
-		size_t off = i * slice + i;
 		size_t n = i % 2 ? slice / 2 - 64 : 1000U * i + 1U;
-		unsigned char *d = f->addr + off;
-		unsigned char *s = f->shadow + off;
+		unsigned char *d = f->addr + i * slice + i;
 
-		switch (i % 3) {
-		case 0:
-			futs[i] = pmem2_memcpy_async(f->map, d, src, n, 0);
-			memcpy(s, src, n);
-			break;
-		case 1:
-			futs[i] = pmem2_memmove_async(f->map, d, d + n / 4,
-				n, 0);
-			memmove(s, s + n / 4, n);
-			break;
-		default:
-			futs[i] = pmem2_memset_async(f->map, d, (int)i, n, 0);
-			memset(s, (int)i, n);
-			break;
-		}
-		runnable[i] = FUTURE_AS_RUNNABLE(&futs[i]);
+		/* copies from src, moves from a quarter of their length up,
+		 * memsets */
+		ops[i] = test_operation((enum vdm_operation_type)(i % 3), d,
+			i % 3 == 1 ? d + n / 4 : src, (int)i, n, 0);
 	}
-	runtime_wait_multiple(f->rt, runnable, MANY);
-	for (unsigned i = 0; i < MANY; i++)
-		check_done(&futs[i], f->addr + i * slice + i);
-	check_map(f);
+	test_shadow_pmem2_together(&f->sh, f->file.target, ops, MANY);
 	free(src);
 }
 
@@ -329,14 +169,10 @@ test_multiple(void **state)
 int
 main(void)
 {
-	struct fixture probe;
+	enum pmem2_granularity gran;
 
-	if (map_file(&probe, NULL) != 0) {
-		fprintf(stderr, "libpmem2 cannot map a file in /var/tmp: "
-			"skipped\n");
+	if (test_file_probe(&gran) != 0)
 		return 77;
-	}
-	unmap_file(&probe);
 
 	const struct CMUnitTest tests[] = {
 		TESTS(mode_waker),

@@ -38,12 +38,9 @@
 
 #include <libminiasync.h>
 
-#include "test_future_helpers.h"
-
 #include "test_checkers.h"
-
-#define KIB ((size_t)1 << 10)
-#define MIB ((size_t)1 << 20)
+#include "test_future_helpers.h"
+#include "test_kinds.h"
 
 #define SUBMITTERS 3
 #define BATCH_MAX 8
@@ -58,17 +55,6 @@
 
 #define DEFAULT_OPS 15000UL
 
-/* the kinds of operation */
-enum kind {
-	K_MEMCPY,	/* from the source buffer */
-	K_MEMMOVE,	/* from the source buffer: no overlap */
-	K_MEMMOVE_UP,	/* within the lane, dest above src */
-	K_MEMMOVE_DOWN,	/* within the lane, dest below src */
-	K_MEMSET,
-	K_FLUSH,
-	K_COUNT
-};
-
 /* who completes a future */
 enum way {
 	W_BATCH,	/* the submitter, all its batch futures at once */
@@ -80,27 +66,20 @@ enum way {
 	W_COUNT
 };
 
-/* any typed vdm future */
-union any_future {
-	struct vdm_memcpy_future cpy;
-	struct vdm_memmove_future mov;
-	struct vdm_memset_future set;
-	struct vdm_flush_future fl;
-};
-
-/* one operation of a batch */
+/* one operation of a batch: a copy or a move from the source buffer, or
+ * (K_MEMMOVE_UP, K_MEMMOVE_DOWN) within its lane */
 struct op {
-	enum kind kind;
+	enum test_kind kind;
 	enum way way;
 	unsigned char *dest;
 	size_t n;
 	size_t lo, hi;		/* the offsets of dst it may change */
-	union any_future fut;	/* the submitter's copy */
+	union test_future fut;	/* the submitter's copy */
 };
 
 /* a future on its way to the finisher, and back */
 struct item {
-	union any_future fut;
+	union test_future fut;
 	unsigned idx;
 };
 
@@ -163,22 +142,6 @@ rnd_below(struct submitter *s, size_t n)
 }
 
 /*
- * fill -- pseudo-random bytes that depend on seed
- */
-static void
-fill(unsigned char *buf, size_t n, uint64_t seed)
-{
-	uint64_t x = seed * 0x9e3779b97f4a7c15ULL + 1;
-
-	for (size_t i = 0; i < n; i += sizeof(x)) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		memcpy(buf + i, &x, n - i < sizeof(x) ? n - i : sizeof(x));
-	}
-}
-
-/*
  * count_wake -- the waker of W_HAND_WAKER first polls: counts
  */
 static void
@@ -221,7 +184,7 @@ finisher_main(void *arg)
 		pthread_mutex_unlock(&s->lock);
 
 		for (unsigned i = 0; i < n; i++)
-			runnable[i] = FUTURE_AS_RUNNABLE(&items[i].fut.cpy);
+			runnable[i] = FUTURE_AS_RUNNABLE(&items[i].fut.op);
 		if (n > 1 && (items[0].idx & 1))
 			runtime_wait_multiple(rt, runnable, n);
 		else
@@ -257,7 +220,7 @@ op_make(struct submitter *s, struct op *o, size_t lane, size_t lane_size)
 		n = rnd_below(s, 64 * KIB + 1);
 	else
 		n = rnd_below(s, 2 * MIB + 1);
-	o->kind = (enum kind)rnd_below(s, K_COUNT);
+	o->kind = (enum test_kind)rnd_below(s, K_COUNT);
 	size_t shift = 0;
 	if (o->kind == K_MEMMOVE_UP || o->kind == K_MEMMOVE_DOWN)
 		shift = 1 + rnd_below(s, n / 2 + 1);
@@ -275,38 +238,8 @@ op_make(struct submitter *s, struct op *o, size_t lane, size_t lane_size)
 	o->n = n;
 	o->lo = off;
 	o->hi = off + n + shift;
-	switch (o->kind) {
-	case K_MEMCPY:
-		o->dest = d;
-		memcpy(rf, from, n);
-		o->fut.cpy = vdm_memcpy(s->vdm, d, from, n, 0);
-		break;
-	case K_MEMMOVE:
-		o->dest = d;
-		memmove(rf, from, n);
-		o->fut.mov = vdm_memmove(s->vdm, d, from, n, 0);
-		break;
-	case K_MEMMOVE_UP:
-		o->dest = d + shift;
-		memmove(rf + shift, rf, n);
-		o->fut.mov = vdm_memmove(s->vdm, d + shift, d, n, 0);
-		break;
-	case K_MEMMOVE_DOWN:
-		o->dest = d;
-		memmove(rf, rf + shift, n);
-		o->fut.mov = vdm_memmove(s->vdm, d, d + shift, n, 0);
-		break;
-	case K_MEMSET:
-		o->dest = d;
-		memset(rf, c, n);
-		o->fut.set = vdm_memset(s->vdm, d, c, n, 0);
-		break;
-	case K_FLUSH:
-	case K_COUNT:
-		o->dest = d;
-		o->fut.fl = vdm_flush(s->vdm, d, n, 0);
-		break;
-	}
+	o->dest = test_kind_make(&o->fut, o->kind, s->vdm, d, rf, from, shift,
+		c, n, 0);
 }
 
 /*
@@ -331,56 +264,33 @@ stress_fail(struct submitter *s, const char *fmt, ...)
  */
 static int
 op_verify(struct submitter *s, const struct op *o,
-	const union any_future *fut, unsigned long opno)
+	const union test_future *fut, unsigned long opno)
 {
-	enum vdm_operation_result result;
-	void *ptr = o->dest;
+	const struct vdm_operation_output *out = FUTURE_OUTPUT(&fut->op);
+	enum vdm_operation_type type = test_kind_type(o->kind);
 
-	if (FUTURE_STATE(&fut->cpy) != FUTURE_STATE_COMPLETE)
+	if (FUTURE_STATE(&fut->op) != FUTURE_STATE_COMPLETE)
 		return stress_fail(s, "op %lu not complete", opno);
 
-	switch (o->kind) {
-	case K_MEMCPY:
-		result = fut->cpy.output.result;
-		ptr = fut->cpy.output.dest;
-		break;
-	case K_MEMMOVE:
-	case K_MEMMOVE_UP:
-	case K_MEMMOVE_DOWN:
-		result = fut->mov.output.result;
-		ptr = fut->mov.output.dest;
-		break;
-	case K_MEMSET:
-		result = fut->set.output.result;
-		ptr = fut->set.output.str;
-		break;
-	default:
-		result = fut->fl.output.result;
-		break;
-	}
-#if defined(__x86_64__)
-	enum vdm_operation_result expected = VDM_SUCCESS;
-#else
-	enum vdm_operation_result expected = o->kind == K_FLUSH && o->n ?
-		VDM_ERROR_NOT_SUPPORTED : VDM_SUCCESS;
-#endif
+	/* a flush has no pointer to report */
+	enum vdm_operation_result result = out->result;
+	void *ptr = type == OP_FLUSH ? o->dest : out->dest;
+	enum vdm_operation_result expected = o->n != 0 ?
+		test_ok_result(type) : VDM_SUCCESS;
 	if (result != expected || ptr != o->dest)
-		return stress_fail(s, "op %lu (kind %d, %zu bytes): result %d, "
-			"pointer %p, expected %d and %p", opno, (int)o->kind,
-			o->n, (int)result, ptr, (int)expected,
-			(void *)o->dest);
+		return stress_fail(s, "op %lu (%s, %zu bytes): result %d, "
+			"pointer %p, expected %d and %p", opno,
+			test_kind_name(o->kind), o->n, (int)result, ptr,
+			(int)expected, (void *)o->dest);
 
 	size_t lo = o->lo + GUARD - GUARD / 2;
 	size_t hi = o->hi + GUARD + GUARD / 2;
-	if (memcmp(s->dst + lo, s->ref + lo, hi - lo) != 0) {
-		size_t i = lo;
-		while (s->dst[i] == s->ref[i])
-			i++;
-		return stress_fail(s, "op %lu (kind %d, %zu bytes at offset "
-			"%zu): byte at offset %zd is 0x%02x, expected 0x%02x",
-			opno, (int)o->kind, o->n, o->lo, (ssize_t)i - GUARD,
-			s->dst[i], s->ref[i]);
-	}
+	size_t i = lo + test_first_diff(s->dst + lo, s->ref + lo, hi - lo);
+	if (i != hi)
+		return stress_fail(s, "op %lu (%s, %zu bytes at offset %zu): "
+			"byte at offset %zd is 0x%02x, expected 0x%02x", opno,
+			test_kind_name(o->kind), o->n, o->lo,
+			(ssize_t)i - GUARD, s->dst[i], s->ref[i]);
 	return 0;
 }
 
@@ -391,12 +301,10 @@ static int
 full_check(struct submitter *s, unsigned long opno)
 {
 	size_t size = DST_SIZE + 2 * GUARD;
+	size_t i = test_first_diff(s->dst, s->ref, size);
 
-	if (memcmp(s->dst, s->ref, size) == 0)
+	if (i == size)
 		return 0;
-	size_t i = 0;
-	while (s->dst[i] == s->ref[i])
-		i++;
 	return stress_fail(s, "after op %lu: byte at offset %zd is 0x%02x, "
 		"expected 0x%02x", opno, (ssize_t)i - GUARD, s->dst[i],
 		s->ref[i]);
@@ -427,7 +335,7 @@ submitter_main(void *arg)
 			o->way = (enum way)rnd_below(s, W_COUNT);
 			s->stats[o->way]++;
 
-			struct future *f = FUTURE_AS_RUNNABLE(&o->fut.cpy);
+			struct future *f = FUTURE_AS_RUNNABLE(&o->fut.op);
 			struct future_notifier n;
 			switch (o->way) {
 			case W_BATCH:
@@ -437,7 +345,7 @@ submitter_main(void *arg)
 				runtime_wait(s->rt, f);
 				continue;
 			case W_BUSY:
-				FUTURE_BUSY_POLL(&o->fut.cpy);
+				FUTURE_BUSY_POLL(&o->fut.op);
 				continue;
 			case W_HAND_POLLED:
 				(void) future_poll(f, NULL);
@@ -538,9 +446,9 @@ run(const struct vdm_threads_config *config,
 		assert_non_null(s->ref);
 		assert_non_null(s->src);
 		assert_non_null(s->rt);
-		fill(s->dst, DST_SIZE + 2 * GUARD, base_seed + 100 + i);
+		test_fill(s->dst, DST_SIZE + 2 * GUARD, base_seed + 100 + i);
 		memcpy(s->ref, s->dst, DST_SIZE + 2 * GUARD);
-		fill(s->src, SRC_SIZE, base_seed + 200 + i);
+		test_fill(s->src, SRC_SIZE, base_seed + 200 + i);
 		atomic_init(&s->wakes, 0);
 		assert_int_equal(pthread_mutex_init(&s->lock, NULL), 0);
 		assert_int_equal(pthread_cond_init(&s->cond, NULL), 0);

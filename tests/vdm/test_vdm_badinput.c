@@ -22,12 +22,8 @@
 
 #include <libminiasync.h>
 
-#include "core/alloc.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-/* give up on a constructor that still allocates after this many tries */
-#define MAX_ALLOCS 64
+#include "test_alloc.h"
+#include "test_helpers.h"
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -37,32 +33,27 @@
 #define TEST_TSAN 1
 #endif
 #endif
-#if defined(__SANITIZE_ADDRESS__) || defined(TEST_ASAN)
-/*
- * __asan_default_options -- a huge allocation returns NULL, as from libc,
- * instead of ending the process (test_new_huge_size); ASAN_OPTIONS still
- * overrides it.  The sanitizer runtime looks the hook up dynamically, so it
- * must be visible despite the project's hidden default.
- */
-__attribute__((visibility("default"), used))
-const char *__asan_default_options(void);
 
-__attribute__((visibility("default"), used))
-const char *
-__asan_default_options(void)
-{
-	return "allocator_may_return_null=1";
-}
+/* the hook for its default options a sanitizer's runtime calls */
+#if defined(__SANITIZE_ADDRESS__) || defined(TEST_ASAN)
+#define SANITIZER_OPTIONS_HOOK __asan_default_options
+#elif defined(__SANITIZE_THREAD__) || defined(TEST_TSAN)
+#define SANITIZER_OPTIONS_HOOK __tsan_default_options
 #endif
 
-#if defined(__SANITIZE_THREAD__) || defined(TEST_TSAN)
-/* __tsan_default_options -- the same for ThreadSanitizer */
+#ifdef SANITIZER_OPTIONS_HOOK
+/*
+ * SANITIZER_OPTIONS_HOOK -- a huge allocation returns NULL, as from libc,
+ * instead of ending the process (test_new_huge_size); ASAN_OPTIONS or
+ * TSAN_OPTIONS still override it.  The sanitizer runtime looks the hook up
+ * dynamically, so it must be visible despite the project's hidden default.
+ */
 __attribute__((visibility("default"), used))
-const char *__tsan_default_options(void);
+const char *SANITIZER_OPTIONS_HOOK(void);
 
 __attribute__((visibility("default"), used))
 const char *
-__tsan_default_options(void)
+SANITIZER_OPTIONS_HOOK(void)
 {
 	return "allocator_may_return_null=1";
 }
@@ -107,22 +98,7 @@ count_op_start(void *data, const struct vdm_operation *op,
 	(void) data;
 	if (n != NULL)
 		n->notifier_used = FUTURE_NOTIFIER_NONE;
-	switch (op->type) {
-	case VDM_OPERATION_MEMCPY:
-		memcpy(op->data.memcpy.dest, op->data.memcpy.src,
-			op->data.memcpy.n);
-		break;
-	case VDM_OPERATION_MEMMOVE:
-		memmove(op->data.memmove.dest, op->data.memmove.src,
-			op->data.memmove.n);
-		break;
-	case VDM_OPERATION_MEMSET:
-		memset(op->data.memset.str, op->data.memset.c,
-			op->data.memset.n);
-		break;
-	case VDM_OPERATION_FLUSH:
-		break;
-	}
+	test_operation_apply(op);
 	return 0;
 }
 
@@ -183,89 +159,15 @@ count_fini(struct vdm *vdm)
 static struct vdm_descriptor
 count_descriptor(int *init_error)
 {
-	struct vdm_descriptor d;
+	static const struct vdm table = {
+		.op_new = count_op_new,
+		.op_delete = count_op_delete,
+		.op_start = count_op_start,
+		.op_check = count_op_check,
+	};
 
-	memset(&d, 0, sizeof(d));
-	d.size = sizeof(struct vdm) + 256;
-	d.init = count_init;
-	d.fini = count_fini;
-	d.init_arg = init_error;
-	d.ops.op_new = count_op_new;
-	d.ops.op_delete = count_op_delete;
-	d.ops.op_start = count_op_start;
-	d.ops.op_check = count_op_check;
-	d.ops.capabilities = 0;
-	d.ops.has_property = NULL;
-	return d;
-}
-
-/* the kinds of operation, so one helper can drive them all */
-enum op_kind {
-	OP_MEMCPY,
-	OP_MEMMOVE,
-	OP_MEMSET,
-	OP_FLUSH,
-	OP_KINDS,
-};
-
-union any_future {
-	struct vdm_memcpy_future cpy;
-	struct vdm_memmove_future mov;
-	struct vdm_memset_future set;
-	struct vdm_flush_future fl;
-};
-
-/*
- * op_make -- creates a future of kind on vdm in *f; returns its head
- */
-static struct future *
-op_make(union any_future *f, enum op_kind kind, struct vdm *vdm,
-	void *dest, void *src, size_t n, uint64_t flags)
-{
-	switch (kind) {
-	case OP_MEMCPY:
-		f->cpy = vdm_memcpy(vdm, dest, src, n, flags);
-		return FUTURE_AS_RUNNABLE(&f->cpy);
-	case OP_MEMMOVE:
-		f->mov = vdm_memmove(vdm, dest, src, n, flags);
-		return FUTURE_AS_RUNNABLE(&f->mov);
-	case OP_MEMSET:
-		f->set = vdm_memset(vdm, dest, 0x42, n, flags);
-		return FUTURE_AS_RUNNABLE(&f->set);
-	case OP_FLUSH:
-	default:
-		f->fl = vdm_flush(vdm, dest, n, flags);
-		return FUTURE_AS_RUNNABLE(&f->fl);
-	}
-}
-
-/*
- * expect_output -- the future is complete with result, and the pointer
- * where the kind has one
- */
-static void
-expect_output(union any_future *f, struct future *h, enum op_kind kind,
-	enum vdm_operation_result result, void *ptr)
-{
-	assert_int_equal(h->context.state, FUTURE_STATE_COMPLETE);
-	switch (kind) {
-	case OP_MEMCPY:
-		assert_int_equal(FUTURE_OUTPUT(&f->cpy)->result, result);
-		assert_ptr_equal(FUTURE_OUTPUT(&f->cpy)->dest, ptr);
-		break;
-	case OP_MEMMOVE:
-		assert_int_equal(FUTURE_OUTPUT(&f->mov)->result, result);
-		assert_ptr_equal(FUTURE_OUTPUT(&f->mov)->dest, ptr);
-		break;
-	case OP_MEMSET:
-		assert_int_equal(FUTURE_OUTPUT(&f->set)->result, result);
-		assert_ptr_equal(FUTURE_OUTPUT(&f->set)->str, ptr);
-		break;
-	case OP_FLUSH:
-	default:
-		assert_int_equal(FUTURE_OUTPUT(&f->fl)->result, result);
-		break;
-	}
+	return test_descriptor(sizeof(struct vdm) + 256, count_init,
+		count_fini, init_error, &table);
 }
 
 /* two buffers and their contents before the operation */
@@ -301,31 +203,36 @@ bufs_untouched(struct bufs *bf)
 }
 
 /*
+ * untouched -- no operation reached the counting mover, and the buffers of
+ * arg (a struct bufs) did not change
+ */
+static void
+untouched(void *arg)
+{
+	assert_int_equal(counters.news, 0);
+	assert_int_equal(counters.deletes, 0);
+	bufs_untouched(arg);
+}
+
+/*
  * expect_at_once -- an operation of kind on vdm is complete when created,
  * with result and ptr in its output, without a call to the mover's op_new
  * and without a byte written; polling it changes nothing
  */
 static void
-expect_at_once(struct vdm *vdm, enum op_kind kind, void *dest, void *src,
-	size_t n, uint64_t flags, struct bufs *bf,
+expect_at_once(struct vdm *vdm, enum vdm_operation_type kind, void *dest,
+	void *src, size_t n, uint64_t flags, struct bufs *bf,
 	enum vdm_operation_result result, void *ptr)
 {
-	union any_future f;
-	struct future_notifier notifier;
+	union test_future f;
 
 	counters_reset();
-	struct future *h = op_make(&f, kind, vdm, dest, src, n, flags);
-	expect_output(&f, h, kind, result, ptr);
-
-	memset(&notifier, 0, sizeof(notifier));
-	assert_int_equal(future_poll(h, &notifier), FUTURE_STATE_COMPLETE);
-	assert_int_equal(future_poll(h, NULL), FUTURE_STATE_COMPLETE);
-	expect_output(&f, h, kind, result, ptr);
+	struct future *h = test_op_make(&f, kind, vdm, dest, src, 0x42, n,
+		flags);
+	test_expect_output(&f, kind, result, ptr);
+	test_expect_polls_complete(&f, kind, result, ptr);
 	assert_int_equal(future_has_property(h, FUTURE_PROPERTY_ASYNC), 0);
-
-	assert_int_equal(counters.news, 0);
-	assert_int_equal(counters.deletes, 0);
-	bufs_untouched(bf);
+	untouched(bf);
 }
 
 /*
@@ -336,28 +243,15 @@ expect_at_once(struct vdm *vdm, enum op_kind kind, void *dest, void *src,
  * nothing
  */
 static void
-expect_at_first_poll(struct vdm *vdm, enum op_kind kind, void *dest,
-	void *src, size_t n, uint64_t flags, struct bufs *bf,
+expect_at_first_poll(struct vdm *vdm, enum vdm_operation_type kind,
+	void *dest, void *src, size_t n, uint64_t flags, struct bufs *bf,
 	enum vdm_operation_result result, void *ptr)
 {
-	union any_future f;
-	struct future_notifier notifier;
+	struct vdm_operation op = test_operation(kind, dest, src, 0x42, n,
+		flags);
 
 	counters_reset();
-	struct future *h = op_make(&f, kind, vdm, dest, src, n, flags);
-	assert_int_equal(h->context.state, FUTURE_STATE_IDLE);
-	assert_int_equal(counters.news, 0);
-	bufs_untouched(bf);
-
-	memset(&notifier, 0, sizeof(notifier));
-	assert_int_equal(future_poll(h, &notifier), FUTURE_STATE_COMPLETE);
-	expect_output(&f, h, kind, result, ptr);
-	assert_int_equal(future_poll(h, NULL), FUTURE_STATE_COMPLETE);
-	expect_output(&f, h, kind, result, ptr);
-
-	assert_int_equal(counters.news, 0);
-	assert_int_equal(counters.deletes, 0);
-	bufs_untouched(bf);
+	test_expect_done_at_first_poll(vdm, &op, result, ptr, untouched, bf);
 }
 
 /*
@@ -391,6 +285,23 @@ test_new_null(void **state)
 }
 
 /*
+ * expect_refused -- vdm_new(d) fails with EINVAL (or ENOMEM, if
+ * enomem_too) and never calls init
+ */
+static void
+expect_refused(struct vdm_descriptor *d, int enomem_too)
+{
+	counters_reset();
+	errno = 0;
+	assert_null(vdm_new(d));
+	if (enomem_too)
+		assert_true(errno == EINVAL || errno == ENOMEM);
+	else
+		assert_int_equal(errno, EINVAL);
+	assert_int_equal(counters.inits, 0);
+}
+
+/*
  * test_new_small_size -- a descriptor smaller than struct vdm: NULL,
  * errno EINVAL, init never called; exactly struct vdm is enough
  */
@@ -403,11 +314,7 @@ test_new_small_size(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
 		struct vdm_descriptor d = count_descriptor(NULL);
 		d.size = sizes[i];
-		counters_reset();
-		errno = 0;
-		assert_null(vdm_new(&d));
-		assert_int_equal(errno, EINVAL);
-		assert_int_equal(counters.inits, 0);
+		expect_refused(&d, 0);
 	}
 
 	struct vdm_descriptor d = count_descriptor(NULL);
@@ -432,25 +339,8 @@ test_new_null_op(void **state)
 
 	for (int which = 0; which < 4; which++) {
 		struct vdm_descriptor d = count_descriptor(NULL);
-		switch (which) {
-		case 0:
-			d.ops.op_new = NULL;
-			break;
-		case 1:
-			d.ops.op_delete = NULL;
-			break;
-		case 2:
-			d.ops.op_start = NULL;
-			break;
-		default:
-			d.ops.op_check = NULL;
-			break;
-		}
-		counters_reset();
-		errno = 0;
-		assert_null(vdm_new(&d));
-		assert_int_equal(errno, EINVAL);
-		assert_int_equal(counters.inits, 0);
+		test_descriptor_drop(&d, which);
+		expect_refused(&d, 0);
 	}
 }
 
@@ -472,11 +362,7 @@ test_new_huge_size(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
 		struct vdm_descriptor d = count_descriptor(NULL);
 		d.size = sizes[i];
-		counters_reset();
-		errno = 0;
-		assert_null(vdm_new(&d));
-		assert_true(errno == EINVAL || errno == ENOMEM);
-		assert_int_equal(counters.inits, 0);
+		expect_refused(&d, 1);
 	}
 }
 
@@ -539,11 +425,11 @@ test_null_vdm(void **state)
 	(void) state;
 	static const size_t lengths[] = {16, 1, 0};
 
-	for (int k = 0; k < OP_KINDS; k++) {
+	TEST_FOR_EACH_OP(k) {
 		for (size_t i = 0; i < ARRAY_SIZE(lengths); i++) {
 			struct bufs bf;
 			bufs_init(&bf);
-			expect_at_once(NULL, (enum op_kind)k, bf.a, bf.b,
+			expect_at_once(NULL, k, bf.a, bf.b,
 				lengths[i], 0, &bf,
 				VDM_ERROR_INVALID_ARGUMENT, NULL);
 		}
@@ -559,16 +445,15 @@ null_pointer_cases(struct vdm *vdm)
 {
 	struct bufs bf;
 
-	for (int k = 0; k < OP_KINDS; k++) {
-		enum op_kind kind = (enum op_kind)k;
-
+	TEST_FOR_EACH_OP(kind) {
 		/* NULL destination (str for memset) */
 		bufs_init(&bf);
 		expect_at_first_poll(vdm, kind, NULL, bf.b, 16, 0, &bf,
 			VDM_ERROR_INVALID_ARGUMENT, NULL);
 		bufs_init(&bf);
-		expect_at_first_poll(vdm, kind, NULL, bf.b, 1, VDM_F_NO_CACHE_HINT,
-			&bf, VDM_ERROR_INVALID_ARGUMENT, NULL);
+		expect_at_first_poll(vdm, kind, NULL, bf.b, 1,
+			VDM_F_NO_CACHE_HINT, &bf, VDM_ERROR_INVALID_ARGUMENT,
+			NULL);
 		if (kind == OP_MEMSET || kind == OP_FLUSH)
 			continue;
 
@@ -583,6 +468,31 @@ null_pointer_cases(struct vdm *vdm)
 }
 
 /*
+ * on_each_mover -- runs cases on the synchronous mover, on a counting mover
+ * (whose op_new must not be called) and on the thread pool, whose run task
+ * judges its arguments itself; copy_after: then a copy on the first two
+ * must still work
+ */
+static void
+on_each_mover(void (*cases)(struct vdm *vdm), int copy_after)
+{
+	struct vdm_descriptor d = count_descriptor(NULL);
+	struct vdm *movers[] = {
+		vdm_new(vdm_descriptor_synchronous()),
+		vdm_new(&d),
+		vdm_threads_new(NULL, FUTURE_NOTIFIER_WAKER),
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(movers); i++) {
+		assert_non_null(movers[i]);
+		cases(movers[i]);
+		if (copy_after && i < 2)
+			copy_works(movers[i]);
+		vdm_delete(movers[i]);
+	}
+}
+
+/*
  * test_null_pointer -- NULL pointers with n > 0, on the synchronous mover,
  * on a counting mover (whose op_new must not be called) and on the thread
  * pool
@@ -591,25 +501,7 @@ static void
 test_null_pointer(void **state)
 {
 	(void) state;
-
-	struct vdm *sync = vdm_new(vdm_descriptor_synchronous());
-	assert_non_null(sync);
-	null_pointer_cases(sync);
-	copy_works(sync);
-	vdm_delete(sync);
-
-	struct vdm_descriptor d = count_descriptor(NULL);
-	struct vdm *count = vdm_new(&d);
-	assert_non_null(count);
-	null_pointer_cases(count);
-	copy_works(count);
-	vdm_delete(count);
-
-	/* the thread pool's run task judges its arguments itself */
-	struct vdm *pool = vdm_threads_new(NULL, FUTURE_NOTIFIER_WAKER);
-	assert_non_null(pool);
-	null_pointer_cases(pool);
-	vdm_delete(pool);
+	on_each_mover(null_pointer_cases, 1);
 }
 
 /*
@@ -631,11 +523,11 @@ unknown_flag_cases(struct vdm *vdm)
 		~(uint64_t)0,
 	};
 
-	for (int k = 0; k < OP_KINDS; k++) {
+	TEST_FOR_EACH_OP(k) {
 		for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
 			struct bufs bf;
 			bufs_init(&bf);
-			expect_at_first_poll(vdm, (enum op_kind)k, bf.a, bf.b,
+			expect_at_first_poll(vdm, k, bf.a, bf.b,
 				sizeof(bf.a), flags[i], &bf,
 				VDM_ERROR_INVALID_FLAGS, NULL);
 		}
@@ -650,25 +542,7 @@ static void
 test_unknown_flags(void **state)
 {
 	(void) state;
-
-	struct vdm *sync = vdm_new(vdm_descriptor_synchronous());
-	assert_non_null(sync);
-	unknown_flag_cases(sync);
-	copy_works(sync);
-	vdm_delete(sync);
-
-	struct vdm_descriptor d = count_descriptor(NULL);
-	struct vdm *count = vdm_new(&d);
-	assert_non_null(count);
-	unknown_flag_cases(count);
-	copy_works(count);
-	vdm_delete(count);
-
-	/* the thread pool's run task judges its arguments itself */
-	struct vdm *pool = vdm_threads_new(NULL, FUTURE_NOTIFIER_WAKER);
-	assert_non_null(pool);
-	unknown_flag_cases(pool);
-	vdm_delete(pool);
+	on_each_mover(unknown_flag_cases, 1);
 }
 
 /*
@@ -681,8 +555,7 @@ zero_length_cases(struct vdm *vdm)
 {
 	static const uint64_t flags[] = {0, VDM_F_NO_CACHE_HINT};
 
-	for (int k = 0; k < OP_KINDS; k++) {
-		enum op_kind kind = (enum op_kind)k;
+	TEST_FOR_EACH_OP(kind) {
 		for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
 			struct bufs bf;
 
@@ -710,23 +583,17 @@ static void
 test_zero_length(void **state)
 {
 	(void) state;
+	on_each_mover(zero_length_cases, 0);
+}
 
-	struct vdm *sync = vdm_new(vdm_descriptor_synchronous());
-	assert_non_null(sync);
-	zero_length_cases(sync);
-	vdm_delete(sync);
-
-	struct vdm_descriptor d = count_descriptor(NULL);
-	struct vdm *count = vdm_new(&d);
-	assert_non_null(count);
-	zero_length_cases(count);
-	vdm_delete(count);
-
-	/* the thread pool's run task judges its arguments itself */
-	struct vdm *pool = vdm_threads_new(NULL, FUTURE_NOTIFIER_WAKER);
-	assert_non_null(pool);
-	zero_length_cases(pool);
-	vdm_delete(pool);
+/*
+ * make_sync -- vdm_new() of the synchronous mover
+ */
+static void *
+make_sync(void *arg)
+{
+	(void) arg;
+	return vdm_new(vdm_descriptor_synchronous());
 }
 
 /*
@@ -738,27 +605,34 @@ static void
 test_alloc_fail_vdm_new_sync(void **state)
 {
 	(void) state;
-	struct vdm *vdm = NULL;
-	unsigned long nth;
+	unsigned long failures;
 
-	for (nth = 1; nth <= MAX_ALLOCS; nth++) {
-		core__alloc_fail_at(nth);
-		errno = 0;
-		vdm = vdm_new(vdm_descriptor_synchronous());
-		int failed = core__alloc_failed();
-		core__alloc_fail_at(0);
-
-		if (!failed)
-			break;
-		assert_null(vdm);
-		assert_int_equal(errno, ENOMEM);
-	}
-	/* vdm_new() allocates the instance: the first try must have failed */
-	assert_true(nth > 1);
-	assert_true(nth <= MAX_ALLOCS);
-	assert_non_null(vdm);
+	/* vdm_new() allocates the instance: the first try must fail */
+	struct vdm *vdm = test_alloc_sweep(make_sync, NULL, NULL, &failures);
 	copy_works(vdm);
 	vdm_delete(vdm);
+}
+
+/*
+ * make_counting -- vdm_new() of the descriptor arg points to, the
+ * counters zeroed first
+ */
+static void *
+make_counting(void *arg)
+{
+	counters_reset();
+	return vdm_new(arg);
+}
+
+/*
+ * counting_not_called -- a failed vdm_new() called neither init nor fini
+ */
+static void
+counting_not_called(void *arg)
+{
+	(void) arg;
+	assert_int_equal(counters.inits, 0);
+	assert_int_equal(counters.finis, 0);
 }
 
 /*
@@ -769,32 +643,25 @@ static void
 test_alloc_fail_vdm_new_custom(void **state)
 {
 	(void) state;
-	struct vdm *vdm = NULL;
-	unsigned long nth;
+	unsigned long failures;
 	struct vdm_descriptor d = count_descriptor(NULL);
 
-	for (nth = 1; nth <= MAX_ALLOCS; nth++) {
-		counters_reset();
-		core__alloc_fail_at(nth);
-		errno = 0;
-		vdm = vdm_new(&d);
-		int failed = core__alloc_failed();
-		core__alloc_fail_at(0);
-
-		if (!failed)
-			break;
-		assert_null(vdm);
-		assert_int_equal(errno, ENOMEM);
-		assert_int_equal(counters.inits, 0);
-		assert_int_equal(counters.finis, 0);
-	}
-	assert_true(nth > 1);
-	assert_true(nth <= MAX_ALLOCS);
-	assert_non_null(vdm);
+	struct vdm *vdm = test_alloc_sweep(make_counting, &d,
+		counting_not_called, &failures);
 	assert_int_equal(counters.inits, 1);
 	copy_works(vdm);
 	vdm_delete(vdm);
 	assert_int_equal(counters.finis, 1);
+}
+
+/*
+ * make_runtime -- runtime_new()
+ */
+static void *
+make_runtime(void *arg)
+{
+	(void) arg;
+	return runtime_new();
 }
 
 /*
@@ -805,24 +672,9 @@ static void
 test_alloc_fail_runtime_new(void **state)
 {
 	(void) state;
-	struct runtime *rt = NULL;
-	unsigned long nth;
-
-	for (nth = 1; nth <= MAX_ALLOCS; nth++) {
-		core__alloc_fail_at(nth);
-		errno = 0;
-		rt = runtime_new();
-		int failed = core__alloc_failed();
-		core__alloc_fail_at(0);
-
-		if (!failed)
-			break;
-		assert_null(rt);
-		assert_int_equal(errno, ENOMEM);
-	}
-	assert_true(nth > 1);
-	assert_true(nth <= MAX_ALLOCS);
-	assert_non_null(rt);
+	unsigned long failures;
+	struct runtime *rt = test_alloc_sweep(make_runtime, NULL, NULL,
+		&failures);
 
 	struct vdm *vdm = vdm_new(vdm_descriptor_synchronous());
 	assert_non_null(vdm);

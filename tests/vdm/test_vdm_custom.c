@@ -30,7 +30,7 @@
 
 #include <libminiasync.h>
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include "test_helpers.h"
 
 /* what the mover was asked to do, in order */
 enum event {
@@ -168,30 +168,6 @@ expect_trace(const enum event *evs, size_t n)
 } while (0)
 
 /*
- * lazy_perform -- does the work of op
- */
-static void
-lazy_perform(const struct vdm_operation *op)
-{
-	switch (op->type) {
-	case VDM_OPERATION_MEMCPY:
-		memcpy(op->data.memcpy.dest, op->data.memcpy.src,
-			op->data.memcpy.n);
-		break;
-	case VDM_OPERATION_MEMMOVE:
-		memmove(op->data.memmove.dest, op->data.memmove.src,
-			op->data.memmove.n);
-		break;
-	case VDM_OPERATION_MEMSET:
-		memset(op->data.memset.str, op->data.memset.c,
-			op->data.memset.n);
-		break;
-	case VDM_OPERATION_FLUSH:
-		break;
-	}
-}
-
-/*
  * lazy_op_new -- takes a free slot as the operation's handle
  */
 static void *
@@ -268,7 +244,7 @@ lazy_op_check(void *data, const struct vdm_operation *op)
 	if (s->checks == 1)
 		return FUTURE_STATE_RUNNING;
 	if (!s->done) {
-		lazy_perform(op);
+		test_operation_apply(op);
 		s->done = 1;
 	}
 	return FUTURE_STATE_COMPLETE;
@@ -327,7 +303,7 @@ lazy_run(struct future_context *context, struct future_notifier *notifier)
 	r->op_addr = &data->operation;
 	assert_int_equal(m->magic, LAZY_MAGIC);
 
-	lazy_perform(&data->operation);
+	test_operation_apply(&data->operation);
 	return vdm_run_complete(context, m->report);
 }
 
@@ -400,25 +376,24 @@ lazy_fini(struct vdm *vdm)
 		m->cfg->size - sizeof(struct vdm));
 }
 
+/* the lazy mover's operation table */
+static const struct vdm lazy_table = {
+	.op_new = lazy_op_new,
+	.op_delete = lazy_op_delete,
+	.op_start = lazy_op_start,
+	.op_check = lazy_op_check,
+	.has_property = lazy_has_property,
+};
+
 /*
  * lazy_descriptor -- a descriptor of the lazy mover as cfg says
  */
 static struct vdm_descriptor
 lazy_descriptor(struct lazy_config *cfg)
 {
-	struct vdm_descriptor d;
+	struct vdm_descriptor d = test_descriptor(cfg->size, lazy_init,
+		lazy_fini, cfg, &lazy_table);
 
-	memset(&d, 0, sizeof(d));
-	d.size = cfg->size;
-	d.init = lazy_init;
-	d.fini = lazy_fini;
-	d.init_arg = cfg;
-	d.ops.op_new = lazy_op_new;
-	d.ops.op_delete = lazy_op_delete;
-	d.ops.op_start = lazy_op_start;
-	d.ops.op_check = lazy_op_check;
-	d.ops.capabilities = 0;
-	d.ops.has_property = lazy_has_property;
 	for (unsigned t = 0; t < VDM_OPERATION_TYPES; t++)
 		d.run[t] = cfg->with_run & (1U << t) ? lazy_run : NULL;
 	return d;
@@ -480,140 +455,6 @@ fixture_delete(struct fixture *fx)
 	free(fx);
 }
 
-/* the kinds of operation, so one helper can drive them all */
-enum op_kind {
-	OP_MEMCPY,
-	OP_MEMMOVE,
-	OP_MEMSET,
-	OP_FLUSH,
-	OP_KINDS,
-};
-
-union any_future {
-	struct vdm_memcpy_future cpy;
-	struct vdm_memmove_future mov;
-	struct vdm_memset_future set;
-	struct vdm_flush_future fl;
-};
-
-/*
- * op_make -- creates a future of kind on vdm in *f
- */
-static void
-op_make(union any_future *f, enum op_kind kind, struct vdm *vdm,
-	void *dest, void *src, size_t n, uint64_t flags)
-{
-	switch (kind) {
-	case OP_MEMCPY:
-		f->cpy = vdm_memcpy(vdm, dest, src, n, flags);
-		break;
-	case OP_MEMMOVE:
-		f->mov = vdm_memmove(vdm, dest, src, n, flags);
-		break;
-	case OP_MEMSET:
-		f->set = vdm_memset(vdm, dest, 0x77, n, flags);
-		break;
-	case OP_FLUSH:
-	default:
-		f->fl = vdm_flush(vdm, dest, n, flags);
-		break;
-	}
-}
-
-/*
- * op_head -- the head of the future of kind held in *f
- */
-static struct future *
-op_head(union any_future *f, enum op_kind kind)
-{
-	switch (kind) {
-	case OP_MEMCPY:
-		return FUTURE_AS_RUNNABLE(&f->cpy);
-	case OP_MEMMOVE:
-		return FUTURE_AS_RUNNABLE(&f->mov);
-	case OP_MEMSET:
-		return FUTURE_AS_RUNNABLE(&f->set);
-	case OP_FLUSH:
-	default:
-		return FUTURE_AS_RUNNABLE(&f->fl);
-	}
-}
-
-/*
- * busy_poll -- FUTURE_BUSY_POLL on the future of kind held in *f
- */
-static void
-busy_poll(union any_future *f, enum op_kind kind)
-{
-	switch (kind) {
-	case OP_MEMCPY:
-		FUTURE_BUSY_POLL(&f->cpy);
-		break;
-	case OP_MEMMOVE:
-		FUTURE_BUSY_POLL(&f->mov);
-		break;
-	case OP_MEMSET:
-		FUTURE_BUSY_POLL(&f->set);
-		break;
-	case OP_FLUSH:
-	default:
-		FUTURE_BUSY_POLL(&f->fl);
-		break;
-	}
-}
-
-/*
- * expect_output -- the result, and the pointer where the kind has one
- */
-static void
-expect_output(union any_future *f, enum op_kind kind,
-	enum vdm_operation_result result, void *ptr)
-{
-	assert_int_equal(op_head(f, kind)->context.state,
-		FUTURE_STATE_COMPLETE);
-	switch (kind) {
-	case OP_MEMCPY:
-		assert_int_equal(FUTURE_OUTPUT(&f->cpy)->result, result);
-		assert_ptr_equal(FUTURE_OUTPUT(&f->cpy)->dest, ptr);
-		break;
-	case OP_MEMMOVE:
-		assert_int_equal(FUTURE_OUTPUT(&f->mov)->result, result);
-		assert_ptr_equal(FUTURE_OUTPUT(&f->mov)->dest, ptr);
-		break;
-	case OP_MEMSET:
-		assert_int_equal(FUTURE_OUTPUT(&f->set)->result, result);
-		assert_ptr_equal(FUTURE_OUTPUT(&f->set)->str, ptr);
-		break;
-	case OP_FLUSH:
-	default:
-		assert_int_equal(FUTURE_OUTPUT(&f->fl)->result, result);
-		break;
-	}
-}
-
-/*
- * op_type -- the vdm operation type of a kind
- */
-static enum vdm_operation_type
-op_type(enum op_kind kind)
-{
-	static const enum vdm_operation_type types[] = {
-		VDM_OPERATION_MEMCPY, VDM_OPERATION_MEMMOVE,
-		VDM_OPERATION_MEMSET, VDM_OPERATION_FLUSH,
-	};
-	return types[kind];
-}
-
-/*
- * fill -- a pattern of seed in len bytes
- */
-static void
-fill(unsigned char *buf, size_t len, unsigned seed)
-{
-	for (size_t i = 0; i < len; i++)
-		buf[i] = (unsigned char)((i * 13U + seed * 101U + 5U) & 0xffU);
-}
-
 /* source and destination of a test, and what the destination must become */
 struct bufs {
 	unsigned char src[200];
@@ -630,65 +471,35 @@ struct bufs {
  * of kind (at BUF_OFF, BUF_LEN bytes) succeeded
  */
 static void
-bufs_init(struct bufs *b, enum op_kind kind, unsigned seed)
+bufs_init(struct bufs *b, enum vdm_operation_type kind, unsigned seed)
 {
-	fill(b->src, sizeof(b->src), seed);
-	fill(b->dst, sizeof(b->dst), seed + 1);
+	test_fill(b->src, sizeof(b->src), seed);
+	test_fill(b->dst, sizeof(b->dst), seed + 1);
 	memcpy(b->before, b->dst, sizeof(b->dst));
 	memcpy(b->want, b->dst, sizeof(b->dst));
-	if (kind == OP_MEMCPY || kind == OP_MEMMOVE)
-		memcpy(b->want + BUF_OFF, b->src + BUF_OFF, BUF_LEN);
-	else if (kind == OP_MEMSET)
-		memset(b->want + BUF_OFF, 0x77, BUF_LEN);
+	test_op_apply(kind, b->want + BUF_OFF, b->src + BUF_OFF, 0x77, BUF_LEN);
 }
 
 /*
  * bufs_make -- an operation of kind over the buffers
  */
 static void
-bufs_make(struct bufs *b, union any_future *f, enum op_kind kind,
+bufs_make(struct bufs *b, union test_future *f, enum vdm_operation_type kind,
 	struct vdm *vdm, uint64_t flags)
 {
-	op_make(f, kind, vdm, b->dst + BUF_OFF, b->src + BUF_OFF, BUF_LEN,
-		flags);
+	(void) test_op_make(f, kind, vdm, b->dst + BUF_OFF, b->src + BUF_OFF,
+		0x77, BUF_LEN, flags);
 }
 
 /*
  * bufs_operation -- the operation of kind over the buffers, built by hand
  * as a program with its own generic future (libpmem2) builds it
  */
-static void
-bufs_operation(struct bufs *b, struct vdm_operation *op, enum op_kind kind,
-	uint64_t flags)
+static struct vdm_operation
+bufs_operation(struct bufs *b, enum vdm_operation_type kind, uint64_t flags)
 {
-	memset(op, 0, sizeof(*op));
-	op->type = op_type(kind);
-	switch (kind) {
-	case OP_MEMCPY:
-		op->data.memcpy.dest = b->dst + BUF_OFF;
-		op->data.memcpy.src = b->src + BUF_OFF;
-		op->data.memcpy.n = BUF_LEN;
-		op->data.memcpy.flags = flags;
-		break;
-	case OP_MEMMOVE:
-		op->data.memmove.dest = b->dst + BUF_OFF;
-		op->data.memmove.src = b->src + BUF_OFF;
-		op->data.memmove.n = BUF_LEN;
-		op->data.memmove.flags = flags;
-		break;
-	case OP_MEMSET:
-		op->data.memset.str = b->dst + BUF_OFF;
-		op->data.memset.c = 0x77;
-		op->data.memset.n = BUF_LEN;
-		op->data.memset.flags = flags;
-		break;
-	case OP_FLUSH:
-	default:
-		op->data.flush.dest = b->dst + BUF_OFF;
-		op->data.flush.n = BUF_LEN;
-		op->data.flush.flags = flags;
-		break;
-	}
+	return test_operation(kind, b->dst + BUF_OFF, b->src + BUF_OFF, 0x77,
+		BUF_LEN, flags);
 }
 
 /*
@@ -696,12 +507,11 @@ bufs_operation(struct bufs *b, struct vdm_operation *op, enum op_kind kind,
  * flags, as bufs_make() asked for it
  */
 static void
-expect_operation(const struct vdm_operation *op, enum op_kind kind,
-	struct bufs *b, uint64_t flags)
+expect_operation(const struct vdm_operation *op,
+	enum vdm_operation_type kind, struct bufs *b, uint64_t flags)
 {
-	struct vdm_operation want;
+	struct vdm_operation want = bufs_operation(b, kind, flags);
 
-	bufs_operation(b, &want, kind, flags);
 	assert_int_equal(op->type, want.type);
 	switch (kind) {
 	case OP_MEMCPY:
@@ -733,13 +543,13 @@ expect_operation(const struct vdm_operation *op, enum op_kind kind,
 }
 
 /*
- * op_operation -- the operation inside the future of kind held in *f
+ * op_operation -- the operation inside the future held in *f
  */
 static const struct vdm_operation *
-op_operation(union any_future *f, enum op_kind kind)
+op_operation(union test_future *f)
 {
 	struct vdm_operation_data *data =
-		future_context_get_data(&op_head(f, kind)->context);
+		future_context_get_data(&FUTURE_AS_RUNNABLE(&f->op)->context);
 	return &data->operation;
 }
 
@@ -819,14 +629,14 @@ test_two_instances(void **state)
 	/* a's op_new fails, b's works */
 	lazy_of(a)->fail_new = 1;
 	struct bufs bf;
-	union any_future f;
+	union test_future f;
 	bufs_init(&bf, OP_MEMCPY, 1);
 	bufs_make(&bf, &f, OP_MEMCPY, a, 0);
-	busy_poll(&f, OP_MEMCPY);
-	expect_output(&f, OP_MEMCPY, VDM_ERROR_OUT_OF_MEMORY, NULL);
+	FUTURE_BUSY_POLL(&f.op);
+	test_expect_output(&f, OP_MEMCPY, VDM_ERROR_OUT_OF_MEMORY, NULL);
 	bufs_make(&bf, &f, OP_MEMCPY, b, 0);
-	busy_poll(&f, OP_MEMCPY);
-	expect_output(&f, OP_MEMCPY, VDM_SUCCESS, bf.dst + BUF_OFF);
+	FUTURE_BUSY_POLL(&f.op);
+	test_expect_output(&f, OP_MEMCPY, VDM_SUCCESS, bf.dst + BUF_OFF);
 	assert_memory_equal(bf.dst, bf.want, sizeof(bf.dst));
 	assert_int_equal(lazy_of(b)->live, 0);
 
@@ -852,16 +662,15 @@ test_call_order(void **state)
 	(void) state;
 	struct fixture *fx = fixture_new(0);
 
-	for (int k = 0; k < OP_KINDS; k++) {
-		enum op_kind kind = (enum op_kind)k;
+	TEST_FOR_EACH_OP(kind) {
 		struct bufs bf;
-		union any_future f;
+		union test_future f;
 		struct future_notifier notifier;
 
-		bufs_init(&bf, kind, (unsigned)k * 3U);
+		bufs_init(&bf, kind, (unsigned)kind * 3U);
 		trace_reset();
 		bufs_make(&bf, &f, kind, fx->vdm, VDM_F_NO_CACHE_HINT);
-		struct future *h = op_head(&f, kind);
+		struct future *h = FUTURE_AS_RUNNABLE(&f.op);
 
 		assert_int_equal(trace.n, 0);
 		assert_int_equal(h->context.state, FUTURE_STATE_IDLE);
@@ -872,7 +681,7 @@ test_call_order(void **state)
 			FUTURE_STATE_RUNNING);
 		EXPECT_TRACE(EV_NEW, EV_START, EV_CHECK);
 		assert_ptr_equal(trace.rec[0].vdm, fx->vdm);
-		assert_int_equal(trace.rec[0].type, op_type(kind));
+		assert_int_equal(trace.rec[0].type, kind);
 		void *handle = &lazy_of(fx->vdm)->slots[0];
 		assert_int_equal(lazy_of(fx->vdm)->live, 1);
 		assert_memory_equal(bf.dst, bf.before, sizeof(bf.dst));
@@ -890,8 +699,8 @@ test_call_order(void **state)
 		for (size_t i = 1; i < trace.n; i++)
 			assert_ptr_equal(trace.rec[i].handle, handle);
 		assert_memory_equal(bf.dst, bf.want, sizeof(bf.dst));
-		expect_output(&f, kind, VDM_SUCCESS,
-			kind == OP_FLUSH ? NULL : bf.dst + BUF_OFF);
+		test_expect_output(&f, kind, VDM_SUCCESS,
+			bf.dst + BUF_OFF);
 		assert_int_equal(lazy_of(fx->vdm)->live, 0);
 
 		/* complete: polling again calls nothing */
@@ -914,26 +723,25 @@ test_op_new_fails(void **state)
 	struct fixture *fx = fixture_new(0);
 	lazy_of(fx->vdm)->fail_new = 1;
 
-	for (int k = 0; k < OP_KINDS; k++) {
-		enum op_kind kind = (enum op_kind)k;
+	TEST_FOR_EACH_OP(kind) {
 		struct bufs bf;
-		union any_future f;
+		union test_future f;
 
-		bufs_init(&bf, kind, 10U + (unsigned)k);
+		bufs_init(&bf, kind, 10U + (unsigned)kind);
 		trace_reset();
 		bufs_make(&bf, &f, kind, fx->vdm, 0);
-		struct future *h = op_head(&f, kind);
+		struct future *h = FUTURE_AS_RUNNABLE(&f.op);
 
 		assert_int_equal(trace.n, 0);
 		assert_int_equal(future_poll(h, NULL), FUTURE_STATE_COMPLETE);
 		EXPECT_TRACE(EV_NEW);
-		expect_output(&f, kind, VDM_ERROR_OUT_OF_MEMORY, NULL);
+		test_expect_output(&f, kind, VDM_ERROR_OUT_OF_MEMORY, NULL);
 		struct future_notifier notifier;
 		memset(&notifier, 0, sizeof(notifier));
 		assert_int_equal(future_poll(h, &notifier),
 			FUTURE_STATE_COMPLETE);
 		EXPECT_TRACE(EV_NEW);
-		expect_output(&f, kind, VDM_ERROR_OUT_OF_MEMORY, NULL);
+		test_expect_output(&f, kind, VDM_ERROR_OUT_OF_MEMORY, NULL);
 		assert_memory_equal(bf.dst, bf.before, sizeof(bf.dst));
 	}
 	assert_int_equal(lazy_of(fx->vdm)->live, 0);
@@ -950,12 +758,12 @@ test_start_refused(void **state)
 	(void) state;
 	struct fixture *fx = fixture_new(2);
 	struct bufs bf;
-	union any_future f;
+	union test_future f;
 
 	bufs_init(&bf, OP_MEMCPY, 20);
 	trace_reset();
 	bufs_make(&bf, &f, OP_MEMCPY, fx->vdm, 0);
-	struct future *h = op_head(&f, OP_MEMCPY);
+	struct future *h = FUTURE_AS_RUNNABLE(&f.op);
 
 	assert_int_equal(future_poll(h, NULL), FUTURE_STATE_IDLE);
 	assert_int_equal(h->context.state, FUTURE_STATE_IDLE);
@@ -968,7 +776,7 @@ test_start_refused(void **state)
 	assert_int_equal(future_poll(h, NULL), FUTURE_STATE_COMPLETE);
 	EXPECT_TRACE(EV_NEW, EV_START, EV_START, EV_START, EV_CHECK,
 		EV_CHECK, EV_DELETE);
-	expect_output(&f, OP_MEMCPY, VDM_SUCCESS, bf.dst + BUF_OFF);
+	test_expect_output(&f, OP_MEMCPY, VDM_SUCCESS, bf.dst + BUF_OFF);
 	assert_memory_equal(bf.dst, bf.want, sizeof(bf.dst));
 
 	fixture_delete(fx);
@@ -987,14 +795,14 @@ test_runtime_wait(void **state)
 	assert_non_null(rt);
 
 	struct bufs bf[OP_KINDS];
-	union any_future f[OP_KINDS];
+	union test_future f[OP_KINDS];
 	struct future *futs[OP_KINDS];
 
 	bufs_init(&bf[0], OP_MEMCPY, 30);
 	trace_reset();
 	bufs_make(&bf[0], &f[0], OP_MEMCPY, fx->vdm, 0);
-	runtime_wait(rt, op_head(&f[0], OP_MEMCPY));
-	expect_output(&f[0], OP_MEMCPY, VDM_SUCCESS, bf[0].dst + BUF_OFF);
+	runtime_wait(rt, FUTURE_AS_RUNNABLE(&f[0].op));
+	test_expect_output(&f[0], OP_MEMCPY, VDM_SUCCESS, bf[0].dst + BUF_OFF);
 	assert_memory_equal(bf[0].dst, bf[0].want, sizeof(bf[0].dst));
 	assert_int_equal(trace_count(EV_NEW), 1);
 	assert_int_equal(trace_count(EV_START), 4);
@@ -1002,17 +810,17 @@ test_runtime_wait(void **state)
 	assert_int_equal(trace_count(EV_DELETE), 1);
 
 	trace_reset();
-	for (int k = 0; k < OP_KINDS; k++) {
-		bufs_init(&bf[k], (enum op_kind)k, 40U + (unsigned)k);
-		bufs_make(&bf[k], &f[k], (enum op_kind)k, fx->vdm, 0);
-		futs[k] = op_head(&f[k], (enum op_kind)k);
+	TEST_FOR_EACH_OP(k) {
+		bufs_init(&bf[k], k, 40U + (unsigned)k);
+		bufs_make(&bf[k], &f[k], k, fx->vdm, 0);
+		futs[k] = FUTURE_AS_RUNNABLE(&f[k].op);
 	}
 	/* no handle is taken before the first poll */
 	assert_int_equal(lazy_of(fx->vdm)->live, 0);
 	runtime_wait_multiple(rt, futs, OP_KINDS);
-	for (int k = 0; k < OP_KINDS; k++) {
-		expect_output(&f[k], (enum op_kind)k, VDM_SUCCESS,
-			k == OP_FLUSH ? NULL : bf[k].dst + BUF_OFF);
+	TEST_FOR_EACH_OP(k) {
+		test_expect_output(&f[k], k, VDM_SUCCESS,
+			bf[k].dst + BUF_OFF);
 		assert_memory_equal(bf[k].dst, bf[k].want, sizeof(bf[k].dst));
 	}
 	assert_int_equal(trace_count(EV_NEW), OP_KINDS);
@@ -1035,14 +843,13 @@ test_property(void **state)
 	(void) state;
 	struct fixture *fx = fixture_new(0);
 
-	for (int k = 0; k < OP_KINDS; k++) {
-		enum op_kind kind = (enum op_kind)k;
+	TEST_FOR_EACH_OP(kind) {
 		struct bufs bf;
-		union any_future f;
+		union test_future f;
 
-		bufs_init(&bf, kind, 50U + (unsigned)k);
+		bufs_init(&bf, kind, 50U + (unsigned)kind);
 		bufs_make(&bf, &f, kind, fx->vdm, 0);
-		struct future *h = op_head(&f, kind);
+		struct future *h = FUTURE_AS_RUNNABLE(&f.op);
 
 		trace_reset();
 		assert_int_equal(future_has_property(h,
@@ -1074,15 +881,14 @@ test_mover_error(void **state)
 	struct fixture *fx = fixture_new(0);
 	lazy_of(fx->vdm)->report = VDM_ERROR_OUT_OF_RANGE;
 
-	for (int k = 0; k < OP_KINDS; k++) {
-		enum op_kind kind = (enum op_kind)k;
+	TEST_FOR_EACH_OP(kind) {
 		struct bufs bf;
-		union any_future f;
+		union test_future f;
 
-		bufs_init(&bf, kind, 60U + (unsigned)k);
+		bufs_init(&bf, kind, 60U + (unsigned)kind);
 		bufs_make(&bf, &f, kind, fx->vdm, 0);
-		busy_poll(&f, kind);
-		expect_output(&f, kind, VDM_ERROR_OUT_OF_RANGE, NULL);
+		FUTURE_BUSY_POLL(&f.op);
+		test_expect_output(&f, kind, VDM_ERROR_OUT_OF_RANGE, NULL);
 		assert_memory_equal(bf.dst, bf.want, sizeof(bf.dst));
 	}
 	fixture_delete(fx);
@@ -1098,37 +904,24 @@ test_moved_between_polls(void **state)
 	(void) state;
 	struct fixture *fx = fixture_new(1);
 
-	for (int k = 0; k < OP_KINDS; k++) {
-		enum op_kind kind = (enum op_kind)k;
+	TEST_FOR_EACH_OP(kind) {
 		struct bufs bf;
-		union any_future *orig = malloc(sizeof(*orig));
-		union any_future *moved = malloc(sizeof(*moved));
-		assert_non_null(orig);
-		assert_non_null(moved);
+		union test_future *f = malloc(sizeof(*f));
+		assert_non_null(f);
 
-		bufs_init(&bf, kind, 70U + (unsigned)k);
-		bufs_make(&bf, orig, kind, fx->vdm, 0);
-		assert_int_equal(future_poll(op_head(orig, kind), NULL),
+		bufs_init(&bf, kind, 70U + (unsigned)kind);
+		bufs_make(&bf, f, kind, fx->vdm, 0);
+		assert_int_equal(future_poll(FUTURE_AS_RUNNABLE(&f->op), NULL),
 			FUTURE_STATE_IDLE);
-		memcpy(moved, orig, sizeof(*moved));
-		memset(orig, 0xff, sizeof(*orig));
-		free(orig);
-
-		struct future *h = op_head(moved, kind);
-		assert_int_equal(future_poll(h, NULL), FUTURE_STATE_RUNNING);
-
-		orig = malloc(sizeof(*orig));
-		assert_non_null(orig);
-		memcpy(orig, moved, sizeof(*orig));
-		memset(moved, 0xff, sizeof(*moved));
-		free(moved);
-
-		h = op_head(orig, kind);
-		assert_int_equal(future_poll(h, NULL), FUTURE_STATE_COMPLETE);
-		expect_output(orig, kind, VDM_SUCCESS,
-			kind == OP_FLUSH ? NULL : bf.dst + BUF_OFF);
+		f = test_future_move(f);
+		assert_int_equal(future_poll(FUTURE_AS_RUNNABLE(&f->op), NULL),
+			FUTURE_STATE_RUNNING);
+		f = test_future_move(f);
+		assert_int_equal(future_poll(FUTURE_AS_RUNNABLE(&f->op), NULL),
+			FUTURE_STATE_COMPLETE);
+		test_expect_output(f, kind, VDM_SUCCESS, bf.dst + BUF_OFF);
 		assert_memory_equal(bf.dst, bf.want, sizeof(bf.dst));
-		free(orig);
+		free(f);
 	}
 	assert_int_equal(lazy_of(fx->vdm)->live, 0);
 	fixture_delete(fx);
@@ -1148,16 +941,15 @@ test_run_call_order(void **state)
 	(void) state;
 	struct fixture *fx = fixture_new_run();
 
-	for (int k = 0; k < OP_KINDS; k++) {
-		enum op_kind kind = (enum op_kind)k;
+	TEST_FOR_EACH_OP(kind) {
 		struct bufs bf;
-		union any_future f;
+		union test_future f;
 		struct future_notifier notifier;
 
-		bufs_init(&bf, kind, 80U + (unsigned)k);
+		bufs_init(&bf, kind, 80U + (unsigned)kind);
 		trace_reset();
 		bufs_make(&bf, &f, kind, fx->vdm, VDM_F_NO_CACHE_HINT);
-		struct future *h = op_head(&f, kind);
+		struct future *h = FUTURE_AS_RUNNABLE(&f.op);
 
 		assert_int_equal(trace.n, 0);
 		assert_int_equal(h->context.state, FUTURE_STATE_IDLE);
@@ -1169,23 +961,23 @@ test_run_call_order(void **state)
 			FUTURE_STATE_COMPLETE);
 		EXPECT_TRACE(EV_RUN);
 		assert_ptr_equal(trace.rec[0].vdm, fx->vdm);
-		assert_ptr_equal(trace.rec[0].op_addr, op_operation(&f, kind));
+		assert_ptr_equal(trace.rec[0].op_addr, op_operation(&f));
 		expect_operation(&trace.rec[0].op, kind, &bf,
 			VDM_F_NO_CACHE_HINT);
 		/* the run task took no notifier and left it as it was */
 		assert_int_equal(notifier.notifier_used,
 			FUTURE_NOTIFIER_WAKER);
 		assert_memory_equal(bf.dst, bf.want, sizeof(bf.dst));
-		expect_output(&f, kind, VDM_SUCCESS,
-			kind == OP_FLUSH ? NULL : bf.dst + BUF_OFF);
+		test_expect_output(&f, kind, VDM_SUCCESS,
+			bf.dst + BUF_OFF);
 
 		/* complete: polling again calls nothing */
 		assert_int_equal(future_poll(h, &notifier),
 			FUTURE_STATE_COMPLETE);
 		assert_int_equal(future_poll(h, NULL), FUTURE_STATE_COMPLETE);
 		EXPECT_TRACE(EV_RUN);
-		expect_output(&f, kind, VDM_SUCCESS,
-			kind == OP_FLUSH ? NULL : bf.dst + BUF_OFF);
+		test_expect_output(&f, kind, VDM_SUCCESS,
+			bf.dst + BUF_OFF);
 	}
 	assert_int_equal(lazy_of(fx->vdm)->live, 0);
 	fixture_delete(fx);
@@ -1211,23 +1003,36 @@ test_run_result(void **state)
 
 	for (size_t i = 0; i < ARRAY_SIZE(results); i++) {
 		lazy_of(fx->vdm)->report = results[i];
-		for (int k = 0; k < OP_KINDS; k++) {
-			enum op_kind kind = (enum op_kind)k;
+		TEST_FOR_EACH_OP(kind) {
 			struct bufs bf;
-			union any_future f;
+			union test_future f;
 
-			bufs_init(&bf, kind, 90U + (unsigned)k);
+			bufs_init(&bf, kind, 90U + (unsigned)kind);
 			trace_reset();
 			bufs_make(&bf, &f, kind, fx->vdm, 0);
-			assert_int_equal(future_poll(op_head(&f, kind), NULL),
+			assert_int_equal(future_poll(
+				FUTURE_AS_RUNNABLE(&f.op), NULL),
 				FUTURE_STATE_COMPLETE);
 			EXPECT_TRACE(EV_RUN);
-			void *ptr = results[i] == VDM_SUCCESS &&
-				kind != OP_FLUSH ? bf.dst + BUF_OFF : NULL;
-			expect_output(&f, kind, results[i], ptr);
+			test_expect_output(&f, kind, results[i],
+				results[i] == VDM_SUCCESS ?
+				bf.dst + BUF_OFF : NULL);
 		}
 	}
 	fixture_delete(fx);
+}
+
+/*
+ * nothing_called -- no call reached the mover since trace_reset(), and the
+ * buffers of arg (a struct bufs) did not change
+ */
+static void
+nothing_called(void *arg)
+{
+	struct bufs *bf = arg;
+
+	assert_int_equal(trace.n, 0);
+	assert_memory_equal(bf->dst, bf->before, sizeof(bf->dst));
 }
 
 /*
@@ -1237,26 +1042,16 @@ test_run_result(void **state)
  * byte of the buffers changes
  */
 static void
-run_expect_at_first_poll(struct fixture *fx, enum op_kind kind, void *dest,
-	void *src, size_t n, uint64_t flags, struct bufs *bf,
+run_expect_at_first_poll(struct fixture *fx, enum vdm_operation_type kind,
+	void *dest, void *src, size_t n, uint64_t flags, struct bufs *bf,
 	enum vdm_operation_result result, void *ptr)
 {
-	union any_future f;
-	struct future_notifier notifier;
+	struct vdm_operation op = test_operation(kind, dest, src, 0x77, n,
+		flags);
 
 	trace_reset();
-	op_make(&f, kind, fx->vdm, dest, src, n, flags);
-	struct future *h = op_head(&f, kind);
-	assert_int_equal(h->context.state, FUTURE_STATE_IDLE);
-
-	memset(&notifier, 0, sizeof(notifier));
-	assert_int_equal(future_poll(h, &notifier), FUTURE_STATE_COMPLETE);
-	expect_output(&f, kind, result, ptr);
-	assert_int_equal(future_poll(h, NULL), FUTURE_STATE_COMPLETE);
-	expect_output(&f, kind, result, ptr);
-
-	assert_int_equal(trace.n, 0);
-	assert_memory_equal(bf->dst, bf->before, sizeof(bf->dst));
+	test_expect_done_at_first_poll(fx->vdm, &op, result, ptr,
+		nothing_called, bf);
 }
 
 /*
@@ -1270,28 +1065,28 @@ test_run_bad_input(void **state)
 	(void) state;
 	struct fixture *fx = fixture_new_run();
 
-	for (int k = 0; k < OP_KINDS; k++) {
-		enum op_kind kind = (enum op_kind)k;
+	TEST_FOR_EACH_OP(kind) {
 		struct bufs bf;
 		unsigned char *dst;
 		unsigned char *src;
 
-		bufs_init(&bf, kind, 100U + (unsigned)k);
+		bufs_init(&bf, kind, 100U + (unsigned)kind);
 		dst = bf.dst + BUF_OFF;
 		src = bf.src + BUF_OFF;
 
 		run_expect_at_first_poll(fx, kind, NULL, src, BUF_LEN, 0, &bf,
 			VDM_ERROR_INVALID_ARGUMENT, NULL);
 		if (kind == OP_MEMCPY || kind == OP_MEMMOVE)
-			run_expect_at_first_poll(fx, kind, dst, NULL, BUF_LEN, 0,
-				&bf, VDM_ERROR_INVALID_ARGUMENT, NULL);
+			run_expect_at_first_poll(fx, kind, dst, NULL,
+				BUF_LEN, 0, &bf, VDM_ERROR_INVALID_ARGUMENT,
+				NULL);
 		run_expect_at_first_poll(fx, kind, dst, src, BUF_LEN,
 			(uint64_t)1 << 7, &bf, VDM_ERROR_INVALID_FLAGS, NULL);
 		run_expect_at_first_poll(fx, kind, dst, src, BUF_LEN,
 			~(uint64_t)VDM_F_VALID_FLAGS, &bf,
 			VDM_ERROR_INVALID_FLAGS, NULL);
 		run_expect_at_first_poll(fx, kind, dst, src, 0, 0, &bf,
-			VDM_SUCCESS, kind == OP_FLUSH ? NULL : dst);
+			VDM_SUCCESS, dst);
 		run_expect_at_first_poll(fx, kind, NULL, NULL, 0,
 			VDM_F_NO_CACHE_HINT, &bf, VDM_SUCCESS, NULL);
 	}
@@ -1310,21 +1105,21 @@ test_run_not_before_poll(void **state)
 	(void) state;
 	struct fixture *fx = fixture_new_run();
 	struct bufs bf[OP_KINDS];
-	union any_future f[OP_KINDS];
-	union any_future dropped;
+	union test_future f[OP_KINDS];
+	union test_future dropped;
 	struct bufs bd;
 
 	trace_reset();
-	for (int k = 0; k < OP_KINDS; k++) {
-		bufs_init(&bf[k], (enum op_kind)k, 110U + (unsigned)k);
-		bufs_make(&bf[k], &f[k], (enum op_kind)k, fx->vdm, 0);
+	TEST_FOR_EACH_OP(k) {
+		bufs_init(&bf[k], k, 110U + (unsigned)k);
+		bufs_make(&bf[k], &f[k], k, fx->vdm, 0);
 	}
 	bufs_init(&bd, OP_MEMCPY, 115U);
 	bufs_make(&bd, &dropped, OP_MEMCPY, fx->vdm, 0);
 	assert_int_equal(trace.n, 0);
 
-	for (int k = 0; k < OP_KINDS; k++) {
-		struct future *h = op_head(&f[k], (enum op_kind)k);
+	TEST_FOR_EACH_OP(k) {
+		struct future *h = FUTURE_AS_RUNNABLE(&f[k].op);
 		assert_int_equal(h->context.state, FUTURE_STATE_IDLE);
 		assert_int_equal(future_has_property(h,
 			FUTURE_PROPERTY_ASYNC), 1);
@@ -1336,15 +1131,15 @@ test_run_not_before_poll(void **state)
 
 	trace_reset();
 	for (int k = OP_KINDS - 1; k >= 0; k--) {
-		enum op_kind kind = (enum op_kind)k;
-		assert_int_equal(future_poll(op_head(&f[k], kind), NULL),
-			FUTURE_STATE_COMPLETE);
+		enum vdm_operation_type kind = (enum vdm_operation_type)k;
+		assert_int_equal(future_poll(FUTURE_AS_RUNNABLE(&f[k].op),
+			NULL), FUTURE_STATE_COMPLETE);
 		assert_int_equal(trace.n, (size_t)(OP_KINDS - k));
 		assert_int_equal(trace_count(EV_RUN), OP_KINDS - k);
 		assert_ptr_equal(trace.rec[trace.n - 1].op_addr,
-			op_operation(&f[k], kind));
-		expect_output(&f[k], kind, VDM_SUCCESS,
-			kind == OP_FLUSH ? NULL : bf[k].dst + BUF_OFF);
+			op_operation(&f[k]));
+		test_expect_output(&f[k], kind, VDM_SUCCESS,
+			bf[k].dst + BUF_OFF);
 		for (int j = 0; j < OP_KINDS; j++)
 			assert_memory_equal(bf[j].dst,
 				j >= k ? bf[j].want : bf[j].before,
@@ -1368,31 +1163,26 @@ test_run_moved_before_first_poll(void **state)
 	(void) state;
 	struct fixture *fx = fixture_new_run();
 
-	for (int k = 0; k < OP_KINDS; k++) {
-		enum op_kind kind = (enum op_kind)k;
+	TEST_FOR_EACH_OP(kind) {
 		struct bufs bf;
-		union any_future *orig = malloc(sizeof(*orig));
-		union any_future *moved = malloc(sizeof(*moved));
+		union test_future *orig = malloc(sizeof(*orig));
 		assert_non_null(orig);
-		assert_non_null(moved);
 
-		bufs_init(&bf, kind, 120U + (unsigned)k);
+		bufs_init(&bf, kind, 120U + (unsigned)kind);
 		trace_reset();
 		bufs_make(&bf, orig, kind, fx->vdm, VDM_F_NO_CACHE_HINT);
-		memcpy(moved, orig, sizeof(*moved));
-		memset(orig, 0xff, sizeof(*orig));
-		free(orig);
+		union test_future *moved = test_future_move(orig);
 
-		struct future *h = op_head(moved, kind);
+		struct future *h = FUTURE_AS_RUNNABLE(&moved->op);
 		assert_int_equal(future_poll(h, NULL), FUTURE_STATE_COMPLETE);
 		EXPECT_TRACE(EV_RUN);
 		assert_ptr_equal(trace.rec[0].vdm, fx->vdm);
 		assert_ptr_equal(trace.rec[0].op_addr,
-			op_operation(moved, kind));
+			op_operation(moved));
 		expect_operation(&trace.rec[0].op, kind, &bf,
 			VDM_F_NO_CACHE_HINT);
-		expect_output(moved, kind, VDM_SUCCESS,
-			kind == OP_FLUSH ? NULL : bf.dst + BUF_OFF);
+		test_expect_output(moved, kind, VDM_SUCCESS,
+			bf.dst + BUF_OFF);
 		assert_memory_equal(bf.dst, bf.want, sizeof(bf.dst));
 		free(moved);
 	}
@@ -1412,27 +1202,27 @@ test_run_runtime_wait(void **state)
 	assert_non_null(rt);
 
 	struct bufs bf[OP_KINDS];
-	union any_future f[OP_KINDS];
+	union test_future f[OP_KINDS];
 	struct future *futs[OP_KINDS];
 
 	bufs_init(&bf[0], OP_MEMMOVE, 130);
 	trace_reset();
 	bufs_make(&bf[0], &f[0], OP_MEMMOVE, fx->vdm, 0);
-	runtime_wait(rt, op_head(&f[0], OP_MEMMOVE));
+	runtime_wait(rt, FUTURE_AS_RUNNABLE(&f[0].op));
 	EXPECT_TRACE(EV_RUN);
-	expect_output(&f[0], OP_MEMMOVE, VDM_SUCCESS, bf[0].dst + BUF_OFF);
+	test_expect_output(&f[0], OP_MEMMOVE, VDM_SUCCESS, bf[0].dst + BUF_OFF);
 	assert_memory_equal(bf[0].dst, bf[0].want, sizeof(bf[0].dst));
 
 	trace_reset();
-	for (int k = 0; k < OP_KINDS; k++) {
-		bufs_init(&bf[k], (enum op_kind)k, 140U + (unsigned)k);
-		bufs_make(&bf[k], &f[k], (enum op_kind)k, fx->vdm, 0);
-		futs[k] = op_head(&f[k], (enum op_kind)k);
+	TEST_FOR_EACH_OP(k) {
+		bufs_init(&bf[k], k, 140U + (unsigned)k);
+		bufs_make(&bf[k], &f[k], k, fx->vdm, 0);
+		futs[k] = FUTURE_AS_RUNNABLE(&f[k].op);
 	}
 	runtime_wait_multiple(rt, futs, OP_KINDS);
-	for (int k = 0; k < OP_KINDS; k++) {
-		expect_output(&f[k], (enum op_kind)k, VDM_SUCCESS,
-			k == OP_FLUSH ? NULL : bf[k].dst + BUF_OFF);
+	TEST_FOR_EACH_OP(k) {
+		test_expect_output(&f[k], k, VDM_SUCCESS,
+			bf[k].dst + BUF_OFF);
 		assert_memory_equal(bf[k].dst, bf[k].want, sizeof(bf[k].dst));
 	}
 	/* the runtime may ask for properties, nothing else but run */
@@ -1467,15 +1257,13 @@ test_run_table(void **state)
 
 	for (size_t i = 0; i < ARRAY_SIZE(results); i++) {
 		lazy_of(vdm)->report = results[i];
-		for (int k = 0; k < OP_KINDS; k++) {
-			enum op_kind kind = (enum op_kind)k;
+		TEST_FOR_EACH_OP(kind) {
 			struct bufs bf;
-			struct vdm_operation op;
 			struct vdm_operation_output out;
 			struct future_notifier notifier;
 
-			bufs_init(&bf, kind, 150U + (unsigned)k);
-			bufs_operation(&bf, &op, kind, 0);
+			bufs_init(&bf, kind, 150U + (unsigned)kind);
+			struct vdm_operation op = bufs_operation(&bf, kind, 0);
 			trace_reset();
 
 			void *handle = vdm->op_new(vdm, op.type);
@@ -1502,15 +1290,15 @@ test_run_table(void **state)
 			assert_int_equal(lazy_of(vdm)->live, 0);
 
 			/* the same through a typed future: run alone */
-			union any_future f;
-			bufs_init(&bf, kind, 150U + (unsigned)k);
+			union test_future f;
+			bufs_init(&bf, kind, 150U + (unsigned)kind);
 			trace_reset();
 			bufs_make(&bf, &f, kind, vdm, 0);
-			busy_poll(&f, kind);
+			FUTURE_BUSY_POLL(&f.op);
 			EXPECT_TRACE(EV_RUN);
-			void *ptr = results[i] == VDM_SUCCESS &&
-				kind != OP_FLUSH ? bf.dst + BUF_OFF : NULL;
-			expect_output(&f, kind, results[i], ptr);
+			test_expect_output(&f, kind, results[i],
+				results[i] == VDM_SUCCESS ?
+				bf.dst + BUF_OFF : NULL);
 			assert_memory_equal(bf.dst, bf.want, sizeof(bf.dst));
 		}
 	}
@@ -1535,20 +1323,7 @@ test_run_ops_required(void **state)
 		struct vdm_descriptor d = lazy_descriptor(&cfg);
 		for (unsigned t = 0; t < VDM_OPERATION_TYPES; t++)
 			assert_ptr_equal(d.run[t], lazy_run);
-		switch (missing) {
-		case 0:
-			d.ops.op_new = NULL;
-			break;
-		case 1:
-			d.ops.op_delete = NULL;
-			break;
-		case 2:
-			d.ops.op_start = NULL;
-			break;
-		default:
-			d.ops.op_check = NULL;
-			break;
-		}
+		test_descriptor_drop(&d, missing);
 		trace_reset();
 		errno = 0;
 		assert_null(vdm_new(&d));
@@ -1579,26 +1354,25 @@ test_run_partial(void **state)
 {
 	(void) state;
 
-	for (int r = 0; r < OP_KINDS; r++) {
-		enum vdm_operation_type with = op_type((enum op_kind)r);
+	TEST_FOR_EACH_OP(r) {
+		enum vdm_operation_type with = r;
 		struct fixture *fx = fixture_make(0, 1U << with);
 
-		for (int k = 0; k < OP_KINDS; k++) {
-			enum op_kind kind = (enum op_kind)k;
-			int runs = op_type(kind) == with;
+		TEST_FOR_EACH_OP(kind) {
+			int runs = kind == with;
 			struct bufs bf;
-			union any_future f;
+			union test_future f;
 
-			bufs_init(&bf, kind, 160U + (unsigned)(r * 4 + k));
+			bufs_init(&bf, kind, 160U + (unsigned)(r * 4 + kind));
 			trace_reset();
 			bufs_make(&bf, &f, kind, fx->vdm, 0);
 			assert_int_equal(trace.n, 0);
-			busy_poll(&f, kind);
+			FUTURE_BUSY_POLL(&f.op);
 			assert_int_equal(trace_count(EV_RUN), runs);
 			assert_int_equal(trace_count(EV_NEW), !runs);
 			assert_int_equal(trace_count(EV_DELETE), !runs);
-			expect_output(&f, kind, VDM_SUCCESS,
-				kind == OP_FLUSH ? NULL : bf.dst + BUF_OFF);
+			test_expect_output(&f, kind, VDM_SUCCESS,
+				bf.dst + BUF_OFF);
 			assert_memory_equal(bf.dst, bf.want, sizeof(bf.dst));
 		}
 		assert_int_equal(lazy_of(fx->vdm)->live, 0);
@@ -1626,15 +1400,15 @@ static void
 foreign_expect_table(struct lazy_mover *m, unsigned seed)
 {
 	struct bufs bf;
-	union any_future f;
+	union test_future f;
 
 	bufs_init(&bf, OP_MEMCPY, seed);
 	trace_reset();
 	bufs_make(&bf, &f, OP_MEMCPY, &m->base, 0);
-	busy_poll(&f, OP_MEMCPY);
+	FUTURE_BUSY_POLL(&f.op);
 	EXPECT_TRACE(EV_NEW, EV_START, EV_CHECK, EV_CHECK, EV_DELETE);
 	assert_ptr_equal(trace.rec[0].vdm, &m->base);
-	expect_output(&f, OP_MEMCPY, VDM_SUCCESS, bf.dst + BUF_OFF);
+	test_expect_output(&f, OP_MEMCPY, VDM_SUCCESS, bf.dst + BUF_OFF);
 	assert_memory_equal(bf.dst, bf.want, sizeof(bf.dst));
 	assert_int_equal(m->live, 0);
 }
@@ -1659,12 +1433,7 @@ test_foreign_mover(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(blk->fake_header); i++)
 		blk->fake_header[i] = lazy_run;
 	struct lazy_mover *m = &blk->mover;
-	m->base.op_new = lazy_op_new;
-	m->base.op_delete = lazy_op_delete;
-	m->base.op_start = lazy_op_start;
-	m->base.op_check = lazy_op_check;
-	m->base.capabilities = 0;
-	m->base.has_property = lazy_has_property;
+	m->base = lazy_table;
 	m->magic = LAZY_MAGIC;
 	m->cfg = &cfg;
 	m->report = VDM_SUCCESS;
@@ -1684,11 +1453,11 @@ test_foreign_mover(void **state)
 
 	/* that mover itself runs its run task */
 	struct bufs bf;
-	union any_future f;
+	union test_future f;
 	bufs_init(&bf, OP_MEMCPY, 221);
 	trace_reset();
 	bufs_make(&bf, &f, OP_MEMCPY, fx->vdm, 0);
-	busy_poll(&f, OP_MEMCPY);
+	FUTURE_BUSY_POLL(&f.op);
 	EXPECT_TRACE(EV_RUN);
 
 	free(blk);

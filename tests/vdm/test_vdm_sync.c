@@ -19,18 +19,10 @@
 
 #include <libminiasync.h>
 
+#include "test_helpers.h"
+
 /* bytes kept on each side of every range, to catch writes outside it */
 #define GUARD 64
-
-/* the byte a buffer filled with seed holds at offset i */
-#define PATTERN(i, seed) ((unsigned char)(((i) * 131U + ((i) >> 9) +\
-	(seed) * 37U + 1U) & 0xffU))
-
-#if defined(__x86_64__)
-#define FLUSH_RESULT VDM_SUCCESS
-#else
-#define FLUSH_RESULT VDM_ERROR_NOT_SUPPORTED
-#endif
 
 static const size_t sizes[] = {1, 63, 64, 4096, (size_t)1 << 20};
 
@@ -42,24 +34,6 @@ static const struct {
 	{0, 0}, {1, 0}, {0, 1}, {3, 7}, {63, 33},
 };
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-/* the kinds of operation, so one helper can drive them all */
-enum op_kind {
-	OP_MEMCPY,
-	OP_MEMMOVE,
-	OP_MEMSET,
-	OP_FLUSH,
-	OP_KINDS,
-};
-
-union any_future {
-	struct vdm_memcpy_future cpy;
-	struct vdm_memmove_future mov;
-	struct vdm_memset_future set;
-	struct vdm_flush_future fl;
-};
-
 /* how a test waits for a future */
 enum wait_kind {
 	WAIT_POLL_ONCE,
@@ -68,171 +42,13 @@ enum wait_kind {
 	WAIT_KINDS,
 };
 
-/* what every test gets: a synchronous mover and a runtime */
-struct fixture {
-	struct vdm *vdm;
-	struct runtime *rt;
-};
-
 /*
- * xalloc -- 64-byte aligned memory, or the test fails
- */
-static unsigned char *
-xalloc(size_t size)
-{
-	void *p = NULL;
-
-	assert_int_equal(posix_memalign(&p, 64, size), 0);
-	assert_non_null(p);
-	return p;
-}
-
-/*
- * fill -- fills len bytes with the pattern of seed
+ * wait_for -- waits the way wk says for the future in *f
  */
 static void
-fill(unsigned char *buf, size_t len, unsigned seed)
+wait_for(struct test_mover *fx, union test_future *f, enum wait_kind wk)
 {
-	for (size_t i = 0; i < len; i++)
-		buf[i] = PATTERN(i, seed);
-}
-
-/*
- * expect_bytes -- fails at the first byte where actual and expected differ
- */
-static void
-expect_bytes(const unsigned char *actual, const unsigned char *expected,
-	size_t len, const char *what)
-{
-	if (memcmp(actual, expected, len) == 0)
-		return;
-	for (size_t i = 0; i < len; i++) {
-		if (actual[i] != expected[i])
-			fail_msg("%s: byte %zu of %zu is %#x, expected %#x",
-				what, i, len, actual[i], expected[i]);
-	}
-}
-
-/*
- * op_make -- creates a future of kind on vdm in *f and returns its head
- */
-static struct future *
-op_make(union any_future *f, enum op_kind kind, struct vdm *vdm,
-	void *dest, void *src, int c, size_t n, uint64_t flags)
-{
-	switch (kind) {
-	case OP_MEMCPY:
-		f->cpy = vdm_memcpy(vdm, dest, src, n, flags);
-		return FUTURE_AS_RUNNABLE(&f->cpy);
-	case OP_MEMMOVE:
-		f->mov = vdm_memmove(vdm, dest, src, n, flags);
-		return FUTURE_AS_RUNNABLE(&f->mov);
-	case OP_MEMSET:
-		f->set = vdm_memset(vdm, dest, c, n, flags);
-		return FUTURE_AS_RUNNABLE(&f->set);
-	case OP_FLUSH:
-	default:
-		f->fl = vdm_flush(vdm, dest, n, flags);
-		return FUTURE_AS_RUNNABLE(&f->fl);
-	}
-}
-
-/*
- * op_head -- the head of the future of kind held in *f
- */
-static struct future *
-op_head(union any_future *f, enum op_kind kind)
-{
-	switch (kind) {
-	case OP_MEMCPY:
-		return FUTURE_AS_RUNNABLE(&f->cpy);
-	case OP_MEMMOVE:
-		return FUTURE_AS_RUNNABLE(&f->mov);
-	case OP_MEMSET:
-		return FUTURE_AS_RUNNABLE(&f->set);
-	case OP_FLUSH:
-	default:
-		return FUTURE_AS_RUNNABLE(&f->fl);
-	}
-}
-
-/*
- * op_result -- the result in the output of a future of kind
- */
-static enum vdm_operation_result
-op_result(union any_future *f, enum op_kind kind)
-{
-	switch (kind) {
-	case OP_MEMCPY:
-		return FUTURE_OUTPUT(&f->cpy)->result;
-	case OP_MEMMOVE:
-		return FUTURE_OUTPUT(&f->mov)->result;
-	case OP_MEMSET:
-		return FUTURE_OUTPUT(&f->set)->result;
-	case OP_FLUSH:
-	default:
-		return FUTURE_OUTPUT(&f->fl)->result;
-	}
-}
-
-/*
- * expect_output -- checks the output of a complete future of kind: result,
- * and the pointer (dest or str) where the kind has one
- */
-static void
-expect_output(union any_future *f, enum op_kind kind,
-	enum vdm_operation_result result, void *ptr)
-{
-	assert_int_equal(op_head(f, kind)->context.state,
-		FUTURE_STATE_COMPLETE);
-	assert_int_equal(op_result(f, kind), result);
-	switch (kind) {
-	case OP_MEMCPY:
-		assert_ptr_equal(FUTURE_OUTPUT(&f->cpy)->dest, ptr);
-		break;
-	case OP_MEMMOVE:
-		assert_ptr_equal(FUTURE_OUTPUT(&f->mov)->dest, ptr);
-		break;
-	case OP_MEMSET:
-		assert_ptr_equal(FUTURE_OUTPUT(&f->set)->str, ptr);
-		break;
-	case OP_FLUSH:
-	default:
-		break;
-	}
-}
-
-/*
- * busy_poll -- FUTURE_BUSY_POLL on the future of kind held in *f
- */
-static void
-busy_poll(union any_future *f, enum op_kind kind)
-{
-	switch (kind) {
-	case OP_MEMCPY:
-		FUTURE_BUSY_POLL(&f->cpy);
-		break;
-	case OP_MEMMOVE:
-		FUTURE_BUSY_POLL(&f->mov);
-		break;
-	case OP_MEMSET:
-		FUTURE_BUSY_POLL(&f->set);
-		break;
-	case OP_FLUSH:
-	default:
-		FUTURE_BUSY_POLL(&f->fl);
-		break;
-	}
-}
-
-/*
- * wait_for -- waits the way wk says for the future of kind held in *f
- */
-static void
-wait_for(struct fixture *fx, union any_future *f, enum op_kind kind,
-	enum wait_kind wk)
-{
-	struct future *fut = op_head(f, kind);
+	struct future *fut = FUTURE_AS_RUNNABLE(&f->op);
 	struct future_notifier notifier;
 
 	switch (wk) {
@@ -247,7 +63,7 @@ wait_for(struct fixture *fx, union any_future *f, enum op_kind kind,
 		break;
 	case WAIT_BUSY_POLL:
 	default:
-		busy_poll(f, kind);
+		FUTURE_BUSY_POLL(&f->op);
 		break;
 	}
 	assert_int_equal(fut->context.state, FUTURE_STATE_COMPLETE);
@@ -259,14 +75,10 @@ wait_for(struct fixture *fx, union any_future *f, enum op_kind kind,
 static int
 setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
-	if (fx == NULL)
-		return -1;
-	fx->vdm = vdm_new(vdm_descriptor_synchronous());
-	fx->rt = runtime_new();
-	if (fx->vdm == NULL || fx->rt == NULL) {
-		vdm_delete(fx->vdm);
-		runtime_delete(fx->rt);
+	struct test_mover *fx = calloc(1, sizeof(*fx));
+	struct vdm_descriptor *sync = vdm_descriptor_synchronous();
+
+	if (fx == NULL || test_mover_init(fx, vdm_new(sync), "vdm_new") != 0) {
 		free(fx);
 		return -1;
 	}
@@ -280,11 +92,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct fixture *fx = *state;
-
-	vdm_delete(fx->vdm);
-	runtime_delete(fx->rt);
-	free(fx);
+	test_mover_fini(*state);
+	free(*state);
 	return 0;
 }
 
@@ -311,7 +120,7 @@ test_signatures(void **state)
 
 	/* and they work through the pointers */
 	unsigned char src[16], dst[16];
-	fill(src, sizeof(src), 1);
+	test_fill(src, sizeof(src), 1);
 	memset(dst, 0, sizeof(dst));
 
 	struct vdm *vdm = n(sd());
@@ -320,7 +129,7 @@ test_signatures(void **state)
 	FUTURE_BUSY_POLL(&f);
 	assert_int_equal(FUTURE_OUTPUT(&f)->result, VDM_SUCCESS);
 	assert_ptr_equal(FUTURE_OUTPUT(&f)->dest, dst);
-	expect_bytes(dst, src, sizeof(dst), "memcpy through pointer");
+	test_expect_bytes(dst, src, sizeof(dst), "memcpy through pointer");
 
 	struct vdm_memmove_future m = mv(vdm, dst, dst + 1, 8, 0);
 	FUTURE_BUSY_POLL(&m);
@@ -331,7 +140,7 @@ test_signatures(void **state)
 	assert_int_equal(dst[3], 7);
 	struct vdm_flush_future l = fl(vdm, dst, sizeof(dst), 0);
 	FUTURE_BUSY_POLL(&l);
-	assert_int_equal(FUTURE_OUTPUT(&l)->result, FLUSH_RESULT);
+	assert_int_equal(FUTURE_OUTPUT(&l)->result, test_ok_result(OP_FLUSH));
 
 	d(vdm);
 }
@@ -371,13 +180,63 @@ test_instance(void **state)
 	/* one instance gone, the other still works */
 	vdm_delete(a);
 	unsigned char src[100], dst[100];
-	fill(src, sizeof(src), 2);
+	test_fill(src, sizeof(src), 2);
 	memset(dst, 0, sizeof(dst));
 	struct vdm_memcpy_future f = vdm_memcpy(b, dst, src, sizeof(dst), 0);
 	FUTURE_BUSY_POLL(&f);
 	assert_int_equal(FUTURE_OUTPUT(&f)->result, VDM_SUCCESS);
-	expect_bytes(dst, src, sizeof(dst), "copy on the other instance");
+	test_expect_bytes(dst, src, sizeof(dst), "copy on the other instance");
 	vdm_delete(b);
+}
+
+/* one operation of a test, as run_case() runs it */
+struct op_case {
+	enum vdm_operation_type kind;
+	uint64_t flags;
+	size_t n;
+	size_t doff;	/* where it writes, in a guarded buffer */
+	size_t soff;	/* where a copy or a move reads, in another */
+	int c;		/* what a memset stores */
+};
+
+/*
+ * run_case -- the operation of oc on buffers filled as seed says, waited
+ * for as wk says: it ends with result; on success the bytes moved, on
+ * failure none did; no byte outside the range changed, nor the source
+ */
+static void
+run_case(struct test_mover *fx, const struct op_case *oc,
+	enum vdm_operation_result result, unsigned seed, enum wait_kind wk)
+{
+	size_t total = GUARD + oc->n + 64 + GUARD;
+	size_t doff = GUARD + oc->doff;
+	size_t soff = GUARD + oc->soff;
+	unsigned char *dst = test_xalloc(total);
+	unsigned char *src = test_xalloc(total);
+	unsigned char *want = test_xalloc(total);
+	unsigned char *src_want = test_xalloc(total);
+
+	test_fill(dst, total, seed);
+	test_fill(src, total, seed + 1);
+	memcpy(want, dst, total);
+	memcpy(src_want, src, total);
+	if (result == VDM_SUCCESS)
+		test_op_apply(oc->kind, want + doff, src + soff, oc->c, oc->n);
+
+	union test_future f;
+	(void) test_op_make(&f, oc->kind, fx->vdm, dst + doff, src + soff,
+		oc->c, oc->n, oc->flags);
+	wait_for(fx, &f, wk);
+
+	test_expect_output(&f, oc->kind, result,
+		result == VDM_SUCCESS ? dst + doff : NULL);
+	test_expect_bytes(dst, want, total, "dest");
+	test_expect_bytes(src, src_want, total, "src");
+
+	free(dst);
+	free(src);
+	free(want);
+	free(src_want);
 }
 
 /*
@@ -387,42 +246,15 @@ test_instance(void **state)
 static void
 test_memcpy(void **state)
 {
-	struct fixture *fx = *state;
 	unsigned iter = 0;
 
 	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
-		size_t n = sizes[s];
-		size_t total = GUARD + 64 + n + GUARD;
-		unsigned char *src = xalloc(total);
-		unsigned char *dst = xalloc(total);
-		unsigned char *want = xalloc(total);
-		unsigned char *src_want = xalloc(total);
-
 		for (size_t o = 0; o < ARRAY_SIZE(offsets); o++, iter++) {
-			size_t doff = GUARD + offsets[o].dst;
-			size_t soff = GUARD + offsets[o].src;
-
-			fill(src, total, 10 + iter);
-			fill(dst, total, 20 + iter);
-			memcpy(src_want, src, total);
-			memcpy(want, dst, total);
-			for (size_t i = 0; i < n; i++)
-				want[doff + i] = src[soff + i];
-
-			union any_future f;
-			(void) op_make(&f, OP_MEMCPY, fx->vdm, dst + doff,
-				src + soff, 0, n, 0);
-			wait_for(fx, &f, OP_MEMCPY,
+			struct op_case oc = { OP_MEMCPY, 0, sizes[s],
+				offsets[o].dst, offsets[o].src, 0 };
+			run_case(*state, &oc, VDM_SUCCESS, 10 + iter,
 				(enum wait_kind)(iter % WAIT_KINDS));
-
-			expect_output(&f, OP_MEMCPY, VDM_SUCCESS, dst + doff);
-			expect_bytes(dst, want, total, "memcpy dest");
-			expect_bytes(src, src_want, total, "memcpy src");
 		}
-		free(src);
-		free(dst);
-		free(want);
-		free(src_want);
 	}
 }
 
@@ -431,22 +263,23 @@ test_memcpy(void **state)
  * checks the buffer against a byte-by-byte model of memmove
  */
 static void
-memmove_case(struct fixture *fx, unsigned char *buf, unsigned char *want,
+memmove_case(struct test_mover *fx, unsigned char *buf, unsigned char *want,
 	size_t total, size_t doff, size_t soff, size_t n, unsigned seed)
 {
-	fill(buf, total, seed);
+	test_fill(buf, total, seed);
 	memcpy(want, buf, total);
-	/* memmove copies as if through a temporary: read the original */
+	/* memmove copies as if through a temporary: read the original,
+	 * which buf holds until the operation runs */
 	for (size_t i = 0; i < n; i++)
-		want[doff + i] = PATTERN(soff + i, seed);
+		want[doff + i] = buf[soff + i];
 
-	union any_future f;
-	(void) op_make(&f, OP_MEMMOVE, fx->vdm, buf + doff, buf + soff, 0, n,
-		0);
-	wait_for(fx, &f, OP_MEMMOVE, (enum wait_kind)(seed % WAIT_KINDS));
+	union test_future f;
+	(void) test_op_make(&f, OP_MEMMOVE, fx->vdm, buf + doff, buf + soff, 0,
+		n, 0);
+	wait_for(fx, &f, (enum wait_kind)(seed % WAIT_KINDS));
 
-	expect_output(&f, OP_MEMMOVE, VDM_SUCCESS, buf + doff);
-	expect_bytes(buf, want, total, "memmove");
+	test_expect_output(&f, OP_MEMMOVE, VDM_SUCCESS, buf + doff);
+	test_expect_bytes(buf, want, total, "memmove");
 }
 
 /*
@@ -456,15 +289,15 @@ memmove_case(struct fixture *fx, unsigned char *buf, unsigned char *want,
 static void
 test_memmove(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_mover *fx = *state;
 	unsigned seed = 0;
 
 	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
 		size_t n = sizes[s];
 		size_t shifts[] = {1, 7, 64, n / 2 + 1, n};
 		size_t total = GUARD + 64 + 2 * n + 64 + GUARD;
-		unsigned char *buf = xalloc(total);
-		unsigned char *want = xalloc(total);
+		unsigned char *buf = test_xalloc(total);
+		unsigned char *want = test_xalloc(total);
 
 		for (size_t k = 0; k < ARRAY_SIZE(shifts); k++) {
 			size_t d = shifts[k];
@@ -491,36 +324,17 @@ test_memmove(void **state)
 static void
 test_memset(void **state)
 {
-	struct fixture *fx = *state;
 	static const int values[] = {0, 0xa5, 0x1a5, -1, 0x7f};
 	unsigned iter = 0;
 
 	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
-		size_t n = sizes[s];
-		size_t total = GUARD + 64 + n + GUARD;
-		unsigned char *dst = xalloc(total);
-		unsigned char *want = xalloc(total);
-
 		for (size_t o = 0; o < ARRAY_SIZE(offsets); o++, iter++) {
-			size_t doff = GUARD + offsets[o].dst;
 			int c = values[o % ARRAY_SIZE(values)];
-
-			fill(dst, total, 30 + iter);
-			memcpy(want, dst, total);
-			for (size_t i = 0; i < n; i++)
-				want[doff + i] = (unsigned char)c;
-
-			union any_future f;
-			(void) op_make(&f, OP_MEMSET, fx->vdm, dst + doff,
-				NULL, c, n, 0);
-			wait_for(fx, &f, OP_MEMSET,
+			struct op_case oc = { OP_MEMSET, 0, sizes[s],
+				offsets[o].dst, 0, c };
+			run_case(*state, &oc, VDM_SUCCESS, 30 + iter,
 				(enum wait_kind)(iter % WAIT_KINDS));
-
-			expect_output(&f, OP_MEMSET, VDM_SUCCESS, dst + doff);
-			expect_bytes(dst, want, total, "memset");
 		}
-		free(dst);
-		free(want);
 	}
 }
 
@@ -530,32 +344,15 @@ test_memset(void **state)
 static void
 test_flush(void **state)
 {
-	struct fixture *fx = *state;
 	unsigned iter = 0;
 
 	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
-		size_t n = sizes[s];
-		size_t total = GUARD + 64 + n + GUARD;
-		unsigned char *dst = xalloc(total);
-		unsigned char *want = xalloc(total);
-
 		for (size_t o = 0; o < ARRAY_SIZE(offsets); o++, iter++) {
-			size_t doff = GUARD + offsets[o].dst;
-
-			fill(dst, total, 40 + iter);
-			memcpy(want, dst, total);
-
-			union any_future f;
-			(void) op_make(&f, OP_FLUSH, fx->vdm, dst + doff,
-				NULL, 0, n, 0);
-			wait_for(fx, &f, OP_FLUSH,
-				(enum wait_kind)(iter % WAIT_KINDS));
-
-			expect_output(&f, OP_FLUSH, FLUSH_RESULT, NULL);
-			expect_bytes(dst, want, total, "flush");
+			struct op_case oc = { OP_FLUSH, 0, sizes[s],
+				offsets[o].dst, 0, 0 };
+			run_case(*state, &oc, test_ok_result(OP_FLUSH),
+				40 + iter, (enum wait_kind)(iter % WAIT_KINDS));
 		}
-		free(dst);
-		free(want);
 	}
 }
 
@@ -566,22 +363,22 @@ test_flush(void **state)
 static void
 test_first_poll(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_mover *fx = *state;
 	unsigned char src[256], dst[256], want[256], before[256];
 
-	for (int kind = 0; kind < OP_KINDS; kind++) {
+	TEST_FOR_EACH_OP(kind) {
 		for (int with_notifier = 0; with_notifier < 2;
 				with_notifier++) {
-			fill(src, sizeof(src), 50);
-			fill(dst, sizeof(dst), 51);
+			test_fill(src, sizeof(src), 50);
+			test_fill(dst, sizeof(dst), 51);
 			memcpy(before, dst, sizeof(dst));
 
-			union any_future f;
-			struct future *h = op_make(&f, (enum op_kind)kind,
+			union test_future f;
+			struct future *h = test_op_make(&f, kind,
 				fx->vdm, dst + 8, src + 8, 0x3c, 200, 0);
 
 			assert_int_equal(h->context.state, FUTURE_STATE_IDLE);
-			expect_bytes(dst, before, sizeof(dst),
+			test_expect_bytes(dst, before, sizeof(dst),
 				"before the first poll");
 
 			struct future_notifier notifier;
@@ -596,24 +393,20 @@ test_first_poll(void **state)
 					FUTURE_NOTIFIER_WAKER);
 
 			memcpy(want, before, sizeof(want));
-			if (kind == OP_MEMCPY || kind == OP_MEMMOVE)
-				memcpy(want + 8, src + 8, 200);
-			else if (kind == OP_MEMSET)
-				memset(want + 8, 0x3c, 200);
-			expect_bytes(dst, want, sizeof(dst), "first poll");
-			expect_output(&f, (enum op_kind)kind,
-				kind == OP_FLUSH ? FLUSH_RESULT : VDM_SUCCESS,
-				kind == OP_FLUSH ? NULL : dst + 8);
+			test_op_apply(kind, want + 8, src + 8, 0x3c, 200);
+			test_expect_bytes(dst, want, sizeof(dst), "first poll");
+			test_expect_output(&f, kind, test_ok_result(kind),
+				dst + 8);
 
 			/* complete: a second poll runs nothing again */
-			fill(dst, sizeof(dst), 52);
+			test_fill(dst, sizeof(dst), 52);
 			memcpy(want, dst, sizeof(dst));
 			assert_int_equal(future_poll(h, NULL),
 				FUTURE_STATE_COMPLETE);
-			expect_bytes(dst, want, sizeof(dst), "second poll");
-			expect_output(&f, (enum op_kind)kind,
-				kind == OP_FLUSH ? FLUSH_RESULT : VDM_SUCCESS,
-				kind == OP_FLUSH ? NULL : dst + 8);
+			test_expect_bytes(dst, want, sizeof(dst),
+				"second poll");
+			test_expect_output(&f, kind, test_ok_result(kind),
+				dst + 8);
 		}
 	}
 }
@@ -625,14 +418,14 @@ test_first_poll(void **state)
 static void
 test_runtime_wait_multiple(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_mover *fx = *state;
 	unsigned char a[512], b[512], c[512], d[512];
 	unsigned char wa[512], wc[512], wd[512];
 
-	fill(a, sizeof(a), 60);
-	fill(b, sizeof(b), 61);
-	fill(c, sizeof(c), 62);
-	fill(d, sizeof(d), 63);
+	test_fill(a, sizeof(a), 60);
+	test_fill(b, sizeof(b), 61);
+	test_fill(c, sizeof(c), 62);
+	test_fill(d, sizeof(d), 63);
 	memcpy(wa, b, sizeof(wa));
 	memcpy(wc, c, sizeof(wc));
 	memmove(wc + 1, c, 500);
@@ -660,10 +453,10 @@ test_runtime_wait_multiple(void **state)
 	assert_ptr_equal(FUTURE_OUTPUT(&f2)->dest, c + 1);
 	assert_int_equal(FUTURE_OUTPUT(&f3)->result, VDM_SUCCESS);
 	assert_ptr_equal(FUTURE_OUTPUT(&f3)->str, d + 3);
-	assert_int_equal(FUTURE_OUTPUT(&f4)->result, FLUSH_RESULT);
-	expect_bytes(a, wa, sizeof(a), "memcpy");
-	expect_bytes(c, wc, sizeof(c), "memmove");
-	expect_bytes(d, wd, sizeof(d), "memset");
+	assert_int_equal(FUTURE_OUTPUT(&f4)->result, test_ok_result(OP_FLUSH));
+	test_expect_bytes(a, wa, sizeof(a), "memcpy");
+	test_expect_bytes(c, wc, sizeof(c), "memmove");
+	test_expect_bytes(d, wd, sizeof(d), "memset");
 
 	/* complete futures: the runtime returns at once */
 	runtime_wait_multiple(fx->rt, futs, ARRAY_SIZE(futs));
@@ -671,71 +464,19 @@ test_runtime_wait_multiple(void **state)
 }
 
 /*
- * run_flag_case_at -- one operation of kind with flags, of n bytes written
- * doff bytes into a guarded buffer: expect result; on success the bytes
- * moved, on failure none did, and nothing outside the range changed
- */
-static void
-run_flag_case_at(struct fixture *fx, enum op_kind kind, uint64_t flags,
-	enum vdm_operation_result result, unsigned seed, size_t n,
-	size_t doff)
-{
-	size_t total = GUARD + n + 64 + GUARD;
-	size_t soff = GUARD + 9;
-	doff += GUARD;
-	unsigned char *dst = xalloc(total);
-	unsigned char *src = xalloc(total);
-	unsigned char *want = xalloc(total);
-
-	fill(dst, total, seed);
-	fill(src, total, seed + 1);
-	memcpy(want, dst, total);
-	if (result == VDM_SUCCESS) {
-		if (kind == OP_MEMCPY || kind == OP_MEMMOVE)
-			memcpy(want + doff, src + soff, n);
-		else if (kind == OP_MEMSET)
-			memset(want + doff, 0x11, n);
-	}
-
-	union any_future f;
-	(void) op_make(&f, kind, fx->vdm, dst + doff, src + soff, 0x11, n,
-		flags);
-	wait_for(fx, &f, kind, (enum wait_kind)(seed % WAIT_KINDS));
-
-	void *ptr = (result == VDM_SUCCESS && kind != OP_FLUSH) ?
-		dst + doff : NULL;
-	expect_output(&f, kind, result, ptr);
-	expect_bytes(dst, want, total, "dest with flags");
-
-	free(dst);
-	free(src);
-	free(want);
-}
-
-/*
- * run_flag_case -- run_flag_case_at with 4 KiB at an odd offset
- */
-static void
-run_flag_case(struct fixture *fx, enum op_kind kind, uint64_t flags,
-	enum vdm_operation_result result, unsigned seed)
-{
-	run_flag_case_at(fx, kind, flags, result, seed, 4096, 5);
-}
-
-/*
  * overlap_no_cache -- a memmove with VDM_F_NO_CACHE_HINT whose ranges
  * overlap, dest above src (up) or below: the same bytes as memmove()
  */
 static void
-overlap_no_cache(struct fixture *fx, size_t n, size_t shift, int up)
+overlap_no_cache(struct test_mover *fx, size_t n, size_t shift, int up)
 {
 	size_t total = GUARD + n + shift + GUARD;
-	unsigned char *buf = xalloc(total);
-	unsigned char *want = xalloc(total);
+	unsigned char *buf = test_xalloc(total);
+	unsigned char *want = test_xalloc(total);
 	unsigned char *lo = buf + GUARD;
 	unsigned char *hi = lo + shift;
 
-	fill(buf, total, (unsigned)(n + shift));
+	test_fill(buf, total, (unsigned)(n + shift));
 	memcpy(want, buf, total);
 	if (up)
 		memmove(want + GUARD + shift, want + GUARD, n);
@@ -746,7 +487,8 @@ overlap_no_cache(struct fixture *fx, size_t n, size_t shift, int up)
 		up ? lo : hi, n, VDM_F_NO_CACHE_HINT);
 	FUTURE_BUSY_POLL(&f);
 	assert_int_equal(FUTURE_OUTPUT(&f)->result, VDM_SUCCESS);
-	expect_bytes(buf, want, total, "overlapping memmove with the hint");
+	test_expect_bytes(buf, want, total,
+		"overlapping memmove with the hint");
 
 	free(buf);
 	free(want);
@@ -761,21 +503,24 @@ overlap_no_cache(struct fixture *fx, size_t n, size_t shift, int up)
 static void
 test_no_cache_hint(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_mover *fx = *state;
 	static const size_t hint_sizes[] = {
 		1, 63, 64, 255, 256, 257, 319, 4096, 65536 + 7,
 	};
 	static const size_t offs[] = { 0, 1, 15, 16, 63 };
 	unsigned seed = 70;
 
-	for (int kind = 0; kind < OP_KINDS; kind++)
-		for (size_t i = 0; i < ARRAY_SIZE(hint_sizes); i++)
-			for (size_t o = 0; o < ARRAY_SIZE(offs); o++)
-				run_flag_case_at(fx, (enum op_kind)kind,
-					VDM_F_NO_CACHE_HINT,
-					kind == OP_FLUSH ? FLUSH_RESULT :
-					VDM_SUCCESS, seed++, hint_sizes[i],
-					offs[o]);
+	TEST_FOR_EACH_OP(kind) {
+		for (size_t i = 0; i < ARRAY_SIZE(hint_sizes); i++) {
+			for (size_t o = 0; o < ARRAY_SIZE(offs); o++) {
+				struct op_case oc = { kind, VDM_F_NO_CACHE_HINT,
+					hint_sizes[i], offs[o], 9, 0x11 };
+				run_case(fx, &oc, test_ok_result(kind), seed,
+					(enum wait_kind)(seed % WAIT_KINDS));
+				seed++;
+			}
+		}
+	}
 
 	for (int up = 0; up < 2; up++) {
 		overlap_no_cache(fx, 4096, 1, up);
@@ -792,14 +537,22 @@ test_no_cache_hint(void **state)
 static void
 test_mem_durable(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_mover *fx = *state;
 
-	for (int kind = 0; kind < OP_KINDS; kind++) {
-		run_flag_case(fx, (enum op_kind)kind, VDM_F_MEM_DURABLE,
-			VDM_ERROR_NOT_SUPPORTED, 80U + (unsigned)kind);
-		run_flag_case(fx, (enum op_kind)kind,
-			VDM_F_MEM_DURABLE | VDM_F_NO_CACHE_HINT,
-			VDM_ERROR_NOT_SUPPORTED, 90U + (unsigned)kind);
+	static const uint64_t flags[] = {
+		VDM_F_MEM_DURABLE, VDM_F_MEM_DURABLE | VDM_F_NO_CACHE_HINT,
+	};
+
+	TEST_FOR_EACH_OP(kind) {
+		for (unsigned i = 0; i < ARRAY_SIZE(flags); i++) {
+			/* 4 KiB at an odd offset */
+			struct op_case oc = {
+				kind, flags[i], 4096, 5, 9, 0x11
+			};
+			unsigned seed = 80U + 10U * i + (unsigned)kind;
+			run_case(fx, &oc, VDM_ERROR_NOT_SUPPORTED, seed,
+				(enum wait_kind)(seed % WAIT_KINDS));
+		}
 	}
 }
 
@@ -810,17 +563,17 @@ test_mem_durable(void **state)
 static void
 test_property_async(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_mover *fx = *state;
 	unsigned char src[64], dst[64];
 
-	fill(src, sizeof(src), 100);
-	for (int kind = 0; kind < OP_KINDS; kind++) {
-		union any_future f;
-		struct future *h = op_make(&f, (enum op_kind)kind, fx->vdm,
+	test_fill(src, sizeof(src), 100);
+	TEST_FOR_EACH_OP(kind) {
+		union test_future f;
+		struct future *h = test_op_make(&f, kind, fx->vdm,
 			dst, src, 1, sizeof(dst), 0);
 		assert_int_equal(future_has_property(h,
 			FUTURE_PROPERTY_ASYNC), 0);
-		busy_poll(&f, (enum op_kind)kind);
+		FUTURE_BUSY_POLL(&f.op);
 		assert_int_equal(future_has_property(h,
 			FUTURE_PROPERTY_ASYNC), 0);
 	}
@@ -833,35 +586,25 @@ test_property_async(void **state)
 static void
 test_moved_before_first_poll(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_mover *fx = *state;
 	unsigned char src[300], dst[300], want[300];
 
-	for (int kind = 0; kind < OP_KINDS; kind++) {
-		fill(src, sizeof(src), 110);
-		fill(dst, sizeof(dst), 111);
+	TEST_FOR_EACH_OP(kind) {
+		test_fill(src, sizeof(src), 110);
+		test_fill(dst, sizeof(dst), 111);
 		memcpy(want, dst, sizeof(want));
-		if (kind == OP_MEMCPY || kind == OP_MEMMOVE)
-			memcpy(want + 1, src + 2, 290);
-		else if (kind == OP_MEMSET)
-			memset(want + 1, 0x5a, 290);
+		test_op_apply(kind, want + 1, src + 2, 0x5a, 290);
 
-		union any_future *orig = malloc(sizeof(*orig));
-		union any_future *moved = malloc(sizeof(*moved));
+		union test_future *orig = malloc(sizeof(*orig));
 		assert_non_null(orig);
-		assert_non_null(moved);
+		(void) test_op_make(orig, kind, fx->vdm, dst + 1, src + 2, 0x5a,
+			290, 0);
+		union test_future *moved = test_future_move(orig);
 
-		(void) op_make(orig, (enum op_kind)kind, fx->vdm, dst + 1,
-			src + 2, 0x5a, 290, 0);
-		memcpy(moved, orig, sizeof(*moved));
-		memset(orig, 0xff, sizeof(*orig));
-		free(orig);
-
-		struct future *h = op_head(moved, (enum op_kind)kind);
-		assert_int_equal(future_poll(h, NULL), FUTURE_STATE_COMPLETE);
-		expect_output(moved, (enum op_kind)kind,
-			kind == OP_FLUSH ? FLUSH_RESULT : VDM_SUCCESS,
-			kind == OP_FLUSH ? NULL : dst + 1);
-		expect_bytes(dst, want, sizeof(dst), "moved future");
+		assert_int_equal(future_poll(FUTURE_AS_RUNNABLE(&moved->op),
+			NULL), FUTURE_STATE_COMPLETE);
+		test_expect_output(moved, kind, test_ok_result(kind), dst + 1);
+		test_expect_bytes(dst, want, sizeof(dst), "moved future");
 		free(moved);
 	}
 }
@@ -873,20 +616,15 @@ test_moved_before_first_poll(void **state)
 static void
 test_operation_table(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_mover *fx = *state;
 	struct vdm *vdm = fx->vdm;
 	unsigned char src[128], dst[128];
 
-	fill(src, sizeof(src), 120);
-	fill(dst, sizeof(dst), 121);
+	test_fill(src, sizeof(src), 120);
+	test_fill(dst, sizeof(dst), 121);
 
-	struct vdm_operation op;
-	memset(&op, 0, sizeof(op));
-	op.type = VDM_OPERATION_MEMCPY;
-	op.data.memcpy.dest = dst;
-	op.data.memcpy.src = src;
-	op.data.memcpy.n = sizeof(dst);
-	op.data.memcpy.flags = 0;
+	struct vdm_operation op = test_operation(OP_MEMCPY, dst, src, 0,
+		sizeof(dst), 0);
 
 	void *handle = vdm->op_new(vdm, VDM_OPERATION_MEMCPY);
 	assert_non_null(handle);
@@ -904,10 +642,10 @@ test_operation_table(void **state)
 	assert_int_equal(out.type, VDM_OPERATION_MEMCPY);
 	assert_int_equal(out.result, VDM_SUCCESS);
 	assert_ptr_equal(out.output.memcpy.dest, dst);
-	expect_bytes(dst, src, sizeof(dst), "through the table");
+	test_expect_bytes(dst, src, sizeof(dst), "through the table");
 
 	/* the same with a flag the mover cannot honour */
-	fill(dst, sizeof(dst), 122);
+	test_fill(dst, sizeof(dst), 122);
 	unsigned char want[128];
 	memcpy(want, dst, sizeof(want));
 	op.data.memcpy.flags = VDM_F_MEM_DURABLE;
@@ -919,7 +657,7 @@ test_operation_table(void **state)
 	vdm->op_delete(handle, &op, &out);
 	assert_int_equal(out.type, VDM_OPERATION_MEMCPY);
 	assert_int_equal(out.result, VDM_ERROR_NOT_SUPPORTED);
-	expect_bytes(dst, want, sizeof(dst), "durable through the table");
+	test_expect_bytes(dst, want, sizeof(dst), "durable through the table");
 }
 
 /*
@@ -929,9 +667,7 @@ test_operation_table(void **state)
 static enum vdm_operation_result
 table_run(struct vdm *vdm, const struct vdm_operation *op)
 {
-	void *handle = vdm->op_new(vdm, op->type);
-	assert_non_null(handle);
-	assert_int_equal(vdm->op_start(handle, op, NULL), 0);
+	void *handle = test_table_start(vdm, op);
 	assert_int_equal(vdm->op_check(handle, op), FUTURE_STATE_COMPLETE);
 
 	struct vdm_operation_output out;
@@ -949,49 +685,28 @@ table_run(struct vdm *vdm, const struct vdm_operation *op)
 static void
 test_operation_table_bad_input(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_mover *fx = *state;
 	unsigned char src[64], dst[64], want[64];
 	struct vdm_operation op;
 
-	fill(src, sizeof(src), 130);
-	fill(dst, sizeof(dst), 131);
+	test_fill(src, sizeof(src), 130);
+	test_fill(dst, sizeof(dst), 131);
 	memcpy(want, dst, sizeof(want));
 
-	memset(&op, 0, sizeof(op));
-	op.type = VDM_OPERATION_MEMCPY;
-	op.data.memcpy.dest = NULL;
-	op.data.memcpy.src = src;
-	op.data.memcpy.n = sizeof(src);
+	op = test_operation(OP_MEMCPY, NULL, src, 0, sizeof(src), 0);
 	assert_int_equal(table_run(fx->vdm, &op), VDM_ERROR_INVALID_ARGUMENT);
-
-	op.type = VDM_OPERATION_MEMMOVE;
-	op.data.memmove.dest = dst;
-	op.data.memmove.src = NULL;
-	op.data.memmove.n = sizeof(dst);
+	op = test_operation(OP_MEMMOVE, dst, NULL, 0, sizeof(dst), 0);
 	assert_int_equal(table_run(fx->vdm, &op), VDM_ERROR_INVALID_ARGUMENT);
-
-	memset(&op, 0, sizeof(op));
-	op.type = VDM_OPERATION_MEMSET;
-	op.data.memset.str = NULL;
-	op.data.memset.c = 1;
-	op.data.memset.n = 16;
+	op = test_operation(OP_MEMSET, NULL, NULL, 1, 16, 0);
 	assert_int_equal(table_run(fx->vdm, &op), VDM_ERROR_INVALID_ARGUMENT);
-
-	memset(&op, 0, sizeof(op));
-	op.type = VDM_OPERATION_FLUSH;
-	op.data.flush.dest = NULL;
-	op.data.flush.n = 4096;
+	op = test_operation(OP_FLUSH, NULL, NULL, 0, 4096, 0);
 	assert_int_equal(table_run(fx->vdm, &op), VDM_ERROR_INVALID_ARGUMENT);
-
-	memset(&op, 0, sizeof(op));
-	op.type = VDM_OPERATION_MEMCPY;
-	op.data.memcpy.dest = dst;
-	op.data.memcpy.src = src;
-	op.data.memcpy.n = sizeof(dst);
-	op.data.memcpy.flags = (uint64_t)1 << 40;
+	op = test_operation(OP_MEMCPY, dst, src, 0, sizeof(dst),
+		(uint64_t)1 << 40);
 	assert_int_equal(table_run(fx->vdm, &op), VDM_ERROR_INVALID_FLAGS);
 
-	expect_bytes(dst, want, sizeof(dst), "bad input through the table");
+	test_expect_bytes(dst, want, sizeof(dst),
+		"bad input through the table");
 }
 
 /*

@@ -2,7 +2,7 @@
 /* Copyright 2026, libminiasync developers */
 
 /*
- * test_pmem2_kernel_copy.c -- when the pmem mover has the kernel copy into
+ * test_pmem_kernel_copy.c -- when the pmem mover has the kernel copy into
  * a PAGE map (process_vm_writev(), pmv__kernel_store) and when it stores
  * itself, seen through the seams of its static test build
  * (pmv__kernel_store_seam counts the pieces the kernel stored,
@@ -28,9 +28,8 @@
  * written for x86-64.
  */
 
-#include "test_pmem_file.h"
+#include "test_pmem2_mover.h"
 
-#include <libminiasync-pmem.h>
 #include "pmem_seam.h"
 
 #include <pthread.h>
@@ -123,38 +122,28 @@ short_writev(pid_t pid, const struct iovec *local, unsigned long nlocal,
 
 /* a mover without threads on a fresh map, and a runtime to wait with */
 struct mover {
-	struct pmem_file file;
-	struct vdm *vdm;
-	struct runtime *rt;
+	struct test_file file;
+	struct test_mover t;
 };
 
 /*
- * mover_open -- maps a file and makes its mover and a runtime: 0, or -1
+ * mover_open -- maps a file and makes its mover, without threads, and a
+ * runtime: 0, or -1
  */
 static int
 mover_open(struct mover *m)
 {
-	if (pmem_file_open(&m->file, TARGET_SIZE) != 0)
-		return -1;
-	m->vdm = vdm_pmem2_new(m->file.target, 0);
-	m->rt = runtime_new();
-	if (m->vdm != NULL && m->rt != NULL)
-		return 0;
-	runtime_delete(m->rt);
-	vdm_delete(m->vdm);
-	pmem_file_close(&m->file);
-	return -1;
+	return test_pmem2_mover_open(&m->file, &m->t, TARGET_SIZE, 0);
 }
 
 /*
- * mover_close -- frees what mover_open() made
+ * mover_close -- frees what mover_open() made (in a child too: it checks
+ * nothing)
  */
 static void
 mover_close(struct mover *m)
 {
-	runtime_delete(m->rt);
-	vdm_delete(m->vdm);
-	pmem_file_close(&m->file);
+	(void) test_pmem2_mover_close(&m->file, &m->t);
 }
 
 /*
@@ -164,19 +153,19 @@ mover_close(struct mover *m)
 static int
 copy_checked(struct mover *m, unsigned seed)
 {
-	struct pmem_file *file = &m->file;
+	struct test_file *file = &m->file;
 	size_t n = 3 * file->page + 77;
 	char *dest = file->addr + file->page + 5;
 	char *src = malloc(n);
 
 	if (src == NULL)
 		return -1;
-	pmem_fill(src, n, seed);
+	test_fill(src, n, seed);
 
-	struct vdm_memcpy_future fut = vdm_memcpy(m->vdm, dest, src, n, 0);
-	runtime_wait(m->rt, FUTURE_AS_RUNNABLE(&fut));
+	struct vdm_memcpy_future fut = vdm_memcpy(m->t.vdm, dest, src, n, 0);
+	runtime_wait(m->t.rt, FUTURE_AS_RUNNABLE(&fut));
 	int ret = FUTURE_OUTPUT(&fut)->result == VDM_SUCCESS &&
-		pmem_first_diff(dest, src, n) == n ? 0 : -1;
+		test_first_diff(dest, src, n) == n ? 0 : -1;
 	free(src);
 	return ret;
 }
@@ -266,7 +255,7 @@ child_filter_later(void)
 	if (copy_checked(&m, 4) != 0)
 		ret = CHILD_COPY;
 	else if ((kernel_pieces != 0) !=
-			pmem_file_kernel_copy_expected(&m.file))
+			test_file_kernel_copy_expected(&m.file))
 		ret = CHILD_PATH;
 	else if (install_filter(SECCOMP_RET_ERRNO | EPERM) != 0)
 		ret = CHILD_NO_FILTER;
@@ -341,7 +330,7 @@ child_refused_once(int unused)
 	if (mover_open(&m) != 0)
 		return CHILD_SETUP;
 
-	int expected = pmem_file_kernel_copy_expected(&m.file);
+	int expected = test_file_kernel_copy_expected(&m.file);
 	pmv__kernel_writev = refuse_writev;
 	int ret = CHILD_OK;
 	if (copy_checked(&m, 10) != 0 || copy_checked(&m, 11) != 0)
@@ -504,7 +493,7 @@ test_fork_filter(void **state)
 #if TEST_SECCOMP
 	struct mover m;
 	assert_int_equal(mover_open(&m), 0);
-	expect_copy(&m, 17, pmem_file_kernel_copy_expected(&m.file));
+	expect_copy(&m, 17, test_file_kernel_copy_expected(&m.file));
 
 	forked_mover = &m;
 	int status = run_child(child_fork_filter, 0);
@@ -547,10 +536,10 @@ test_short_copy(void **state)
 	assert_true(ok);
 	assert_int_equal(kernel_pieces, 0);
 	assert_int_equal(writev_calls != 0,
-		pmem_file_kernel_copy_expected(&m.file));
+		test_file_kernel_copy_expected(&m.file));
 
 	/* the call is still made: only a refusal turns it off */
-	expect_copy(&m, 13, pmem_file_kernel_copy_expected(&m.file));
+	expect_copy(&m, 13, test_file_kernel_copy_expected(&m.file));
 	mover_close(&m);
 }
 
@@ -572,14 +561,14 @@ dax_like(int advice, const char *name)
 		skip();
 	}
 	struct mover after = before;
-	after.vdm = vdm_pmem2_new(before.file.target, 0);
-	assert_non_null(after.vdm);
+	after.t.vdm = vdm_pmem2_new(before.file.target, 0);
+	assert_non_null(after.t.vdm);
 
 	expect_copy(&after, 14, 0);
 	expect_copy(&before, 15,
-		pmem_file_kernel_copy_expected(&before.file));
+		test_file_kernel_copy_expected(&before.file));
 
-	vdm_delete(after.vdm);
+	vdm_delete(after.t.vdm);
 	mover_close(&before);
 }
 
@@ -603,11 +592,11 @@ static void
 expect_kernel_copy(struct mover *m, unsigned seed)
 {
 	struct mover now = *m;
-	now.vdm = vdm_pmem2_new(m->file.target, 0);
-	assert_non_null(now.vdm);
+	now.t.vdm = vdm_pmem2_new(m->file.target, 0);
+	assert_non_null(now.t.vdm);
 
-	expect_copy(&now, seed, pmem_file_kernel_copy_expected(&m->file));
-	vdm_delete(now.vdm);
+	expect_copy(&now, seed, test_file_kernel_copy_expected(&m->file));
+	vdm_delete(now.t.vdm);
 }
 
 /*
@@ -654,7 +643,7 @@ test_env_off(void **state)
 	assert_int_equal(mover_open(&on), 0);
 
 	expect_copy(&off, 7, 0);
-	expect_copy(&on, 8, pmem_file_kernel_copy_expected(&on.file));
+	expect_copy(&on, 8, test_file_kernel_copy_expected(&on.file));
 
 	mover_close(&on);
 	mover_close(&off);
@@ -668,14 +657,8 @@ test_env_off(void **state)
 int
 main(void)
 {
-	enum pmem2_granularity gran;
-
-	if (pmem_file_probe(&gran) != 0)
+	if (test_file_probe_page("only there does the kernel copy") != 0)
 		return 77;
-	if (gran != PMEM2_GRANULARITY_PAGE) {
-		fprintf(stderr, "the map is not PAGE granular: skipped\n");
-		return 77;
-	}
 
 	pmv__kernel_store_seam = count_kernel_store;
 	const struct CMUnitTest tests[] = {

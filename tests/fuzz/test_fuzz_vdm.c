@@ -2,10 +2,10 @@
 /* Copyright 2026, libminiasync developers */
 
 /*
- * fuzz_vdm.c -- a libFuzzer target over the movers: each input is a sequence
- * of operations (memcpy, memmove, memset, flush) on the synchronous mover,
- * the thread-pool mover, the libpmem mover (when built) or a NULL mover,
- * with arbitrary ranges, flags and NULL pointers.  Each operation runs
+ * test_fuzz_vdm.c -- a libFuzzer target over the movers: each input is a
+ * sequence of operations (memcpy, memmove, memset, flush) on the synchronous
+ * mover, the thread-pool mover, the libpmem mover (when built) or a NULL
+ * mover, with arbitrary ranges, flags and NULL pointers.  Each operation runs
  * through the vdm futures (runtime_wait(), FUTURE_BUSY_POLL(), or batched
  * with runtime_wait_multiple()) and, when it should succeed, with libc on a
  * reference arena.  The result, the output pointer and every byte of the
@@ -32,6 +32,8 @@
 #ifdef FUZZ_HAVE_PMEM
 #include <libminiasync-pmem.h>
 #endif
+
+#include "test_ops.h"
 
 #define OP_SIZE 11
 #define MAX_OPS 64
@@ -68,17 +70,6 @@ struct fuzz_op {
 	uint64_t flags;
 	enum vdm_operation_result want_result;
 	void *want_ptr;
-};
-
-/* the future of one operation, whatever its type */
-struct fuzz_future {
-	enum vdm_operation_type type;
-	union {
-		struct vdm_memcpy_future memcpy;
-		struct vdm_memmove_future memmove;
-		struct vdm_memset_future memset;
-		struct vdm_flush_future flush;
-	} f;
 };
 
 static struct runtime *fuzz_rt;
@@ -195,102 +186,34 @@ model_apply(const struct fuzz_op *op)
 {
 	if (!op_writes(op))
 		return;
-	unsigned char *d = model + GUARD + op->doff;
-	unsigned char *s = model + GUARD + op->soff;
-
-	switch (op->type) {
-	case VDM_OPERATION_MEMCPY:
-		memcpy(d, s, op->n);
-		break;
-	case VDM_OPERATION_MEMMOVE:
-		memmove(d, s, op->n);
-		break;
-	case VDM_OPERATION_MEMSET:
-		memset(d, op->c, op->n);
-		break;
-	case VDM_OPERATION_FLUSH:
-		break;
-	}
+	test_op_apply(op->type, model + GUARD + op->doff,
+		model + GUARD + op->soff, op->c, op->n);
 }
 
 /*
- * op_start -- makes the future of the operation
- */
-static void
-op_start(const struct fuzz_op *op, struct fuzz_future *f)
-{
-	f->type = op->type;
-	switch (op->type) {
-	case VDM_OPERATION_MEMCPY:
-		f->f.memcpy = vdm_memcpy(op->vdm, op->dest, op->src, op->n,
-			op->flags);
-		break;
-	case VDM_OPERATION_MEMMOVE:
-		f->f.memmove = vdm_memmove(op->vdm, op->dest, op->src, op->n,
-			op->flags);
-		break;
-	case VDM_OPERATION_MEMSET:
-		f->f.memset = vdm_memset(op->vdm, op->dest, op->c, op->n,
-			op->flags);
-		break;
-	case VDM_OPERATION_FLUSH:
-		f->f.flush = vdm_flush(op->vdm, op->dest, op->n, op->flags);
-		break;
-	}
-}
-
-/*
- * op_runnable -- the generic future of the operation's future
+ * op_start -- makes the future of the operation; the future to poll
  */
 static struct future *
-op_runnable(struct fuzz_future *f)
+op_start(const struct fuzz_op *op, union test_future *f)
 {
-	switch (f->type) {
-	case VDM_OPERATION_MEMCPY:
-		return FUTURE_AS_RUNNABLE(&f->f.memcpy);
-	case VDM_OPERATION_MEMMOVE:
-		return FUTURE_AS_RUNNABLE(&f->f.memmove);
-	case VDM_OPERATION_MEMSET:
-		return FUTURE_AS_RUNNABLE(&f->f.memset);
-	case VDM_OPERATION_FLUSH:
-		return FUTURE_AS_RUNNABLE(&f->f.flush);
-	}
-	abort();
+	return test_op_make(f, op->type, op->vdm, op->dest, op->src, op->c,
+		op->n, op->flags);
 }
 
 /*
  * op_verify -- traps unless the completed future reports what the model
- * expects
+ * expects (a flush has no pointer to report)
  */
 static void
-op_verify(const struct fuzz_op *op, struct fuzz_future *f)
+op_verify(const struct fuzz_op *op, union test_future *f)
 {
-	enum vdm_operation_result result;
-	void *ptr = NULL;
+	const struct vdm_operation_output *out = FUTURE_OUTPUT(&f->op);
 
-	if (op_runnable(f)->context.state != FUTURE_STATE_COMPLETE)
+	if (FUTURE_STATE(&f->op) != FUTURE_STATE_COMPLETE)
 		__builtin_trap();
-	switch (f->type) {
-	case VDM_OPERATION_MEMCPY:
-		result = FUTURE_OUTPUT(&f->f.memcpy)->result;
-		ptr = FUTURE_OUTPUT(&f->f.memcpy)->dest;
-		break;
-	case VDM_OPERATION_MEMMOVE:
-		result = FUTURE_OUTPUT(&f->f.memmove)->result;
-		ptr = FUTURE_OUTPUT(&f->f.memmove)->dest;
-		break;
-	case VDM_OPERATION_MEMSET:
-		result = FUTURE_OUTPUT(&f->f.memset)->result;
-		ptr = FUTURE_OUTPUT(&f->f.memset)->str;
-		break;
-	case VDM_OPERATION_FLUSH:
-		result = FUTURE_OUTPUT(&f->f.flush)->result;
-		ptr = op->want_ptr;
-		break;
-	default:
-		abort();
-	}
-	if (result != op->want_result || ptr != op->want_ptr)
+	if (out->result != op->want_result ||
+			(op->type != VDM_OPERATION_FLUSH &&
+			out->dest != op->want_ptr))
 		__builtin_trap();
 }
 
@@ -361,7 +284,7 @@ op_conflicts(const struct fuzz_op *a, const struct fuzz_op *b)
 }
 
 static struct fuzz_op batch_ops[BATCH_MAX];
-static struct fuzz_future batch_futs[BATCH_MAX];
+static union test_future batch_futs[BATCH_MAX];
 static size_t batch_len;
 
 /*
@@ -375,7 +298,7 @@ batch_flush(void)
 	if (batch_len == 0)
 		return;
 	for (size_t i = 0; i < batch_len; i++)
-		futs[i] = op_runnable(&batch_futs[i]);
+		futs[i] = FUTURE_AS_RUNNABLE(&batch_futs[i].op);
 	runtime_wait_multiple(fuzz_rt, futs, batch_len);
 	for (size_t i = 0; i < batch_len; i++)
 		op_verify(&batch_ops[i], &batch_futs[i]);
@@ -397,7 +320,7 @@ batch_add(const struct fuzz_op *op)
 	if (conflict)
 		batch_flush();
 	batch_ops[batch_len] = *op;
-	op_start(&batch_ops[batch_len], &batch_futs[batch_len]);
+	(void) op_start(op, &batch_futs[batch_len]);
 	model_apply(op);
 	batch_len++;
 }
@@ -408,27 +331,13 @@ batch_add(const struct fuzz_op *op)
 static void
 run_one(const struct fuzz_op *op, unsigned mode)
 {
-	struct fuzz_future f;
+	union test_future f;
+	struct future *fut = op_start(op, &f);
 
-	op_start(op, &f);
-	if (mode == 0) {
-		runtime_wait(fuzz_rt, op_runnable(&f));
-	} else {
-		switch (f.type) {
-		case VDM_OPERATION_MEMCPY:
-			FUTURE_BUSY_POLL(&f.f.memcpy);
-			break;
-		case VDM_OPERATION_MEMMOVE:
-			FUTURE_BUSY_POLL(&f.f.memmove);
-			break;
-		case VDM_OPERATION_MEMSET:
-			FUTURE_BUSY_POLL(&f.f.memset);
-			break;
-		case VDM_OPERATION_FLUSH:
-			FUTURE_BUSY_POLL(&f.f.flush);
-			break;
-		}
-	}
+	if (mode == 0)
+		runtime_wait(fuzz_rt, fut);
+	else
+		FUTURE_BUSY_POLL(&f.op);
 	op_verify(op, &f);
 	model_apply(op);
 	arenas_verify();

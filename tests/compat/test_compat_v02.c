@@ -2,8 +2,8 @@
 /* Copyright 2026, libminiasync developers */
 
 /*
- * compat_v02.c -- the interface of miniasync 0.2 as programs written for it
- * use it: the data_mover_sync and data_mover_threads handles, futures
+ * test_compat_v02.c -- the interface of miniasync 0.2 as programs written
+ * for it use it: the data_mover_sync and data_mover_threads handles, futures
  * spelled struct vdm_operation_future with their output read as
  * output.memcpy.dest, a pool that moves bytes with the program's own
  * functions, and the bad input of the handles' constructors.  Nothing but

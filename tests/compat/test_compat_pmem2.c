@@ -2,7 +2,7 @@
 /* Copyright 2026, libminiasync developers */
 
 /*
- * pmem2_async.c -- libpmem2's asynchronous API (pmem2_memcpy_async() and
+ * test_compat_pmem2.c -- libpmem2's asynchronous API (pmem2_memcpy_async() and
  * friends, built against the miniasync 0.2 layout) driven by our headers,
  * our runtime and, through pmem2_config_set_vdm(), our movers
  *
@@ -18,16 +18,7 @@
  * into the map serves as the control that the check does see dirty pages.
  */
 
-#define PMEM2_USE_MINIASYNC 1
-#include <libpmem2.h>
-#include <libminiasync.h>
-
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+#include "test_pmem2_file.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -36,6 +27,7 @@
 #include <cmocka.h>
 
 #include "test_pagemap.h"
+#include "test_pmem2_future.h"
 
 /* the mapped file, in pages */
 #define FILE_PAGES 16
@@ -70,19 +62,12 @@ static struct mode mode_dmt = {
 /* what a test works on */
 struct fixture {
 	const struct mode *mode;
-	size_t page;
-	size_t size;
-	int fd;
-	struct vdm *vdm;
+	struct test_file file;	/* its target map: the whole file */
+	struct test_mover m;	/* our mover, if any, and a runtime */
 	struct data_mover_sync *dms;
 	struct data_mover_threads *dmt;
-	struct pmem2_config *cfg;
-	struct pmem2_source *src;
-	struct pmem2_map *map;
-	char *addr;
 	unsigned char *shadow;	/* what the file must hold */
-	struct runtime *rt;
-	enum pmem2_granularity gran;
+	struct test_shadow sh;	/* the file */
 };
 
 /* the page-state probe, shared by all tests; probe_ok is 0 when unavailable */
@@ -146,42 +131,22 @@ page_is_dirty(const void *addr)
 static void
 check_durable(struct fixture *f, const void *ptr, size_t n)
 {
-	if (f->gran != PMEM2_GRANULARITY_PAGE || n == 0)
+	if (f->file.gran != PMEM2_GRANULARITY_PAGE || n == 0)
 		return;
 
-	uintptr_t first = (uintptr_t)ptr / f->page * f->page;
+	uintptr_t first = (uintptr_t)ptr / f->file.page * f->file.page;
 	uintptr_t end = (uintptr_t)ptr + n;
 
-	for (uintptr_t p = first; p < end; p += f->page) {
+	for (uintptr_t p = first; p < end; p += f->file.page) {
 		int dirty = page_is_dirty((const void *)p);
 		if (dirty < 0)
 			return;
 		if (dirty)
 			fail_msg("page at offset %zu is dirty after its "
 				"future completed (%s)",
-				(size_t)(p - (uintptr_t)f->addr),
+				(size_t)(p - (uintptr_t)f->file.addr),
 				f->mode->name);
 	}
-}
-
-/*
- * check_contents -- the whole file must hold what the shadow holds
- */
-static void
-check_contents(struct fixture *f)
-{
-	assert_memory_equal(f->addr, f->shadow, f->size);
-}
-
-/*
- * fill_pattern -- fills buf with bytes that differ from their neighbours
- * and from zero-filled memory
- */
-static void
-fill_pattern(unsigned char *buf, size_t n, unsigned seed)
-{
-	for (size_t i = 0; i < n; i++)
-		buf[i] = (unsigned char)(((i * 31U + seed) % 251U) + 1U);
 }
 
 /*
@@ -195,10 +160,10 @@ mover_delete(struct fixture *f)
 	else if (f->dmt != NULL)
 		data_mover_threads_delete(f->dmt);
 	else
-		vdm_delete(f->vdm);
+		vdm_delete(f->m.vdm);
 	f->dms = NULL;
 	f->dmt = NULL;
-	f->vdm = NULL;
+	f->m.vdm = NULL;
 }
 
 /*
@@ -208,80 +173,36 @@ mover_delete(struct fixture *f)
 static int
 map_file(struct fixture *f, const struct mode *mode)
 {
-	char path[] = "/var/tmp/miniasync-compat-XXXXXX";
-
 	memset(f, 0, sizeof(*f));
 	f->mode = mode;
-	f->fd = -1;
-	f->page = (size_t)sysconf(_SC_PAGESIZE);
-	f->size = FILE_PAGES * f->page;
-
-	f->fd = mkstemp(path);
-	if (f->fd < 0) {
-		fprintf(stderr, "mkstemp %s: %s\n", path, strerror(errno));
+	switch (mode->own_mover) {
+	case MOVER_LIBPMEM2:
+		break;
+	case MOVER_DATA_MOVER_SYNC:
+		f->dms = data_mover_sync_new();
+		f->m.vdm = data_mover_sync_get_vdm(f->dms);
+		break;
+	case MOVER_DATA_MOVER_THREADS:
+		f->dmt = data_mover_threads_new(2, 64, FUTURE_NOTIFIER_WAKER);
+		f->m.vdm = data_mover_threads_get_vdm(f->dmt);
+		break;
+	default:
+		f->m.vdm = vdm_new(vdm_descriptor_synchronous());
+		break;
+	}
+	if (mode->own_mover != MOVER_LIBPMEM2 && f->m.vdm == NULL) {
+		fprintf(stderr, "%s: %s\n", mode->name, strerror(errno));
+		mover_delete(f);
 		return -1;
 	}
-	/* the file lives as long as the descriptor: nothing is left behind */
-	(void) unlink(path);
 
-	if (ftruncate(f->fd, (off_t)f->size) != 0) {
-		fprintf(stderr, "ftruncate: %s\n", strerror(errno));
-		goto err;
+	if (test_file_open_map(&f->file,
+			FILE_PAGES * (size_t)sysconf(_SC_PAGESIZE),
+			f->m.vdm) != 0) {
+		mover_delete(f);
+		return -1;
 	}
-
-	if (pmem2_config_new(&f->cfg) != 0 ||
-			pmem2_source_from_fd(&f->src, f->fd) != 0 ||
-			pmem2_config_set_required_store_granularity(f->cfg,
-				PMEM2_GRANULARITY_PAGE) != 0) {
-		fprintf(stderr, "libpmem2: %s\n", pmem2_errormsg());
-		goto err;
-	}
-
-	if (mode->own_mover != MOVER_LIBPMEM2) {
-		switch (mode->own_mover) {
-		case MOVER_DATA_MOVER_SYNC:
-			f->dms = data_mover_sync_new();
-			f->vdm = data_mover_sync_get_vdm(f->dms);
-			break;
-		case MOVER_DATA_MOVER_THREADS:
-			f->dmt = data_mover_threads_new(2, 64,
-				FUTURE_NOTIFIER_WAKER);
-			f->vdm = data_mover_threads_get_vdm(f->dmt);
-			break;
-		default:
-			f->vdm = vdm_new(vdm_descriptor_synchronous());
-			break;
-		}
-		if (f->vdm == NULL) {
-			fprintf(stderr, "%s: %s\n", mode->name,
-				strerror(errno));
-			goto err;
-		}
-		if (pmem2_config_set_vdm(f->cfg, f->vdm) != 0) {
-			fprintf(stderr, "pmem2_config_set_vdm: %s\n",
-				pmem2_errormsg());
-			goto err;
-		}
-	}
-
-	if (pmem2_map_new(&f->map, f->cfg, f->src) != 0) {
-		fprintf(stderr, "pmem2_map_new: %s\n", pmem2_errormsg());
-		goto err;
-	}
-
-	f->addr = pmem2_map_get_address(f->map);
-	f->gran = pmem2_map_get_store_granularity(f->map);
 	return 0;
-
-err:
-	mover_delete(f);
-	if (f->src != NULL)
-		(void) pmem2_source_delete(&f->src);
-	if (f->cfg != NULL)
-		(void) pmem2_config_delete(&f->cfg);
-	(void) close(f->fd);
-	f->fd = -1;
-	return -1;
 }
 
 /*
@@ -290,12 +211,9 @@ err:
 static void
 unmap_file(struct fixture *f)
 {
-	assert_int_equal(pmem2_map_delete(&f->map), 0);
-	assert_int_equal(pmem2_source_delete(&f->src), 0);
-	assert_int_equal(pmem2_config_delete(&f->cfg), 0);
+	assert_int_equal(test_file_close(&f->file), 0);
 	/* the map is gone: the mover may go too */
 	mover_delete(f);
-	assert_int_equal(close(f->fd), 0);
 }
 
 /*
@@ -314,15 +232,18 @@ setup(void **state)
 		return -1;
 	}
 
-	f->shadow = calloc(1, f->size);
-	f->rt = runtime_new();
-	if (f->shadow == NULL || f->rt == NULL) {
+	f->shadow = calloc(1, f->file.size);
+	f->m.rt = runtime_new();
+	if (f->shadow == NULL || f->m.rt == NULL) {
 		free(f->shadow);
-		runtime_delete(f->rt);
+		runtime_delete(f->m.rt);
 		unmap_file(f);
 		free(f);
 		return -1;
 	}
+	test_shadow_init(&f->sh, &f->m, mode->name);
+	test_shadow_add(&f->sh, "the file", f->file.addr, f->shadow,
+		f->file.size);
 
 	*state = f;
 	return 0;
@@ -336,30 +257,11 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	runtime_delete(f->rt);
+	runtime_delete(f->m.rt);
 	unmap_file(f);
 	free(f->shadow);
 	free(f);
 	return 0;
-}
-
-/*
- * check_done -- what every completed pmem2 future must show: complete, the
- * destination in its output, and the vdm operation inside it succeeded
- */
-static void
-check_done(struct pmem2_future *fut, void *dest)
-{
-	assert_int_equal(FUTURE_STATE(fut), FUTURE_STATE_COMPLETE);
-	assert_ptr_equal(FUTURE_OUTPUT(fut)->dest, dest);
-
-	/* the output our mover (or libpmem2's) filled in through op_delete */
-	struct vdm_operation_output *op = &fut->data.op.fut.output;
-	assert_int_equal(op->result, VDM_SUCCESS);
-	if (op->type == VDM_OPERATION_MEMSET)
-		assert_ptr_equal(op->output.memset.str, dest);
-	else
-		assert_ptr_equal(op->output.memcpy.dest, dest);
 }
 
 /*
@@ -370,48 +272,33 @@ static void
 test_each(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->page;
+	size_t pg = f->file.page;
 	size_t n = 2 * pg + 300;
 	unsigned char *src = malloc(n);
 	assert_non_null(src);
-	fill_pattern(src, n, 7);
+	test_fill(src, n, 7);
+
+	struct pmem2_map *map = f->file.target;
+	char *a = f->file.addr;
 
 	/* memcpy from ordinary memory into pages 1..3 */
-	char *dst = f->addr + pg + 17;
-	struct pmem2_future fut = pmem2_memcpy_async(f->map, dst, src, n, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	memcpy(f->shadow + pg + 17, src, n);
-	check_done(&fut, dst);
-	check_contents(f);
-	check_durable(f, dst, n);
+	test_shadow_pmem2_op(&f->sh, map, OP_MEMCPY, a + pg + 17, src, 0, n);
+	check_durable(f, a + pg + 17, n);
 
 	/* memmove forward, the ranges overlapping by most of a page */
-	char *from = f->addr + pg + 17;
-	dst = from + 123;
-	fut = pmem2_memmove_async(f->map, dst, from, pg, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	memmove(f->shadow + pg + 17 + 123, f->shadow + pg + 17, pg);
-	check_done(&fut, dst);
-	check_contents(f);
-	check_durable(f, dst, pg);
+	test_shadow_pmem2_op(&f->sh, map, OP_MEMMOVE, a + pg + 17 + 123,
+		a + pg + 17, 0, pg);
+	check_durable(f, a + pg + 17 + 123, pg);
 
 	/* memmove backward, across a page boundary */
-	dst = f->addr + 2 * pg + 5;
-	fut = pmem2_memmove_async(f->map, dst, dst + 700, pg + 50, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	memmove(f->shadow + 2 * pg + 5, f->shadow + 2 * pg + 705, pg + 50);
-	check_done(&fut, dst);
-	check_contents(f);
-	check_durable(f, dst, pg + 50);
+	test_shadow_pmem2_op(&f->sh, map, OP_MEMMOVE, a + 2 * pg + 5,
+		a + 2 * pg + 705, 0, pg + 50);
+	check_durable(f, a + 2 * pg + 5, pg + 50);
 
 	/* memset of pages 5..6, but for a byte at either end */
-	dst = f->addr + 5 * pg + 1;
-	fut = pmem2_memset_async(f->map, dst, 0xa5, 2 * pg - 2, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	memset(f->shadow + 5 * pg + 1, 0xa5, 2 * pg - 2);
-	check_done(&fut, dst);
-	check_contents(f);
-	check_durable(f, dst, 2 * pg - 2);
+	test_shadow_pmem2_op(&f->sh, map, OP_MEMSET, a + 5 * pg + 1, NULL,
+		0xa5, 2 * pg - 2);
+	check_durable(f, a + 5 * pg + 1, 2 * pg - 2);
 
 	free(src);
 }
@@ -424,41 +311,27 @@ static void
 test_multiple(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->page;
+	size_t pg = f->file.page;
 	size_t n = 2 * pg - 3;
 	unsigned char *src = malloc(n);
 	assert_non_null(src);
-	fill_pattern(src, n, 99);
+	test_fill(src, n, 99);
 
 	/* the memmove's source, pages 11..12, gets content first */
-	char *seed = f->addr + 11 * pg;
-	struct pmem2_future prep = pmem2_memcpy_async(f->map, seed, src,
-		pg + 200, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&prep));
-	memcpy(f->shadow + 11 * pg, src, pg + 200);
-	check_done(&prep, seed);
+	char *seed = f->file.addr + 11 * pg;
+	test_shadow_pmem2_op(&f->sh, f->file.target, OP_MEMCPY, seed, src, 0,
+		pg + 200);
 
-	char *cpy = f->addr + 8 * pg;
-	char *set = f->addr + 10 * pg + 7;
-	char *mov = f->addr + 11 * pg + 64;
-	struct pmem2_future futs[3];
-	futs[0] = pmem2_memcpy_async(f->map, cpy, src, n, 0);
-	futs[1] = pmem2_memset_async(f->map, set, 0x3c, 1000, 0);
-	futs[2] = pmem2_memmove_async(f->map, mov, seed, pg + 100, 0);
-
-	struct future *runnable[3];
-	for (size_t i = 0; i < 3; i++)
-		runnable[i] = FUTURE_AS_RUNNABLE(&futs[i]);
-	runtime_wait_multiple(f->rt, runnable, 3);
-
-	memcpy(f->shadow + 8 * pg, src, n);
-	memset(f->shadow + 10 * pg + 7, 0x3c, 1000);
-	memmove(f->shadow + 11 * pg + 64, f->shadow + 11 * pg, pg + 100);
-
-	check_done(&futs[0], cpy);
-	check_done(&futs[1], set);
-	check_done(&futs[2], mov);
-	check_contents(f);
+	char *cpy = f->file.addr + 8 * pg;
+	char *set = f->file.addr + 10 * pg + 7;
+	char *mov = f->file.addr + 11 * pg + 64;
+	struct vdm_operation ops[] = {
+		test_operation(OP_MEMCPY, cpy, src, 0, n, 0),
+		test_operation(OP_MEMSET, set, NULL, 0x3c, 1000, 0),
+		test_operation(OP_MEMMOVE, mov, seed, 0, pg + 100, 0),
+	};
+	test_shadow_pmem2_together(&f->sh, f->file.target, ops,
+		ARRAY_SIZE(ops));
 	check_durable(f, cpy, n);
 	check_durable(f, set, 1000);
 	check_durable(f, mov, pg + 100);
@@ -479,28 +352,28 @@ static void
 test_persist_step(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->page;
-	char *dst = f->addr + 13 * pg + 40;
+	size_t pg = f->file.page;
+	char *dst = f->file.addr + 13 * pg + 40;
 
-	struct pmem2_future fut = pmem2_memset_async(f->map, dst, 0x5a,
+	struct pmem2_future fut = pmem2_memset_async(f->file.target, dst, 0x5a,
 		pg, 0);
 	int persist_step = !(fut.data.op.flags & FUTURE_CHAIN_FLAG_ENTRY_LAST);
 
 	if (f->mode->own_mover != MOVER_LIBPMEM2) {
-		assert_int_equal(f->vdm->capabilities, 0);
-		assert_false(vdm_is_supported(f->vdm, VDM_F_MEM_DURABLE));
-		if (f->gran != PMEM2_GRANULARITY_BYTE)
+		assert_int_equal(f->m.vdm->capabilities, 0);
+		assert_false(vdm_is_supported(f->m.vdm, VDM_F_MEM_DURABLE));
+		if (f->file.gran != PMEM2_GRANULARITY_BYTE)
 			assert_true(persist_step);
-	} else if (f->gran == PMEM2_GRANULARITY_CACHE_LINE) {
+	} else if (f->file.gran == PMEM2_GRANULARITY_CACHE_LINE) {
 		assert_false(persist_step);
 	}
-	if (f->gran == PMEM2_GRANULARITY_PAGE)
+	if (f->file.gran == PMEM2_GRANULARITY_PAGE)
 		assert_true(persist_step);
 
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	memset(f->shadow + 13 * pg + 40, 0x5a, pg);
-	check_done(&fut, dst);
-	check_contents(f);
+	runtime_wait(f->m.rt, FUTURE_AS_RUNNABLE(&fut));
+	test_expect_pmem2_done(&fut, dst, VDM_SUCCESS);
+	test_shadow_apply(&f->sh, OP_MEMSET, dst, NULL, 0x5a, pg);
+	test_shadow_check(&f->sh);
 	check_durable(f, dst, pg);
 }
 
@@ -513,20 +386,17 @@ static void
 test_dirty_control(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->page;
+	size_t pg = f->file.page;
 
-	if (f->gran != PMEM2_GRANULARITY_PAGE) {
+	if (f->file.gran != PMEM2_GRANULARITY_PAGE) {
 		fprintf(stderr, "note: not a PAGE map, no dirty-page "
 			"control\n");
 		return;
 	}
 
-	char *dst = f->addr + 3 * pg;
-	struct pmem2_future fut = pmem2_memset_async(f->map, dst, 0x11,
-		pg, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&fut));
-	memset(f->shadow + 3 * pg, 0x11, pg);
-	check_done(&fut, dst);
+	char *dst = f->file.addr + 3 * pg;
+	test_shadow_pmem2_op(&f->sh, f->file.target, OP_MEMSET, dst, NULL,
+		0x11, pg);
 	check_durable(f, dst, pg);
 
 	int before = page_is_dirty(dst);
@@ -537,12 +407,12 @@ test_dirty_control(void **state)
 	/* plain stores, no persist: both pages stay dirty */
 	memset(dst + 10, 0x22, 100);
 	memset(f->shadow + 3 * pg + 10, 0x22, 100);
-	memcpy(f->addr + 15 * pg, "not persisted", 14);
+	memcpy(f->file.addr + 15 * pg, "not persisted", 14);
 	memcpy(f->shadow + 15 * pg, "not persisted", 14);
 
 	assert_int_equal(page_is_dirty(dst), 1);
-	assert_int_equal(page_is_dirty(f->addr + 15 * pg), 1);
-	check_contents(f);
+	assert_int_equal(page_is_dirty(f->file.addr + 15 * pg), 1);
+	test_shadow_check(&f->sh);
 }
 
 /*
@@ -558,56 +428,37 @@ static void
 test_pool_map_fns(void **state)
 {
 	struct fixture *f = *state;
-	size_t pg = f->page;
+	size_t pg = f->file.page;
 	size_t n = 3 * pg;
 
 	if (f->dmt == NULL)
 		return;
 	unsigned char *src = malloc(n);
 	assert_non_null(src);
-	fill_pattern(src, n, 11);
+	test_fill(src, n, 11);
 
 	data_mover_threads_set_memcpy_fn(f->dmt,
-		pmem2_get_memcpy_fn(f->map));
+		pmem2_get_memcpy_fn(f->file.target));
 	data_mover_threads_set_memmove_fn(f->dmt,
-		pmem2_get_memmove_fn(f->map));
+		pmem2_get_memmove_fn(f->file.target));
 	data_mover_threads_set_memset_fn(f->dmt,
-		pmem2_get_memset_fn(f->map));
+		pmem2_get_memset_fn(f->file.target));
 
-	char *dst = f->addr + 4 * pg + 9;
-	struct vdm_operation_future cpy = vdm_memcpy(f->vdm, dst, src, n, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&cpy));
-	assert_int_equal(FUTURE_OUTPUT(&cpy)->result, VDM_SUCCESS);
-	memcpy(f->shadow + 4 * pg + 9, src, n);
-	check_contents(f);
+	char *dst = f->file.addr + 4 * pg + 9;
+	test_shadow_op(&f->sh, OP_MEMCPY, dst, src, 0, n, 0);
 	check_durable(f, dst, n);
-
-	struct vdm_operation_future mov = vdm_memmove(f->vdm, dst + 100, dst,
-		pg, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&mov));
-	assert_int_equal(FUTURE_OUTPUT(&mov)->result, VDM_SUCCESS);
-	memmove(f->shadow + 4 * pg + 109, f->shadow + 4 * pg + 9, pg);
-	check_contents(f);
+	test_shadow_op(&f->sh, OP_MEMMOVE, dst + 100, dst, 0, pg, 0);
 	check_durable(f, dst + 100, pg);
-
-	struct vdm_operation_future set = vdm_memset(f->vdm, dst, 0x3c, n, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&set));
-	assert_int_equal(FUTURE_OUTPUT(&set)->result, VDM_SUCCESS);
-	memset(f->shadow + 4 * pg + 9, 0x3c, n);
-	check_contents(f);
+	test_shadow_op(&f->sh, OP_MEMSET, dst, NULL, 0x3c, n, 0);
 	check_durable(f, dst, n);
 
 	/* the pool's own functions: the pages stay dirty */
 	data_mover_threads_set_memcpy_fn(f->dmt, NULL);
 	data_mover_threads_set_memmove_fn(f->dmt, NULL);
 	data_mover_threads_set_memset_fn(f->dmt, NULL);
-	dst = f->addr + 9 * pg;
-	cpy = vdm_memcpy(f->vdm, dst, src, n, 0);
-	runtime_wait(f->rt, FUTURE_AS_RUNNABLE(&cpy));
-	assert_int_equal(FUTURE_OUTPUT(&cpy)->result, VDM_SUCCESS);
-	memcpy(f->shadow + 9 * pg, src, n);
-	check_contents(f);
-	if (f->gran == PMEM2_GRANULARITY_PAGE && page_is_dirty(dst) >= 0)
+	dst = f->file.addr + 9 * pg;
+	test_shadow_op(&f->sh, OP_MEMCPY, dst, src, 0, n, 0);
+	if (f->file.gran == PMEM2_GRANULARITY_PAGE && page_is_dirty(dst) >= 0)
 		assert_int_equal(page_is_dirty(dst), 1);
 
 	free(src);
@@ -617,16 +468,11 @@ test_pool_map_fns(void **state)
  * TESTS -- the tests, with the mover _mode
  */
 #define TESTS(_mode)\
-	cmocka_unit_test_prestate_setup_teardown(test_each,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_multiple,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_persist_step,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_dirty_control,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_pool_map_fns,\
-		setup, teardown, &(_mode))
+	TEST_PRESTATE(test_each, _mode),\
+	TEST_PRESTATE(test_multiple, _mode),\
+	TEST_PRESTATE(test_persist_step, _mode),\
+	TEST_PRESTATE(test_dirty_control, _mode),\
+	TEST_PRESTATE(test_pool_map_fns, _mode)
 
 /*
  * main -- skips unless libpmem2 can map a file, then runs the tests with
@@ -636,17 +482,9 @@ int
 main(void)
 {
 	/* a system where libpmem2 cannot map a file cannot run this test */
-	struct fixture probe;
-	if (map_file(&probe, &mode_default) != 0) {
-		fprintf(stderr, "libpmem2 cannot map a file in /var/tmp: "
-			"skipped\n");
+	enum pmem2_granularity gran;
+	if (test_file_probe(&gran) != 0)
 		return 77;
-	}
-	fprintf(stderr, "store granularity of the map: %s\n",
-		probe.gran == PMEM2_GRANULARITY_PAGE ? "PAGE" :
-		probe.gran == PMEM2_GRANULARITY_CACHE_LINE ? "CACHE_LINE" :
-		"BYTE");
-	unmap_file(&probe);
 
 	page_probe_open();
 

@@ -2,9 +2,10 @@
 /* Copyright 2026, libminiasync developers */
 
 /*
- * cpp_use.cpp -- libminiasync used from C++: a copy on the synchronous mover
- * waited for with the runtime, then a chain of two copies, the second built
- * lazily from the output of the first.  Returns non-zero on any failure.
+ * test_include_cpp_use.cpp -- libminiasync used from C++: a copy on the
+ * synchronous mover waited for with the runtime, then a chain of two copies,
+ * the second built lazily from the output of the first.  Returns non-zero on
+ * any failure.
  */
 
 #include <libminiasync.h>

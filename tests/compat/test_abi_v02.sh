@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright 2026, libminiasync developers
 #
-# abi_v02.sh -- libminiasync.so stands in for miniasync 0.2.1's library:
+# test_abi_v02.sh -- libminiasync.so stands in for miniasync 0.2.1's library:
 #	- its soname is libminiasync.so.0;
 #	- it defines every function 0.2.1 exported, each under 0.2.1's version
 #	  node LIBMINIASYNC_1.0, and nothing else under that node;
@@ -14,7 +14,7 @@
 #	  (OLD: exports the same names under another node), so the check of
 #	  the loader is real.
 #
-# usage: abi_v02.sh LIB SYMBOLS CONSUMER OLD_DIR
+# usage: test_abi_v02.sh LIB SYMBOLS CONSUMER OLD_DIR
 #	LIB		the built libminiasync.so
 #	SYMBOLS		the list of 0.2.1's functions, one per line
 #	CONSUMER	the program built against the stand-in

@@ -2,7 +2,7 @@
 /* Copyright 2026, libminiasync developers */
 
 /*
- * test_pmem2_order.c -- the order in which the pmem mover stores and makes
+ * test_pmem_order.c -- the order in which the pmem mover stores and makes
  * durable, seen through the test seam of its static test build
  * (pmv__fns_seam, src/pmem/pmem_seam.h): the seam wraps the map's functions
  * with ones that log each call (which function, range, flags, thread) under
@@ -33,20 +33,19 @@
  * with the granularity libpmem2 detects and forced to CACHE_LINE and BYTE.
  */
 
-#include "test_pmem_file.h"
+#include "test_pmem2_mover.h"
 
-#include <libminiasync-pmem.h>
 #include "pmem_seam.h"
 
 #include <pthread.h>
-#include <sched.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
-#define MIB (((size_t)1) << 20)
+#include "test_helpers.h"
+
 #define TARGET_SIZE (9 * MIB)
 /* more than an operation of these tests logs */
 #define MAX_EVENTS 1024
@@ -270,8 +269,8 @@ static struct mode mode_pool_user = { "2 threads, user stores", 2, 1 };
 
 struct fixture {
 	const struct mode *mode;
-	struct pmem_file file;
-	struct vdm *vdm;
+	struct test_file file;
+	struct test_mover m;	/* its mover made with seam_record */
 	int page;		/* the map is PAGE granular */
 	/* the kernel copies for the mover where it can (checked once) */
 	int kernel_expected;
@@ -306,24 +305,24 @@ setup(void **state)
 	f->mode = mode;
 	pmv__kernel_store_disabled = mode->user_stores;
 	pmv__kernel_store_seam = rec_kernel_store;
-	if (pmem_file_open(&f->file, TARGET_SIZE) != 0) {
+	f->src = malloc(TARGET_SIZE);
+	pmv__fns_seam = seam_record;
+	int ret = f->src == NULL ? -1 :
+		test_pmem2_mover_open(&f->file, &f->m, TARGET_SIZE,
+			mode->nthreads);
+	pmv__fns_seam = NULL;
+	if (ret == 0 && test_file_attach(&f->file, f->m.vdm) != 0) {
+		(void) test_pmem2_mover_close(&f->file, &f->m);
+		ret = -1;
+	}
+	if (ret != 0) {
+		free(f->src);
 		free(f);
 		return -1;
 	}
 	f->page = f->file.gran == PMEM2_GRANULARITY_PAGE;
-	f->kernel_expected = pmem_file_kernel_copy_expected(&f->file);
-	f->vdm = mover_new(f, seam_record);
-	f->src = malloc(TARGET_SIZE);
-	if (f->vdm == NULL || f->src == NULL ||
-			pmem_file_attach(&f->file, f->vdm) != 0) {
-		(void) pmem_file_detach(&f->file);
-		vdm_delete(f->vdm);
-		free(f->src);
-		pmem_file_close(&f->file);
-		free(f);
-		return -1;
-	}
-	pmem_fill(f->src, TARGET_SIZE, 99);
+	f->kernel_expected = test_file_kernel_copy_expected(&f->file);
+	test_fill(f->src, TARGET_SIZE, 99);
 	*state = f;
 	return 0;
 }
@@ -336,9 +335,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(pmem_file_detach(&f->file), 0);
-	vdm_delete(f->vdm);
-	pmem_file_close(&f->file);
+	assert_int_equal(test_pmem2_mover_close(&f->file, &f->m), 0);
 	free(f->src);
 	free(f);
 	pmv__kernel_store_disabled = 0;
@@ -634,7 +631,7 @@ expect_ordered(struct fixture *f, const struct op_desc *op)
 	if (err != NULL) {
 		dump_log(op);
 		fail_msg("%s (%s, %s map)", err, f->mode->name,
-			pmem_file_gran_name(f->file.gran));
+			test_file_gran_name(f->file.gran));
 	}
 }
 
@@ -685,10 +682,7 @@ expect_polls(struct fixture *f, struct wait_info info)
 static void
 expect_bytes(const void *p, const void *expect, size_t n)
 {
-	size_t d = pmem_first_diff(p, expect, n);
-
-	if (d != n)
-		fail_msg("byte %zu of the destination is wrong", d);
+	test_expect_bytes(p, expect, n, "the destination");
 }
 
 /*
@@ -723,13 +717,13 @@ test_ops(void **state)
 		size_t n = 3 * pg + 100;
 		struct op_desc op = { VDM_OPERATION_MEMCPY, dest, n, flags };
 
-		run_memcpy(f, f->vdm, dest, f->src, n, flags);
+		run_memcpy(f, f->m.vdm, dest, f->src, n, flags);
 		expect_ordered(f, &op);
 		expect_path(f, &op, 0);
 
 		/* memmove, over itself */
 		log_reset();
-		struct vdm_memmove_future mov = vdm_memmove(f->vdm,
+		struct vdm_memmove_future mov = vdm_memmove(f->m.vdm,
 			dest + 300, dest, n, flags);
 		expect_polls(f, wait_logged(FUTURE_AS_RUNNABLE(&mov)));
 		assert_int_equal(FUTURE_OUTPUT(&mov)->result, VDM_SUCCESS);
@@ -741,7 +735,7 @@ test_ops(void **state)
 
 		/* memmove, from ordinary memory */
 		log_reset();
-		mov = vdm_memmove(f->vdm, dest, f->src + 5, n, flags);
+		mov = vdm_memmove(f->m.vdm, dest, f->src + 5, n, flags);
 		expect_polls(f, wait_logged(FUTURE_AS_RUNNABLE(&mov)));
 		assert_int_equal(FUTURE_OUTPUT(&mov)->result, VDM_SUCCESS);
 		expect_bytes(dest, f->src + 5, n);
@@ -750,7 +744,7 @@ test_ops(void **state)
 		expect_path(f, &op, 0);
 
 		log_reset();
-		struct vdm_memset_future set = vdm_memset(f->vdm, dest, 0x3d,
+		struct vdm_memset_future set = vdm_memset(f->m.vdm, dest, 0x3d,
 			n, flags);
 		expect_polls(f, wait_logged(FUTURE_AS_RUNNABLE(&set)));
 		assert_int_equal(FUTURE_OUTPUT(&set)->result, VDM_SUCCESS);
@@ -761,7 +755,7 @@ test_ops(void **state)
 		expect_path(f, &op, 0);
 
 		log_reset();
-		struct vdm_flush_future fl = vdm_flush(f->vdm, dest + 1,
+		struct vdm_flush_future fl = vdm_flush(f->m.vdm, dest + 1,
 			n - 1, flags);
 		expect_polls(f, wait_logged(FUTURE_AS_RUNNABLE(&fl)));
 		assert_int_equal(FUTURE_OUTPUT(&fl)->result, VDM_SUCCESS);
@@ -785,7 +779,7 @@ test_split(void **state)
 	char *dest = f->file.addr + 64 + 3;
 	struct op_desc op = { VDM_OPERATION_MEMCPY, dest, n, 0 };
 
-	run_memcpy(f, f->vdm, dest, f->src, n, 0);
+	run_memcpy(f, f->m.vdm, dest, f->src, n, 0);
 	expect_ordered(f, &op);
 	unsigned stores = count_events(EV_MEMCPY);
 	print_message("8 MiB memcpy (%s): %u pieces, stored by %u threads\n",
@@ -796,7 +790,7 @@ test_split(void **state)
 		assert_true(stores > 1);
 
 	log_reset();
-	struct vdm_memset_future set = vdm_memset(f->vdm, dest, 0x71,
+	struct vdm_memset_future set = vdm_memset(f->m.vdm, dest, 0x71,
 		3 * MIB, VDM_F_NO_CACHE_HINT);
 	wait_logged(FUTURE_AS_RUNNABLE(&set));
 	assert_int_equal(FUTURE_OUTPUT(&set)->result, VDM_SUCCESS);
@@ -864,11 +858,11 @@ test_fail_logs_nothing(void **state)
 	char *end = f->file.addr + f->file.size;
 
 	log_reset();
-	struct vdm_memcpy_future cpy = vdm_memcpy(f->vdm, end - 10, f->src,
+	struct vdm_memcpy_future cpy = vdm_memcpy(f->m.vdm, end - 10, f->src,
 		11, 0);
 	wait_logged(FUTURE_AS_RUNNABLE(&cpy));
 	assert_int_equal(FUTURE_OUTPUT(&cpy)->result, VDM_ERROR_OUT_OF_RANGE);
-	struct vdm_flush_future fl = vdm_flush(f->vdm, end, 100, 0);
+	struct vdm_flush_future fl = vdm_flush(f->m.vdm, end, 100, 0);
 	wait_logged(FUTURE_AS_RUNNABLE(&fl));
 	assert_int_equal(FUTURE_OUTPUT(&fl)->result, VDM_ERROR_OUT_OF_RANGE);
 	struct pmem2_future fut = pmem2_memset_async(f->file.after, end + 1,
@@ -878,20 +872,10 @@ test_fail_logs_nothing(void **state)
 		VDM_ERROR_OUT_OF_RANGE);
 
 	/* through the table, with a flag unknown to the mover */
-	struct vdm_operation o;
-	struct vdm_operation_output out;
-	memset(&o, 0, sizeof(o));
-	o.type = VDM_OPERATION_MEMSET;
-	o.data.memset.str = f->file.addr;
-	o.data.memset.n = 10;
-	o.data.memset.flags = ((uint64_t)1) << 9;
-	void *data = f->vdm->op_new(f->vdm, o.type);
-	assert_non_null(data);
-	assert_int_equal(f->vdm->op_start(data, &o, NULL), 0);
-	while (f->vdm->op_check(data, &o) != FUTURE_STATE_COMPLETE)
-		(void) sched_yield();
-	f->vdm->op_delete(data, &o, &out);
-	assert_int_equal(out.result, VDM_ERROR_INVALID_FLAGS);
+	struct vdm_operation o = test_operation(OP_MEMSET, f->file.addr,
+		NULL, 0, 10, ((uint64_t)1) << 9);
+	assert_int_equal(test_table_run(f->m.vdm, &o).result,
+		VDM_ERROR_INVALID_FLAGS);
 
 	for (unsigned i = 0; i < nevents; i++) {
 		if (events[i].kind != EV_COMPLETE &&
@@ -930,7 +914,7 @@ test_control(void **state)
 
 	/* and the mover of the fixture still keeps the rules */
 	struct op_desc op = { VDM_OPERATION_MEMCPY, dest, 1000, 0 };
-	run_memcpy(f, f->vdm, dest, f->src + 7, 1000, 0);
+	run_memcpy(f, f->m.vdm, dest, f->src + 7, 1000, 0);
 	expect_ordered(f, &op);
 }
 
@@ -945,21 +929,135 @@ drain_elsewhere(void *arg)
 	return NULL;
 }
 
+/* what a made-up log is about: an operation on [buf + 100, buf + 1100) */
+static char made_up_buf[8192];
+
 /*
- * expect_violation -- check_order finds what is wrong with the log,
- * saying what contains
+ * struct made_up_event -- an event of a made-up log; addr is NULL for the
+ * events that have no range
+ */
+struct made_up_event {
+	enum ev_kind kind;
+	const void *addr;
+	size_t len;
+	unsigned flags;
+};
+
+#define ND PMEM2_F_MEM_NODRAIN
+#define NF PMEM2_F_MEM_NOFLUSH
+#define RANGE(_kind, _off, _len, _flags)\
+	{ _kind, made_up_buf + (_off), _len, _flags }
+#define DRAIN { EV_DRAIN, NULL, 0, 0 }
+#define WAKE { EV_WAKE, NULL, 0, 0 }
+#define COMPLETE { EV_COMPLETE, NULL, 0, 0 }
+
+/* the events of a made-up log, and their number */
+#define LOG(...) { __VA_ARGS__ },\
+	sizeof((struct made_up_event[]){ __VA_ARGS__ }) /\
+	sizeof(struct made_up_event)
+
+/* what check_order says of a log that keeps the rules */
+static const char keeps[] = "";
+
+/*
+ * struct made_up -- a log made up for test_checker, for an operation of
+ * type with flags; byte and page say what check_order says of it for a
+ * map that is not PAGE granular and for one that is: keeps, the words of
+ * the rule it breaks, or NULL (not asked)
+ */
+struct made_up {
+	const char *what;
+	enum vdm_operation_type type;
+	uint64_t flags;
+	const char *byte;
+	const char *page;
+	struct made_up_event ev[5];
+	size_t n;
+};
+
+static const struct made_up made_up_logs[] = {
+	/* BYTE, CACHE_LINE: one store, drained on its thread */
+	{ "drained", VDM_OPERATION_MEMCPY, 0, keeps, NULL,
+		LOG(RANGE(EV_MEMCPY, 100, 1000, ND), DRAIN, COMPLETE) },
+	{ "drained after the completion", VDM_OPERATION_MEMCPY, 0,
+		"not drained", NULL,
+		LOG(RANGE(EV_MEMCPY, 100, 1000, ND), COMPLETE, DRAIN) },
+	{ "an early wake, then the drain, then the last wake",
+		VDM_OPERATION_MEMCPY, 0, keeps, NULL,
+		LOG(RANGE(EV_MEMCPY, 100, 1000, ND), WAKE, DRAIN, WAKE,
+			COMPLETE) },
+	{ "drained after the last wake, before the poll saw completion",
+		VDM_OPERATION_MEMCPY, 0, "not drained", NULL,
+		LOG(RANGE(EV_MEMCPY, 100, 1000, ND), WAKE, WAKE, DRAIN,
+			COMPLETE) },
+	{ "drained before a second store of its own", VDM_OPERATION_MEMCPY,
+		0, "not drained", NULL,
+		LOG(RANGE(EV_MEMCPY, 100, 500, ND), DRAIN,
+			RANGE(EV_MEMCPY, 600, 500, ND), COMPLETE) },
+	{ "a byte short", VDM_OPERATION_MEMCPY, 0, "do not cover", NULL,
+		LOG(RANGE(EV_MEMCPY, 100, 999, ND), DRAIN, COMPLETE) },
+	{ "a byte outside", VDM_OPERATION_MEMCPY, 0, "outside", NULL,
+		LOG(RANGE(EV_MEMCPY, 99, 1001, ND), DRAIN, COMPLETE) },
+	{ "a store after the completion", VDM_OPERATION_MEMCPY, 0,
+		"after the completion", NULL,
+		LOG(RANGE(EV_MEMCPY, 100, 1000, ND), DRAIN, COMPLETE,
+			RANGE(EV_MEMCPY, 100, 10, ND)) },
+	{ "the wrong function", VDM_OPERATION_MEMCPY, 0, "is a memset", NULL,
+		LOG(RANGE(EV_MEMSET, 100, 1000, ND), DRAIN, COMPLETE) },
+	{ "the wrong flags", VDM_OPERATION_MEMCPY, 0, "flags", NULL,
+		LOG(RANGE(EV_MEMCPY, 100, 1000, 0), DRAIN, COMPLETE) },
+	{ "no NONTEMPORAL for VDM_F_NO_CACHE_HINT", VDM_OPERATION_MEMCPY,
+		VDM_F_NO_CACHE_HINT, "NONTEMPORAL is missing", NULL,
+		LOG(RANGE(EV_MEMCPY, 100, 1000, ND), DRAIN, COMPLETE) },
+	{ "no completion", VDM_OPERATION_MEMCPY, 0, "no completion", NULL,
+		LOG(RANGE(EV_MEMCPY, 100, 1000, ND), DRAIN) },
+
+	/* PAGE: persists (any thread's) covering each store */
+	{ "persisted", VDM_OPERATION_MEMCPY, 0, "flags", keeps,
+		LOG(RANGE(EV_MEMCPY, 100, 600, NF),
+			RANGE(EV_MEMCPY, 700, 400, NF),
+			RANGE(EV_PERSIST, 0, 800, 0),
+			RANGE(EV_PERSIST, 800, 4096, 0), COMPLETE) },
+	{ "a byte not persisted", VDM_OPERATION_MEMCPY, 0, NULL,
+		"not persisted",
+		LOG(RANGE(EV_MEMCPY, 100, 1000, NF),
+			RANGE(EV_PERSIST, 100, 999, 0), COMPLETE) },
+	{ "persisted before the store", VDM_OPERATION_MEMCPY, 0, NULL,
+		"not persisted",
+		LOG(RANGE(EV_PERSIST, 100, 1000, 0),
+			RANGE(EV_MEMCPY, 100, 1000, NF), COMPLETE) },
+	{ "drained, not persisted", VDM_OPERATION_MEMCPY, 0, NULL,
+		"not persisted",
+		LOG(RANGE(EV_MEMCPY, 100, 1000, NF), DRAIN, COMPLETE) },
+
+	/* a flush: flushed and drained, or persisted on PAGE */
+	{ "a flush drained", VDM_OPERATION_FLUSH, 0, keeps, "a flush",
+		LOG(RANGE(EV_FLUSH, 100, 1000, 0), DRAIN, COMPLETE) },
+	{ "a flush not drained", VDM_OPERATION_FLUSH, 0, "not drained", NULL,
+		LOG(RANGE(EV_FLUSH, 100, 1000, 0), COMPLETE) },
+	{ "a flush persisted", VDM_OPERATION_FLUSH, 0, "do not cover", keeps,
+		LOG(RANGE(EV_PERSIST, 100, 1000, 0), COMPLETE) },
+};
+
+/*
+ * expect_verdict -- check_order, for op on a map that is PAGE granular or
+ * not, finds the log keeps the rules (want is keeps) or finds what is
+ * wrong with it, saying want
  */
 static void
-expect_violation(const struct op_desc *op, int page, const char *contains)
+expect_verdict(const struct op_desc *op, int page, const char *want)
 {
 	char msg[256];
 	const char *err = check_order(op, page, msg, sizeof(msg));
 
-	if (err == NULL || strstr(err, contains) == NULL) {
-		dump_log(op);
-		fail_msg("expected a violation with \"%s\", got %s",
-			contains, err == NULL ? "none" : err);
-	}
+	if (want == keeps ? err == NULL :
+			err != NULL && strstr(err, want) != NULL)
+		return;
+	dump_log(op);
+	if (want == keeps)
+		fail_msg("expected no violation, got %s", err);
+	fail_msg("expected a violation with \"%s\", got %s", want,
+		err == NULL ? "none" : err);
 }
 
 /*
@@ -970,146 +1068,36 @@ static void
 test_checker(void **state)
 {
 	(void) state;
-	static char buf[8192];
-	char msg[256];
-	const unsigned nd = PMEM2_F_MEM_NODRAIN;
-	const unsigned nf = PMEM2_F_MEM_NOFLUSH;
-	struct op_desc op = { VDM_OPERATION_MEMCPY, buf + 100, 1000, 0 };
+	struct op_desc op = { VDM_OPERATION_MEMCPY, made_up_buf + 100, 1000,
+		0 };
 	pthread_t other;
 
-	/* BYTE, CACHE_LINE: one store, drained on its thread */
-	log_reset();
-	log_event(EV_MEMCPY, buf + 100, 1000, nd);
-	log_event(EV_DRAIN, NULL, 0, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	assert_null(check_order(&op, 0, msg, sizeof(msg)));
+	for (size_t i = 0; i < ARRAY_SIZE(made_up_logs); i++) {
+		const struct made_up *l = &made_up_logs[i];
 
-	/* ... drained on another thread only */
+		print_message("made up: %s\n", l->what);
+		log_reset();
+		for (size_t e = 0; e < l->n; e++)
+			log_event(l->ev[e].kind, l->ev[e].addr, l->ev[e].len,
+				l->ev[e].flags);
+		op.type = l->type;
+		op.flags = l->flags;
+		if (l->byte != NULL)
+			expect_verdict(&op, 0, l->byte);
+		if (l->page != NULL)
+			expect_verdict(&op, 1, l->page);
+	}
+
+	/* one store, drained on another thread only */
+	op.type = VDM_OPERATION_MEMCPY;
+	op.flags = 0;
 	log_reset();
-	log_event(EV_MEMCPY, buf + 100, 1000, nd);
+	log_event(EV_MEMCPY, made_up_buf + 100, 1000, ND);
 	assert_int_equal(pthread_create(&other, NULL, drain_elsewhere, NULL),
 		0);
 	assert_int_equal(pthread_join(other, NULL), 0);
 	log_event(EV_COMPLETE, NULL, 0, 0);
-	expect_violation(&op, 0, "not drained");
-
-	/* ... drained after the completion */
-	log_reset();
-	log_event(EV_MEMCPY, buf + 100, 1000, nd);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	log_event(EV_DRAIN, NULL, 0, 0);
-	expect_violation(&op, 0, "not drained");
-
-	/* ... an early wake, then the drain, then the last wake: fine */
-	log_reset();
-	log_event(EV_MEMCPY, buf + 100, 1000, nd);
-	log_event(EV_WAKE, NULL, 0, 0);
-	log_event(EV_DRAIN, NULL, 0, 0);
-	log_event(EV_WAKE, NULL, 0, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	assert_null(check_order(&op, 0, msg, sizeof(msg)));
-
-	/* ... drained after the last wake, before the poll saw completion */
-	log_reset();
-	log_event(EV_MEMCPY, buf + 100, 1000, nd);
-	log_event(EV_WAKE, NULL, 0, 0);
-	log_event(EV_WAKE, NULL, 0, 0);
-	log_event(EV_DRAIN, NULL, 0, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	expect_violation(&op, 0, "not drained");
-
-	/* ... drained before a second store of its own */
-	log_reset();
-	log_event(EV_MEMCPY, buf + 100, 500, nd);
-	log_event(EV_DRAIN, NULL, 0, 0);
-	log_event(EV_MEMCPY, buf + 600, 500, nd);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	expect_violation(&op, 0, "not drained");
-
-	/* ... a byte short, a byte outside, a store after completion */
-	log_reset();
-	log_event(EV_MEMCPY, buf + 100, 999, nd);
-	log_event(EV_DRAIN, NULL, 0, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	expect_violation(&op, 0, "do not cover");
-	log_reset();
-	log_event(EV_MEMCPY, buf + 99, 1001, nd);
-	log_event(EV_DRAIN, NULL, 0, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	expect_violation(&op, 0, "outside");
-	log_reset();
-	log_event(EV_MEMCPY, buf + 100, 1000, nd);
-	log_event(EV_DRAIN, NULL, 0, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	log_event(EV_MEMCPY, buf + 100, 10, nd);
-	expect_violation(&op, 0, "after the completion");
-
-	/* ... the wrong function, the wrong flags, no completion */
-	log_reset();
-	log_event(EV_MEMSET, buf + 100, 1000, nd);
-	log_event(EV_DRAIN, NULL, 0, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	expect_violation(&op, 0, "is a memset");
-	log_reset();
-	log_event(EV_MEMCPY, buf + 100, 1000, 0);
-	log_event(EV_DRAIN, NULL, 0, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	expect_violation(&op, 0, "flags");
-	log_reset();
-	log_event(EV_MEMCPY, buf + 100, 1000, nd);
-	log_event(EV_DRAIN, NULL, 0, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	op.flags = VDM_F_NO_CACHE_HINT;
-	expect_violation(&op, 0, "NONTEMPORAL is missing");
-	op.flags = 0;
-	log_reset();
-	log_event(EV_MEMCPY, buf + 100, 1000, nd);
-	log_event(EV_DRAIN, NULL, 0, 0);
-	expect_violation(&op, 0, "no completion");
-
-	/* PAGE: persists (any thread's) covering each store */
-	log_reset();
-	log_event(EV_MEMCPY, buf + 100, 600, nf);
-	log_event(EV_MEMCPY, buf + 700, 400, nf);
-	log_event(EV_PERSIST, buf, 800, 0);
-	log_event(EV_PERSIST, buf + 800, 4096, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	assert_null(check_order(&op, 1, msg, sizeof(msg)));
-	expect_violation(&op, 0, "flags");
-
-	log_reset();
-	log_event(EV_MEMCPY, buf + 100, 1000, nf);
-	log_event(EV_PERSIST, buf + 100, 999, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	expect_violation(&op, 1, "not persisted");
-	log_reset();
-	log_event(EV_PERSIST, buf + 100, 1000, 0);
-	log_event(EV_MEMCPY, buf + 100, 1000, nf);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	expect_violation(&op, 1, "not persisted");
-	log_reset();
-	log_event(EV_MEMCPY, buf + 100, 1000, nf);
-	log_event(EV_DRAIN, NULL, 0, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	expect_violation(&op, 1, "not persisted");
-
-	/* a flush: flushed and drained, or persisted on PAGE */
-	op.type = VDM_OPERATION_FLUSH;
-	log_reset();
-	log_event(EV_FLUSH, buf + 100, 1000, 0);
-	log_event(EV_DRAIN, NULL, 0, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	assert_null(check_order(&op, 0, msg, sizeof(msg)));
-	expect_violation(&op, 1, "a flush");
-	log_reset();
-	log_event(EV_FLUSH, buf + 100, 1000, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	expect_violation(&op, 0, "not drained");
-	log_reset();
-	log_event(EV_PERSIST, buf + 100, 1000, 0);
-	log_event(EV_COMPLETE, NULL, 0, 0);
-	assert_null(check_order(&op, 1, msg, sizeof(msg)));
-	expect_violation(&op, 0, "do not cover");
+	expect_verdict(&op, 0, "not drained");
 	log_reset();
 }
 
@@ -1117,16 +1105,11 @@ test_checker(void **state)
  * TESTS -- the tests with the mover of mode _mode
  */
 #define TESTS(_mode)\
-	cmocka_unit_test_prestate_setup_teardown(test_ops,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_split,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_pmem2_async,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_fail_logs_nothing,\
-		setup, teardown, &(_mode)),\
-	cmocka_unit_test_prestate_setup_teardown(test_control,\
-		setup, teardown, &(_mode))
+	TEST_PRESTATE(test_ops, _mode),\
+	TEST_PRESTATE(test_split, _mode),\
+	TEST_PRESTATE(test_pmem2_async, _mode),\
+	TEST_PRESTATE(test_fail_logs_nothing, _mode),\
+	TEST_PRESTATE(test_control, _mode)
 
 /*
  * main -- skips unless libpmem2 can map a file, then runs the tests
@@ -1137,7 +1120,7 @@ main(void)
 {
 	enum pmem2_granularity gran;
 
-	if (pmem_file_probe(&gran) != 0)
+	if (test_file_probe(&gran) != 0)
 		return 77;
 
 	const struct CMUnitTest checker_tests[] = {

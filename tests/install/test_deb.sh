@@ -2,15 +2,15 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright 2026, libminiasync developers
 #
-# deb_test.sh -- makes the Debian packages of the build with cpack into a
+# test_deb.sh -- makes the Debian packages of the build with cpack into a
 # temporary directory and checks them without installing them: the package
 # files, their Depends fields, what each one holds (nothing test-only);
 # then unpacks them all into one temporary root and builds programs against
-# that root only, as install_test.sh does against an installed prefix: with
+# that root only, as test_install.sh does against an installed prefix: with
 # pkg-config, with find_package(miniasync) and with
 # find_package(libminiasync 0.2).  The core packages alone must work too.
 #
-# usage: deb_test.sh BUILD_DIR SOURCE_DIR CMAKE CPACK CC LIBDIR VERSION
+# usage: test_deb.sh BUILD_DIR SOURCE_DIR CMAKE CPACK CC LIBDIR VERSION
 #	HAVE_PMEM HAVE_DOC
 # LIBDIR is the project's CMAKE_INSTALL_LIBDIR; HAVE_PMEM and HAVE_DOC (ON
 # or OFF) say whether libminiasync-pmem and the man pages were built.

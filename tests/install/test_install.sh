@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright 2026, libminiasync developers
 #
-# install_test.sh -- installs the build tree into a temporary prefix and
+# test_install.sh -- installs the build tree into a temporary prefix and
 # builds programs outside the project against it: with the flags
 # pkg-config gives for libminiasync, as a CMake project that finds the
 # miniasync package, and as one written for miniasync 0.2.1 that finds the
@@ -10,7 +10,7 @@
 # library.  When libminiasync-pmem was built, a pmem program does the same
 # with it.
 #
-# usage: install_test.sh BUILD_DIR SOURCE_DIR CMAKE CC LIBDIR MANDIR VERSION
+# usage: test_install.sh BUILD_DIR SOURCE_DIR CMAKE CC LIBDIR MANDIR VERSION
 # LIBDIR and MANDIR are the project's CMAKE_INSTALL_LIBDIR and
 # CMAKE_INSTALL_MANDIR, relative to the prefix.  Exit 77: cannot run here.
 
