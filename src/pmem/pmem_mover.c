@@ -3,7 +3,7 @@
 
 /*
  * pmem_mover.c -- durable operations on a target, on the polling thread or
- * on the pool engine of vdm_threads.c, with group persist
+ * on the pool engine (engine.c), with group persist
  *
  * A range is durable once it was stored and then either drained on the
  * thread that stored it (persistent memory: the store flushed the cache
