@@ -2,7 +2,7 @@
 /* Copyright 2026, libminiasync developers */
 
 /*
- * test_ring.c -- the bounded MPMC ring of src/core (core/ring.h)
+ * test_core_ring.c -- the bounded MPMC ring of src/core (core/ring.h)
  *
  * On one thread: an empty ring gives nothing, a full one takes nothing
  * more, entries come out in the order they went in across many laps of
