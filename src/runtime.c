@@ -130,7 +130,7 @@ runtime_sleep(struct runtime *rt, uint64_t seen)
 	unsigned spins = 0;
 
 	/* acquire: see runtime_wake; what the waker published is visible */
-	while (core__load_acquire_u64(&rt->wakeups) == seen) {
+	while (core__load_acquire_ne_u64(&rt->wakeups, seen) == seen) {
 		future__cpu_relax();
 		if ((++spins & 63) == 0 && core__now_ns() > until)
 			break;
@@ -266,7 +266,7 @@ runtime_wait_multiple(struct runtime *rt, struct future *futs[], size_t nfuts)
 			runtime_sleep(rt, seen);
 		} else if (pass.pending == 1 && pass.watch != NULL) {
 			/* acquire: pairs with the release that sets the word */
-			while (core__load_acquire_u64(pass.watch) == 0)
+			while (core__load_acquire_ne_u64(pass.watch, 0) == 0)
 				runtime_spin(&spins);
 		} else {
 			runtime_spin(&spins);

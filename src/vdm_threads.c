@@ -103,7 +103,7 @@ threads_plain_piece(void *arg, const struct vdm_operation *op, size_t off,
 {
 	struct threads_fns *fns = arg;
 	/* acquire: pairs with the release in vdm__threads_set_fn */
-	uintptr_t fn = core__load_acquire_uptr(&fns->fn[op->type]);
+	uintptr_t fn = core__load_acquire_ne_uptr(&fns->fn[op->type], 0);
 
 	if (core__unlikely(fn != 0)) {
 		threads_call_fn(fn, op, off, len);

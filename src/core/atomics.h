@@ -28,6 +28,7 @@
  *	core__load_relaxed_T(p)		core__store_relaxed_T(p, v)
  *	core__load_acquire_T(p)		core__store_release_T(p, v)
  *	core__load_acquire_eq_T(p, v)	(tells the checkers only when it reads v)
+ *	core__load_acquire_ne_T(p, v)	(tells them only when it reads another)
  *	core__load_seq_T(p)
  *	core__cas_weak_relaxed_T(p, &expected, desired)
  *	core__cas_weak_acquire_T	(acquire on success and on failure)
@@ -43,11 +44,12 @@
  *
  * A load that polls for a value takes core__load_acquire_eq_T: it is an
  * acquire whatever it reads, but tells CORE__HAPPENS_AFTER only when it
- * reads v, the value its caller acts on; on any other value the caller
- * relies on nothing the load ordered, and polls again or gives up.  Each
- * request costs drd a new segment of the thread, so a poll that told every
- * miss (a spinning worker looking at the ring, a runtime polling a future)
- * made the checkers several times slower.
+ * reads v, the value its caller acts on (core__load_acquire_ne_T: when it
+ * reads anything but v, for a caller that waits for a change); otherwise
+ * the caller relies on nothing the load ordered, and polls again or gives
+ * up.  Each request costs drd a new segment of the thread, so a poll that
+ * told every miss (a spinning worker looking at the ring, a runtime
+ * polling a future) made the checkers several times slower.
  */
 
 #ifndef MINIASYNC_CORE_ATOMICS_H
@@ -105,6 +107,14 @@ core__load_acquire_eq_##S(T *p, T v)\
 {\
 	T r = atomic_load_explicit(CORE__ATOMIC(p), memory_order_acquire);\
 	if (r == v)\
+		CORE__HAPPENS_AFTER(p);\
+	return r;\
+}\
+static inline T \
+core__load_acquire_ne_##S(T *p, T v)\
+{\
+	T r = atomic_load_explicit(CORE__ATOMIC(p), memory_order_acquire);\
+	if (r != v)\
 		CORE__HAPPENS_AFTER(p);\
 	return r;\
 }\
