@@ -10,12 +10,12 @@
  * exits (a key destructor drains what is pending first), so that a
  * record another thread takes next carries no store undrained.  In a
  * record:
- *	stored	the deferred stores of its threads so far; never reset, so
- *		that a ticket names one store of one thread for good (a
- *		record whose count would outgrow a ticket is retired)
- *	drained	the value of stored at its last drain: written by its owner
- *		only (release, after the drain), read by other threads with
- *		acquire
+ *	stored	the deferred stores of its threads so far; never reset,
+ *		so that a ticket names one store of one thread for good
+ *		(a record whose count would outgrow a ticket is retired)
+ *	drained	the value of stored at its last drain: written by its
+ *		owner only (release, after the drain), read by other
+ *		threads with acquire
  *	pending	the drain function of the stores made since that drain
  * A store whose drain function differs from pending first drains those
  * with the old one (drain functions take no argument and are library
