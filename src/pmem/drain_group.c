@@ -253,21 +253,22 @@ pmv__drain_finish(uint64_t ticket, const struct pmv__fns *fns,
 		>> PMV_DG_SHIFT];
 	uint64_t count = ticket & PMV_DG_COUNT_MAX;
 
-	if (r == pmv_dg_mine) {
-		/* stored here (or by an earlier owner, who drained it all
-		 * before giving the record back): relaxed, as in
-		 * pmv_dg_drain_mine */
-		if (core__load_relaxed_u64(&r->drained) < count)
-			pmv_dg_drain_mine(r);
-		return;
-	}
 	/*
 	 * acquire: pairs with the release store of the owner after its
 	 * drain (pmv_dg_drain_mine): a count this high means that drain
-	 * came after the ticket's stores and made them durable
+	 * came after the ticket's stores and made them durable.  Asked
+	 * first, whichever thread this is: of futures waited together, the
+	 * first to complete drains and the others need no more than this
+	 * load (not even this thread's record, a look-up in a shared
+	 * library).
 	 */
 	if (core__load_acquire_u64(&r->drained) >= count)
 		return;
+	if (r == pmv_dg_mine) {
+		/* stored here, after this thread's last drain */
+		pmv_dg_drain_mine(r);
+		return;
+	}
 	/*
 	 * This thread cannot drain for the owner.  The barrier makes every
 	 * thread of the process, the owner among them, pass a full barrier,
