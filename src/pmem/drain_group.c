@@ -243,6 +243,16 @@ pmv__drain_defer(pmem2_drain_fn drain)
 }
 
 /*
+ * pmv__drain_pending -- this thread's pending stores drained
+ */
+void
+pmv__drain_pending(void)
+{
+	if (pmv_dg_mine != NULL)
+		pmv_dg_drain_mine(pmv_dg_mine);
+}
+
+/*
  * pmv__drain_finish -- the ticket's range durable on this thread
  */
 void

@@ -48,6 +48,12 @@ int pmv__drain_group_ready(void);
 uint64_t pmv__drain_defer(pmem2_drain_fn drain);
 
 /*
+ * pmv__drain_pending -- drains what this thread deferred and has not
+ * drained yet, if anything
+ */
+void pmv__drain_pending(void);
+
+/*
  * pmv__drain_finish -- makes durable, on the calling thread, the range
  * [addr, addr + len) whose stores a ticket of pmv__drain_defer counts,
  * stored with fns: on the thread that stored it, its pending drain (if

@@ -373,13 +373,17 @@ pmv_sync_init(struct vdm *vdm, void *arg)
 }
 
 /*
- * pmv_sync_fini -- writes back what the group still holds.  The drain
- * group needs nothing: the futures of a mover end before it, and what a
- * dropped one left pending belongs to its thread's record.
+ * pmv_sync_fini -- writes back what the group still holds, and drains
+ * what this thread stored and has not drained yet, so that operations
+ * started on it and never polled again are durable once the mover is
+ * gone.  Those started on other threads are theirs to drain: at their
+ * next completion of a future, or at their exit.
  */
 static void
 pmv_sync_fini(struct vdm *vdm)
 {
+	if (pmv_sync_of(vdm)->defer_drains)
+		pmv__drain_pending();
 	pmv__group_fini(&pmv_sync_of(vdm)->target.group);
 }
 

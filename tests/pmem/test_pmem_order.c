@@ -1404,6 +1404,33 @@ test_dropped(void **state)
 }
 
 /*
+ * test_delete_drains -- a future polled once (stored, its drain
+ * deferred), then its mover deleted: the deletion drained it
+ */
+static void
+test_delete_drains(void **state)
+{
+	struct fixture *f = *state;
+	char *dest = many_dest(f, 4, 1);
+	struct op_desc op = { VDM_OPERATION_MEMCPY, dest, MANY_LEN, 0, 0,
+		NULL };
+	struct vdm *vdm = mover_new(f, seam_record);
+	assert_non_null(vdm);
+
+	log_reset();
+	struct vdm_memcpy_future fut = vdm_memcpy(vdm, dest, f->src + 2,
+		MANY_LEN, 0);
+	(void) future_poll(FUTURE_AS_RUNNABLE(&fut), NULL);
+	/* the future is not polled again: the mover is gone */
+	vdm_delete(vdm);
+	log_event(EV_COMPLETE, NULL, 0, 0);
+	expect_bytes(dest, f->src + 2, MANY_LEN);
+	expect_ordered(f, &op);
+	if (drain_group_expected(f))
+		assert_int_equal(count_events(EV_DRAIN), 1);
+}
+
+/*
  * test_no_membarrier -- a mover made where the barrier is refused
  * (pmv__drain_group_disabled) drains at the first poll and completes
  */
@@ -1878,6 +1905,7 @@ test_checker(void **state)
 	TEST_PRESTATE(test_two_threads, _mode),\
 	TEST_PRESTATE(test_handover, _mode),\
 	TEST_PRESTATE(test_dropped, _mode),\
+	TEST_PRESTATE(test_delete_drains, _mode),\
 	TEST_PRESTATE(test_no_membarrier, _mode),\
 	TEST_PRESTATE(test_control, _mode),\
 	TEST_PRESTATE(test_control_barrier, _mode)
