@@ -223,9 +223,9 @@ expect_image(struct fixture *f, const void *p, const void *expect, size_t n,
 	read_image(f, p, n);
 	i = test_first_diff(f->buf + start, expect, n);
 	if (i != n)
-		fail_msg("%s, %s: byte %zu of %zu of the range at %zu is 0x%02x "
-			"in the image, 0x%02x expected", f->mode->name, what, i,
-			n, start, f->buf[start + i],
+		fail_msg("%s, %s: byte %zu of %zu of the range at %zu is "
+			"0x%02x in the image, 0x%02x expected", f->mode->name,
+			what, i, n, start, f->buf[start + i],
 			((const unsigned char *)expect)[i]);
 }
 

@@ -33,7 +33,8 @@ for mover in pmem2 libpmem; do
 		"$@" "$rig_mnt" "$rig_medium" "$mover" "$nthreads" || status=$?
 		rig_down
 		if [ "$status" -ne 0 ]; then
-			echo "$mover, $nthreads threads: exit status $status" >&2
+			echo "$mover, $nthreads threads: exit status" \
+				"$status" >&2
 			exit "$status"
 		fi
 	done
