@@ -60,6 +60,19 @@
  * sleeps does not.  So while quiet says so, an idle worker sleeps rather
  * than spin for more work, and one with a batch to persist stops
  * waiting for more.  It is read often: a relaxed load, nothing more.
+ *
+ * join and poll are optional, both or neither, with persist and linger:
+ * how a polling thread that stored a whole short operation itself (one
+ * shorter than offload_min, whose persist linger calls costly) hands its
+ * range to the persist that other threads share, without waiting for it.
+ * join makes durable what it can at once (a drain) and returns 0 if that
+ * was all, else a non-zero ticket; poll(ticket) returns non-zero once the
+ * ranges of that ticket are durable, with *result as persist's would be,
+ * doing the persist itself if no other thread does, and returns 0 at once
+ * if another thread does.  So a burst of short operations costs the
+ * polling thread its stores and one shared persist, with no hand-over to a
+ * worker and no wake-up, and the operations complete at a later poll,
+ * together.
  */
 struct vdm__threads_backend {
 	enum vdm_operation_result (*check)(void *arg,
@@ -71,6 +84,9 @@ struct vdm__threads_backend {
 	int (*linger)(void *arg, const struct vdm__range *ranges,
 		unsigned n);
 	int (*quiet)(void *arg);
+	uint64_t (*join)(void *arg, struct vdm__range *ranges, unsigned n);
+	int (*poll)(void *arg, uint64_t ticket,
+		enum vdm_operation_result *result);
 };
 
 /* vdm__threads_size -- the bytes of the engine's state, the struct vdm first */
@@ -111,7 +127,8 @@ void vdm__threads_set_fn(struct vdm *vdm, enum vdm_operation_type type,
 /*
  * vdm__threads_run -- the engine's run task, for every operation type of a
  * descriptor: the futures of vdm_memcpy() and friends take a slot at their
- * first poll, or none for an operation shorter than offload_min
+ * first poll, or none for an operation shorter than offload_min whose
+ * persist (if any) is not costly
  */
 enum future_state vdm__threads_run(struct future_context *context,
 	struct future_notifier *notifier);
