@@ -143,6 +143,7 @@ threads_worker(void *arg)
 	int lingered = 0;	/* waited for more work for this batch */
 
 	batch.n = 0;
+	batch.costly = 0;
 	for (;;) {
 		if (core__ring_pop(&m->ring, &entry) != 0) {
 			if (batch.n == 0) {
@@ -152,9 +153,7 @@ threads_worker(void *arg)
 			/* out of work: first make what was moved durable,
 			 * once more work had a chance to join a costly
 			 * batch */
-			if (!lingered && m->backend->linger != NULL &&
-					m->backend->linger(m->backend_arg,
-						batch.ranges, batch.n)) {
+			if (!lingered && batch.costly) {
 				lingered = 1;
 				engine__sleep_await(&m->sleep,
 					THREADS_LINGER_NS);
@@ -234,13 +233,13 @@ engine__op_new(struct vdm *vdm, const enum vdm_operation_type type)
  */
 static enum vdm_operation_result
 threads_move_here(const struct engine__mover *m, const struct vdm_operation *op,
-	size_t len)
+	size_t len, int costly)
 {
-	m->backend->piece(m->backend_arg, op, 0, len);
+	m->backend->piece(m->backend_arg, op, 0, len, costly);
 	if (m->backend->persist == NULL)
 		return VDM_SUCCESS;
 	struct vdm__range r = vdm__operation_range(op, 0, len);
-	return m->backend->persist(m->backend_arg, &r, 1);
+	return m->backend->persist(m->backend_arg, &r, 1, costly);
 }
 
 /*
@@ -277,7 +276,7 @@ static uint64_t
 threads_store_join(const struct engine__mover *m,
 	const struct vdm_operation *op, size_t len)
 {
-	m->backend->piece(m->backend_arg, op, 0, len);
+	m->backend->piece(m->backend_arg, op, 0, len, 1);
 	struct vdm__range r = vdm__operation_range(op, 0, len);
 	return m->backend->join(m->backend_arg, &r, 1);
 }
@@ -306,7 +305,8 @@ threads_start(struct engine__slot *slot, const struct vdm_operation *op,
 			if (threads_joins(m, costly))
 				slot->ticket = threads_store_join(m, op, len);
 			else
-				result = threads_move_here(m, op, len);
+				result = threads_move_here(m, op, len,
+					costly);
 		}
 		core__store_relaxed_uint(&slot->failed, (unsigned)result);
 		/* the poll that joined returns at once, as pmv_sync_run's:
@@ -377,6 +377,7 @@ threads_start(struct engine__slot *slot, const struct vdm_operation *op,
 		/* the ring is full of entries: move it now */
 		struct engine__batch b;
 		b.n = 0;
+		b.costly = 0;
 		engine__work(slot, slot->gen, &b);
 		engine__batch_flush(m, &b);
 	}
@@ -400,7 +401,8 @@ engine__op_start(void *data, const struct vdm_operation *op,
 
 	if (slot->is_inline) {
 		if (result == VDM_SUCCESS && len != 0)
-			threads_inline_failed = threads_move_here(m, op, len);
+			threads_inline_failed = threads_move_here(m, op, len,
+				threads_costly(m, op, len));
 		return 0;
 	}
 
@@ -467,6 +469,7 @@ engine__op_check(void *data, const struct vdm_operation *op)
 	const struct engine__mover *m = slot->mover;
 	struct engine__batch b;
 	b.n = 0;
+	b.costly = 0;
 	engine__work(slot, slot->gen, &b);
 	engine__batch_flush(m, &b);
 
@@ -531,7 +534,8 @@ vdm__threads_run(struct future_context *context,
 				threads_costly(m, op, len);
 			if (!threads_joins(m, costly)) {
 				if (r == VDM_SUCCESS && len != 0)
-					r = threads_move_here(m, op, len);
+					r = threads_move_here(m, op, len,
+						costly);
 				return vdm_run_complete(context, r);
 			}
 			/* it waits for the shared persist in a slot */
@@ -542,7 +546,7 @@ vdm__threads_run(struct future_context *context,
 					FUTURE_NOTIFIER_NONE;
 			if (slot->is_inline) {
 				if (len != 0)
-					r = threads_move_here(m, op, len);
+					r = threads_move_here(m, op, len, 1);
 				return vdm_run_complete(context, r);
 			}
 			threads_start(slot, op, notifier, r, costly);

@@ -153,6 +153,7 @@ struct engine__mover {
  */
 struct engine__batch {
 	unsigned n;
+	int costly;	/* its ranges are of costly operations (linger) */
 	struct engine__slot *slots[ENGINE__BATCH_MAX];
 	struct vdm__range ranges[ENGINE__BATCH_MAX];
 };

@@ -124,12 +124,24 @@ pmv_persist_ranges(struct pmv__target *t, struct vdm__range *r, unsigned n,
 
 /*
  * pmv_persist -- the engine's persist: the ranges of the pieces this
- * thread stored with pmv_piece
+ * thread stored with pmv_piece, of operations whose whole range needs a
+ * write-back (costly, pmv_linger) or of operations whose range needs
+ * none: a drain
  */
 static enum vdm_operation_result
-pmv_persist(void *arg, struct vdm__range *r, unsigned n)
+pmv_persist(void *arg, struct vdm__range *r, unsigned n, int costly)
 {
-	return pmv_persist_ranges(arg, r, n, 1);
+	struct pmv__target *t = arg;
+
+	if (!costly) {
+		t->fns.drain();
+		return VDM_SUCCESS;
+	}
+
+	enum vdm_operation_result result;
+	uint64_t ticket = pmv__group_join(&t->group, r, n, 1);
+	(void) pmv__group_try(&t->group, ticket, 1, &result);
+	return result;
 }
 
 /*
@@ -144,23 +156,30 @@ pmv_check(void *arg, const struct vdm_operation *op)
 }
 
 /*
- * pmv_piece -- stores a piece; the engine persists it with pmv_persist
+ * pmv_piece -- stores a piece of an operation whose whole range needs a
+ * write-back (costly, as pmv_linger said) or none; the engine persists it
+ * with pmv_persist, or pmv_join
  */
 static void
 pmv_piece(void *arg, const struct vdm_operation *op, size_t off,
-	size_t len)
+	size_t len, int costly)
 {
 	struct pmv__target *t = arg;
-	struct vdm__range r = vdm__operation_range(op, off, len);
 
-	if (t->ops->needs_write_back(t, r.addr, r.len))
+	if (costly)
 		pmv__group_stored(&t->group);
-	t->ops->store(t, op, off, len);
+	if (t->ops->store_as != NULL)
+		t->ops->store_as(t, op, off, len, costly);
+	else
+		t->ops->store(t, op, off, len);
 }
 
 /*
- * pmv_linger -- a batch with a range to write back is worth waiting for
- * more work: one msync costs far more than a wait, and more work joins it
+ * pmv_linger -- an operation whose range needs a write-back is costly to
+ * persist: one msync costs far more than a wait for more work to join it.
+ * The engine asks once per operation (the whole range), and tells
+ * pmv_piece, pmv_persist and pmv_join: needs_write_back may be slow
+ * (pmem_is_pmem() looks the range up under a lock).
  */
 static int
 pmv_linger(void *arg, const struct vdm__range *r, unsigned n)
@@ -188,13 +207,16 @@ pmv_quiet(void *arg)
 }
 
 /*
- * pmv_join -- the engine's join: the range of a short operation the
- * polling thread stored with pmv_piece, drained or in the open group
+ * pmv_join -- the engine's join: the range of a short operation that
+ * needs a write-back, which the polling thread stored with pmv_piece,
+ * into the open group
  */
 static uint64_t
 pmv_join(void *arg, struct vdm__range *r, unsigned n)
 {
-	return pmv_join_ranges(arg, r, n, 1);
+	struct pmv__target *t = arg;
+
+	return pmv__group_join(&t->group, r, n, 1);
 }
 
 /*
