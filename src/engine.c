@@ -13,7 +13,12 @@
  * offload_min: it moves it at once.  op_start does the same for such an
  * operation in a slot (libpmem2's futures).  The hand-over (the slot's line
  * and a ring cell to a worker's cache, the completion back) costs the
- * polling thread more than such a copy.  Any other op_start copies the
+ * polling thread more than such a copy.  Only when the backend's persist
+ * of it is costly (a write-back) and the backend can share it (join and
+ * poll) does such an operation take a slot: it is stored at its first
+ * poll, joins the persist the mover's threads share, and completes at a
+ * later poll once that is done (threads_check_joined), so a burst of them
+ * costs one persist, as on a mover without threads.  Any other op_start copies the
  * operation into the slot and queues it, cut into pieces when it is large,
  * on a bounded lock-free ring (core/ring.h) of entries (slot, generation),
  * one per piece.  Whoever holds an entry claims the slot's pieces one by
