@@ -51,15 +51,16 @@ pmv_libpmem_needs_write_back(const struct pmv__target *t, const void *addr,
 }
 
 /*
- * pmv_libpmem_store -- stores [off, off + len): persistent memory with
- * libpmem's functions, without a drain; anything else with the C library
+ * pmv_libpmem_store_as -- stores [off, off + len) of an operation whose
+ * range is persistent memory (write_back 0) with libpmem's functions,
+ * without a drain, and of any other (write_back non-zero) with the C
+ * library
  */
 static void
-pmv_libpmem_store(const struct pmv__target *t, const struct vdm_operation *op,
-	size_t off, size_t len)
+pmv_libpmem_store_as(const struct pmv__target *t,
+	const struct vdm_operation *op, size_t off, size_t len, int write_back)
 {
-	if (pmv_libpmem_needs_write_back(t, vdm__operation_range(op, off,
-			len).addr, len)) {
+	if (write_back) {
 		pmv__prefault(op, off, len);
 		vdm__operation_run(op, off, len);
 		return;
@@ -69,6 +70,18 @@ pmv_libpmem_store(const struct pmv__target *t, const struct vdm_operation *op,
 	if (vdm__operation_flags(op) & VDM_F_NO_CACHE_HINT)
 		flags |= PMEM_F_MEM_NONTEMPORAL;
 	pmv__store(&t->fns, op, off, len, flags);
+}
+
+/*
+ * pmv_libpmem_store -- stores [off, off + len): persistent memory with
+ * libpmem's functions, without a drain; anything else with the C library
+ */
+static void
+pmv_libpmem_store(const struct pmv__target *t, const struct vdm_operation *op,
+	size_t off, size_t len)
+{
+	pmv_libpmem_store_as(t, op, off, len, pmv_libpmem_needs_write_back(t,
+		vdm__operation_range(op, off, len).addr, len));
 }
 
 /*
@@ -85,6 +98,7 @@ pmv_libpmem_write_back(const struct pmv__target *t, const void *addr,
 static const struct pmv__target_ops pmv_libpmem_ops = {
 	.check = pmv_libpmem_check,
 	.store = pmv_libpmem_store,
+	.store_as = pmv_libpmem_store_as,
 	.needs_write_back = pmv_libpmem_needs_write_back,
 	.write_back = pmv_libpmem_write_back,
 };
