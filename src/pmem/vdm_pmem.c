@@ -12,6 +12,8 @@
  * with pmem_msync(), through the group write-back of write_back.c.
  */
 
+#include <errno.h>
+
 #include <libminiasync-pmem.h>
 #include <libpmem.h>
 
@@ -85,14 +87,19 @@ pmv_libpmem_store(const struct pmv__target *t, const struct vdm_operation *op,
 }
 
 /*
- * pmv_libpmem_write_back -- pmem_msync(): 0, or -1
+ * pmv_libpmem_write_back -- pmem_msync(): 0, or -1; errno as it was, as
+ * operations never touch it (the failure reaches the future's result)
  */
 static int
 pmv_libpmem_write_back(const struct pmv__target *t, const void *addr,
 	size_t len)
 {
+	int olderrno = errno;
+
 	(void) t;
-	return pmem_msync(addr, len);
+	int ret = pmem_msync(addr, len);
+	errno = olderrno;
+	return ret;
 }
 
 static const struct pmv__target_ops pmv_libpmem_ops = {
