@@ -13,7 +13,12 @@
  * offload_min: it moves it at once.  op_start does the same for such an
  * operation in a slot (libpmem2's futures).  The hand-over (the slot's line
  * and a ring cell to a worker's cache, the completion back) costs the
- * polling thread more than such a copy.  Any other op_start copies the
+ * polling thread more than such a copy.  Only when the backend's persist
+ * of it is costly (a write-back) and the backend can share it (join and
+ * poll) does such an operation take a slot: it is stored at its first
+ * poll, joins the persist the mover's threads share, and completes at a
+ * later poll once that is done (threads_check_joined), so a burst of them
+ * costs one persist, as on a mover without threads.  Any other op_start copies the
  * operation into the slot and queues it, cut into pieces when it is large,
  * on a bounded lock-free ring (core/ring.h) of entries (slot, generation),
  * one per piece.  Whoever holds an entry claims the slot's pieces one by
@@ -143,6 +148,7 @@ threads_worker(void *arg)
 	int lingered = 0;	/* waited for more work for this batch */
 
 	batch.n = 0;
+	batch.costly = 0;
 	for (;;) {
 		if (core__ring_pop(&m->ring, &entry) != 0) {
 			if (batch.n == 0) {
@@ -152,9 +158,7 @@ threads_worker(void *arg)
 			/* out of work: first make what was moved durable,
 			 * once more work had a chance to join a costly
 			 * batch */
-			if (!lingered && m->backend->linger != NULL &&
-					m->backend->linger(m->backend_arg,
-						batch.ranges, batch.n)) {
+			if (!lingered && batch.costly) {
 				lingered = 1;
 				engine__sleep_await(&m->sleep,
 					THREADS_LINGER_NS);
@@ -234,47 +238,87 @@ engine__op_new(struct vdm *vdm, const enum vdm_operation_type type)
  */
 static enum vdm_operation_result
 threads_move_here(const struct engine__mover *m, const struct vdm_operation *op,
-	size_t len)
+	size_t len, int costly)
 {
-	m->backend->piece(m->backend_arg, op, 0, len);
+	m->backend->piece(m->backend_arg, op, 0, len, costly);
 	if (m->backend->persist == NULL)
 		return VDM_SUCCESS;
 	struct vdm__range r = vdm__operation_range(op, 0, len);
-	return m->backend->persist(m->backend_arg, &r, 1);
+	return m->backend->persist(m->backend_arg, &r, 1, costly);
 }
 
 /*
- * engine__op_start -- queues the operation, or moves it on this thread
- * when it is shorter than offload_min or got no slot
+ * threads_costly -- non-zero if the persist of a whole operation this
+ * mover accepted is worth sharing with others (backend->linger)
  */
-int
-engine__op_start(void *data, const struct vdm_operation *op,
-	struct future_notifier *n)
+static int
+threads_costly(const struct engine__mover *m, const struct vdm_operation *op,
+	size_t len)
 {
-	struct engine__slot *slot = data;
-	struct engine__mover *m = slot->mover;
-	enum vdm_operation_result result = threads_result(m, op);
-	size_t len = vdm__operation_len(op);
-
-	if (n != NULL)
-		n->notifier_used = FUTURE_NOTIFIER_NONE;
-
-	if (slot->is_inline) {
-		if (result == VDM_SUCCESS && len != 0)
-			threads_inline_failed = threads_move_here(m, op, len);
+	if (m->backend->linger == NULL || len == 0)
 		return 0;
-	}
+	struct vdm__range whole = vdm__operation_range(op, 0, len);
+	return m->backend->linger(m->backend_arg, &whole, 1);
+}
+
+/*
+ * threads_joins -- non-zero if a short operation whose persist is costly
+ * is stored on the polling thread and joins the shared persist, rather
+ * than wait for a persist of its own (backend->join)
+ */
+static inline int
+threads_joins(const struct engine__mover *m, int costly)
+{
+	return costly && m->backend->join != NULL;
+}
+
+/*
+ * threads_store_join -- stores a whole short operation on this thread and
+ * hands its range to the shared persist (backend->join): the ticket to
+ * wait for, or 0 if it is durable already
+ */
+static uint64_t
+threads_store_join(const struct engine__mover *m,
+	const struct vdm_operation *op, size_t len)
+{
+	m->backend->piece(m->backend_arg, op, 0, len, 1);
+	struct vdm__range r = vdm__operation_range(op, 0, len);
+	return m->backend->join(m->backend_arg, &r, 1);
+}
+
+/*
+ * threads_start -- op_start for a slot, with the operation's outcome and
+ * the cost of its persist known: moves an operation shorter than
+ * offload_min here (completing it at once, or once the shared persist it
+ * joined is done), queues any other
+ */
+static void
+threads_start(struct engine__slot *slot, const struct vdm_operation *op,
+	struct future_notifier *n, enum vdm_operation_result result,
+	int costly)
+{
+	struct engine__mover *m = slot->mover;
+	size_t len = vdm__operation_len(op);
 
 	if (result != VDM_SUCCESS || len < m->offload_min) {
 		/* nothing to move, or too little to hand over: move it and
-		 * complete at once.  Relaxed: only polling threads read
-		 * them, and a future reaches another polling thread only
-		 * through the program's own synchronization */
-		if (result == VDM_SUCCESS && len != 0)
-			result = threads_move_here(m, op, len);
+		 * complete at once, or at a later poll once the persist it
+		 * joined is done (engine__op_check).  Relaxed: only polling
+		 * threads read them, and a future reaches another polling
+		 * thread only through the program's own synchronization */
+		if (result == VDM_SUCCESS && len != 0) {
+			if (threads_joins(m, costly))
+				slot->ticket = threads_store_join(m, op, len);
+			else
+				result = threads_move_here(m, op, len,
+					costly);
+		}
 		core__store_relaxed_uint(&slot->failed, (unsigned)result);
-		core__store_relaxed_u64(&slot->complete, 1);
-		return 0;
+		/* the poll that joined returns at once, as pmv_sync_run's:
+		 * the next one persists, for every operation joined by then */
+		slot->fresh = slot->ticket != 0;
+		core__store_relaxed_u64(&slot->complete, slot->ticket == 0);
+		return;
 	}
 
 	slot->op = *op;
@@ -285,9 +329,7 @@ engine__op_start(void *data, const struct vdm_operation *op,
 	slot->gen++;
 
 	/* decided once: op_check asks on every poll */
-	struct vdm__range whole = vdm__operation_range(op, 0, len);
-	slot->costly = m->backend->linger != NULL &&
-		m->backend->linger(m->backend_arg, &whole, 1);
+	slot->costly = costly;
 
 	unsigned pieces = threads_pieces(m, op, len);
 	slot->piece_size = CORE__ALIGN_UP(len / pieces,
@@ -340,10 +382,62 @@ engine__op_start(void *data, const struct vdm_operation *op,
 		/* the ring is full of entries: move it now */
 		struct engine__batch b;
 		b.n = 0;
+		b.costly = 0;
 		engine__work(slot, slot->gen, &b);
 		engine__batch_flush(m, &b);
 	}
+}
+
+/*
+ * engine__op_start -- queues the operation, or moves it on this thread
+ * when it is shorter than offload_min or got no slot
+ */
+int
+engine__op_start(void *data, const struct vdm_operation *op,
+	struct future_notifier *n)
+{
+	struct engine__slot *slot = data;
+	struct engine__mover *m = slot->mover;
+	enum vdm_operation_result result = threads_result(m, op);
+	size_t len = vdm__operation_len(op);
+
+	if (n != NULL)
+		n->notifier_used = FUTURE_NOTIFIER_NONE;
+
+	if (slot->is_inline) {
+		if (result == VDM_SUCCESS && len != 0)
+			threads_inline_failed = threads_move_here(m, op, len,
+				threads_costly(m, op, len));
+		return 0;
+	}
+
+	threads_start(slot, op, n, result,
+		result == VDM_SUCCESS && threads_costly(m, op, len));
 	return 0;
+}
+
+/*
+ * threads_check_joined -- op_check of a short operation stored on the
+ * polling thread: complete once the shared persist it joined is done, the
+ * persist done here if no other thread does it
+ */
+static enum future_state
+threads_check_joined(struct engine__slot *slot)
+{
+	const struct engine__mover *m = slot->mover;
+	enum vdm_operation_result result;
+
+	if (slot->fresh) {
+		slot->fresh = 0;
+		return FUTURE_STATE_RUNNING;
+	}
+	if (!m->backend->poll(m->backend_arg, slot->ticket, &result))
+		return FUTURE_STATE_RUNNING;
+	slot->ticket = 0;
+	/* relaxed: the polling thread's own, as in threads_start */
+	core__store_relaxed_uint(&slot->failed, (unsigned)result);
+	core__store_relaxed_u64(&slot->complete, 1);
+	return FUTURE_STATE_COMPLETE;
 }
 
 /*
@@ -357,6 +451,8 @@ engine__op_check(void *data, const struct vdm_operation *op)
 
 	if (slot->is_inline)
 		return FUTURE_STATE_COMPLETE;
+	if (slot->ticket != 0)
+		return threads_check_joined(slot);
 
 	/* acquire: pairs with the release in threads_finish (told to the
 	 * checkers only once complete: polls that miss order nothing) */
@@ -378,6 +474,7 @@ engine__op_check(void *data, const struct vdm_operation *op)
 	const struct engine__mover *m = slot->mover;
 	struct engine__batch b;
 	b.n = 0;
+	b.costly = 0;
 	engine__work(slot, slot->gen, &b);
 	engine__batch_flush(m, &b);
 
@@ -438,12 +535,30 @@ vdm__threads_run(struct future_context *context,
 			/* judged here: a future's arguments are not judged
 			 * before its first poll (see vdm_run_judging) */
 			enum vdm_operation_result r = threads_result(m, op);
-			if (r == VDM_SUCCESS && len != 0)
-				r = threads_move_here(m, op, len);
-			return vdm_run_complete(context, r);
+			int costly = r == VDM_SUCCESS &&
+				threads_costly(m, op, len);
+			if (!threads_joins(m, costly)) {
+				if (r == VDM_SUCCESS && len != 0)
+					r = threads_move_here(m, op, len,
+						costly);
+				return vdm_run_complete(context, r);
+			}
+			/* it waits for the shared persist in a slot */
+			data->data = engine__op_new(&m->base, op->type);
+			struct engine__slot *slot = data->data;
+			if (notifier != NULL)
+				notifier->notifier_used =
+					FUTURE_NOTIFIER_NONE;
+			if (slot->is_inline) {
+				if (len != 0)
+					r = threads_move_here(m, op, len, 1);
+				return vdm_run_complete(context, r);
+			}
+			threads_start(slot, op, notifier, r, costly);
+		} else {
+			data->data = engine__op_new(&m->base, op->type);
+			(void) engine__op_start(data->data, op, notifier);
 		}
-		data->data = engine__op_new(&m->base, op->type);
-		(void) engine__op_start(data->data, op, notifier);
 	} else if (notifier != NULL) {
 		/* a later poll hands out no notifier (see the top) */
 		notifier->notifier_used = FUTURE_NOTIFIER_NONE;
@@ -576,6 +691,7 @@ vdm__threads_init(struct vdm *vdm, const struct vdm_threads_config *config,
 		core__atomic_init_uint(&slot->failed, VDM_SUCCESS);
 		core__atomic_init_u64(&slot->complete, 0);
 		core__atomic_init_int(&slot->busy, 0);
+		slot->ticket = 0;
 	}
 	core__atomic_init_uint(&m->slot_hint, 0);
 	m->inline_slot.mover = m;

@@ -33,8 +33,9 @@
  *
  * check returns the result the operation will end with: VDM_SUCCESS, or an
  * error, and then nothing moves.  piece moves the bytes [off, off + len) of
- * an operation check accepted.  A piece of a memmove is the whole operation
- * when its ranges overlap.
+ * an operation check accepted, costly being what linger said of the whole
+ * operation (0 without linger).  A piece of a memmove is the whole
+ * operation when its ranges overlap.
  *
  * persist is optional.  Without it, an operation is complete once every
  * piece returned.  With it, pieces are not durable when piece returns: the
@@ -42,13 +43,18 @@
  * ranges it moved since its last call (a worker when it runs out of queued
  * work or its batch is full, a polling thread before its poll returns),
  * and only then do they count as done.  So many operations share one
- * drain, or one write-back of their coalesced ranges.  persist returns
- * VDM_SUCCESS, or the error every operation with a range in the batch then
- * ends with (their bytes were stored, not made durable).
+ * drain, or one write-back of their coalesced ranges.  A batch holds the
+ * ranges of costly operations only, or of others only, and persist is told
+ * which (costly).  persist returns VDM_SUCCESS, or the error every
+ * operation with a range in the batch then ends with (their bytes were
+ * stored, not made durable).
  *
- * linger is optional, with persist: non-zero if persisting this batch
- * costs so much (a write-back to a file) that a worker that ran out of
- * work had better wait a little for more to share it with.
+ * linger is optional, with persist: non-zero if persisting the whole range
+ * of an operation check accepted costs so much (a write-back to a file)
+ * that its ranges are worth sharing a persist with more: a worker that
+ * ran out of work waits a little for more.  The engine asks once per
+ * operation, and tells piece, persist and join what it said (costly), so
+ * that the backend need not ask itself again.
  *
  * quiet is optional: non-zero while a thread of the mover is in a call
  * that costs more for every other processor the process runs on.  msync()
@@ -60,17 +66,33 @@
  * sleeps does not.  So while quiet says so, an idle worker sleeps rather
  * than spin for more work, and one with a batch to persist stops
  * waiting for more.  It is read often: a relaxed load, nothing more.
+ *
+ * join and poll are optional, both or neither, with persist and linger:
+ * how a polling thread that stored a whole short operation itself (one
+ * shorter than offload_min, whose persist linger calls costly) hands its
+ * range to the persist that other threads share, without waiting for it.
+ * join returns 0 if the range is durable already, else a non-zero ticket;
+ * poll(ticket) returns non-zero once the
+ * ranges of that ticket are durable, with *result as persist's would be,
+ * doing the persist itself if no other thread does, and returns 0 at once
+ * if another thread does.  So a burst of short operations costs the
+ * polling thread its stores and one shared persist, with no hand-over to a
+ * worker and no wake-up, and the operations complete at a later poll,
+ * together.
  */
 struct vdm__threads_backend {
 	enum vdm_operation_result (*check)(void *arg,
 		const struct vdm_operation *op);
 	void (*piece)(void *arg, const struct vdm_operation *op, size_t off,
-		size_t len);
+		size_t len, int costly);
 	enum vdm_operation_result (*persist)(void *arg,
-		struct vdm__range *ranges, unsigned n);
+		struct vdm__range *ranges, unsigned n, int costly);
 	int (*linger)(void *arg, const struct vdm__range *ranges,
 		unsigned n);
 	int (*quiet)(void *arg);
+	uint64_t (*join)(void *arg, struct vdm__range *ranges, unsigned n);
+	int (*poll)(void *arg, uint64_t ticket,
+		enum vdm_operation_result *result);
 };
 
 /* vdm__threads_size -- the bytes of the engine's state, the struct vdm first */
@@ -111,7 +133,8 @@ void vdm__threads_set_fn(struct vdm *vdm, enum vdm_operation_type type,
 /*
  * vdm__threads_run -- the engine's run task, for every operation type of a
  * descriptor: the futures of vdm_memcpy() and friends take a slot at their
- * first poll, or none for an operation shorter than offload_min
+ * first poll, or none for an operation shorter than offload_min whose
+ * persist (if any) is not costly
  */
 enum future_state vdm__threads_run(struct future_context *context,
 	struct future_notifier *notifier);

@@ -83,6 +83,9 @@ struct engine__slot {
 	uint32_t gen;	/* generation of the current operation */
 	int fresh;	/* no op_check since op_start yet */
 	int costly;	/* its persist is worth sharing (backend->linger) */
+	/* non-zero while a short operation this thread stored waits for
+	 * the shared persist it joined (backend->join), 0 otherwise */
+	uint64_t ticket;
 
 	/* written by op_start before its release store of claim, read by
 	 * whoever claims a piece (acquire) */
@@ -150,6 +153,7 @@ struct engine__mover {
  */
 struct engine__batch {
 	unsigned n;
+	int costly;	/* its ranges are of costly operations (linger) */
 	struct engine__slot *slots[ENGINE__BATCH_MAX];
 	struct vdm__range ranges[ENGINE__BATCH_MAX];
 };

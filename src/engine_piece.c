@@ -112,7 +112,8 @@ threads_move_early(const struct engine__mover *m, struct engine__slot *slot,
 		size_t step = len - done < ENGINE__CHUNK ? len - done :
 			ENGINE__CHUNK;
 
-		m->backend->piece(m->backend_arg, &slot->op, off + done, step);
+		m->backend->piece(m->backend_arg, &slot->op, off + done, step,
+			slot->costly);
 		done += step;
 		if (counted)
 			continue;
@@ -138,7 +139,8 @@ engine__batch_flush(const struct engine__mover *m, struct engine__batch *b)
 	if (b->n == 0)
 		return;
 	enum vdm_operation_result r =
-		m->backend->persist(m->backend_arg, b->ranges, b->n);
+		m->backend->persist(m->backend_arg, b->ranges, b->n,
+			b->costly);
 	for (unsigned i = 0; i < b->n; i++) {
 		/* relaxed: published by the piece's acq_rel decrement of
 		 * pieces_left (see struct engine__slot) */
@@ -173,13 +175,16 @@ engine__work(struct engine__slot *slot, uint32_t gen,
 			threads_move_early(m, slot, off, piece_len);
 		else
 			m->backend->piece(m->backend_arg, &slot->op, off,
-				piece_len);
+				piece_len, slot->costly);
 
 		if (m->backend->persist == NULL) {
 			threads_piece_done(slot);
 		} else {
-			if (b->n == ENGINE__BATCH_MAX)
+			/* a batch is full, or all costly or none */
+			if (b->n == ENGINE__BATCH_MAX || (b->n != 0 &&
+					b->costly != slot->costly))
 				engine__batch_flush(m, b);
+			b->costly = slot->costly;
 			b->slots[b->n] = slot;
 			b->ranges[b->n] = vdm__operation_range(&slot->op, off,
 				piece_len);

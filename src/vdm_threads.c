@@ -99,9 +99,10 @@ threads_call_fn(uintptr_t fn, const struct vdm_operation *op, size_t off,
  */
 static void
 threads_plain_piece(void *arg, const struct vdm_operation *op, size_t off,
-	size_t len)
+	size_t len, int costly)
 {
 	struct threads_fns *fns = arg;
+	(void) costly;	/* no linger: always 0 */
 	/* acquire: pairs with the release in vdm__threads_set_fn */
 	uintptr_t fn = core__load_acquire_ne_uptr(&fns->fn[op->type], 0);
 

@@ -34,6 +34,10 @@ _Static_assert(FIG_BATCH_COPIES <= BENCH_MAX_COPIES,
 
 #define FIG_LARGE_REPS 9
 #define FIG_LARGE_GOAL 1.4
+/* rounds of threads-large's rotated table, and the pool's goal there:
+ * this fraction of the speed of the two-way split */
+#define FIG_SPLIT_REPS 15
+#define FIG_SPLIT_GOAL 0.9
 
 const struct pool_spec pool_default = {
 	"threads", vdm_descriptor_threads, 0, FUTURE_NOTIFIER_WAKER, 0, 1,
@@ -286,6 +290,72 @@ fig_batch(struct fig_ctx *x)
 }
 
 /*
+ * large_split -- the second table of threads-large: the default pool, the
+ * two-way split and memcpy, rotated (split_rotated), each held against
+ * the split; 0, or -1 (reported)
+ */
+static int
+large_split(struct fig_ctx *x, struct bench_env *env)
+{
+	static const char *const names[SPLIT_WAYS] = {
+		[SPLIT_POOL] = "threads",
+		[SPLIT_TWO] = "two-way split",
+		[SPLIT_MEMCPY] = "memcpy",
+	};
+	static const char *const csv_names[SPLIT_WAYS] = {
+		[SPLIT_POOL] = "threads-vs-split",
+		[SPLIT_TWO] = "two-way-split",
+		[SPLIT_MEMCPY] = "memcpy-vs-split",
+	};
+	double med[SPLIT_WAYS], min[SPLIT_WAYS];
+	struct bench_mover p;
+	unsigned reps = x->o->reps < FIG_SPLIT_REPS ? x->o->reps :
+		FIG_SPLIT_REPS;
+
+	if (pool_open(&p, &pool_default) != 0)
+		return -1;
+	memset(env->dst, 0, env->n);
+	int e = split_rotated(&p, env->dst, env->src, env->n, reps, med, min);
+	mover_close(&p);
+	if (e != 0)
+		return -1;
+	if (memcmp(env->dst, env->src, env->n) != 0) {
+		fprintf(stderr, "threads-large: the split copied wrong "
+				"bytes\n");
+		return -1;
+	}
+
+	printf("  the same copy three ways, rotated in each of %u rounds: "
+	       "the pool, the\n  two-way split (this thread copies one half "
+	       "while a thread it creates\n  copies the other, then joins "
+	       "it) and memcpy(); base = the split; ratio =\n  split time / "
+	       "time (higher is better)\n", reps);
+	for (unsigned w = 0; w < SPLIT_WAYS; w++) {
+		struct bench_result r;
+		char goal[32] = "-";
+		const char *verdict = "";
+		double ratio = med[SPLIT_TWO] / med[w];
+
+		memset(&r, 0, sizeof(r));
+		r.mover_med = med[w];
+		r.mover_min = min[w];
+		r.base_med = med[SPLIT_TWO];
+		r.base_min = min[SPLIT_TWO];
+		if (w == SPLIT_POOL) {
+			snprintf(goal, sizeof(goal), ">= %.2f",
+				FIG_SPLIT_GOAL);
+			verdict = fig_goal(x, ratio >= FIG_SPLIT_GOAL);
+		}
+		fig_row(names[w], &r, 1e3, ratio, goal, verdict);
+		csv_fig(x, "threads-large", csv_names[w], env->n, med[w],
+			med[SPLIT_TWO], ratio,
+			w == SPLIT_POOL ? FIG_SPLIT_GOAL : NAN);
+	}
+	printf("  (no quiet count in this table)\n");
+	return 0;
+}
+
+/*
  * fig_large -- one 64 MiB copy waited for with runtime_wait, against one
  * memcpy of 64 MiB, the same buffers every time
  */
@@ -338,7 +408,8 @@ fig_large(struct fig_ctx *x)
 		x->ncpus, x->ncpus);
 	csv_fig(x, "threads-large", "plain-threads", env.n, cr.mover_med,
 		cr.base_med, cr.base_med / cr.mover_med, NAN);
-	return 0;
+
+	return large_split(x, &env);
 }
 
 /* no goal at any size: the figures below hold the thread pool's */
@@ -409,7 +480,11 @@ static const char threads_help[] =
 "                   offload_min 1 (every copy to a worker), without goal\n"
 "  threads-large    one 64 MiB copy against memcpy (at most 9 repetitions);\n"
 "                   goal: memcpy time / mover time at least 1.4; and the\n"
-"                   ceiling: plain threads, one per CPU, each copying a piece\n"
+"                   ceiling: plain threads, one per CPU, each copying a piece;\n"
+"                   then the pool, the two-way split (this thread copies\n"
+"                   half, a thread it creates the rest) and memcpy, rotated,\n"
+"                   at most 15 rounds; goal: split time / pool time at\n"
+"                   least 0.9\n"
 "  threads-idle     CPU time of an idle default pool's workers, and of the\n"
 "                   process with and without the pool, over 1 s of sleep\n"
 "                   (0.2 s with --quick); goal: the workers use at most\n"
@@ -432,7 +507,10 @@ static const char threads_csv_help[] =
 "                   better); goal: the smallest ratio (empty for\n"
 "                   threads-offload)\n"
 "  threads-large    as threads-batch, one copy of size bytes; mover\n"
-"                   plain-threads: the ceiling (no goal)\n"
+"                   plain-threads: the ceiling (no goal); movers\n"
+"                   threads-vs-split, two-way-split, memcpy-vs-split: the\n"
+"                   rotated table, baseline = the split, ratio = split\n"
+"                   time / time; goal (threads-vs-split): the smallest ratio\n"
 "  threads-idle     size 0; ns_per_op = the process's CPU ns per second of\n"
 "                   wall time with the pool, baseline_ns_per_op = without;\n"
 "                   ratio = % of one core the workers used (all threads\n"

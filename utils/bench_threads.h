@@ -61,6 +61,23 @@ int fig_floor(struct fig_ctx *x);
 int par_ceiling(char *dst, const char *src, size_t n, unsigned nthreads,
 	unsigned reps, double *med, double *min);
 
+/* the ways split_rotated() copies, in the order of its results */
+enum split_way {
+	SPLIT_POOL,	/* one vdm_memcpy() on a pool + runtime_wait() */
+	SPLIT_TWO,	/* the caller copies half, a created thread the rest */
+	SPLIT_MEMCPY,	/* one memcpy() */
+	SPLIT_WAYS
+};
+
+/*
+ * split_rotated -- the two-way split of threads-large beside the pool p and
+ * memcpy: reps rounds of the three copies of n bytes, rotated; median and
+ * minimum ns of each way (bench_threads_floor.c); 0, or -1 (reported)
+ */
+int split_rotated(const struct bench_mover *p, char *dst, char *src,
+	size_t n, unsigned reps, double med[SPLIT_WAYS],
+	double min[SPLIT_WAYS]);
+
 /*
  * wake_floor -- the floor of threads-waiter: how long after a broadcast a
  * thread asleep on a condition variable runs again (bench_threads_floor.c)

@@ -315,6 +315,119 @@ out:
 	return ret;
 }
 
+/* the half a plain thread of the two-way split copies */
+struct split_half {
+	char *dst;
+	const char *src;
+	size_t n;
+};
+
+/*
+ * split_worker -- the created thread of the two-way split: copies its half
+ */
+static void *
+split_worker(void *arg)
+{
+	const struct split_half *h = arg;
+
+	memcpy(h->dst, h->src, h->n);
+	return NULL;
+}
+
+/*
+ * split_copy -- the simplest split of a copy of n bytes: one thread
+ * created, copying the second half while this thread copies the first,
+ * then joined; 0, or -1 (reported)
+ */
+static int
+split_copy(char *dst, const char *src, size_t n)
+{
+	size_t first = (n / 2 + 63) & ~(size_t)63;
+	struct split_half h = { dst + first, src + first, n - first };
+	pthread_t t;
+
+	int e = pthread_create(&t, NULL, split_worker, &h);
+	if (e != 0) {
+		fprintf(stderr, "pthread_create: %s\n", strerror(e));
+		return -1;
+	}
+	memcpy(dst, src, first);
+	(void) pthread_join(t, NULL);
+	return 0;
+}
+
+/*
+ * pool_copy -- one copy of n bytes on the pool p, waited for with
+ * runtime_wait(); 0, or -1 if it failed
+ */
+static int
+pool_copy(const struct bench_mover *p, char *dst, char *src, size_t n)
+{
+	struct vdm_memcpy_future fut = vdm_memcpy(p->vdm, dst, src, n, 0);
+
+	runtime_wait(p->rt, FUTURE_AS_RUNNABLE(&fut));
+	if (FUTURE_OUTPUT(&fut)->result != VDM_SUCCESS) {
+		fprintf(stderr, "the pool's copy failed\n");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * split_rotated -- reps rounds of three copies of n bytes, one on the pool
+ * p (SPLIT_POOL), one by the two-way split (SPLIT_TWO), one by memcpy
+ * (SPLIT_MEMCPY), their order rotated from round to round so that each
+ * sees the same noise, after one untimed round; the median and minimum ns
+ * of each go to med[] and min[], and dst holds the copy
+ */
+int
+split_rotated(const struct bench_mover *p, char *dst, char *src,
+	size_t n, unsigned reps, double med[SPLIT_WAYS],
+	double min[SPLIT_WAYS])
+{
+	double *v[SPLIT_WAYS];
+	int ret = -1;
+	unsigned w;
+
+	for (w = 0; w < SPLIT_WAYS; w++)
+		if ((v[w] = calloc(reps, sizeof(double))) == NULL)
+			break;
+	if (w < SPLIT_WAYS) {
+		fprintf(stderr, "out of memory\n");
+		goto out;
+	}
+
+	for (unsigned i = 0; i <= reps; i++) {
+		for (unsigned k = 0; k < SPLIT_WAYS; k++) {
+			unsigned way = (i + k) % SPLIT_WAYS;
+			uint64_t t0 = now_ns();
+			int e = 0;
+
+			if (way == SPLIT_POOL)
+				e = pool_copy(p, dst, src, n);
+			else if (way == SPLIT_TWO)
+				e = split_copy(dst, src, n);
+			else
+				memcpy(dst, src, n);
+			uint64_t t1 = now_ns();
+			if (e != 0)
+				goto out;
+			/* round 0 warms the pool, the caches and the pages */
+			if (i > 0)
+				v[way][i - 1] = (double)(t1 - t0);
+		}
+	}
+	for (w = 0; w < SPLIT_WAYS; w++) {
+		med[w] = median(v[w], reps);
+		min[w] = v[w][0];
+	}
+	ret = 0;
+out:
+	while (w-- > 0)
+		free(v[w]);
+	return ret;
+}
+
 /* the handshake of the wake-up floor */
 struct wake_floor {
 	pthread_mutex_t lock;

@@ -35,6 +35,11 @@ struct pmv__target_ops {
 	 * flushed or non-temporal but not drained, or not written back */
 	void (*store)(const struct pmv__target *t,
 		const struct vdm_operation *op, size_t off, size_t len);
+	/* optional: store, for a target whose store asks needs_write_back
+	 * itself, told what it said of the whole operation (write_back) */
+	void (*store_as)(const struct pmv__target *t,
+		const struct vdm_operation *op, size_t off, size_t len,
+		int write_back);
 	/* non-zero if a stored range needs a write-back, not a drain */
 	int (*needs_write_back)(const struct pmv__target *t,
 		const void *addr, size_t len);

@@ -12,6 +12,8 @@
  * with pmem_msync(), through the group write-back of write_back.c.
  */
 
+#include <errno.h>
+
 #include <libminiasync-pmem.h>
 #include <libpmem.h>
 
@@ -51,15 +53,16 @@ pmv_libpmem_needs_write_back(const struct pmv__target *t, const void *addr,
 }
 
 /*
- * pmv_libpmem_store -- stores [off, off + len): persistent memory with
- * libpmem's functions, without a drain; anything else with the C library
+ * pmv_libpmem_store_as -- stores [off, off + len) of an operation whose
+ * range is persistent memory (write_back 0) with libpmem's functions,
+ * without a drain, and of any other (write_back non-zero) with the C
+ * library
  */
 static void
-pmv_libpmem_store(const struct pmv__target *t, const struct vdm_operation *op,
-	size_t off, size_t len)
+pmv_libpmem_store_as(const struct pmv__target *t,
+	const struct vdm_operation *op, size_t off, size_t len, int write_back)
 {
-	if (pmv_libpmem_needs_write_back(t, vdm__operation_range(op, off,
-			len).addr, len)) {
+	if (write_back) {
 		pmv__prefault(op, off, len);
 		vdm__operation_run(op, off, len);
 		return;
@@ -72,19 +75,37 @@ pmv_libpmem_store(const struct pmv__target *t, const struct vdm_operation *op,
 }
 
 /*
- * pmv_libpmem_write_back -- pmem_msync(): 0, or -1
+ * pmv_libpmem_store -- stores [off, off + len): persistent memory with
+ * libpmem's functions, without a drain; anything else with the C library
+ */
+static void
+pmv_libpmem_store(const struct pmv__target *t, const struct vdm_operation *op,
+	size_t off, size_t len)
+{
+	pmv_libpmem_store_as(t, op, off, len, pmv_libpmem_needs_write_back(t,
+		vdm__operation_range(op, off, len).addr, len));
+}
+
+/*
+ * pmv_libpmem_write_back -- pmem_msync(): 0, or -1; errno as it was, as
+ * operations never touch it (the failure reaches the future's result)
  */
 static int
 pmv_libpmem_write_back(const struct pmv__target *t, const void *addr,
 	size_t len)
 {
+	int olderrno = errno;
+
 	(void) t;
-	return pmem_msync(addr, len);
+	int ret = pmem_msync(addr, len);
+	errno = olderrno;
+	return ret;
 }
 
 static const struct pmv__target_ops pmv_libpmem_ops = {
 	.check = pmv_libpmem_check,
 	.store = pmv_libpmem_store,
+	.store_as = pmv_libpmem_store_as,
 	.needs_write_back = pmv_libpmem_needs_write_back,
 	.write_back = pmv_libpmem_write_back,
 };

@@ -13,12 +13,20 @@
  *				drained on the same thread: a drain orders
  *				only its own thread's flushes and stores
  *	PAGE			stored without a flush, then written back with
- *				the map's persist function (msync), through
- *				the group write-back of write_back.c
+ *				msync(), through the group write-back of
+ *				write_back.c
+ *
+ * A PAGE map's persist function in libpmem2 1.12 aborts the process when
+ * msync() fails, as on a disk that fails or a file system out of room: it
+ * has no way to report the failure.  The mover writes such a map back with
+ * msync() of its own instead, which is all that function would do, so a
+ * failed write-back ends its operations with VDM_ERROR_IO.
  */
 
 #include <errno.h>
 #include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <libminiasync-pmem.h>
 #include <libpmem2.h>
@@ -27,6 +35,10 @@
 #include "pmem_mover.h"
 #include "pmem_seam.h"
 #include "vdm_internal.h"
+
+#ifdef MINIASYNC_HAVE_VALGRIND_H
+#include <valgrind/valgrind.h>
+#endif
 
 /* every operation of this mover is durable: VDM_F_MEM_DURABLE is implied */
 #define PMV_PMEM2_SUPPORTED_FLAGS \
@@ -100,15 +112,57 @@ pmv_pmem2_needs_write_back(const struct pmv__target *t, const void *addr,
 }
 
 /*
- * pmv_pmem2_write_back -- the map's persist function (msync on a PAGE map).
- * It returns nothing: libpmem2 1.12 handles a failed msync itself, by
- * aborting the process, so no failure ever reaches the caller.
+ * Non-zero once pmv_pmem2_msync() failed on this thread since
+ * pmv_pmem2_write_back() last cleared it: a persist function returns
+ * nothing, so the failure comes back beside it.  Thread-local: the
+ * write-back calls the persist function on its own thread, directly or
+ * through the wrapper a test seam puts around it (pmv__fns_seam).
+ */
+static _Thread_local int pmv_pmem2_msync_failed;
+
+/*
+ * pmv_pmem2_msync -- the persist function of a PAGE map: msync(MS_SYNC) of
+ * the pages that hold [addr, addr + len), as libpmem2 1.12's own
+ * (pmem2_persist_pages: the start rounded down to a page, the call made
+ * again when a signal interrupts it, errno left as it was), but a failure
+ * is noted in pmv_pmem2_msync_failed rather than aborting the process
+ */
+static void
+pmv_pmem2_msync(const void *addr, size_t len)
+{
+	int olderrno = errno;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t start = (uintptr_t)addr & ~(page - 1);
+	int ret;
+
+	len += (uintptr_t)addr - start;
+#ifdef MINIASYNC_HAVE_VALGRIND_H
+	/* the pages may hold bytes memcheck takes for undefined; msync
+	 * reads none of them for the program */
+	VALGRIND_DISABLE_ERROR_REPORTING;
+#endif
+	do
+		ret = msync((void *)start, len, MS_SYNC);
+	while (ret != 0 && errno == EINTR);
+#ifdef MINIASYNC_HAVE_VALGRIND_H
+	VALGRIND_ENABLE_ERROR_REPORTING;
+#endif
+	if (ret != 0)
+		pmv_pmem2_msync_failed = 1;
+	errno = olderrno;
+}
+
+/*
+ * pmv_pmem2_write_back -- the map's persist function (pmv_pmem2_msync on a
+ * PAGE map, unless a test seam wraps or replaces it): 0, or -1 if the
+ * msync() failed
  */
 static int
 pmv_pmem2_write_back(const struct pmv__target *t, const void *addr, size_t len)
 {
+	pmv_pmem2_msync_failed = 0;
 	t->fns.persist(addr, len);
-	return 0;
+	return pmv_pmem2_msync_failed ? -1 : 0;
 }
 
 static const struct pmv__target_ops pmv_pmem2_ops = {
@@ -147,7 +201,10 @@ pmv_pmem2_setup(struct pmv__target *t, void *arg)
 	t->fns.memset = pmem2_get_memset_fn(map);
 	t->fns.flush = pmem2_get_flush_fn(map);
 	t->fns.drain = pmem2_get_drain_fn(map);
-	t->fns.persist = pmem2_get_persist_fn(map);
+	/* a PAGE map's own would abort the process if msync() failed; the
+	 * others are never called to write back (needs_write_back) */
+	t->fns.persist = t->page ? pmv_pmem2_msync :
+		pmem2_get_persist_fn(map);
 #ifdef MINIASYNC_PMEM_TEST_SEAM
 	if (pmv__fns_seam != NULL)
 		pmv__fns_seam(&t->fns);

@@ -241,6 +241,32 @@ test_many(void **state)
 }
 
 /*
+ * test_many_handed -- eight operations long enough to be handed to the
+ * workers of a pool (the polling thread stores shorter ones itself),
+ * waited for together: every range is clean once all are complete
+ */
+static void
+test_many_handed(void **state)
+{
+	struct fixture *f = *state;
+	size_t pg = f->file.page;
+	size_t n = 96 * KIB + 3;
+	struct vdm_operation ops[8];
+
+	for (unsigned i = 0; i < 8; i++)
+		ops[i] = test_operation(OP_MEMCPY,
+			f->file.addr + MIB + i * 128 * KIB + 5, f->src + i,
+			0, n, 0);
+	test_wait_together(&f->m, ops, 8, VDM_SUCCESS);
+	for (unsigned i = 0; i < 8; i++) {
+		char *dest = f->file.addr + MIB + i * 128 * KIB + 5;
+		check_clean(f, dest, n, "one of many long memcpys");
+		check_bytes(dest, f->src + i, n);
+	}
+	test_expect_dirtied(&probe, f->file.addr + MIB, pg);
+}
+
+/*
  * test_delete_writes_back -- an operation polled once (stored; without
  * threads, waiting in the group persist; with threads, queued) is durable
  * once vdm_delete() of its mover returns
@@ -276,6 +302,7 @@ test_delete_writes_back(void **state)
 	TEST_PRESTATE(test_flush, _mode),\
 	TEST_PRESTATE(test_split, _mode),\
 	TEST_PRESTATE(test_many, _mode),\
+	TEST_PRESTATE(test_many_handed, _mode),\
 	TEST_PRESTATE(test_delete_writes_back, _mode)
 
 /*

@@ -18,10 +18,12 @@
  * An operation whose group was written back before the failure keeps its
  * success.
  *
- * Sharing: without threads, 64 futures of 4 KiB on consecutive pages
- * waited for together cost one write-back of 256 KiB; waited for one at a
- * time, 64 write-backs of 4 KiB.  On a libpmem2 map, ranges at most 64
- * KiB apart share a write-back over the gaps; farther apart, they do not.
+ * Sharing: 64 futures of 4 KiB on consecutive pages waited for together
+ * cost one write-back of 256 KiB; waited for one at a time, 64
+ * write-backs of 4 KiB.  On a libpmem2 map, ranges at most 64 KiB apart
+ * share a write-back over the gaps; farther apart, they do not.  Both hold
+ * with workers too: operations that short are stored on the polling
+ * thread, which joins them to the group the workers share.
  *
  * Ranges pmem_is_pmem() says are persistent memory are never written
  * back (ctest runs the test again with PMEM_IS_PMEM_FORCE=1 for that).
@@ -693,9 +695,11 @@ shared_futures(struct fixture *f, char *base, unsigned n, size_t stride,
 }
 
 /*
- * test_group_shared -- without threads, SHARED_FUTURES futures of 4 KiB
- * on consecutive pages waited for together cost one write-back of them
- * all; one at a time, one write-back each
+ * test_group_shared -- SHARED_FUTURES futures of 4 KiB on consecutive
+ * pages waited for together cost one write-back of them all; one at a
+ * time, one write-back each (the control that the count can fail).  With
+ * or without workers: the pool's polling thread stores operations that
+ * short and joins them to the group.
  */
 static void
 test_group_shared(void **state)
@@ -703,7 +707,6 @@ test_group_shared(void **state)
 	struct fixture *f = *state;
 	char *base = f->addr + 16 * f->page;
 
-	assert_int_equal(f->mode->nthreads, 0);
 	usable(f);
 	assert_true(f->page == 4 * KIB);
 
@@ -745,7 +748,8 @@ gaps_case(struct fixture *f, char *base, unsigned n, size_t stride,
 }
 
 /*
- * test_group_gaps -- without threads, ranges of a group of a libpmem2 map
+ * test_group_gaps -- with or without workers, ranges of a group of a
+ * libpmem2 map
  * at most 64 KiB apart share one write-back, which covers the gaps
  * between them: 8 futures on every other page cost one write-back of 15
  * pages; two 64 KiB apart, one of 72 KiB; two 68 KiB apart, two.  The
@@ -758,7 +762,6 @@ test_group_gaps(void **state)
 	char *base = f->addr + 16 * f->page;
 	int pmem2 = f->mode->kind == KIND_PMEM2;
 
-	assert_int_equal(f->mode->nthreads, 0);
 	usable(f);
 	assert_true(f->page == 4 * KIB);
 
@@ -909,7 +912,8 @@ main(void)
 
 	pmv__fail_write_back = seam_write_back;
 
-	/* the sharing is deterministic without threads only; libpmem2's
+	/* the sharing of short operations is deterministic with or without
+	 * threads, that of failures without threads only; libpmem2's
 	 * functions need a libpmem2 map */
 	const struct CMUnitTest libpmem_inline_tests[] = {
 		TESTS(libpmem_inline),
@@ -921,6 +925,8 @@ main(void)
 	};
 	const struct CMUnitTest libpmem_pool_tests[] = {
 		TESTS(libpmem_pool),
+		TEST_PRESTATE(test_group_shared, libpmem_pool),
+		TEST_PRESTATE(test_group_gaps, libpmem_pool),
 		TEST_PRESTATE(test_pmem_ranges, libpmem_pool),
 	};
 	const struct CMUnitTest pmem2_inline_tests[] = {
@@ -935,6 +941,8 @@ main(void)
 	const struct CMUnitTest pmem2_pool_tests[] = {
 		TESTS(pmem2_pool),
 		TEST_PRESTATE(test_fail_pmem2_async, pmem2_pool),
+		TEST_PRESTATE(test_group_shared, pmem2_pool),
+		TEST_PRESTATE(test_group_gaps, pmem2_pool),
 	};
 
 	int failed = 0;

@@ -1,0 +1,469 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Copyright 2026, libminiasync developers */
+
+/*
+ * test_pmem_device.c -- durable down to the device: once a future of a
+ * pmem mover completes, its bytes are on the medium under the file
+ * system, not only in the page cache.
+ *
+ * test_pmem_device.sh makes the device: ext4 on a loop device in direct
+ * I/O mode (the loop device writes through to its image with O_DIRECT,
+ * keeping no page of it cached) whose image is a file in /var/tmp, and
+ * hands this program the ext4's mount point and the image.  The program
+ * writes a file on the ext4 whole and fsync()s it, so that every block is
+ * allocated and written, and asks where its blocks lie (FS_IOC_FIEMAP,
+ * without FIEMAP_FLAG_SYNC: nothing is written back by asking); the
+ * image holds byte o of the file at the extent's fe_physical plus o's
+ * offset in the extent.  It reads the image with O_DIRECT, and before
+ * every reading checks that the page cache holds no page of the image
+ * there (mincore() on a mapping of the image): what it reads is what
+ * reached the image's medium.
+ *
+ *	reader		the image holds the file as written and fsync()ed:
+ *			the extents and the reading are right
+ *	operations	memcpy, memmove, memset and flush (of bytes stored
+ *			with plain stores), each of a few unaligned pages,
+ *			a copy of 1 MiB (split among the workers), and eight
+ *			copies waited for together: once each future is
+ *			complete with VDM_SUCCESS, the image holds its bytes
+ *	control		bytes stored into the map with plain stores, not
+ *			written back: the image still holds the old ones
+ *			there (the check can fail); a flush of them then
+ *			puts them there
+ *
+ * Runs for vdm_pmem2_new() on a PAGE map with 0 and 2 workers, each with
+ * the kernel's copies (process_vm_writev(), counted through the test seam
+ * where they are expected: not under valgrind nor ThreadSanitizer) and
+ * without them (pmv__kernel_store_disabled), and for vdm_pmem_new() on a
+ * file mapped with pmem_map_file(), with 0 and 2 workers; each mode on a
+ * file of its own.
+ *
+ * usage: test_pmem_device EXT4-DIR IMAGE
+ * Run otherwise (no rig), it skips (77).
+ */
+
+#include "test_pmem2_file.h"
+
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "pmem_seam.h"
+#include "test_helpers.h"
+#include "test_loopdev.h"
+
+#define FILE_SIZE (4 * MIB)
+/* the bytes the file holds before the operations */
+#define OLD_SEED 1111
+/* each operation's pages lie in a region of their own */
+#define REGION (64 * KIB)
+/* the copy split among the workers */
+#define SPLIT (1 * MIB)
+/* copies waited for together */
+#define TOGETHER 8
+/* a block of the file system, of the reading */
+#define BLOCK ((size_t)4096)
+/* extents FIEMAP may report */
+#define MAX_EXTENTS 256
+
+/* the rig, from the command line */
+static const char *ext4_dir;
+static const char *image_path;
+static int image_fd = -1;		/* O_DIRECT */
+static unsigned char *image_map;	/* for mincore() only */
+static size_t image_size;
+
+struct mode {
+	const char *name;
+	enum test_rig_kind kind;
+	unsigned nthreads;
+	int kernel_copy;	/* the kernel may copy (pmem2) */
+};
+
+static const struct mode modes[] = {
+	{ "pmem2-0-kcopy", TEST_RIG_PMEM2, 0, 1 },
+	{ "pmem2-2-kcopy", TEST_RIG_PMEM2, 2, 1 },
+	{ "pmem2-0-stores", TEST_RIG_PMEM2, 0, 0 },
+	{ "pmem2-2-stores", TEST_RIG_PMEM2, 2, 0 },
+	{ "libpmem-0", TEST_RIG_LIBPMEM, 0, 0 },
+	{ "libpmem-2", TEST_RIG_LIBPMEM, 2, 0 },
+};
+
+struct fixture {
+	const struct mode *mode;
+	struct test_rig_file file;
+	struct test_mover m;
+	struct fiemap_extent ext[MAX_EXTENTS];
+	unsigned next;		/* the next free byte of the file */
+	unsigned char *old;	/* FILE_SIZE bytes: the file as written */
+	unsigned char *src;	/* FILE_SIZE bytes to copy from */
+	unsigned char *buf;	/* FILE_SIZE bytes read from the image */
+	unsigned char *block;	/* BLOCK bytes, aligned for O_DIRECT */
+	unsigned nextents;
+};
+
+/* the pieces the kernel copied for the mover */
+static struct test_calls kernel_copies = TEST_CALLS_INITIALIZER;
+
+/*
+ * count_kernel_copy -- pmv__kernel_store_seam: counts a piece
+ */
+static void
+count_kernel_copy(const struct vdm_operation *op, size_t off, size_t len)
+{
+	(void) op;
+	(void) off;
+	(void) len;
+	(void) test_calls_add(&kernel_copies, NULL, NULL);
+}
+
+/*
+ * map_extents -- where the file's blocks lie on the device: FIEMAP without
+ * FIEMAP_FLAG_SYNC; every extent must be allocated, written, plain, and
+ * together they must cover the file
+ */
+static void
+map_extents(struct fixture *f)
+{
+	size_t size = sizeof(struct fiemap) +
+		MAX_EXTENTS * sizeof(struct fiemap_extent);
+	struct fiemap *fm = calloc(1, size);
+
+	assert_non_null(fm);
+	fm->fm_start = 0;
+	fm->fm_length = FILE_SIZE;
+	fm->fm_flags = 0;
+	fm->fm_extent_count = MAX_EXTENTS;
+	if (ioctl(f->file.fd, FS_IOC_FIEMAP, fm) != 0)
+		fail_msg("FS_IOC_FIEMAP: %s", strerror(errno));
+	assert_true(fm->fm_mapped_extents > 0);
+	assert_true(fm->fm_mapped_extents <= MAX_EXTENTS);
+
+	uint64_t covered = 0;
+	const uint32_t odd = FIEMAP_EXTENT_UNKNOWN | FIEMAP_EXTENT_DELALLOC |
+		FIEMAP_EXTENT_ENCODED | FIEMAP_EXTENT_DATA_ENCRYPTED |
+		FIEMAP_EXTENT_NOT_ALIGNED | FIEMAP_EXTENT_DATA_INLINE |
+		FIEMAP_EXTENT_DATA_TAIL | FIEMAP_EXTENT_UNWRITTEN;
+	for (unsigned i = 0; i < fm->fm_mapped_extents; i++) {
+		struct fiemap_extent *e = &fm->fm_extents[i];
+		if (e->fe_flags & odd)
+			fail_msg("extent %u has flags 0x%x", i, e->fe_flags);
+		assert_int_equal(e->fe_logical, covered);
+		assert_int_equal(e->fe_physical % BLOCK, 0);
+		assert_true(e->fe_physical + e->fe_length <= image_size);
+		covered += e->fe_length;
+		f->ext[i] = *e;
+	}
+	assert_true(covered >= FILE_SIZE);
+	f->nextents = fm->fm_mapped_extents;
+	free(fm);
+}
+
+/*
+ * physical -- where byte off of the file lies in the image
+ */
+static uint64_t
+physical(const struct fixture *f, size_t off)
+{
+	for (unsigned i = 0; i < f->nextents; i++) {
+		const struct fiemap_extent *e = &f->ext[i];
+		if (off >= e->fe_logical && off - e->fe_logical < e->fe_length)
+			return e->fe_physical + (off - e->fe_logical);
+	}
+	fail_msg("byte %zu of the file lies in no extent", off);
+	return 0;
+}
+
+/*
+ * read_image -- the bytes [p, p + n) of the map as the image holds them,
+ * in f->buf at the same offset; the page cache must hold none of the
+ * image's pages read
+ */
+static void
+read_image(struct fixture *f, const void *p, size_t n)
+{
+	size_t start = (size_t)((const char *)p - f->file.addr);
+	size_t first = start & ~(BLOCK - 1);
+
+	assert_true(start + n <= FILE_SIZE);
+	for (size_t off = first; off < start + n; off += BLOCK) {
+		uint64_t phys = physical(f, off);
+		unsigned char vec = 0xff;
+
+		assert_int_equal(mincore(image_map + phys, BLOCK, &vec), 0);
+		if (vec & 1)
+			fail_msg("the page cache holds the image's page at "
+				"%llu (byte %zu of the file): the reading "
+				"would not show the medium",
+				(unsigned long long)phys, off);
+		assert_int_equal(pread(image_fd, f->block, BLOCK,
+			(off_t)phys), (ssize_t)BLOCK);
+		memcpy(f->buf + off, f->block, BLOCK);
+	}
+}
+
+/*
+ * expect_image -- the image holds expect at the bytes [p, p + n) of the
+ * map, or the test fails saying what
+ */
+static void
+expect_image(struct fixture *f, const void *p, const void *expect, size_t n,
+	const char *what)
+{
+	size_t start = (size_t)((const char *)p - f->file.addr);
+	size_t i;
+
+	read_image(f, p, n);
+	i = test_first_diff(f->buf + start, expect, n);
+	if (i != n)
+		fail_msg("%s, %s: byte %zu of %zu of the range at %zu is "
+			"0x%02x in the image, 0x%02x expected", f->mode->name,
+			what, i, n, start, f->buf[start + i],
+			((const unsigned char *)expect)[i]);
+}
+
+/*
+ * next_range -- n bytes of the file not written yet, unaligned; the image
+ * must still hold the old bytes there
+ */
+static char *
+next_range(struct fixture *f, size_t n)
+{
+	size_t off = f->next + 17;
+	size_t end = off + n;
+
+	end = (end + REGION - 1) & ~(REGION - 1);
+	assert_true(end <= FILE_SIZE);
+	f->next = (unsigned)end;
+	expect_image(f, f->file.addr + off, f->old + off, n,
+		"before the operation");
+	return f->file.addr + off;
+}
+
+/*
+ * setup -- a fresh file of the mode, written whole and fsync()ed, its
+ * extents, the image checked to hold it, the map and the mover
+ */
+static int
+setup(void **state)
+{
+	const struct mode *mode = *state;
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->mode = mode;
+	f->old = malloc(FILE_SIZE);
+	f->src = malloc(FILE_SIZE);
+	f->buf = malloc(FILE_SIZE);
+	assert_int_equal(posix_memalign((void **)&f->block, BLOCK, BLOCK), 0);
+	assert_non_null(f->old);
+	assert_non_null(f->src);
+	assert_non_null(f->buf);
+	test_fill(f->old, FILE_SIZE, OLD_SEED);
+	test_fill(f->src, FILE_SIZE, 2222);
+
+	/* a file of its own for every test */
+	static unsigned files;
+	char name[64];
+	(void) snprintf(name, sizeof(name), "%s.%u", mode->name, files++);
+	test_rig_file_create(&f->file, ext4_dir, name, FILE_SIZE, OLD_SEED);
+	map_extents(f);
+	if (test_rig_file_map(&f->file, mode->kind) != 0)
+		fail_msg("the file would not be written back");
+	assert_int_equal(test_mover_init(&f->m,
+		test_rig_mover(&f->file, mode->nthreads), "mover"), 0);
+	pmv__kernel_store_disabled = !mode->kernel_copy;
+	test_calls_reset(&kernel_copies, 0);
+	*state = f;
+	return 0;
+}
+
+/*
+ * teardown -- the mover, the map, the buffers
+ */
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	test_mover_fini(&f->m);
+	test_rig_file_close(&f->file);
+	pmv__kernel_store_disabled = 0;
+	free(f->old);
+	free(f->src);
+	free(f->buf);
+	free(f->block);
+	free(f);
+	return 0;
+}
+
+/*
+ * kernel_copy_expected -- whether the kernel copies for the mode's mover,
+ * as test_file_kernel_copy_expected() finds out for the file's map
+ */
+static int
+kernel_copy_expected(const struct fixture *f)
+{
+	struct test_file tf;
+
+	if (f->mode->kind != TEST_RIG_PMEM2 || !f->mode->kernel_copy)
+		return 0;
+	memset(&tf, 0, sizeof(tf));
+	tf.fd = f->file.fd;
+	tf.gran = PMEM2_GRANULARITY_PAGE;
+	return test_file_kernel_copy_expected(&tf);
+}
+
+/*
+ * test_reader -- the image holds the whole file as written: the extents
+ * and the reading find its bytes
+ */
+static void
+test_reader(void **state)
+{
+	struct fixture *f = *state;
+
+	expect_image(f, f->file.addr, f->old, FILE_SIZE, "the file written");
+}
+
+/*
+ * test_operations -- every kind of operation, a split copy and copies
+ * waited for together: their bytes are in the image once they complete
+ */
+static void
+test_operations(void **state)
+{
+	struct fixture *f = *state;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t n = 3 * page + 100;
+
+	TEST_FOR_EACH_OP(type) {
+		char *dest = next_range(f, n);
+		unsigned char *src = f->src + type * 7;
+		const unsigned char *expect = src;
+		union test_future fut;
+
+		if (type == OP_MEMSET) {
+			memset(f->buf, 0x3c, n);
+			expect = f->buf;
+		} else if (type == OP_FLUSH) {
+			memcpy(dest, src, n);
+		}
+		/* the expected bytes, before read_image() takes buf */
+		unsigned char *want = malloc(n);
+		assert_non_null(want);
+		memcpy(want, expect, n);
+
+		runtime_wait(f->m.rt, test_op_make(&fut, type, f->m.vdm, dest,
+			src, 0x3c, n, 0));
+		test_expect_output(&fut, type, VDM_SUCCESS,
+			type == OP_FLUSH ? NULL : dest);
+		test_expect_bytes(dest, want, n, "the map");
+		expect_image(f, dest, want, n, "once complete");
+		free(want);
+	}
+
+	char *dest = next_range(f, SPLIT);
+	struct vdm_memcpy_output out = test_wait_memcpy(&f->m, dest, f->src,
+		SPLIT, 0);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	expect_image(f, dest, f->src, SPLIT, "a split copy once complete");
+
+	struct vdm_operation ops[TOGETHER];
+	for (unsigned i = 0; i < TOGETHER; i++)
+		ops[i] = test_operation(OP_MEMCPY, next_range(f, 2 * page + i),
+			f->src + 100 * i, 0, 2 * page + i, 0);
+	test_wait_together(&f->m, ops, TOGETHER, VDM_SUCCESS);
+	for (unsigned i = 0; i < TOGETHER; i++)
+		expect_image(f, ops[i].data.memcpy.dest, f->src + 100 * i,
+			2 * page + i, "copies waited for together");
+
+	unsigned copies = test_calls_count(&kernel_copies);
+	if (kernel_copy_expected(f))
+		assert_true(copies > 0);
+	else
+		assert_int_equal(copies, 0);
+	fprintf(stderr, "%s: %u pieces copied by the kernel\n",
+		f->mode->name, copies);
+}
+
+/*
+ * test_control -- bytes stored with plain stores and not written back are
+ * not in the image; a flush puts them there
+ */
+static void
+test_control(void **state)
+{
+	struct fixture *f = *state;
+	size_t n = 2 * (size_t)sysconf(_SC_PAGESIZE) + 50;
+	char *dest = next_range(f, n);
+	size_t off = (size_t)(dest - f->file.addr);
+
+	memcpy(dest, f->src + 5, n);
+	expect_image(f, dest, f->old + off, n, "plain stores");
+
+	struct vdm_flush_output out = test_wait_flush(&f->m, dest, n, 0);
+	assert_int_equal(out.result, VDM_SUCCESS);
+	expect_image(f, dest, f->src + 5, n, "plain stores flushed");
+}
+
+/*
+ * TESTS -- the tests of mode _m
+ */
+#define TESTS(_m)\
+	TEST_PRESTATE(test_reader, modes[_m]),\
+	TEST_PRESTATE(test_operations, modes[_m]),\
+	TEST_PRESTATE(test_control, modes[_m])
+
+/*
+ * main -- the rig from the command line, then every mode
+ */
+int
+main(int argc, char *argv[])
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s EXT4-DIR IMAGE "
+			"(test_pmem_device.sh makes the device): skipped\n",
+			argv[0]);
+		return 77;
+	}
+	ext4_dir = argv[1];
+	image_path = argv[2];
+
+	image_fd = open(image_path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (image_fd < 0) {
+		fprintf(stderr, "open %s with O_DIRECT: %s\n", image_path,
+			strerror(errno));
+		return 1;
+	}
+	struct stat st;
+	if (fstat(image_fd, &st) != 0) {
+		perror("fstat");
+		return 1;
+	}
+	image_size = (size_t)st.st_size;
+	image_map = mmap(NULL, image_size, PROT_READ, MAP_SHARED, image_fd, 0);
+	if (image_map == MAP_FAILED) {
+		perror("mmap");
+		return 1;
+	}
+	pmv__kernel_store_seam = count_kernel_copy;
+
+	const struct CMUnitTest tests[] = {
+		TESTS(0), TESTS(1), TESTS(2), TESTS(3), TESTS(4), TESTS(5),
+	};
+	_Static_assert(ARRAY_SIZE(modes) == 6, "a TESTS() per mode");
+	int failed = cmocka_run_group_tests_name("device", tests, NULL, NULL);
+
+	pmv__kernel_store_seam = NULL;
+	(void) munmap(image_map, image_size);
+	(void) close(image_fd);
+	return failed;
+}
