@@ -162,6 +162,7 @@ struct bench_family {
 extern const struct bench_family bench_family_threads;
 extern const struct bench_family bench_family_sync;
 extern const struct bench_family bench_family_pmem;
+extern const struct bench_family bench_family_pmem_cl;
 
 /*
  * the families of this build, in the order they run, then NULL; and what

@@ -13,17 +13,23 @@
  * Write-backs go through the target's group (see write_back.h), so
  * operations in flight together share them.
  *
- * Without threads, a future's first poll stores its bytes; a range that
- * needs a drain is drained and the future completes, one that needs a
- * write-back joins the group and the future returns RUNNING, to complete
- * at a later poll once its group was written back (by that poll, as the
- * group's leader, or by another thread).
+ * Without threads, a future's first poll stores its bytes and returns
+ * RUNNING (with no notifier: the runtime polls again).  A range that needs
+ * a drain joins the polling thread's drain group (drain_group.h): a later
+ * poll completes once a drain of the thread that stored it covers it, so
+ * that futures polled together share one drain.  A range that needs a
+ * write-back joins the target's group, to complete at a later poll once
+ * its group was written back (by that poll, as the group's leader, or by
+ * another thread).  Where the drain group cannot be used (membarrier
+ * refused, or a thread that finds its table full), a range that needs a
+ * drain is drained at the first poll and the future completes.
  */
 
 #include <errno.h>
 #include <string.h>
 
 #include "core/util.h"
+#include "drain_group.h"
 #include "pmem_mover.h"
 #include "vdm_internal.h"
 
@@ -254,6 +260,8 @@ pmv_range_of(const struct vdm_operation *op)
 struct pmv_sync_mover {
 	struct vdm base;
 	struct pmv__target target;
+	/* its drains may be deferred to the drain group: set by init */
+	int defer_drains;
 };
 
 /*
@@ -267,7 +275,8 @@ pmv_sync_of(struct vdm *vdm)
 
 /*
  * pmv_sync_again -- what pmv_sync_run answers while its operation waits
- * for a write-back: running, with no notifier, so that it is polled again
+ * for a drain or a write-back: running, with no notifier, so that it is
+ * polled again
  */
 static inline enum future_state
 pmv_sync_again(struct future_notifier *notifier)
@@ -279,22 +288,31 @@ pmv_sync_again(struct future_notifier *notifier)
 
 /*
  * pmv_sync_run -- the run task of every type: the first call stores the
- * bytes and drains them, or joins the group; a later call completes once
- * the group was written back
+ * bytes and joins the drain group or the write-back group (or drains them
+ * and completes, where the drain group is not to be had); a later call
+ * completes once they are drained or written back
  */
 static enum future_state
 pmv_sync_run(struct future_context *context, struct future_notifier *notifier)
 {
 	struct vdm_operation_data *data = future_context_get_data(context);
-	struct pmv__target *t = &pmv_sync_of(data->vdm)->target;
+	struct pmv_sync_mover *m = pmv_sync_of(data->vdm);
+	struct pmv__target *t = &m->target;
 	const struct vdm_operation *op = &data->operation;
 	enum vdm_operation_result result;
 
 	if (context->state == FUTURE_STATE_RUNNING) {
-		/* data->data holds the group this operation joined; while
-		 * another thread writes back, poll again rather than wait */
-		if (!pmv__group_try(&t->group, (uint64_t)(uintptr_t)data->data,
-				0, &result))
+		/* data->data holds the ticket of the drain group or the
+		 * write-back group this operation joined */
+		uint64_t ticket = (uint64_t)(uintptr_t)data->data;
+		if (ticket & PMV__DRAIN_TICKET) {
+			struct vdm__range r = pmv_range_of(op);
+			pmv__drain_finish(ticket, &t->fns, r.addr, r.len);
+			return vdm_run_complete(context, VDM_SUCCESS);
+		}
+		/* while another thread writes back, poll again rather than
+		 * wait */
+		if (!pmv__group_try(&t->group, ticket, 0, &result))
 			return pmv_sync_again(notifier);
 		return vdm_run_complete(context, result);
 	}
@@ -306,8 +324,16 @@ pmv_sync_run(struct future_context *context, struct future_notifier *notifier)
 	struct vdm__range r = pmv_range_of(op);
 	t->ops->store(t, op, 0, r.len);
 	if (!t->ops->needs_write_back(t, r.addr, r.len)) {
-		t->fns.drain();
-		return vdm_run_complete(context, VDM_SUCCESS);
+		/* nothing stored needs no later poll */
+		uint64_t ticket = m->defer_drains && r.len != 0 ?
+			pmv__drain_defer(t->fns.drain) : 0;
+		if (ticket == 0) {
+			t->fns.drain();
+			return vdm_run_complete(context, VDM_SUCCESS);
+		}
+		data->data = (void *)(uintptr_t)ticket;
+		/* the runtime polls again, and a poll drains */
+		return pmv_sync_again(notifier);
 	}
 
 	data->data = (void *)(uintptr_t)pmv__group_join(&t->group, &r, 1, 0);
@@ -335,7 +361,9 @@ pmv_sync_op_new(struct vdm *vdm, const enum vdm_operation_type type)
 
 /*
  * pmv_sync_op_start -- performs the operation now, durably (the table's
- * way in, used by libpmem2)
+ * way in, used by libpmem2).  It drains at once, never through the drain
+ * group: op_check must report the operation complete, and the handle is
+ * the mover, shared by all operations, with no room for a ticket.
  */
 static int
 pmv_sync_op_start(void *data, const struct vdm_operation *op,
@@ -389,24 +417,33 @@ struct pmv_init_args {
 };
 
 /*
- * pmv_sync_init -- sets the target up, readies its group
+ * pmv_sync_init -- sets the target up, readies its group, and the drain
+ * group for a target that may need drains (all but a PAGE map)
  */
 static int
 pmv_sync_init(struct vdm *vdm, void *arg)
 {
 	const struct pmv_init_args *a = arg;
-	struct pmv__target *t = &pmv_sync_of(vdm)->target;
+	struct pmv_sync_mover *m = pmv_sync_of(vdm);
+	struct pmv__target *t = &m->target;
 
 	a->setup(t, a->arg);
+	m->defer_drains = !t->page && pmv__drain_group_ready();
 	return pmv_target_group_init(t);
 }
 
 /*
- * pmv_sync_fini -- writes back what the group still holds
+ * pmv_sync_fini -- writes back what the group still holds, and drains
+ * what this thread stored and has not drained yet, so that operations
+ * started on it and never polled again are durable once the mover is
+ * gone.  Those started on other threads are theirs to drain: at their
+ * next completion of a future, or at their exit.
  */
 static void
 pmv_sync_fini(struct vdm *vdm)
 {
+	if (pmv_sync_of(vdm)->defer_drains)
+		pmv__drain_pending();
 	pmv__group_fini(&pmv_sync_of(vdm)->target.group);
 }
 

@@ -60,6 +60,21 @@ extern ssize_t (*pmv__kernel_writev)(pid_t pid, const struct iovec *local,
 	unsigned long nlocal, const struct iovec *remote,
 	unsigned long nremote, unsigned long flags);
 
+/*
+ * pmv__membarrier -- the call the drain group makes membarrier(2) with,
+ * as membarrier(cmd, flags, 0), unless a test replaces it (to log the
+ * barriers of the cross-thread path, or leave them out): set it before
+ * the first mover is made, as the first one registers the process with
+ * it.  drain_group.c, as the one below.
+ */
+extern long (*pmv__membarrier)(int cmd, unsigned flags);
+
+/*
+ * pmv__drain_group_disabled -- when non-zero, movers made from then on
+ * drain at the first poll, as where membarrier is refused
+ */
+extern int pmv__drain_group_disabled;
+
 #endif /* MINIASYNC_PMEM_TEST_SEAM */
 
 #endif /* MINIASYNC_PMEM_SEAM_H */

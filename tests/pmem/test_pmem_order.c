@@ -16,18 +16,25 @@
  *	- stores of the operation's kind only, inside its range, covering it,
  *	  and with the flags the granularity needs (NODRAIN, or NOFLUSH for
  *	  PAGE; NONTEMPORAL exactly when VDM_F_NO_CACHE_HINT was asked for);
- *	- BYTE, CACHE_LINE: after each store or flush, a drain on the thread
- *	  that made it, before completion;
+ *	- BYTE, CACHE_LINE: after each store or flush, before completion, a
+ *	  drain on the thread that made it, or a barrier (membarrier, logged
+ *	  through the pmv__membarrier seam) and then flushes covering its
+ *	  range and a drain, all on the thread that completes the operation;
  *	- PAGE: after each store, persists (of any thread: the group
  *	  persist may write back for others) covering its range, before
  *	  completion (a flush: persists covering the range);
  *	- nothing stored after completion.
  * An operation that fails must log no store at all.  The checker is tested
  * on made-up logs that each break one rule, and a seam that drops the
- * drains and persists is the control that it catches a real mover too.
+ * drains and persists, and one that drops the barriers, are the controls
+ * that it catches a real mover too.  A log may hold the events of several
+ * operations (op_desc.shared): each is checked against the stores in its
+ * own range and its own completion (a "complete" event that names it, or
+ * one that names none).
  *
- * Without threads, on a PAGE map, a vdm future's first poll stores and
- * joins the group persist, and returns RUNNING; a later poll completes it.
+ * Without threads, a vdm future's first poll stores and joins the drain
+ * group of its thread (BYTE, CACHE_LINE) or the group persist (PAGE), and
+ * returns RUNNING; a later poll completes it.
  *
  * Runs without threads and with two workers, and (as three ctest entries)
  * with the granularity libpmem2 detects and forced to CACHE_LINE and BYTE.
@@ -37,6 +44,8 @@
 
 #include "pmem_seam.h"
 
+#include <libpmem.h>
+#include <linux/membarrier.h>
 #include <pthread.h>
 
 #include <setjmp.h>
@@ -59,11 +68,12 @@ enum ev_kind {
 	EV_PERSIST,
 	EV_WAKE,
 	EV_COMPLETE,
+	EV_BARRIER,
 };
 
 static const char *const ev_names[] = {
 	"memcpy", "memmove", "memset", "flush", "drain", "persist",
-	"wake", "complete",
+	"wake", "complete", "barrier",
 };
 
 struct event {
@@ -226,6 +236,34 @@ seam_broken(struct pmv__fns *fns)
 	fns->persist = lost_persist;
 }
 
+/* the membarrier call of the library, as the test found it */
+static long (*orig_membarrier)(int cmd, unsigned flags);
+
+/*
+ * rec_membarrier -- the drain group's membarrier, its barriers logged
+ */
+static long
+rec_membarrier(int cmd, unsigned flags)
+{
+	long ret = orig_membarrier(cmd, flags);
+
+	if (cmd == MEMBARRIER_CMD_PRIVATE_EXPEDITED)
+		log_event(EV_BARRIER, NULL, 0, 0);
+	return ret;
+}
+
+/*
+ * lost_membarrier -- the membarrier of the control: the process is
+ * registered, the barriers are gone
+ */
+static long
+lost_membarrier(int cmd, unsigned flags)
+{
+	if (cmd == MEMBARRIER_CMD_PRIVATE_EXPEDITED)
+		return 0;
+	return orig_membarrier(cmd, flags);
+}
+
 static enum ev_kind store_kind(enum vdm_operation_type type);
 
 /*
@@ -251,6 +289,12 @@ struct op_desc {
 	const char *dest;
 	size_t len;
 	uint64_t flags;
+	/* the log holds other operations too: the stores wholly outside
+	 * this one's range are theirs */
+	int shared;
+	/* the "complete" event that ends it names this address (NULL:
+	 * dest); one that names none ends every operation */
+	const char *until;
 };
 
 /* where the mover moves bytes, and how it stores to a PAGE map */
@@ -420,18 +464,20 @@ cmp_range(const void *a, const void *b)
 }
 
 /*
- * covered -- non-zero if the ranges of the events of kind kind among the
- * events [from, to) of the log cover [addr, addr + len)
+ * covered_by -- non-zero if the ranges of the events of kind kind among
+ * the events [from, to) of the log, of thread *thread only when it is not
+ * NULL, cover [addr, addr + len)
  */
 static int
-covered(unsigned from, unsigned to, enum ev_kind kind, uintptr_t addr,
-	size_t len)
+covered_by(unsigned from, unsigned to, enum ev_kind kind,
+	const pthread_t *thread, uintptr_t addr, size_t len)
 {
 	static struct event ranges[MAX_EVENTS];
 	unsigned count = 0;
 
 	for (unsigned i = from; i < to; i++) {
-		if (events[i].kind == kind)
+		if (events[i].kind == kind && (thread == NULL ||
+				pthread_equal(events[i].thread, *thread)))
 			ranges[count++] = events[i];
 	}
 	qsort(ranges, count, sizeof(ranges[0]), cmp_range);
@@ -445,6 +491,60 @@ covered(unsigned from, unsigned to, enum ev_kind kind, uintptr_t addr,
 			reached = ranges[i].addr + ranges[i].len;
 	}
 	return reached >= end;
+}
+
+/*
+ * covered -- covered_by of any thread
+ */
+static int
+covered(unsigned from, unsigned to, enum ev_kind kind, uintptr_t addr,
+	size_t len)
+{
+	return covered_by(from, to, kind, NULL, addr, len);
+}
+
+/*
+ * barrier_before -- non-zero if the log has a barrier of thread before
+ * event i
+ */
+static int
+barrier_before(unsigned i, pthread_t thread)
+{
+	while (i-- > 0) {
+		if (events[i].kind == EV_BARRIER &&
+				pthread_equal(events[i].thread, thread))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * persisted_across -- non-zero if the store (or flush) e, event i, was
+ * made durable by the thread of event c, the completion, which could not
+ * drain for the thread that stored it: after e, a barrier, then flushes
+ * covering e's range and a drain, all on the completing thread and
+ * before c
+ */
+static int
+persisted_across(unsigned i, unsigned c, const struct event *e)
+{
+	pthread_t ct = events[c].thread;
+	unsigned b, d;
+
+	for (b = i + 1; b < c; b++) {
+		if (events[b].kind == EV_BARRIER &&
+				pthread_equal(events[b].thread, ct))
+			break;
+	}
+	/* the last drain of the completing thread before completion */
+	for (d = c; d-- > b + 1;) {
+		if (events[d].kind == EV_DRAIN &&
+				pthread_equal(events[d].thread, ct))
+			break;
+	}
+	if (b >= c || d <= b)
+		return 0;
+	return covered_by(b + 1, d, EV_FLUSH, &ct, e->addr, e->len);
 }
 
 /*
@@ -463,7 +563,10 @@ check_order(const struct op_desc *op, int page, char *msg, size_t msglen)
 		snprintf(msg, msglen, "%u events lost", lost_events);
 		return msg;
 	}
-	for (c = 0; c < nevents && events[c].kind != EV_COMPLETE; c++)
+	uintptr_t until = (uintptr_t)(op->until != NULL ? op->until :
+		op->dest);
+	for (c = 0; c < nevents && (events[c].kind != EV_COMPLETE ||
+			(events[c].addr != 0 && events[c].addr != until)); c++)
 		;
 	if (c == nevents) {
 		snprintf(msg, msglen, "no completion logged");
@@ -483,6 +586,17 @@ check_order(const struct op_desc *op, int page, char *msg, size_t msglen)
 			e->kind == EV_MEMSET;
 
 		if (!is_store && e->kind != EV_FLUSH)
+			continue;
+		/* another operation's, in a shared log */
+		if (op->shared && (e->addr + e->len <= dest ||
+				e->addr >= dest + op->len))
+			continue;
+		/* the flush of a range made durable across threads, after a
+		 * barrier on the completing thread */
+		if (e->kind == EV_FLUSH && op->type != VDM_OPERATION_FLUSH &&
+				!page && i < c &&
+				pthread_equal(e->thread, events[c].thread) &&
+				barrier_before(i, e->thread))
 			continue;
 		if (i > c) {
 			snprintf(msg, msglen, "event %u (%s) after the "
@@ -540,6 +654,8 @@ check_order(const struct op_desc *op, int page, char *msg, size_t msglen)
 						e->thread))
 					break;
 			}
+			if (j == c && persisted_across(i, c, e))
+				j = i;
 		}
 		if (j == c) {
 			snprintf(msg, msglen, "event %u (%s, offset %zd, %zu "
@@ -658,22 +774,21 @@ expect_path(struct fixture *f, const struct op_desc *op, int overlapping)
 
 /*
  * expect_polls -- without threads, the first poll of a vdm future moves
- * the bytes and completes it; on a PAGE map it joins the group persist
- * instead and returns RUNNING without a notifier, and a later poll
- * completes it
+ * the bytes and joins the drain group of its thread, or on a PAGE map the
+ * group persist, and returns RUNNING without a notifier; a later poll
+ * completes it: the next one, after a drain of its own thread
  */
 static void
 expect_polls(struct fixture *f, struct wait_info info)
 {
 	if (f->mode->nthreads != 0)
 		return;
-	if (!f->page) {
-		assert_int_equal(info.polls, 1);
-		return;
-	}
 	assert_int_equal(info.first, FUTURE_STATE_RUNNING);
 	assert_int_equal(info.first_used, FUTURE_NOTIFIER_NONE);
-	assert_true(info.polls >= 2);
+	if (f->page)
+		assert_true(info.polls >= 2);
+	else
+		assert_int_equal(info.polls, 2);
 }
 
 /*
@@ -715,7 +830,8 @@ test_ops(void **state)
 		uint64_t flags = i ? VDM_F_NO_CACHE_HINT : VDM_F_MEM_DURABLE;
 		char *dest = map + (1 + 16 * i) * pg + 17;
 		size_t n = 3 * pg + 100;
-		struct op_desc op = { VDM_OPERATION_MEMCPY, dest, n, flags };
+		struct op_desc op = { VDM_OPERATION_MEMCPY, dest, n, flags, 0,
+			NULL };
 
 		run_memcpy(f, f->m.vdm, dest, f->src, n, flags);
 		expect_ordered(f, &op);
@@ -777,7 +893,7 @@ test_split(void **state)
 	struct fixture *f = *state;
 	size_t n = 8 * MIB;
 	char *dest = f->file.addr + 64 + 3;
-	struct op_desc op = { VDM_OPERATION_MEMCPY, dest, n, 0 };
+	struct op_desc op = { VDM_OPERATION_MEMCPY, dest, n, 0, 0, NULL };
 
 	run_memcpy(f, f->m.vdm, dest, f->src, n, 0);
 	expect_ordered(f, &op);
@@ -824,7 +940,8 @@ test_pmem2_async(void **state)
 	/* libpmem2 asks for durable copies on CACHE_LINE maps */
 	uint64_t flags = f->file.gran == PMEM2_GRANULARITY_CACHE_LINE ?
 		VDM_F_MEM_DURABLE : 0;
-	struct op_desc op = { VDM_OPERATION_MEMCPY, dest, n, flags };
+	struct op_desc op = { VDM_OPERATION_MEMCPY, dest, n, flags, 0,
+		NULL };
 	expect_ordered(f, &op);
 
 	log_reset();
@@ -900,7 +1017,7 @@ test_control(void **state)
 	size_t sizes[] = { 1000, 4 * MIB };
 	for (unsigned i = 0; i < 2; i++) {
 		struct op_desc op = { VDM_OPERATION_MEMCPY, dest, sizes[i],
-			0 };
+			0, 0, NULL };
 		run_memcpy(f, broken, dest, f->src + i, sizes[i], 0);
 		const char *err = check_order(&op, f->page, f->msg,
 			sizeof(f->msg));
@@ -913,9 +1030,594 @@ test_control(void **state)
 	vdm_delete(broken);
 
 	/* and the mover of the fixture still keeps the rules */
-	struct op_desc op = { VDM_OPERATION_MEMCPY, dest, 1000, 0 };
+	struct op_desc op = { VDM_OPERATION_MEMCPY, dest, 1000, 0, 0,
+		NULL };
 	run_memcpy(f, f->m.vdm, dest, f->src + 7, 1000, 0);
 	expect_ordered(f, &op);
+}
+
+/* the futures of the tests of several operations: at most */
+#define MANY 64
+#define MANY_LEN ((size_t)4096)
+
+/*
+ * many_dest -- where operation k of the tests of several operations
+ * writes: a range of its own, MANY_LEN bytes at a page of its own, set
+ * set apart from another set
+ */
+static char *
+many_dest(struct fixture *f, unsigned set, unsigned k)
+{
+	return f->file.addr + ((size_t)set * MANY + k) * f->file.page + 64;
+}
+
+/*
+ * many_start -- n memcpy futures of set, not polled yet
+ */
+static void
+many_start(struct fixture *f, struct vdm *vdm, unsigned set,
+	struct vdm_memcpy_future *futs, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++)
+		futs[k] = vdm_memcpy(vdm, many_dest(f, set, k),
+			f->src + set * 7 + k, MANY_LEN, 0);
+}
+
+/*
+ * many_poll -- polls each of the n futures once, logging "complete" with
+ * its destination for each that a poll finds complete; non-zero once all
+ * are complete
+ */
+static int
+many_poll(struct vdm_memcpy_future *futs, unsigned n)
+{
+	struct future_notifier note;
+	int all = 1;
+
+	for (unsigned k = 0; k < n; k++) {
+		if (FUTURE_STATE(&futs[k]) == FUTURE_STATE_COMPLETE)
+			continue;
+		memset(&note, 0, sizeof(note));
+		note.waker.wake = on_wake;
+		if (future_poll(FUTURE_AS_RUNNABLE(&futs[k]), &note) !=
+				FUTURE_STATE_COMPLETE) {
+			all = 0;
+			continue;
+		}
+		log_event(EV_COMPLETE, futs[k].data.operation.data.memcpy.dest,
+			0, 0);
+	}
+	return all;
+}
+
+/*
+ * many_wait -- many_poll until all n futures are complete
+ */
+static void
+many_wait(struct vdm_memcpy_future *futs, unsigned n)
+{
+	while (!many_poll(futs, n))
+		(void) sched_yield();
+}
+
+/*
+ * many_expect -- the n futures of set succeeded, their bytes are there,
+ * and the shared log keeps the rules for each, up to its own completion
+ * (or one that names none)
+ */
+static void
+many_expect(struct fixture *f, unsigned set, struct vdm_memcpy_future *futs,
+	unsigned n)
+{
+	for (unsigned k = 0; k < n; k++) {
+		char *dest = many_dest(f, set, k);
+		struct op_desc op = { VDM_OPERATION_MEMCPY, dest, MANY_LEN, 0,
+			1, NULL };
+
+		assert_int_equal(FUTURE_OUTPUT(&futs[k])->result,
+			VDM_SUCCESS);
+		expect_bytes(dest, f->src + set * 7 + k, MANY_LEN);
+		expect_ordered(f, &op);
+	}
+}
+
+/*
+ * drain_group_expected -- the fixture's mover defers its drains to the
+ * drain group of the polling thread: no threads, not a PAGE map
+ */
+static int
+drain_group_expected(const struct fixture *f)
+{
+	return f->mode->nthreads == 0 && !f->page;
+}
+
+/*
+ * test_wait_multiple -- MANY futures waited together with
+ * runtime_wait_multiple(): the first pass stores them all, and one drain
+ * completes them all
+ */
+static void
+test_wait_multiple(void **state)
+{
+	struct fixture *f = *state;
+	struct vdm_memcpy_future futs[MANY];
+	struct future *run[MANY];
+
+	log_reset();
+	many_start(f, f->m.vdm, 0, futs, MANY);
+	for (unsigned k = 0; k < MANY; k++)
+		run[k] = FUTURE_AS_RUNNABLE(&futs[k]);
+	runtime_wait_multiple(f->m.rt, run, MANY);
+	log_event(EV_COMPLETE, NULL, 0, 0);
+	many_expect(f, 0, futs, MANY);
+	print_message("%d futures waited together (%s): %u drains, %u "
+		"barriers\n", MANY, f->mode->name, count_events(EV_DRAIN),
+		count_events(EV_BARRIER));
+	if (drain_group_expected(f)) {
+		assert_int_equal(count_events(EV_DRAIN), 1);
+		/* every store came before it */
+		assert_int_equal(events[nevents - 2].kind, EV_DRAIN);
+	}
+	assert_int_equal(count_events(EV_BARRIER), 0);
+}
+
+/* a set of futures one thread polls to completion */
+struct many_set {
+	struct fixture *f;
+	unsigned set;
+	unsigned n;
+	struct vdm_memcpy_future futs[MANY];
+};
+
+/*
+ * many_thread -- starts the futures of a set and polls them until they
+ * are complete
+ */
+static void *
+many_thread(void *arg)
+{
+	struct many_set *m = arg;
+
+	many_start(m->f, m->f->m.vdm, m->set, m->futs, m->n);
+	many_wait(m->futs, m->n);
+	return NULL;
+}
+
+/*
+ * test_two_threads -- two threads poll a set of futures each, at once:
+ * each thread's stores drained on it
+ */
+static void
+test_two_threads(void **state)
+{
+	struct fixture *f = *state;
+	static struct many_set sets[2];
+	pthread_t th[2];
+
+	log_reset();
+	for (unsigned i = 0; i < 2; i++) {
+		sets[i].f = f;
+		sets[i].set = i;
+		sets[i].n = MANY / 4;
+		assert_int_equal(pthread_create(&th[i], NULL, many_thread,
+			&sets[i]), 0);
+	}
+	for (unsigned i = 0; i < 2; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	for (unsigned i = 0; i < 2; i++)
+		many_expect(f, i, sets[i].futs, sets[i].n);
+	if (drain_group_expected(f)) {
+		assert_int_equal(count_threads(EV_DRAIN), 2);
+		assert_int_equal(count_events(EV_BARRIER), 0);
+	}
+}
+
+/*
+ * struct handover -- a future started on one thread (A) and finished on
+ * another (B), handed over through a mutex
+ */
+struct handover {
+	struct fixture *f;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int handed;		/* the future is in fut (lock) */
+	int done;		/* B completed it (lock) */
+	int stay;		/* A keeps polling its own until done */
+	struct vdm_memcpy_future fut;	/* (lock) */
+	struct vdm_memcpy_future own[4];	/* A's own */
+};
+
+/*
+ * handover_a -- thread A: starts its own futures (stay) and the one to
+ * hand over (a first poll each), hands that one over, then (stay) waits
+ * until B completed it and completes its own, or exits at once.  Only a
+ * thread that stays has futures of its own: one that exits would drop
+ * them, and a pool's workers would go on logging their write-backs while
+ * the log is checked.
+ */
+static void *
+handover_a(void *arg)
+{
+	struct handover *h = arg;
+	struct vdm_memcpy_future fut = vdm_memcpy(h->f->m.vdm,
+		many_dest(h->f, 1, 0), h->f->src + 7, MANY_LEN, 0);
+
+	if (h->stay) {
+		many_start(h->f, h->f->m.vdm, 2, h->own, 4);
+		(void) many_poll(h->own, 4);
+	}
+	struct future_notifier note;
+	memset(&note, 0, sizeof(note));
+	note.waker.wake = on_wake;
+	if (future_poll(FUTURE_AS_RUNNABLE(&fut), &note) ==
+			FUTURE_STATE_COMPLETE)
+		log_event(EV_COMPLETE, fut.data.operation.data.memcpy.dest, 0,
+			0);
+
+	pthread_mutex_lock(&h->lock);
+	h->fut = fut;
+	h->handed = 1;
+	pthread_cond_broadcast(&h->cond);
+	while (h->stay && !h->done)
+		pthread_cond_wait(&h->cond, &h->lock);
+	pthread_mutex_unlock(&h->lock);
+
+	if (h->stay)
+		many_wait(h->own, 4);
+	return NULL;
+}
+
+/*
+ * handover_run -- runs A, with B on this thread: with A alive and
+ * polling its own futures after B (stay), or after A exited; checks the
+ * handed future's log, and A's own futures when A completed them
+ */
+static void
+handover_run(struct fixture *f, struct handover *h, int stay)
+{
+	pthread_t a;
+
+	memset(h, 0, sizeof(*h));
+	h->f = f;
+	h->stay = stay;
+	assert_int_equal(pthread_mutex_init(&h->lock, NULL), 0);
+	assert_int_equal(pthread_cond_init(&h->cond, NULL), 0);
+
+	log_reset();
+	assert_int_equal(pthread_create(&a, NULL, handover_a, h), 0);
+	pthread_mutex_lock(&h->lock);
+	while (!h->handed)
+		pthread_cond_wait(&h->cond, &h->lock);
+	struct vdm_memcpy_future fut = h->fut;
+	pthread_mutex_unlock(&h->lock);
+	if (!stay)
+		assert_int_equal(pthread_join(a, NULL), 0);
+
+	many_wait(&fut, 1);
+
+	pthread_mutex_lock(&h->lock);
+	h->done = 1;
+	pthread_cond_broadcast(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+	if (stay)
+		assert_int_equal(pthread_join(a, NULL), 0);
+	h->fut = fut;
+
+	pthread_cond_destroy(&h->cond);
+	pthread_mutex_destroy(&h->lock);
+}
+
+/*
+ * test_handover -- a future first polled on A and completed on B: with A
+ * alive and polling its own futures (B cannot drain for A: a barrier,
+ * then a flush and drain on B), and with A exited (A's exit drained it)
+ */
+static void
+test_handover(void **state)
+{
+	struct fixture *f = *state;
+	static struct handover h;
+
+	handover_run(f, &h, 1);
+	many_expect(f, 1, &h.fut, 1);
+	many_expect(f, 2, h.own, 4);
+	print_message("handed over, A alive (%s): %u barriers\n",
+		f->mode->name, count_events(EV_BARRIER));
+	if (drain_group_expected(f))
+		assert_int_equal(count_events(EV_BARRIER), 1);
+
+	handover_run(f, &h, 0);
+	many_expect(f, 1, &h.fut, 1);
+	if (drain_group_expected(f)) {
+		assert_int_equal(count_events(EV_BARRIER), 0);
+		/* A drained at its exit, once */
+		assert_int_equal(count_events(EV_DRAIN), 1);
+		assert_int_equal(count_threads(EV_DRAIN), 1);
+		for (unsigned i = 0; i < nevents; i++) {
+			if (events[i].kind == EV_DRAIN)
+				assert_false(pthread_equal(events[i].thread,
+					pthread_self()));
+		}
+	}
+}
+
+/*
+ * drop_thread -- polls a future once and drops it, then exits
+ */
+static void *
+drop_thread(void *arg)
+{
+	struct fixture *f = arg;
+	struct vdm_memcpy_future fut = vdm_memcpy(f->m.vdm,
+		many_dest(f, 3, 1), f->src + 11, MANY_LEN, 0);
+
+	(void) many_poll(&fut, 1);
+	return NULL;
+}
+
+/*
+ * test_dropped -- a future dropped after its first poll: its stores are
+ * drained by the next completion on its thread, or at the thread's exit
+ * (the drain group only: a write-back group or a pool promises nothing
+ * of a dropped future before the mover is deleted)
+ */
+static void
+test_dropped(void **state)
+{
+	struct fixture *f = *state;
+
+	if (!drain_group_expected(f)) {
+		print_message("no drain group (%s, %s map)\n", f->mode->name,
+			test_file_gran_name(f->file.gran));
+		return;
+	}
+	char *dest = many_dest(f, 3, 0);
+	struct op_desc dropped = { VDM_OPERATION_MEMCPY, dest, MANY_LEN, 0,
+		1, NULL };
+	pthread_t th;
+
+	log_reset();
+	struct vdm_memcpy_future fut = vdm_memcpy(f->m.vdm, dest, f->src + 9,
+		MANY_LEN, 0);
+	(void) many_poll(&fut, 1);
+	/* dropped; then more work on this thread */
+	struct vdm_memcpy_future next = vdm_memcpy(f->m.vdm, dest + 4 * MIB,
+		f->src, MANY_LEN, 0);
+	wait_logged(FUTURE_AS_RUNNABLE(&next));
+	assert_int_equal(FUTURE_OUTPUT(&next)->result, VDM_SUCCESS);
+	/* the dropped one is durable by the next one's completion */
+	expect_ordered(f, &dropped);
+	struct op_desc op = { VDM_OPERATION_MEMCPY, dest + 4 * MIB, MANY_LEN,
+		0, 1, NULL };
+	expect_ordered(f, &op);
+	assert_int_equal(count_events(EV_DRAIN), 1);
+
+	/* dropped on a thread that exits */
+	log_reset();
+	assert_int_equal(pthread_create(&th, NULL, drop_thread, f), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	log_event(EV_COMPLETE, NULL, 0, 0);
+	dropped.dest = many_dest(f, 3, 1);
+	expect_ordered(f, &dropped);
+	assert_int_equal(count_events(EV_DRAIN), 1);
+	assert_false(pthread_equal(events[1].thread, pthread_self()));
+}
+
+/*
+ * test_delete_drains -- a future polled once (stored, its drain
+ * deferred), then its mover deleted: the deletion drained it
+ */
+static void
+test_delete_drains(void **state)
+{
+	struct fixture *f = *state;
+	char *dest = many_dest(f, 4, 1);
+	struct op_desc op = { VDM_OPERATION_MEMCPY, dest, MANY_LEN, 0, 0,
+		NULL };
+	struct vdm *vdm = mover_new(f, seam_record);
+	assert_non_null(vdm);
+
+	log_reset();
+	struct vdm_memcpy_future fut = vdm_memcpy(vdm, dest, f->src + 2,
+		MANY_LEN, 0);
+	(void) future_poll(FUTURE_AS_RUNNABLE(&fut), NULL);
+	/* the future is not polled again: the mover is gone */
+	vdm_delete(vdm);
+	log_event(EV_COMPLETE, NULL, 0, 0);
+	expect_bytes(dest, f->src + 2, MANY_LEN);
+	expect_ordered(f, &op);
+	if (drain_group_expected(f))
+		assert_int_equal(count_events(EV_DRAIN), 1);
+}
+
+/*
+ * test_no_membarrier -- a mover made where the barrier is refused
+ * (pmv__drain_group_disabled) drains at the first poll and completes
+ */
+static void
+test_no_membarrier(void **state)
+{
+	struct fixture *f = *state;
+	char *dest = many_dest(f, 4, 0);
+	struct op_desc op = { VDM_OPERATION_MEMCPY, dest, MANY_LEN, 0, 0,
+		NULL };
+
+	pmv__drain_group_disabled = 1;
+	struct vdm *vdm = mover_new(f, seam_record);
+	pmv__drain_group_disabled = 0;
+	assert_non_null(vdm);
+
+	log_reset();
+	struct vdm_memcpy_future fut = vdm_memcpy(vdm, dest, f->src + 1,
+		MANY_LEN, 0);
+	struct wait_info info = wait_logged(FUTURE_AS_RUNNABLE(&fut));
+	assert_int_equal(FUTURE_OUTPUT(&fut)->result, VDM_SUCCESS);
+	expect_bytes(dest, f->src + 1, MANY_LEN);
+	expect_ordered(f, &op);
+	if (drain_group_expected(f)) {
+		assert_int_equal(info.polls, 1);
+		assert_int_equal(info.first, FUTURE_STATE_COMPLETE);
+	}
+	vdm_delete(vdm);
+}
+
+/*
+ * test_control_barrier -- with the barriers gone, a future completed on
+ * another thread than the one that stored it, while that one lives on,
+ * breaks the rules in the check's eyes
+ */
+static void
+test_control_barrier(void **state)
+{
+	struct fixture *f = *state;
+	static struct handover h;
+
+	if (!drain_group_expected(f)) {
+		print_message("no barrier to drop (%s, %s map)\n",
+			f->mode->name, test_file_gran_name(f->file.gran));
+		return;
+	}
+	pmv__membarrier = lost_membarrier;
+	handover_run(f, &h, 1);
+	pmv__membarrier = rec_membarrier;
+
+	char *dest = many_dest(f, 1, 0);
+	struct op_desc op = { VDM_OPERATION_MEMCPY, dest, MANY_LEN, 0, 1,
+		NULL };
+	assert_int_equal(FUTURE_OUTPUT(&h.fut)->result, VDM_SUCCESS);
+	const char *err = check_order(&op, f->page, f->msg, sizeof(f->msg));
+	assert_non_null(err);
+	print_message("control, no barrier: %s\n", err);
+	assert_non_null(strstr(err, "not drained"));
+	assert_int_equal(count_events(EV_BARRIER), 0);
+}
+
+/* a future handed from a thread that stays alive to this one */
+struct libpmem_handover {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct vdm_memcpy_future fut;	/* (lock) */
+	int handed;			/* (lock) */
+	int done;			/* (lock) */
+};
+
+/*
+ * libpmem_handover_a -- polls the future once, hands it over, and waits
+ * until it is complete
+ */
+static void *
+libpmem_handover_a(void *arg)
+{
+	struct libpmem_handover *h = arg;
+
+	pthread_mutex_lock(&h->lock);
+	struct vdm_memcpy_future fut = h->fut;
+	pthread_mutex_unlock(&h->lock);
+	assert_int_equal(future_poll(FUTURE_AS_RUNNABLE(&fut), NULL),
+		FUTURE_STATE_RUNNING);
+	pthread_mutex_lock(&h->lock);
+	h->fut = fut;
+	h->handed = 1;
+	pthread_cond_broadcast(&h->cond);
+	while (!h->done)
+		pthread_cond_wait(&h->cond, &h->lock);
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
+}
+
+/*
+ * test_libpmem -- vdm_pmem_new(0) where libpmem takes ranges for
+ * persistent memory (PMEM_IS_PMEM_FORCE=1, the pmem_order_is_pmem
+ * entry): its drains go through the drain group too.  libpmem's
+ * functions cannot be logged, but the polls and the barriers show the
+ * path: two polls for a future alone, one pass of stores then completion
+ * for futures waited together, and a barrier for a future completed on
+ * another thread than the one that stored it, while that one lives.
+ */
+static void
+test_libpmem(void **state)
+{
+	(void) state;
+	size_t len = MANY * MANY_LEN;
+	char *dst = (char *)test_xalloc(len);
+	char *src = (char *)test_xalloc(len);
+
+	if (!pmem_is_pmem(dst, len)) {
+		print_message("not persistent memory to libpmem: its ranges "
+			"are written back, not drained\n");
+		free(dst);
+		free(src);
+		return;
+	}
+	test_fill(src, len, 41);
+	struct vdm *vdm = vdm_pmem_new(0);
+	struct runtime *rt = runtime_new();
+	assert_non_null(vdm);
+	assert_non_null(rt);
+
+	log_reset();
+	struct vdm_memcpy_future one = vdm_memcpy(vdm, dst, src, MANY_LEN, 0);
+	struct wait_info info = wait_logged(FUTURE_AS_RUNNABLE(&one));
+	assert_int_equal(FUTURE_OUTPUT(&one)->result, VDM_SUCCESS);
+	assert_int_equal(info.first, FUTURE_STATE_RUNNING);
+	assert_int_equal(info.first_used, FUTURE_NOTIFIER_NONE);
+	assert_int_equal(info.polls, 2);
+	expect_bytes(dst, src, MANY_LEN);
+
+	static struct vdm_memcpy_future futs[MANY];
+	struct future *run[MANY];
+	memset(dst, 0, len);
+	for (unsigned k = 0; k < MANY; k++) {
+		futs[k] = vdm_memcpy(vdm, dst + k * MANY_LEN,
+			src + k * MANY_LEN, MANY_LEN, 0);
+		run[k] = FUTURE_AS_RUNNABLE(&futs[k]);
+	}
+	runtime_wait_multiple(rt, run, MANY);
+	for (unsigned k = 0; k < MANY; k++)
+		assert_int_equal(FUTURE_OUTPUT(&futs[k])->result,
+			VDM_SUCCESS);
+	expect_bytes(dst, src, len);
+
+	/* handed over, with the barrier, then without (the control) */
+	for (unsigned control = 0; control < 2; control++) {
+		static struct libpmem_handover h;
+		pthread_t a;
+
+		memset(&h, 0, sizeof(h));
+		memset(dst, 0, MANY_LEN);
+		assert_int_equal(pthread_mutex_init(&h.lock, NULL), 0);
+		assert_int_equal(pthread_cond_init(&h.cond, NULL), 0);
+		h.fut = vdm_memcpy(vdm, dst, src + control, MANY_LEN, 0);
+		log_reset();
+		if (control)
+			pmv__membarrier = lost_membarrier;
+		assert_int_equal(pthread_create(&a, NULL, libpmem_handover_a,
+			&h), 0);
+		pthread_mutex_lock(&h.lock);
+		while (!h.handed)
+			pthread_cond_wait(&h.cond, &h.lock);
+		struct vdm_memcpy_future fut = h.fut;
+		pthread_mutex_unlock(&h.lock);
+		assert_int_equal(future_poll(FUTURE_AS_RUNNABLE(&fut), NULL),
+			FUTURE_STATE_COMPLETE);
+		pthread_mutex_lock(&h.lock);
+		h.done = 1;
+		pthread_cond_broadcast(&h.cond);
+		pthread_mutex_unlock(&h.lock);
+		assert_int_equal(pthread_join(a, NULL), 0);
+		pmv__membarrier = rec_membarrier;
+		pthread_cond_destroy(&h.cond);
+		pthread_mutex_destroy(&h.lock);
+
+		assert_int_equal(FUTURE_OUTPUT(&fut)->result, VDM_SUCCESS);
+		expect_bytes(dst, src + control, MANY_LEN);
+		assert_int_equal(count_events(EV_BARRIER), control ? 0 : 1);
+	}
+
+	runtime_delete(rt);
+	vdm_delete(vdm);
+	free(dst);
+	free(src);
 }
 
 /*
@@ -934,22 +1636,29 @@ static char made_up_buf[8192];
 
 /*
  * struct made_up_event -- an event of a made-up log; addr is NULL for the
- * events that have no range
+ * events that have no range; other: logged by another thread than the
+ * one that logs the completion
  */
 struct made_up_event {
 	enum ev_kind kind;
 	const void *addr;
 	size_t len;
 	unsigned flags;
+	int other;
 };
 
 #define ND PMEM2_F_MEM_NODRAIN
 #define NF PMEM2_F_MEM_NOFLUSH
 #define RANGE(_kind, _off, _len, _flags)\
-	{ _kind, made_up_buf + (_off), _len, _flags }
-#define DRAIN { EV_DRAIN, NULL, 0, 0 }
-#define WAKE { EV_WAKE, NULL, 0, 0 }
-#define COMPLETE { EV_COMPLETE, NULL, 0, 0 }
+	{ _kind, made_up_buf + (_off), _len, _flags, 0 }
+#define OTHER(_kind, _off, _len, _flags)\
+	{ _kind, made_up_buf + (_off), _len, _flags, 1 }
+#define DRAIN { EV_DRAIN, NULL, 0, 0, 0 }
+#define OTHER_DRAIN { EV_DRAIN, NULL, 0, 0, 1 }
+#define BARRIER { EV_BARRIER, NULL, 0, 0, 0 }
+#define OTHER_BARRIER { EV_BARRIER, NULL, 0, 0, 1 }
+#define WAKE { EV_WAKE, NULL, 0, 0, 0 }
+#define COMPLETE { EV_COMPLETE, NULL, 0, 0, 0 }
 
 /* the events of a made-up log, and their number */
 #define LOG(...) { __VA_ARGS__ },\
@@ -971,7 +1680,7 @@ struct made_up {
 	uint64_t flags;
 	const char *byte;
 	const char *page;
-	struct made_up_event ev[5];
+	struct made_up_event ev[6];
 	size_t n;
 };
 
@@ -1037,7 +1746,82 @@ static const struct made_up made_up_logs[] = {
 		LOG(RANGE(EV_FLUSH, 100, 1000, 0), COMPLETE) },
 	{ "a flush persisted", VDM_OPERATION_FLUSH, 0, "do not cover", keeps,
 		LOG(RANGE(EV_PERSIST, 100, 1000, 0), COMPLETE) },
+
+	/* BYTE, CACHE_LINE: stored on another thread, completed here */
+	{ "stored elsewhere, drained there", VDM_OPERATION_MEMCPY, 0, keeps,
+		NULL, LOG(OTHER(EV_MEMCPY, 100, 1000, ND), OTHER_DRAIN,
+			COMPLETE) },
+	{ "stored elsewhere, barrier, flushed and drained here",
+		VDM_OPERATION_MEMCPY, 0, keeps, NULL,
+		LOG(OTHER(EV_MEMCPY, 100, 1000, ND), BARRIER,
+			RANGE(EV_FLUSH, 100, 600, 0),
+			RANGE(EV_FLUSH, 700, 400, 0), DRAIN, COMPLETE) },
+	{ "stored elsewhere, flushed and drained here, no barrier",
+		VDM_OPERATION_MEMCPY, 0, "not drained", NULL,
+		LOG(OTHER(EV_MEMCPY, 100, 1000, ND),
+			RANGE(EV_FLUSH, 100, 1000, 0), DRAIN, COMPLETE) },
+	{ "stored elsewhere, the barrier after the flush",
+		VDM_OPERATION_MEMCPY, 0, "not drained", NULL,
+		LOG(OTHER(EV_MEMCPY, 100, 1000, ND),
+			RANGE(EV_FLUSH, 100, 1000, 0), BARRIER, DRAIN,
+			COMPLETE) },
+	{ "stored elsewhere, the barrier before the store",
+		VDM_OPERATION_MEMCPY, 0, "not drained", NULL,
+		LOG(BARRIER, OTHER(EV_MEMCPY, 100, 1000, ND),
+			RANGE(EV_FLUSH, 100, 1000, 0), DRAIN, COMPLETE) },
+	{ "stored elsewhere, barrier, a byte not flushed",
+		VDM_OPERATION_MEMCPY, 0, "not drained", NULL,
+		LOG(OTHER(EV_MEMCPY, 100, 1000, ND), BARRIER,
+			RANGE(EV_FLUSH, 100, 999, 0), DRAIN, COMPLETE) },
+	{ "stored elsewhere, barrier, flushed, not drained",
+		VDM_OPERATION_MEMCPY, 0, "not drained", NULL,
+		LOG(OTHER(EV_MEMCPY, 100, 1000, ND), BARRIER,
+			RANGE(EV_FLUSH, 100, 1000, 0), COMPLETE) },
+	{ "stored elsewhere, barrier, flushed, drained before the flush",
+		VDM_OPERATION_MEMCPY, 0, "not drained", NULL,
+		LOG(OTHER(EV_MEMCPY, 100, 1000, ND), BARRIER, DRAIN,
+			RANGE(EV_FLUSH, 100, 1000, 0), COMPLETE) },
+	{ "stored elsewhere, barrier there, flushed and drained here",
+		VDM_OPERATION_MEMCPY, 0, "not drained", NULL,
+		LOG(OTHER(EV_MEMCPY, 100, 1000, ND), OTHER_BARRIER,
+			RANGE(EV_FLUSH, 100, 1000, 0), DRAIN, COMPLETE) },
+	{ "stored elsewhere, drained after the completion",
+		VDM_OPERATION_MEMCPY, 0, "not drained", NULL,
+		LOG(OTHER(EV_MEMCPY, 100, 1000, ND), BARRIER,
+			RANGE(EV_FLUSH, 100, 1000, 0), COMPLETE, DRAIN) },
+	{ "a flush elsewhere, barrier, flushed and drained here",
+		VDM_OPERATION_FLUSH, 0, keeps, NULL,
+		LOG(OTHER(EV_FLUSH, 100, 1000, 0), BARRIER,
+			RANGE(EV_FLUSH, 100, 1000, 0), DRAIN, COMPLETE) },
+	{ "a flush here with no barrier, in a copy", VDM_OPERATION_MEMCPY,
+		0, "a flush", NULL,
+		LOG(RANGE(EV_MEMCPY, 100, 1000, ND),
+			RANGE(EV_FLUSH, 100, 1000, 0), DRAIN, COMPLETE) },
 };
+
+/* the other thread of the made-up logs: one that ran, apart from this */
+static pthread_t made_up_other;
+
+/*
+ * nothing -- the body of made_up_other
+ */
+static void *
+nothing(void *arg)
+{
+	return arg;
+}
+
+/*
+ * log_elsewhere -- logs a made-up event as made_up_other's
+ */
+static void
+log_elsewhere(const struct made_up_event *e)
+{
+	log_event(e->kind, e->addr, e->len, e->flags);
+	pthread_mutex_lock(&log_lock);
+	events[nevents - 1].thread = made_up_other;
+	pthread_mutex_unlock(&log_lock);
+}
 
 /*
  * expect_verdict -- check_order, for op on a map that is PAGE granular or
@@ -1069,17 +1853,25 @@ test_checker(void **state)
 {
 	(void) state;
 	struct op_desc op = { VDM_OPERATION_MEMCPY, made_up_buf + 100, 1000,
-		0 };
+		0, 0, NULL };
 	pthread_t other;
 
+	/* a thread that ran, and whose id differs from this live one's */
+	assert_int_equal(pthread_create(&made_up_other, NULL, nothing, NULL),
+		0);
+	assert_int_equal(pthread_join(made_up_other, NULL), 0);
 	for (size_t i = 0; i < ARRAY_SIZE(made_up_logs); i++) {
 		const struct made_up *l = &made_up_logs[i];
 
 		print_message("made up: %s\n", l->what);
 		log_reset();
-		for (size_t e = 0; e < l->n; e++)
-			log_event(l->ev[e].kind, l->ev[e].addr, l->ev[e].len,
-				l->ev[e].flags);
+		for (size_t e = 0; e < l->n; e++) {
+			if (l->ev[e].other)
+				log_elsewhere(&l->ev[e]);
+			else
+				log_event(l->ev[e].kind, l->ev[e].addr,
+					l->ev[e].len, l->ev[e].flags);
+		}
 		op.type = l->type;
 		op.flags = l->flags;
 		if (l->byte != NULL)
@@ -1109,7 +1901,14 @@ test_checker(void **state)
 	TEST_PRESTATE(test_split, _mode),\
 	TEST_PRESTATE(test_pmem2_async, _mode),\
 	TEST_PRESTATE(test_fail_logs_nothing, _mode),\
-	TEST_PRESTATE(test_control, _mode)
+	TEST_PRESTATE(test_wait_multiple, _mode),\
+	TEST_PRESTATE(test_two_threads, _mode),\
+	TEST_PRESTATE(test_handover, _mode),\
+	TEST_PRESTATE(test_dropped, _mode),\
+	TEST_PRESTATE(test_delete_drains, _mode),\
+	TEST_PRESTATE(test_no_membarrier, _mode),\
+	TEST_PRESTATE(test_control, _mode),\
+	TEST_PRESTATE(test_control_barrier, _mode)
 
 /*
  * main -- skips unless libpmem2 can map a file, then runs the tests
@@ -1122,9 +1921,13 @@ main(void)
 
 	if (test_file_probe(&gran) != 0)
 		return 77;
+	/* before the first mover, which registers the process with it */
+	orig_membarrier = pmv__membarrier;
+	pmv__membarrier = rec_membarrier;
 
 	const struct CMUnitTest checker_tests[] = {
 		cmocka_unit_test(test_checker),
+		cmocka_unit_test(test_libpmem),
 	};
 	const struct CMUnitTest inline_tests[] = { TESTS(mode_inline) };
 	const struct CMUnitTest pool_tests[] = { TESTS(mode_pool) };
