@@ -18,8 +18,12 @@
  * poll) does such an operation take a slot: it is stored at its first
  * poll, joins the persist the mover's threads share, and completes at a
  * later poll once that is done (threads_check_joined), so a burst of them
- * costs one persist, as on a mover without threads.  Any other op_start copies the
- * operation into the slot and queues it, cut into pieces when it is large,
+ * costs one persist, as on a mover without threads.  One whose persist is
+ * a drain the backend can leave to a later poll (defer and finish) takes
+ * no slot either: it is stored at its first poll, the future's handle
+ * keeps its ticket (VDM__THREADS_DEFERRED), and it completes at a later
+ * poll, so that those stored in one pass share one drain.  Any other
+ * op_start copies the operation into the slot and queues it, cut into pieces when it is large,
  * on a bounded lock-free ring (core/ring.h) of entries (slot, generation),
  * one per piece.  Whoever holds an entry claims the slot's pieces one by
  * one and moves them (engine_piece.c); a poll after the first one claims
@@ -287,6 +291,31 @@ threads_store_join(const struct engine__mover *m,
 }
 
 /*
+ * threads_defers -- non-zero if a short operation whose persist is not
+ * costly (a drain) leaves it to a later poll (backend->defer), so that the
+ * operations stored in one pass share one
+ */
+static inline int
+threads_defers(const struct engine__mover *m, int costly)
+{
+	return !costly && m->backend->defer != NULL;
+}
+
+/*
+ * threads_store_defer -- stores a whole short operation on this thread and
+ * leaves its persist to a later poll (backend->defer): the ticket for
+ * backend->finish, or 0 if it is durable already
+ */
+static uint64_t
+threads_store_defer(const struct engine__mover *m,
+	const struct vdm_operation *op, size_t len)
+{
+	m->backend->piece(m->backend_arg, op, 0, len, 0);
+	struct vdm__range r = vdm__operation_range(op, 0, len);
+	return m->backend->defer(m->backend_arg, &r);
+}
+
+/*
  * threads_start -- op_start for a slot, with the operation's outcome and
  * the cost of its persist known: moves an operation shorter than
  * offload_min here (completing it at once, or once the shared persist it
@@ -517,7 +546,8 @@ engine__op_delete(void *data, const struct vdm_operation *op,
  * vdm__threads_run -- the task of the futures vdm_memcpy() and friends make
  * on the engine's movers (the run task of every type): the first poll
  * moves an operation shorter than offload_min on this thread and takes no
- * slot; any other takes its slot then, not when the future was made, and
+ * slot (completing at a later poll if the backend deferred its drain);
+ * any other takes its slot then, not when the future was made, and
  * goes on as the operation table's functions would
  */
 enum future_state
@@ -538,9 +568,25 @@ vdm__threads_run(struct future_context *context,
 			int costly = r == VDM_SUCCESS &&
 				threads_costly(m, op, len);
 			if (!threads_joins(m, costly)) {
-				if (r == VDM_SUCCESS && len != 0)
+				if (r == VDM_SUCCESS && len != 0 &&
+						threads_defers(m, costly)) {
+					uint64_t ticket = threads_store_defer(m,
+						op, len);
+					if (ticket != 0) {
+						/* as a joined one's first
+						 * poll: the next one
+						 * finishes */
+						data->data =
+							(void *)(uintptr_t)ticket;
+						if (notifier != NULL)
+							notifier->notifier_used =
+								FUTURE_NOTIFIER_NONE;
+						return FUTURE_STATE_RUNNING;
+					}
+				} else if (r == VDM_SUCCESS && len != 0) {
 					r = threads_move_here(m, op, len,
 						costly);
+				}
 				return vdm_run_complete(context, r);
 			}
 			/* it waits for the shared persist in a slot */
@@ -559,9 +605,17 @@ vdm__threads_run(struct future_context *context,
 			data->data = engine__op_new(&m->base, op->type);
 			(void) engine__op_start(data->data, op, notifier);
 		}
-	} else if (notifier != NULL) {
+	} else {
 		/* a later poll hands out no notifier (see the top) */
-		notifier->notifier_used = FUTURE_NOTIFIER_NONE;
+		if (notifier != NULL)
+			notifier->notifier_used = FUTURE_NOTIFIER_NONE;
+		uint64_t h = (uint64_t)(uintptr_t)data->data;
+		if (h & VDM__THREADS_DEFERRED) {
+			struct vdm__range whole = vdm__operation_range(op, 0,
+				vdm__operation_len(op));
+			m->backend->finish(m->backend_arg, h, &whole);
+			return vdm_run_complete(context, VDM_SUCCESS);
+		}
 	}
 
 	if (engine__op_check(data->data, op) != FUTURE_STATE_COMPLETE)

@@ -79,6 +79,15 @@
  * polling thread its stores and one shared persist, with no hand-over to a
  * worker and no wake-up, and the operations complete at a later poll,
  * together.
+ *
+ * defer and finish are optional, both or neither, with persist: how a
+ * polling thread that stored a whole short operation itself whose persist
+ * is not costly (a drain) leaves that persist to a later poll, so that
+ * the operations it stored in one pass share one.  defer returns 0 if it
+ * made the range durable already, else a ticket with VDM__THREADS_DEFERRED
+ * set; finish(ticket, range) makes the range durable on the calling
+ * thread, which may be another than the one that stored it, and cannot
+ * fail.
  */
 struct vdm__threads_backend {
 	enum vdm_operation_result (*check)(void *arg,
@@ -93,7 +102,19 @@ struct vdm__threads_backend {
 	uint64_t (*join)(void *arg, struct vdm__range *ranges, unsigned n);
 	int (*poll)(void *arg, uint64_t ticket,
 		enum vdm_operation_result *result);
+	uint64_t (*defer)(void *arg, const struct vdm__range *range);
+	void (*finish)(void *arg, uint64_t ticket,
+		const struct vdm__range *range);
 };
+
+/*
+ * The bit every ticket of backend->defer has, and no slot's address: a
+ * future of vdm__threads_run whose handle has it waits for finish, not for
+ * a slot.  (Addresses of user space never have it.)
+ */
+#define VDM__THREADS_DEFERRED ((uint64_t)1 << 63)
+_Static_assert(sizeof(void *) == sizeof(uint64_t),
+	"a handle holds a 64-bit ticket");
 
 /* vdm__threads_size -- the bytes of the engine's state, the struct vdm first */
 size_t vdm__threads_size(void);

@@ -74,11 +74,14 @@ pmv_target_write_back(void *arg, const void *addr, size_t len)
 }
 
 /*
- * pmv_target_group_init -- readies the group of a target set up
+ * pmv_target_group_init -- readies the groups of a target set up: its
+ * write-back group, and the polling thread's drain group where its drains
+ * wait for flushes (drain_flushes) and the group is to be had
  */
 static int
 pmv_target_group_init(struct pmv__target *t)
 {
+	t->defer_drains = t->drain_flushes && pmv__drain_group_ready();
 	return pmv__group_init(&t->group, pmv_target_write_back, t,
 		t->write_back_gap);
 }
@@ -237,6 +240,40 @@ pmv_poll(void *arg, uint64_t ticket, enum vdm_operation_result *result)
 	return pmv__group_try(&t->group, ticket, 0, result);
 }
 
+/*
+ * pmv_defer -- the engine's defer: the range of a short operation that
+ * needs a drain, which the polling thread stored with pmv_piece, into
+ * this thread's drain group; its ticket, or 0 once drained here (no
+ * drain group for this target or thread)
+ */
+static uint64_t
+pmv_defer(void *arg, const struct vdm__range *r)
+{
+	struct pmv__target *t = arg;
+	uint64_t ticket = t->defer_drains && r->len != 0 ?
+		pmv__drain_defer(t->fns.drain) : 0;
+
+	if (ticket == 0)
+		t->fns.drain();
+	return ticket;
+}
+
+/*
+ * pmv_finish -- the engine's finish: the range of a ticket of pmv_defer
+ * durable on this thread (pmv__drain_finish)
+ */
+static void
+pmv_finish(void *arg, uint64_t ticket, const struct vdm__range *r)
+{
+	struct pmv__target *t = arg;
+
+	pmv__drain_finish(ticket, &t->fns, r->addr, r->len);
+}
+
+/* the engine tells its tickets from its slots by the bit of the drain's */
+_Static_assert(PMV__DRAIN_TICKET == VDM__THREADS_DEFERRED,
+	"a drain ticket is a deferred handle of the engine");
+
 static const struct vdm__threads_backend pmv_backend = {
 	.check = pmv_check,
 	.piece = pmv_piece,
@@ -245,6 +282,8 @@ static const struct vdm__threads_backend pmv_backend = {
 	.quiet = pmv_quiet,
 	.join = pmv_join,
 	.poll = pmv_poll,
+	.defer = pmv_defer,
+	.finish = pmv_finish,
 };
 
 /*
@@ -260,8 +299,6 @@ pmv_range_of(const struct vdm_operation *op)
 struct pmv_sync_mover {
 	struct vdm base;
 	struct pmv__target target;
-	/* its drains may be deferred to the drain group: set by init */
-	int defer_drains;
 };
 
 /*
@@ -325,7 +362,7 @@ pmv_sync_run(struct future_context *context, struct future_notifier *notifier)
 	t->ops->store(t, op, 0, r.len);
 	if (!t->ops->needs_write_back(t, r.addr, r.len)) {
 		/* nothing stored needs no later poll */
-		uint64_t ticket = m->defer_drains && r.len != 0 ?
+		uint64_t ticket = t->defer_drains && r.len != 0 ?
 			pmv__drain_defer(t->fns.drain) : 0;
 		if (ticket == 0) {
 			t->fns.drain();
@@ -417,8 +454,7 @@ struct pmv_init_args {
 };
 
 /*
- * pmv_sync_init -- sets the target up, readies its group, and the drain
- * group for a target that may need drains (all but a PAGE map)
+ * pmv_sync_init -- sets the target up, readies its groups
  */
 static int
 pmv_sync_init(struct vdm *vdm, void *arg)
@@ -428,7 +464,6 @@ pmv_sync_init(struct vdm *vdm, void *arg)
 	struct pmv__target *t = &m->target;
 
 	a->setup(t, a->arg);
-	m->defer_drains = !t->page && pmv__drain_group_ready();
 	return pmv_target_group_init(t);
 }
 
@@ -442,7 +477,7 @@ pmv_sync_init(struct vdm *vdm, void *arg)
 static void
 pmv_sync_fini(struct vdm *vdm)
 {
-	if (pmv_sync_of(vdm)->defer_drains)
+	if (pmv_sync_of(vdm)->target.defer_drains)
 		pmv__drain_pending();
 	pmv__group_fini(&pmv_sync_of(vdm)->target.group);
 }
@@ -521,14 +556,20 @@ pmv_pool_init(struct vdm *vdm, void *arg)
 }
 
 /*
- * pmv_pool_fini -- lets the queued work finish, stops the workers, then
- * frees the group
+ * pmv_pool_fini -- lets the queued work finish, stops the workers, drains
+ * what this thread deferred, then frees the group
  */
 static void
 pmv_pool_fini(struct vdm *vdm)
 {
+	struct pmv__target *t = pmv_pool_target(vdm);
+
 	vdm__threads_fini(vdm);
-	pmv__group_fini(&pmv_pool_target(vdm)->group);
+	/* what this thread stored of short operations and deferred (see
+	 * pmv_sync_fini) */
+	if (t->defer_drains)
+		pmv__drain_pending();
+	pmv__group_fini(&t->group);
 }
 
 /*

@@ -64,6 +64,15 @@ struct pmv__target {
 	 * mapping of a file's page cache, where the environment does not say
 	 * no (threads under a seccomp filter store themselves all the same) */
 	int kernel_store;
+	/* its drain waits for flushes (a CACHE_LINE map; libpmem's ranges
+	 * without auto flush), so that many stores are worth one drain; set
+	 * by setup.  A BYTE map's drain has no flush to wait for: one per
+	 * operation costs no more than one for many, and a second poll does */
+	int drain_flushes;
+	/* its drains are deferred to the polling thread's drain group
+	 * (drain_group.h): drain_flushes, where the group is to be had; set
+	 * by the mover's init after setup */
+	int defer_drains;
 	/* the functions it stores and drains with; drain orders this
 	 * thread's flushes and non-temporal stores */
 	struct pmv__fns fns;

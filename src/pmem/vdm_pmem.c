@@ -121,6 +121,9 @@ pmv_libpmem_setup(struct pmv__target *t, void *arg)
 	t->base = 0;
 	t->size = 0;
 	t->page = 0;
+	/* without auto flush, the drain of persistent memory waits for the
+	 * flushes of its stores */
+	t->drain_flushes = !pmem_has_auto_flush();
 	/* a range may lie anywhere: the bytes between two may be unmapped */
 	t->write_back_gap = 0;
 	/* its ranges may be heap memory, whose stores sanitizers must see */

@@ -186,8 +186,10 @@ pmv_pmem2_setup(struct pmv__target *t, void *arg)
 	t->ops = &pmv_pmem2_ops;
 	t->base = (uintptr_t)pmem2_map_get_address(map);
 	t->size = pmem2_map_get_size(map);
-	t->page = pmem2_map_get_store_granularity(map) ==
-		PMEM2_GRANULARITY_PAGE;
+	enum pmem2_granularity g = pmem2_map_get_store_granularity(map);
+	t->page = g == PMEM2_GRANULARITY_PAGE;
+	/* only a CACHE_LINE map's drain waits for the flushes of its stores */
+	t->drain_flushes = g == PMEM2_GRANULARITY_CACHE_LINE;
 	/* the map holds every byte between two of its ranges */
 	t->write_back_gap = PMV_PMEM2_WRITE_BACK_GAP;
 	/* a PAGE map is a file mapping: the kernel may store into it,
