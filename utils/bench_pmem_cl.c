@@ -71,11 +71,12 @@ cl_stamp(struct bench_env *env, struct cl_fns *p)
 }
 
 /*
- * cl_base -- ops passes of FIG_CL_COPIES durable copies with the memcpy
- * function, flags 0: each stored, flushed and drained
+ * cl_copies -- ops passes of FIG_CL_COPIES copies with the memcpy
+ * function and flags; with drain_after, one drain after each pass's last
  */
-BENCH_BATCH static int
-cl_base(struct bench_env *env, uint64_t ops)
+static inline int
+cl_copies(struct bench_env *env, uint64_t ops, unsigned flags,
+	int drain_after)
 {
 	struct cl_fns *p = env->state;
 	size_t n = env->n;
@@ -85,13 +86,25 @@ cl_base(struct bench_env *env, uint64_t ops)
 		cl_stamp(env, p);
 		for (size_t k = 0; k < FIG_CL_COPIES; k++) {
 			char *dst = env->dst + k * n;
-			bad |= p->memcpy_fn(dst, env->src + k * n, n, 0) !=
+			bad |= p->memcpy_fn(dst, env->src + k * n, n, flags) !=
 				dst;
 			bench_barrier();
 		}
+		if (drain_after)
+			p->drain_fn();
 	}
 
 	return bad ? -1 : 0;
+}
+
+/*
+ * cl_base -- ops passes of FIG_CL_COPIES durable copies with the memcpy
+ * function, flags 0: each stored, flushed and drained
+ */
+BENCH_BATCH static int
+cl_base(struct bench_env *env, uint64_t ops)
+{
+	return cl_copies(env, ops, 0, 0);
 }
 
 /*
@@ -101,22 +114,7 @@ cl_base(struct bench_env *env, uint64_t ops)
 BENCH_BATCH static int
 cl_ceiling(struct bench_env *env, uint64_t ops)
 {
-	struct cl_fns *p = env->state;
-	size_t n = env->n;
-	int bad = 0;
-
-	for (uint64_t i = 0; i < ops; i++) {
-		cl_stamp(env, p);
-		for (size_t k = 0; k < FIG_CL_COPIES; k++) {
-			char *dst = env->dst + k * n;
-			bad |= p->memcpy_fn(dst, env->src + k * n, n,
-				PMEM2_F_MEM_NODRAIN) != dst;
-			bench_barrier();
-		}
-		p->drain_fn();
-	}
-
-	return bad ? -1 : 0;
+	return cl_copies(env, ops, PMEM2_F_MEM_NODRAIN, 1);
 }
 
 /*
