@@ -5,8 +5,8 @@
  * engine_internal.h -- the thread-pool engine's state and the functions
  * its files share (internal)
  *
- * engine.c holds the slots, the operation table and the workers;
- * engine_piece.c moves the pieces of an operation in a slot and finishes
+ * engine.c holds the slots and the operation table; engine_setup.c the
+ * workers, setup and teardown; engine_piece.c moves the pieces of an operation in a slot and finishes
  * it; engine_sleep.c lets idle workers wait.  The plain pool
  * (vdm_threads.c) sees this state too, only for its size and for the
  * operation table: its descriptors are static.  Other movers use engine.h.
@@ -24,6 +24,12 @@
 #include "engine.h"
 #include "engine_sleep.h"
 #include "vdm_internal.h"
+
+/* the ring entry that stops a worker */
+#define ENGINE__STOP UINT64_MAX
+
+/* the most workers one operation is cut into pieces for */
+#define ENGINE__MAX_SPREAD 16U
 
 /* pieces a thread moves before it must persist them (backend->persist) */
 #define ENGINE__BATCH_MAX 32
