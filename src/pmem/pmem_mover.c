@@ -87,46 +87,35 @@ pmv_target_group_init(struct pmv__target *t)
 }
 
 /*
- * pmv_join_ranges -- hands the ranges this thread stored on to be made
- * durable: one drain for those that need one, now, and the open group for
- * those that need a write-back; the ticket of the group to wait for, or 0
- * if none needed one
+ * pmv_target_group_fini -- once no other thread uses the target: drains
+ * what this thread deferred for it (those started on other threads are
+ * theirs to drain, at their next completion of a future or their exit),
+ * writes back what its group still holds, and frees the group
  */
-static uint64_t
-pmv_join_ranges(struct pmv__target *t, struct vdm__range *r, unsigned n,
-	int counted)
+static void
+pmv_target_group_fini(struct pmv__target *t)
 {
-	unsigned nwb = 0;
-	int drain = 0;
-
-	/* the ranges that need a write-back move to the front, in order */
-	for (unsigned i = 0; i < n; i++) {
-		if (t->ops->needs_write_back(t, r[i].addr, r[i].len))
-			r[nwb++] = r[i];
-		else
-			drain = 1;
-	}
-	if (drain)
-		t->fns.drain();
-	if (nwb == 0)
-		return 0;
-	return pmv__group_join(&t->group, r, nwb, counted);
+	if (t->defer_drains)
+		pmv__drain_pending();
+	pmv__group_fini(&t->group);
 }
 
 /*
- * pmv_persist_ranges -- makes durable the ranges this thread stored: one
- * drain for those that need one, the group for those that need a
- * write-back (waiting for it)
+ * pmv_persist_now -- makes ranges this thread stored durable before it
+ * returns: a drain, or (write_back) the group's write-back, waited for;
+ * counted as for pmv__group_join
  */
 static enum vdm_operation_result
-pmv_persist_ranges(struct pmv__target *t, struct vdm__range *r, unsigned n,
-	int counted)
+pmv_persist_now(struct pmv__target *t, struct vdm__range *r, unsigned n,
+	int write_back, int counted)
 {
-	uint64_t ticket = pmv_join_ranges(t, r, n, counted);
-	if (ticket == 0)
+	if (!write_back) {
+		t->fns.drain();
 		return VDM_SUCCESS;
+	}
 
 	enum vdm_operation_result result;
+	uint64_t ticket = pmv__group_join(&t->group, r, n, counted);
 	(void) pmv__group_try(&t->group, ticket, 1, &result);
 	return result;
 }
@@ -140,17 +129,7 @@ pmv_persist_ranges(struct pmv__target *t, struct vdm__range *r, unsigned n,
 static enum vdm_operation_result
 pmv_persist(void *arg, struct vdm__range *r, unsigned n, int costly)
 {
-	struct pmv__target *t = arg;
-
-	if (!costly) {
-		t->fns.drain();
-		return VDM_SUCCESS;
-	}
-
-	enum vdm_operation_result result;
-	uint64_t ticket = pmv__group_join(&t->group, r, n, 1);
-	(void) pmv__group_try(&t->group, ticket, 1, &result);
-	return result;
+	return pmv_persist_now(arg, r, n, costly, 1);
 }
 
 /*
@@ -241,8 +220,8 @@ pmv_poll(void *arg, uint64_t ticket, enum vdm_operation_result *result)
 }
 
 /*
- * pmv_defer -- the engine's defer: the range of a short operation that
- * needs a drain, which the polling thread stored with pmv_piece, into
+ * pmv_defer -- the engine's defer, and pmv_sync_run's: the range of an
+ * operation that needs a drain, which the polling thread stored, into
  * this thread's drain group; its ticket, or 0 once drained here (no
  * drain group for this target or thread)
  */
@@ -259,8 +238,8 @@ pmv_defer(void *arg, const struct vdm__range *r)
 }
 
 /*
- * pmv_finish -- the engine's finish: the range of a ticket of pmv_defer
- * durable on this thread (pmv__drain_finish)
+ * pmv_finish -- the engine's finish, and pmv_sync_run's: the range of a
+ * ticket of pmv_defer durable on this thread (pmv__drain_finish)
  */
 static void
 pmv_finish(void *arg, uint64_t ticket, const struct vdm__range *r)
@@ -333,8 +312,7 @@ static enum future_state
 pmv_sync_run(struct future_context *context, struct future_notifier *notifier)
 {
 	struct vdm_operation_data *data = future_context_get_data(context);
-	struct pmv_sync_mover *m = pmv_sync_of(data->vdm);
-	struct pmv__target *t = &m->target;
+	struct pmv__target *t = &pmv_sync_of(data->vdm)->target;
 	const struct vdm_operation *op = &data->operation;
 	enum vdm_operation_result result;
 
@@ -344,7 +322,7 @@ pmv_sync_run(struct future_context *context, struct future_notifier *notifier)
 		uint64_t ticket = (uint64_t)(uintptr_t)data->data;
 		if (ticket & PMV__DRAIN_TICKET) {
 			struct vdm__range r = pmv_range_of(op);
-			pmv__drain_finish(ticket, &t->fns, r.addr, r.len);
+			pmv_finish(t, ticket, &r);
 			return vdm_run_complete(context, VDM_SUCCESS);
 		}
 		/* while another thread writes back, poll again rather than
@@ -361,13 +339,10 @@ pmv_sync_run(struct future_context *context, struct future_notifier *notifier)
 	struct vdm__range r = pmv_range_of(op);
 	t->ops->store(t, op, 0, r.len);
 	if (!t->ops->needs_write_back(t, r.addr, r.len)) {
-		/* nothing stored needs no later poll */
-		uint64_t ticket = t->defer_drains && r.len != 0 ?
-			pmv__drain_defer(t->fns.drain) : 0;
-		if (ticket == 0) {
-			t->fns.drain();
+		/* drained already (or nothing stored): no later poll */
+		uint64_t ticket = pmv_defer(t, &r);
+		if (ticket == 0)
 			return vdm_run_complete(context, VDM_SUCCESS);
-		}
 		data->data = (void *)(uintptr_t)ticket;
 		/* the runtime polls again, and a poll drains */
 		return pmv_sync_again(notifier);
@@ -414,7 +389,8 @@ pmv_sync_op_start(void *data, const struct vdm_operation *op,
 	struct vdm__range r = pmv_range_of(op);
 	if (r.len != 0 && t->ops->check(t, op) == VDM_SUCCESS) {
 		t->ops->store(t, op, 0, r.len);
-		pmv_sync_failed = pmv_persist_ranges(t, &r, 1, 0);
+		pmv_sync_failed = pmv_persist_now(t, &r, 1,
+			t->ops->needs_write_back(t, r.addr, r.len), 0);
 	}
 	return 0;
 }
@@ -460,8 +436,7 @@ static int
 pmv_sync_init(struct vdm *vdm, void *arg)
 {
 	const struct pmv_init_args *a = arg;
-	struct pmv_sync_mover *m = pmv_sync_of(vdm);
-	struct pmv__target *t = &m->target;
+	struct pmv__target *t = &pmv_sync_of(vdm)->target;
 
 	a->setup(t, a->arg);
 	return pmv_target_group_init(t);
@@ -477,9 +452,7 @@ pmv_sync_init(struct vdm *vdm, void *arg)
 static void
 pmv_sync_fini(struct vdm *vdm)
 {
-	if (pmv_sync_of(vdm)->target.defer_drains)
-		pmv__drain_pending();
-	pmv__group_fini(&pmv_sync_of(vdm)->target.group);
+	pmv_target_group_fini(&pmv_sync_of(vdm)->target);
 }
 
 static const struct vdm_descriptor pmv_sync_descriptor = {
@@ -562,14 +535,8 @@ pmv_pool_init(struct vdm *vdm, void *arg)
 static void
 pmv_pool_fini(struct vdm *vdm)
 {
-	struct pmv__target *t = pmv_pool_target(vdm);
-
 	vdm__threads_fini(vdm);
-	/* what this thread stored of short operations and deferred (see
-	 * pmv_sync_fini) */
-	if (t->defer_drains)
-		pmv__drain_pending();
-	pmv__group_fini(&t->group);
+	pmv_target_group_fini(pmv_pool_target(vdm));
 }
 
 /*
