@@ -483,6 +483,37 @@ engine__op_delete(void *data, const struct vdm_operation *op,
 }
 
 /*
+ * threads_run_here -- the first poll of a future of vdm__threads_run whose
+ * short operation takes no slot, r and costly judged: moved here and
+ * complete, or stored here with its drain left to a later poll
+ * (backend->defer), the future's handle keeping the ticket
+ */
+static enum future_state
+threads_run_here(struct future_context *context,
+	struct future_notifier *notifier, const struct engine__mover *m,
+	enum vdm_operation_result r, int costly)
+{
+	struct vdm_operation_data *data = future_context_get_data(context);
+	const struct vdm_operation *op = &data->operation;
+	size_t len = vdm__operation_len(op);
+
+	if (r != VDM_SUCCESS || len == 0)
+		return vdm_run_complete(context, r);
+	if (!threads_defers(m, costly))
+		return vdm_run_complete(context,
+			threads_move_here(m, op, len, costly));
+
+	uint64_t ticket = threads_store_defer(m, op, len);
+	if (ticket == 0)
+		return vdm_run_complete(context, VDM_SUCCESS);
+	/* as a joined one's first poll: the next one finishes */
+	data->data = (void *)(uintptr_t)ticket;
+	if (notifier != NULL)
+		notifier->notifier_used = FUTURE_NOTIFIER_NONE;
+	return FUTURE_STATE_RUNNING;
+}
+
+/*
  * vdm__threads_run -- the task of the futures vdm_memcpy() and friends make
  * on the engine's movers (the run task of every type): the first poll
  * moves an operation shorter than offload_min on this thread and takes no
@@ -507,28 +538,9 @@ vdm__threads_run(struct future_context *context,
 			enum vdm_operation_result r = threads_result(m, op);
 			int costly = r == VDM_SUCCESS &&
 				threads_costly(m, op, len);
-			if (!threads_joins(m, costly)) {
-				if (r == VDM_SUCCESS && len != 0 &&
-						threads_defers(m, costly)) {
-					uint64_t ticket = threads_store_defer(m,
-						op, len);
-					if (ticket != 0) {
-						/* as a joined one's first
-						 * poll: the next one
-						 * finishes */
-						data->data =
-							(void *)(uintptr_t)ticket;
-						if (notifier != NULL)
-							notifier->notifier_used =
-								FUTURE_NOTIFIER_NONE;
-						return FUTURE_STATE_RUNNING;
-					}
-				} else if (r == VDM_SUCCESS && len != 0) {
-					r = threads_move_here(m, op, len,
-						costly);
-				}
-				return vdm_run_complete(context, r);
-			}
+			if (!threads_joins(m, costly))
+				return threads_run_here(context, notifier, m,
+					r, costly);
 			/* it waits for the shared persist in a slot */
 			data->data = engine__op_new(&m->base, op->type);
 			struct engine__slot *slot = data->data;
