@@ -76,6 +76,9 @@ struct pmv__target {
 	/* the functions it stores and drains with; drain orders this
 	 * thread's flushes and non-temporal stores */
 	struct pmv__fns fns;
+	/* what the target's own operations need beyond these (a pmemobj
+	 * pool), set by setup; NULL if nothing */
+	void *ctx;
 };
 
 /*

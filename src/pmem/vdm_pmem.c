@@ -135,6 +135,7 @@ pmv_libpmem_setup(struct pmv__target *t, void *arg)
 	t->fns.flush = pmem_flush;
 	t->fns.drain = pmem_drain;
 	t->fns.persist = pmem_persist;
+	t->ctx = NULL;
 }
 
 /*

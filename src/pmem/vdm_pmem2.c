@@ -25,8 +25,6 @@
 
 #include <errno.h>
 #include <stdint.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <libminiasync-pmem.h>
 #include <libpmem2.h>
@@ -35,10 +33,6 @@
 #include "pmem_mover.h"
 #include "pmem_seam.h"
 #include "vdm_internal.h"
-
-#ifdef MINIASYNC_HAVE_VALGRIND_H
-#include <valgrind/valgrind.h>
-#endif
 
 /* every operation of this mover is durable: VDM_F_MEM_DURABLE is implied */
 #define PMV_PMEM2_SUPPORTED_FLAGS \
@@ -121,35 +115,16 @@ pmv_pmem2_needs_write_back(const struct pmv__target *t, const void *addr,
 static _Thread_local int pmv_pmem2_msync_failed;
 
 /*
- * pmv_pmem2_msync -- the persist function of a PAGE map: msync(MS_SYNC) of
- * the pages that hold [addr, addr + len), as libpmem2 1.12's own
- * (pmem2_persist_pages: the start rounded down to a page, the call made
- * again when a signal interrupts it, errno left as it was), but a failure
- * is noted in pmv_pmem2_msync_failed rather than aborting the process
+ * pmv_pmem2_msync -- the persist function of a PAGE map: pmv__msync(),
+ * which does what libpmem2 1.12's own does (pmem2_persist_pages), but
+ * notes a failure in pmv_pmem2_msync_failed rather than aborting the
+ * process
  */
 static void
 pmv_pmem2_msync(const void *addr, size_t len)
 {
-	int olderrno = errno;
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t start = (uintptr_t)addr & ~(page - 1);
-	int ret;
-
-	len += (uintptr_t)addr - start;
-#ifdef MINIASYNC_HAVE_VALGRIND_H
-	/* the pages may hold bytes memcheck takes for undefined; msync
-	 * reads none of them for the program */
-	VALGRIND_DISABLE_ERROR_REPORTING;
-#endif
-	do
-		ret = msync((void *)start, len, MS_SYNC);
-	while (ret != 0 && errno == EINTR);
-#ifdef MINIASYNC_HAVE_VALGRIND_H
-	VALGRIND_ENABLE_ERROR_REPORTING;
-#endif
-	if (ret != 0)
+	if (pmv__msync(addr, len) != 0)
 		pmv_pmem2_msync_failed = 1;
-	errno = olderrno;
 }
 
 /*
@@ -207,6 +182,7 @@ pmv_pmem2_setup(struct pmv__target *t, void *arg)
 	 * others are never called to write back (needs_write_back) */
 	t->fns.persist = t->page ? pmv_pmem2_msync :
 		pmem2_get_persist_fn(map);
+	t->ctx = NULL;
 #ifdef MINIASYNC_PMEM_TEST_SEAM
 	if (pmv__fns_seam != NULL)
 		pmv__fns_seam(&t->fns);

@@ -8,14 +8,21 @@
  * write_back.h)
  */
 
+#include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/atomics.h"
 #include "core/clock.h"
 #include "pmem_seam.h"
 #include "write_back.h"
+
+#ifdef MINIASYNC_HAVE_VALGRIND_H
+#include <valgrind/valgrind.h>
+#endif
 
 /* how long a leader waits for stored ranges to join its group */
 #define PMV_GATHER_NS ((uint64_t)100000)
@@ -23,6 +30,38 @@
 #ifdef MINIASYNC_PMEM_TEST_SEAM
 int (*pmv__fail_write_back)(const void *addr, size_t len);
 #endif
+
+/*
+ * pmv__msync -- msync(MS_SYNC) of the pages that hold [addr, addr + len),
+ * as libpmem2 1.12 writes back a PAGE map (pmem2_persist_pages: the start
+ * rounded down to a page, the call made again when a signal interrupts
+ * it), but a failure is returned, not turned into abort(): 0, or -1.
+ * errno is left as it was: operations never touch it, and the failure
+ * reaches the future's result.
+ */
+int
+pmv__msync(const void *addr, size_t len)
+{
+	int olderrno = errno;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t start = (uintptr_t)addr & ~(page - 1);
+	int ret;
+
+	len += (uintptr_t)addr - start;
+#ifdef MINIASYNC_HAVE_VALGRIND_H
+	/* the pages may hold bytes memcheck takes for undefined; msync
+	 * reads none of them for the program */
+	VALGRIND_DISABLE_ERROR_REPORTING;
+#endif
+	do
+		ret = msync((void *)start, len, MS_SYNC);
+	while (ret != 0 && errno == EINTR);
+#ifdef MINIASYNC_HAVE_VALGRIND_H
+	VALGRIND_ENABLE_ERROR_REPORTING;
+#endif
+	errno = olderrno;
+	return ret == 0 ? 0 : -1;
+}
 
 /*
  * pmv_group_write_back -- writes back ranges: one write-back per run of

@@ -25,6 +25,13 @@
  */
 typedef int (*pmv__write_back_fn)(void *arg, const void *addr, size_t len);
 
+/*
+ * pmv__msync -- msync(MS_SYNC) of the pages that hold [addr, addr + len),
+ * retried on EINTR: 0, or -1 if it failed; errno as it was.  Under
+ * valgrind, errors are not reported during the call.
+ */
+int pmv__msync(const void *addr, size_t len);
+
 /* ranges a group holds at most; a full group is written back first */
 #define PMV__GROUP_MAX 64
 
