@@ -9,7 +9,7 @@
 set -eu
 
 packages="build-essential cmake pkg-config g++ libcmocka-dev libpmem2-dev
-libpmem-dev valgrind pandoc cppcheck clang libclang-rt-14-dev"
+libpmem-dev libpmemobj-dev valgrind pandoc cppcheck clang libclang-rt-14-dev"
 
 missing=""
 for p in $packages; do

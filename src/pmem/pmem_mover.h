@@ -53,10 +53,12 @@ struct pmv__target {
 	const struct pmv__target_ops *ops;
 	struct pmv__group group;
 
-	/* a libpmem2 map's range and granularity */
-	uintptr_t base;		/* the map's first byte */
+	/* the range operations must lie in (a libpmem2 map, a pmemobj pool;
+	 * 0 and 0: anywhere), and whether it is written back */
+	uintptr_t base;		/* its first byte */
 	size_t size;		/* its length */
-	int page;		/* PAGE granularity: write back with msync */
+	int page;		/* written back with msync (a PAGE map; a pool
+				 * in the page cache) */
 	/* the gap of its group (pmv__group_init): only where every byte
 	 * between two ranges is mapped (a libpmem2 map), else 0 */
 	size_t write_back_gap;
@@ -80,6 +82,19 @@ struct pmv__target {
 	 * pool), set by setup; NULL if nothing */
 	void *ctx;
 };
+
+/*
+ * pmv__in_target -- non-zero if [p, p + n) lies wholly inside the target's
+ * range [base, base + size)
+ */
+static inline int
+pmv__in_target(const struct pmv__target *t, const void *p, size_t n)
+{
+	uintptr_t a = (uintptr_t)p;
+
+	return a >= t->base && a - t->base <= t->size &&
+		n <= t->size - (a - t->base);
+}
 
 /*
  * pmv__mover_new -- a durable mover on a target that setup(target, arg)

@@ -43,18 +43,6 @@ void (*pmv__fns_seam)(struct pmv__fns *fns);
 #endif
 
 /*
- * pmv_pmem2_in_map -- non-zero if [p, p + n) lies wholly inside the map
- */
-static inline int
-pmv_pmem2_in_map(const struct pmv__target *t, const void *p, size_t n)
-{
-	uintptr_t a = (uintptr_t)p;
-
-	return a >= t->base && a - t->base <= t->size &&
-		n <= t->size - (a - t->base);
-}
-
-/*
  * pmv_pmem2_check -- bad input as everywhere, then a destination outside the
  * map
  */
@@ -67,7 +55,7 @@ pmv_pmem2_check(const struct pmv__target *t, const struct vdm_operation *op)
 
 	if (result != VDM_SUCCESS || len == 0)
 		return result;
-	if (!pmv_pmem2_in_map(t, vdm__operation_range(op, 0, len).addr, len))
+	if (!pmv__in_target(t, vdm__operation_range(op, 0, len).addr, len))
 		return VDM_ERROR_OUT_OF_RANGE;
 	return VDM_SUCCESS;
 }
