@@ -13,7 +13,13 @@
 #	libminiasync-pmem-dev	pmem_dev: libminiasync-pmem.h,
 #				libminiasync-pmem.so, libminiasync-pmem.pc,
 #				the export file of miniasync::miniasync-pmem
-# The pmem packages only when libminiasync-pmem is built.  Nothing else is
+#	libminiasync-pmemobj0	pmemobj_runtime: libminiasync-pmemobj.so.0
+#				and its file
+#	libminiasync-pmemobj-dev	pmemobj_dev: libminiasync-pmemobj.h,
+#				libminiasync-pmemobj.so, its .pc file, the
+#				export file of miniasync::miniasync-pmemobj
+# The pmem packages only when libminiasync-pmem is built, the pmemobj ones
+# only when libminiasync-pmemobj is.  Nothing else is
 # packaged: the tests, the examples and utils/ install nothing, and an
 # install() without a component (CMake's "Unspecified") is left out.
 #
@@ -40,6 +46,9 @@ set(CPACK_COMPONENTS_ALL runtime dev)
 if(MINIASYNC_HAVE_PMEM)
 	list(APPEND CPACK_COMPONENTS_ALL pmem_runtime pmem_dev)
 endif()
+if(MINIASYNC_HAVE_PMEMOBJ)
+	list(APPEND CPACK_COMPONENTS_ALL pmemobj_runtime pmemobj_dev)
+endif()
 
 set(CPACK_DEB_COMPONENT_INSTALL ON)
 # <name>_<version>_<architecture>.deb, the architecture from dpkg
@@ -64,6 +73,7 @@ find_program(MINIASYNC_DPKG_SHLIBDEPS dpkg-shlibdeps)
 if(MINIASYNC_DPKG_SHLIBDEPS AND MINIASYNC_FILE)
 	set(CPACK_DEBIAN_RUNTIME_PACKAGE_SHLIBDEPS ON)
 	set(CPACK_DEBIAN_PMEM_RUNTIME_PACKAGE_SHLIBDEPS ON)
+	set(CPACK_DEBIAN_PMEMOBJ_RUNTIME_PACKAGE_SHLIBDEPS ON)
 	get_target_property(miniasync_dir miniasync LIBRARY_OUTPUT_DIRECTORY)
 	if(NOT miniasync_dir)
 		get_target_property(miniasync_dir miniasync BINARY_DIR)
@@ -126,5 +136,37 @@ the mapping needs).
 .
 This package holds the header, the pkg-config file and the CMake export
 file of miniasync::miniasync-pmem.")
+
+set(CPACK_DEBIAN_PMEMOBJ_RUNTIME_PACKAGE_NAME libminiasync-pmemobj0)
+set(CPACK_DEBIAN_PMEMOBJ_RUNTIME_PACKAGE_SECTION libs)
+set(deps "libminiasync0 (= ${MINIASYNC_DEB_VERSION})"
+	"libpmemobj1 (>= 1.12)" "libpmem1 (>= 1.12)")
+list(JOIN deps ", " CPACK_DEBIAN_PMEMOBJ_RUNTIME_PACKAGE_DEPENDS)
+set(CPACK_DEBIAN_PMEMOBJ_RUNTIME_DESCRIPTION
+"libminiasync mover of libpmemobj pools
+libminiasync-pmemobj gives libminiasync a mover into a libpmemobj pool:
+when a copy's future completes, its bytes are durable (stored with the
+pool's functions and drained, or written back with msync(), as the pool
+needs), and operations in flight together share the drains and
+write-backs.
+.
+This package holds the shared library.")
+
+set(CPACK_DEBIAN_PMEMOBJ_DEV_PACKAGE_NAME libminiasync-pmemobj-dev)
+set(CPACK_DEBIAN_PMEMOBJ_DEV_PACKAGE_SECTION libdevel)
+set(deps "libminiasync-pmemobj0 (= ${MINIASYNC_DEB_VERSION})"
+	"libminiasync-dev (= ${MINIASYNC_DEB_VERSION})"
+	libpmemobj-dev)
+list(JOIN deps ", " CPACK_DEBIAN_PMEMOBJ_DEV_PACKAGE_DEPENDS)
+set(CPACK_DEBIAN_PMEMOBJ_DEV_DESCRIPTION
+"libminiasync mover of libpmemobj pools - development files
+libminiasync-pmemobj gives libminiasync a mover into a libpmemobj pool:
+when a copy's future completes, its bytes are durable (stored with the
+pool's functions and drained, or written back with msync(), as the pool
+needs), and operations in flight together share the drains and
+write-backs.
+.
+This package holds the header, the pkg-config file and the CMake export
+file of miniasync::miniasync-pmemobj.")
 
 include(CPack)

@@ -96,6 +96,12 @@ has_pmem()
 	[ -e "$prefix/include/libminiasync-pmem.h" ]
 }
 
+# has_pmemobj -- true if libminiasync-pmemobj is installed in $prefix
+has_pmemobj()
+{
+	[ -e "$prefix/include/libminiasync-pmemobj.h" ]
+}
+
 # pc_consumers -- builds the consumers with the flags pkg-config, as set up
 # by the caller, gives, and runs them
 pc_consumers()
@@ -128,6 +134,20 @@ pc_consumers()
 			"$tmp/pc/pmem_consumer"
 	else
 		fail "the pkg-config build of the pmem consumer does not" \
+			"compile"
+	fi
+	has_pmemobj || return 0
+	# the pmemobj program names libminiasync-pmemobj alone: its flags
+	# bring libpmemobj's
+	# shellcheck disable=SC2046 # pkg-config's output is a list of flags
+	if "$cc" -std=c11 -Wall -Wextra -Werror -o "$tmp/pc/pmemobj_consumer" \
+			"$tests_dir/consumer/pmemobj_consumer.c" \
+			$(pkg-config --cflags --libs libminiasync-pmemobj)
+	then
+		check_runs "the pkg-config build of the pmemobj consumer" \
+			"$tmp/pc/pmemobj_consumer"
+	else
+		fail "the pkg-config build of the pmemobj consumer does not" \
 			"compile"
 	fi
 }
@@ -184,6 +204,16 @@ cmake_consumers()
 		else
 			fail "the CMake project did not build the pmem" \
 				"consumer (miniasync::miniasync-pmem not found)"
+		fi
+		if ! has_pmemobj; then
+			:
+		elif [ -x "$tmp/cm-build/pmemobj_consumer" ]; then
+			check_runs "the CMake build of the pmemobj consumer" \
+				"$tmp/cm-build/pmemobj_consumer"
+		else
+			fail "the CMake project did not build the pmemobj" \
+				"consumer (miniasync::miniasync-pmemobj not" \
+				"found)"
 		fi
 	fi
 

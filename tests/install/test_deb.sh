@@ -11,16 +11,17 @@
 # find_package(libminiasync 0.2).  The core packages alone must work too.
 #
 # usage: test_deb.sh BUILD_DIR SOURCE_DIR CMAKE CPACK CC LIBDIR VERSION
-#	HAVE_PMEM HAVE_DOC
-# LIBDIR is the project's CMAKE_INSTALL_LIBDIR; HAVE_PMEM and HAVE_DOC (ON
-# or OFF) say whether libminiasync-pmem and the man pages were built.
+#	HAVE_PMEM HAVE_DOC HAVE_PMEMOBJ
+# LIBDIR is the project's CMAKE_INSTALL_LIBDIR; HAVE_PMEM, HAVE_DOC and
+# HAVE_PMEMOBJ (ON or OFF) say whether libminiasync-pmem, the man pages and
+# libminiasync-pmemobj were built.
 # Exit 77: cannot run here (no dpkg, dpkg-deb, cpack or pkg-config).
 
 set -eu
 
-if [ $# -ne 9 ]; then
+if [ $# -ne 10 ]; then
 	echo "usage: $0 BUILD_DIR SOURCE_DIR CMAKE CPACK CC LIBDIR VERSION" \
-		"HAVE_PMEM HAVE_DOC" >&2
+		"HAVE_PMEM HAVE_DOC HAVE_PMEMOBJ" >&2
 	exit 2
 fi
 
@@ -33,6 +34,7 @@ libdir=$6
 version=$7
 have_pmem=$8
 have_doc=$9
+have_pmemobj=${10}
 tests_dir=$source_dir/tests/install
 
 # shellcheck source=tests/install/helpers.sh
@@ -74,6 +76,9 @@ packages="libminiasync0 libminiasync-dev"
 if [ "$have_pmem" = ON ]; then
 	packages="$packages libminiasync-pmem0 libminiasync-pmem-dev"
 fi
+if [ "$have_pmemobj" = ON ]; then
+	packages="$packages libminiasync-pmemobj0 libminiasync-pmemobj-dev"
+fi
 
 # deb NAME -- the file of package NAME
 deb()
@@ -111,6 +116,14 @@ depends()
 		echo "libminiasync-dev (= $version)"
 		echo "libpmem2-dev"
 		echo "libpmem-dev" ;;
+	libminiasync-pmemobj0)
+		echo "libminiasync0 (= $version)"
+		echo "libpmemobj1 (>= 1.12)"
+		echo "libpmem1 (>= 1.12)" ;;
+	libminiasync-pmemobj-dev)
+		echo "libminiasync-pmemobj0 (= $version)"
+		echo "libminiasync-dev (= $version)"
+		echo "libpmemobj-dev" ;;
 	esac
 }
 section()
@@ -173,6 +186,14 @@ allowed()
 		echo "usr/$libdir/pkgconfig/libminiasync-pmem.pc"
 		echo "usr/$libdir/cmake/miniasync/miniasync-pmem-targets*.cmake"
 		;;
+	libminiasync-pmemobj0)
+		echo "usr/$libdir/libminiasync-pmemobj.so.*" ;;
+	libminiasync-pmemobj-dev)
+		echo "usr/include/libminiasync-pmemobj.h"
+		echo "usr/$libdir/libminiasync-pmemobj.so"
+		echo "usr/$libdir/pkgconfig/libminiasync-pmemobj.pc"
+		echo "usr/$libdir/cmake/miniasync/miniasync-pmemobj-targets*.cmake"
+		;;
 	esac
 }
 required()
@@ -206,6 +227,14 @@ required()
 		echo "usr/$libdir/libminiasync-pmem.so"
 		echo "usr/$libdir/pkgconfig/libminiasync-pmem.pc"
 		echo "$cmake_dir/miniasync/miniasync-pmem-targets.cmake" ;;
+	libminiasync-pmemobj0)
+		echo "usr/$libdir/libminiasync-pmemobj.so.0"
+		echo "usr/$libdir/libminiasync-pmemobj.so.$version" ;;
+	libminiasync-pmemobj-dev)
+		echo "usr/include/libminiasync-pmemobj.h"
+		echo "usr/$libdir/libminiasync-pmemobj.so"
+		echo "usr/$libdir/pkgconfig/libminiasync-pmemobj.pc"
+		echo "$cmake_dir/miniasync/miniasync-pmemobj-targets.cmake" ;;
 	esac
 }
 
@@ -255,6 +284,9 @@ export PKG_CONFIG_PATH="$prefix/$libdir/pkgconfig"
 pc_modules=libminiasync
 if has_pmem; then
 	pc_modules="$pc_modules libminiasync-pmem"
+fi
+if has_pmemobj; then
+	pc_modules="$pc_modules libminiasync-pmemobj"
 fi
 
 step "pkg-config: the .pc files name /usr"

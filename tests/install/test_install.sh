@@ -8,7 +8,8 @@
 # miniasync package, and as one written for miniasync 0.2.1 that finds the
 # libminiasync package.  The programs must run against the installed
 # library.  When libminiasync-pmem was built, a pmem program does the same
-# with it.
+# with it, and when libminiasync-pmemobj was, a program that includes only
+# its header and names only its package.
 #
 # usage: test_install.sh BUILD_DIR SOURCE_DIR CMAKE CC LIBDIR MANDIR VERSION
 # LIBDIR and MANDIR are the project's CMAKE_INSTALL_LIBDIR and
@@ -120,6 +121,14 @@ if has_pmem; then
 		[ -e "$f" ] || fail "not installed: ${f#"$prefix"/}"
 	done
 fi
+if has_pmemobj; then
+	for f in "$prefix/$libdir/libminiasync-pmemobj.so" \
+			"$prefix/$libdir/pkgconfig/libminiasync-pmemobj.pc" \
+			"$cmake_dir/miniasync/miniasync-pmemobj-targets.cmake"
+	do
+		[ -e "$f" ] || fail "not installed: ${f#"$prefix"/}"
+	done
+fi
 
 export LD_LIBRARY_PATH="$prefix/$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
@@ -133,6 +142,9 @@ pc_version=$(pkg-config --modversion libminiasync) || \
 check_pc_dirs libminiasync "$prefix/include" "$prefix/$libdir"
 if has_pmem; then
 	check_pc_dirs libminiasync-pmem "$prefix/include" "$prefix/$libdir"
+fi
+if has_pmemobj; then
+	check_pc_dirs libminiasync-pmemobj "$prefix/include" "$prefix/$libdir"
 fi
 pc_consumers
 
