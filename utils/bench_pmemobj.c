@@ -145,8 +145,8 @@ obj_pool_close(struct obj_pool *p)
 
 /*
  * obj_pool_make -- obj_pool_open, then prints the pool and checks that
- * libpmem takes it for persistent memory (pmem) or not; 0, BENCH_SKIP
- * (printed, nothing left open) or -1
+ * libpmem takes it for persistent memory (pmem) or not; 0, or BENCH_SKIP
+ * (printed, nothing left open)
  */
 static int
 obj_pool_make(struct obj_pool *p, size_t len, int pmem)
