@@ -7,9 +7,9 @@
  * pool, against pmemobj_memcpy_persist() into the same object.
  * pmemobj-group: 64 copies of 4 KiB waited together on a pool in the page
  * cache, whose write-backs (msync) the mover shares, on the mover without
- * threads and with 2 workers, and the ceiling (64 memcpy calls, one
- * pmemobj_persist() of them all).  pmemobj-large: 64 copies of 1 MiB on 2
- * workers into a pool libpmem takes for persistent memory
+ * threads and with 2 workers, and one-persist (64 memcpy calls into the
+ * mapping, one pmemobj_persist() of them all).  pmemobj-large: 64 copies
+ * of 1 MiB on 2 workers into a pool libpmem takes for persistent memory
  * (PMEM_IS_PMEM_FORCE=1), which is drained, not written back.
  *
  * Each pool is a new file of /var/tmp, its blocks allocated, made a pool
@@ -255,13 +255,14 @@ obj_base(struct bench_env *env, uint64_t ops)
 }
 
 /*
- * obj_ceiling -- ops passes of the copies obj_run makes, each a plain
- * memcpy, then one pmemobj_persist() of them all (in the page cache, one
- * msync): what a mover that shared every write-back of a pass at no cost
- * would take
+ * obj_one_persist -- ops passes of the copies obj_run makes, each a plain
+ * memcpy into the mapping, then one pmemobj_persist() of them all (in the
+ * page cache, one msync): the write-back a pass shares, without the
+ * mover's futures and its copies through the kernel (whose stores take
+ * no write fault on a page the last msync cleaned)
  */
 BENCH_BATCH static int
-obj_ceiling(struct bench_env *env, uint64_t ops)
+obj_one_persist(struct bench_env *env, uint64_t ops)
 {
 	struct obj_pool *p = env->state;
 	size_t n = env->n;
@@ -457,28 +458,28 @@ obj_in_child(struct fig_ctx *x, const char *name,
 
 /*
  * obj_group_row -- measures one row of pmemobj-group: the mover with
- * nthreads workers (ceiling: obj_ceiling instead of a mover) against the
+ * nthreads workers (one: obj_one_persist instead of a mover) against the
  * baseline, into rep; 0, or -1 (reported)
  */
 static int
 obj_group_row(struct fig_ctx *x, struct obj_pool *p, const char *name,
-	unsigned nthreads, int ceiling, struct obj_report *rep)
+	unsigned nthreads, int one, struct obj_report *rep)
 {
 	size_t span = FIG_OBJ_COPIES * FIG_OBJ_GROUP_SIZE;
 	struct bench_opts o = fig_opts(x, FIG_OBJ_GROUP_REPS);
 	struct bench_case c = obj_case("pmemobj-group", name,
-		ceiling ? obj_ceiling : obj_run, obj_base);
+		one ? obj_one_persist : obj_run, obj_base);
 	struct bench_env env = fig_env(x->src, p->obj, FIG_OBJ_GROUP_SIZE);
 	struct bench_result r;
 
-	if (ceiling)
+	if (one)
 		env.state = p;
 	else if (obj_mover(&env, p, nthreads, name) != 0)
 		return -1;
 	fill_words(env.src, span, 11);
 
 	int e = obj_measure(&c, &env, &o, span, &r);
-	if (!ceiling)
+	if (!one)
 		mover_close(&env.mover);
 	if (e)
 		return -1;
@@ -486,7 +487,7 @@ obj_group_row(struct fig_ctx *x, struct obj_pool *p, const char *name,
 	/* per copy, not per pass */
 	result_per(&r, FIG_OBJ_COPIES);
 	obj_add_row(rep, name, &r, FIG_OBJ_GROUP_SIZE, 1e3,
-		ceiling ? NAN : FIG_OBJ_GROUP_GOAL);
+		one ? NAN : FIG_OBJ_GROUP_GOAL);
 	return 0;
 }
 
@@ -506,7 +507,7 @@ obj_group(struct fig_ctx *x, struct obj_report *rep)
 	rep->status = obj_group_row(x, &p, "pmemobj-0", 0, 0, rep);
 	snprintf(name, sizeof(name), "pmemobj-%u", FIG_OBJ_THREADS);
 	rep->status |= obj_group_row(x, &p, name, FIG_OBJ_THREADS, 0, rep);
-	rep->status |= obj_group_row(x, &p, "ceiling", 0, 1, rep);
+	rep->status |= obj_group_row(x, &p, "one-persist", 0, 1, rep);
 	obj_pool_close(&p);
 }
 
@@ -514,7 +515,7 @@ obj_group(struct fig_ctx *x, struct obj_report *rep)
  * fig_pmemobj_group -- 64 durable 4 KiB copies into an object of a pool
  * in the page cache, waited together, on the pmemobj mover without
  * threads and with FIG_OBJ_THREADS, against pmemobj_memcpy_persist() of
- * each, and the ceiling
+ * each, and against one pmemobj_persist() for all
  */
 static int
 fig_pmemobj_group(struct fig_ctx *x)
@@ -526,10 +527,10 @@ fig_pmemobj_group(struct fig_ctx *x)
 	       "vdm_memcpy() then runtime_wait_multiple(), on\n  the pmemobj "
 	       "mover without threads (pmemobj-0) and with %u (pmemobj-%u),"
 	       "\n  against %d x pmemobj_memcpy_persist() (an msync each); "
-	       "the ceiling: %d x\n  memcpy, then one pmemobj_persist() of "
+	       "one-persist: %d x\n  memcpy, then one pmemobj_persist() of "
 	       "all; %u repetitions, one pass of %d\n  copies each; us per "
-	       "copy; ratio = libpmemobj time / mover (or ceiling)\n  time "
-	       "(higher is better)\n",
+	       "copy; ratio = libpmemobj time / mover (or one-persist)\n  "
+	       "time (higher is better)\n",
 		FIG_OBJ_COPIES, FIG_OBJ_COPIES, FIG_OBJ_THREADS,
 		FIG_OBJ_THREADS, FIG_OBJ_COPIES, FIG_OBJ_COPIES, o.reps,
 		FIG_OBJ_COPIES);
@@ -630,7 +631,7 @@ static const char obj_help[] =
 "  pmemobj-group    64 x 4 KiB copies waited with runtime_wait_multiple()\n"
 "                   on pmemobj-0 and pmemobj-2, against 64 x\n"
 "                   pmemobj_memcpy_persist() (an msync each), pool in the\n"
-"                   page cache; the ceiling: 64 x memcpy and one\n"
+"                   page cache; one-persist: 64 x memcpy and one\n"
 "                   pmemobj_persist(); at most 15 repetitions; goal:\n"
 "                   libpmemobj time / mover time at least 10\n"
 "  pmemobj-large    64 x 1 MiB copies waited together on pmemobj-2, against\n"
@@ -641,10 +642,10 @@ static const char obj_help[] =
 "                   / mover time at least 1.0\n";
 
 static const char obj_csv_help[] =
-"  pmemobj-group    movers pmemobj-0, pmemobj-2, ceiling: ns per copy of\n"
-"                   4096 bytes (of 64 waited together); ratio = baseline /\n"
-"                   mover time; goal: the smallest ratio (none for the\n"
-"                   ceiling)\n"
+"  pmemobj-group    movers pmemobj-0, pmemobj-2, one-persist: ns per copy\n"
+"                   of 4096 bytes (of 64 waited together); ratio =\n"
+"                   baseline / mover time; goal: the smallest ratio (none\n"
+"                   for one-persist)\n"
 "  pmemobj-large    size 67108864 (64 x 1 MiB): ns per 64 MiB; ratio and\n"
 "                   goal as pmemobj-group\n";
 /* clang-format on */
