@@ -19,7 +19,7 @@
  * worker threads, default one per CPU), durable when it completes; -w
  * futures (default 64) are in flight at once, waited for together with
  * runtime_wait_multiple().  Only then does one transaction publish the
- * objects (pmemobj_tx_publish()) and a table of them, with each blob's
+ * objects (pmemobj_tx_xpublish()) and a table of them, with each blob's
  * size and checksum, in the root object: after a crash the pool holds
  * either every blob, whole, or none of them.  The pool is closed,
  * reopened, and every blob is checked against its checksum and against
@@ -429,9 +429,13 @@ publish(struct demo *d)
 	int ret = 0;
 
 	TX_BEGIN(d->pop) {
-		/* from here on, the transaction owns the reservations */
+		/* the reservations stay the program's if this fails */
+		if (pmemobj_tx_xpublish(d->acts, d->count,
+				POBJ_XPUBLISH_NO_ABORT) != 0)
+			pmemobj_tx_abort(errno);
+		/* from here on, the transaction owns them: an abort frees
+		 * them, a commit allocates them */
 		d->reserved = 0;
-		pmemobj_tx_publish(d->acts, d->count);
 		pmemobj_tx_add_range(root, 0, sizeof(*r));
 		PMEMoid table = pmemobj_tx_alloc(
 			d->count * sizeof(struct blob_entry), 0);
