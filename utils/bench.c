@@ -149,7 +149,8 @@ usage(FILE *f, const char *prog)
 "                   mover / baseline time; goal: the largest ratio\n", f);
 	families_help(f, 1);
 	fputs(
-"plot.sh draws the sweeps only (cases not named threads-* or pmem-*).\n"
+"plot.sh draws the sweeps only (cases not named threads-*, pmem-* or\n"
+"pmemobj-*).\n"
 "\n"
 "The exit status is 0 unless a case is broken (wrong bytes, failed\n"
 "operations); a missed goal is reported, never an error.\n", f);

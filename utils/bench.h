@@ -163,6 +163,7 @@ extern const struct bench_family bench_family_threads;
 extern const struct bench_family bench_family_sync;
 extern const struct bench_family bench_family_pmem;
 extern const struct bench_family bench_family_pmem_cl;
+extern const struct bench_family bench_family_pmemobj;
 
 /*
  * the families of this build, in the order they run, then NULL; and what

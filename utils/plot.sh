@@ -74,12 +74,12 @@ trap 'rm -rf "$tmp"' EXIT
 # One gnuplot data block per case (blocks are separated by two blank lines,
 # so that "index i" picks case i): size, mover GB/s, baseline GB/s, ratio,
 # goal ("NaN" when there is none).  Bytes per nanosecond are GB/s.  The rows
-# of the figures (cases threads-* and pmem-*) are no size sweeps and their
-# columns mean other things (see bench --help): they are left out.
+# of the figures (cases threads-*, pmem-* and pmemobj-*) are no size sweeps
+# and their columns mean other things (see bench --help): they are left out.
 awk -F, -v data="$tmp/data" -v titles="$tmp/titles" -v tics="$tmp/tics" \
 	-v goals="$tmp/goals" '
 NR == 1 { next }
-$1 ~ /^(threads|pmem)-/ { next }
+$1 ~ /^(threads|pmem|pmemobj)-/ { next }
 NF < 7 || $4 <= 0 || $5 <= 0 { next }
 {
 	if (!($1 in block)) {
