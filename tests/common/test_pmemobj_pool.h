@@ -44,6 +44,7 @@ struct test_pool {
 	PMEMobjpool *pop;	/* NULL while closed */
 	char *base;		/* (char *)pop */
 	int is_pmem;		/* libpmem takes the pool for pmem */
+	int keep;		/* the file is the caller's: never removed */
 };
 
 /*
@@ -94,7 +95,35 @@ test_pool_create(struct test_pool *p, const char *dir, size_t size)
 }
 
 /*
+ * test_pool_create_file -- a new pool in the existing file path, of size
+ * bytes, whose first page is zero (libpmemobj refuses a file whose pool
+ * header is not), open; the file stays the caller's (test_pool_close()
+ * leaves it); 0, or -1 with a message
+ */
+static inline int
+test_pool_create_file(struct test_pool *p, const char *path, size_t size)
+{
+	memset(p, 0, sizeof(*p));
+	p->size = size;
+	p->keep = 1;
+	if ((size_t)snprintf(p->path, sizeof(p->path), "%s", path) >=
+			sizeof(p->path))
+		return -1;
+	p->pop = pmemobj_create(p->path, TEST_POOL_LAYOUT, 0, 0600);
+	if (p->pop == NULL) {
+		fprintf(stderr, "pmemobj_create %s: %s\n", p->path,
+			pmemobj_errormsg());
+		return -1;
+	}
+	p->base = (char *)p->pop;
+	p->is_pmem = pmem_is_pmem(p->base, size);
+	test_pool_expose(p);
+	return 0;
+}
+
+/*
  * test_pool_close -- closes the pool, if open, and removes its file
+ * (unless the caller gave it)
  */
 static inline void
 test_pool_close(struct test_pool *p)
@@ -103,7 +132,7 @@ test_pool_close(struct test_pool *p)
 		pmemobj_close(p->pop);
 	p->pop = NULL;
 	p->base = NULL;
-	if (p->path[0] != '\0')
+	if (p->path[0] != '\0' && !p->keep)
 		(void) unlink(p->path);
 	p->path[0] = '\0';
 }
