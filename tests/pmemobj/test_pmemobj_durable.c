@@ -59,8 +59,8 @@ setup(void **state)
 		return -1;
 	f->mode = mode;
 	f->src = malloc(OBJ_SIZE);
-	if (f->src == NULL ||
-			test_pool_create(&f->pool, "/var/tmp", POOL_SIZE) != 0) {
+	if (f->src == NULL || test_pool_create(&f->pool, "/var/tmp",
+			POOL_SIZE) != 0) {
 		free(f->src);
 		free(f);
 		return -1;
