@@ -10,9 +10,10 @@
  * The pool's own functions (pmv__obj_fns: pmemobj_memcpy() and friends,
  * with which a pool on persistent memory is stored) and the libpmem
  * functions the mover drains and flushes with (pmv__obj_fns_seam) are
- * wrapped with ones that log each call; so are the barriers of the drain
- * group (pmv__membarrier), the kernel's copies (pmv__kernel_store_seam)
- * and the write-backs of a pool in the page cache, logged as persists
+ * wrapped with ones that log each call (and count those of the pool's
+ * functions); so are the barriers of the drain group (pmv__membarrier),
+ * the kernel's copies (pmv__kernel_store_seam) and the write-backs of a
+ * pool in the page cache, logged as persists
  * (pmv__fail_write_back, asked after each write-back with its range,
  * which it never fails here).
  *
@@ -52,6 +53,20 @@
 static struct pmv__obj_fns orig_obj;
 /* the write-backs are logged (else they go unlogged: the control) */
 static int log_write_backs = 1;
+/* of the stores and flushes logged, those of the pool's functions
+ * (log_lock) */
+static unsigned obj_calls;
+
+/*
+ * count_obj_call -- counts a call of the pool's functions
+ */
+static void
+count_obj_call(void)
+{
+	pthread_mutex_lock(&log_lock);
+	obj_calls++;
+	pthread_mutex_unlock(&log_lock);
+}
 
 /*
  * rec_obj_memcpy -- the pool's memcpy, logged
@@ -62,6 +77,7 @@ rec_obj_memcpy(PMEMobjpool *pop, void *dest, const void *src, size_t len,
 {
 	void *ret = orig_obj.memcpy(pop, dest, src, len, flags);
 	log_event(EV_MEMCPY, dest, len, flags);
+	count_obj_call();
 	return ret;
 }
 
@@ -74,6 +90,7 @@ rec_obj_memmove(PMEMobjpool *pop, void *dest, const void *src, size_t len,
 {
 	void *ret = orig_obj.memmove(pop, dest, src, len, flags);
 	log_event(EV_MEMMOVE, dest, len, flags);
+	count_obj_call();
 	return ret;
 }
 
@@ -86,6 +103,7 @@ rec_obj_memset(PMEMobjpool *pop, void *dest, int c, size_t len,
 {
 	void *ret = orig_obj.memset(pop, dest, c, len, flags);
 	log_event(EV_MEMSET, dest, len, flags);
+	count_obj_call();
 	return ret;
 }
 
@@ -97,6 +115,7 @@ rec_obj_flush(PMEMobjpool *pop, const void *addr, size_t len)
 {
 	orig_obj.flush(pop, addr, len);
 	log_event(EV_FLUSH, addr, len, 0);
+	count_obj_call();
 }
 
 /*
@@ -218,8 +237,32 @@ expect_bytes(const void *p, const void *expect, size_t n)
 }
 
 /*
+ * expect_stored_by -- who stored the operation of type just logged: on
+ * persistent memory, the pool's functions (pmemobj_memcpy() and friends,
+ * pmemobj_flush()) made every store and flush of the log but those of the
+ * cross-thread path; in the page cache, none (libpmem's functions or the
+ * kernel did)
+ */
+static void
+expect_stored_by(struct fixture *f, enum vdm_operation_type type)
+{
+	unsigned calls;
+
+	pthread_mutex_lock(&log_lock);
+	calls = obj_calls;
+	pthread_mutex_unlock(&log_lock);
+	if (f->page) {
+		assert_int_equal(calls, 0);
+		return;
+	}
+	assert_true(calls > 0);
+	assert_int_equal(calls, count_events(store_kind(type)));
+}
+
+/*
  * run_op -- an operation of type on vdm, logged from an empty log to its
- * completion, which must succeed
+ * completion, which must succeed, stored by the functions it must be
+ * (expect_stored_by)
  */
 static void
 run_op(struct fixture *f, struct vdm *vdm, enum vdm_operation_type type,
@@ -228,6 +271,9 @@ run_op(struct fixture *f, struct vdm *vdm, enum vdm_operation_type type,
 	union test_future fut;
 
 	log_reset();
+	pthread_mutex_lock(&log_lock);
+	obj_calls = 0;
+	pthread_mutex_unlock(&log_lock);
 	struct future *h = test_op_make(&fut, type, vdm, dest, src, c, n,
 		flags);
 	struct wait_info info = wait_logged(h);
@@ -238,6 +284,7 @@ run_op(struct fixture *f, struct vdm *vdm, enum vdm_operation_type type,
 		assert_int_equal(info.first, FUTURE_STATE_RUNNING);
 		assert_true(info.polls >= 2);
 	}
+	expect_stored_by(f, type);
 }
 
 /*
