@@ -552,6 +552,58 @@ test_wait_multiple(void **state)
 	assert_int_equal(count_events(EV_BARRIER), 0);
 }
 
+/* a set of futures one thread polls to completion */
+struct many_set {
+	struct fixture *f;
+	unsigned set;
+	unsigned n;
+	struct vdm_memcpy_future futs[MANY];
+};
+
+/*
+ * many_thread -- starts the futures of a set and polls them until they
+ * are complete
+ */
+static void *
+many_thread(void *arg)
+{
+	struct many_set *m = arg;
+
+	many_start(m->f, m->set, m->futs, m->n);
+	many_wait(m->futs, m->n);
+	return NULL;
+}
+
+/*
+ * test_two_threads -- two threads poll a set of futures each, at once:
+ * each thread's stores made durable before its futures complete (on
+ * persistent memory, drained on it: one drain group per thread)
+ */
+static void
+test_two_threads(void **state)
+{
+	struct fixture *f = *state;
+	static struct many_set sets[2];
+	pthread_t th[2];
+
+	log_reset();
+	for (unsigned i = 0; i < 2; i++) {
+		sets[i].f = f;
+		sets[i].set = i;
+		sets[i].n = MANY / 4;
+		assert_int_equal(pthread_create(&th[i], NULL, many_thread,
+			&sets[i]), 0);
+	}
+	for (unsigned i = 0; i < 2; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	for (unsigned i = 0; i < 2; i++)
+		many_expect(f, i, sets[i].futs, sets[i].n);
+	if (drain_group_expected(f)) {
+		assert_int_equal(count_threads(EV_DRAIN), 2);
+		assert_int_equal(count_events(EV_BARRIER), 0);
+	}
+}
+
 /*
  * struct handover -- a future started on one thread (A) and finished on
  * another (B), handed over through a mutex, while A lives on and polls
@@ -715,6 +767,7 @@ test_delete_drains(void **state)
 	TEST_PRESTATE(test_split, _mode),\
 	TEST_PRESTATE(test_fail_logs_nothing, _mode),\
 	TEST_PRESTATE(test_wait_multiple, _mode),\
+	TEST_PRESTATE(test_two_threads, _mode),\
 	TEST_PRESTATE(test_handover, _mode),\
 	TEST_PRESTATE(test_delete_drains, _mode),\
 	TEST_PRESTATE(test_control, _mode),\
