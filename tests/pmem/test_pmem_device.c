@@ -11,12 +11,8 @@
  * keeping no page of it cached) whose image is a file in /var/tmp, and
  * hands this program the ext4's mount point and the image.  The program
  * writes a file on the ext4 whole and fsync()s it, so that every block is
- * allocated and written, and asks where its blocks lie (FS_IOC_FIEMAP,
- * without FIEMAP_FLAG_SYNC: nothing is written back by asking); the
- * image holds byte o of the file at the extent's fe_physical plus o's
- * offset in the extent.  It reads the image with O_DIRECT, and before
- * every reading checks that the page cache holds no page of the image
- * there (mincore() on a mapping of the image): what it reads is what
+ * allocated and written, and reads the image at the file's extents with
+ * O_DIRECT, from no cached page (test_image.h): what it reads is what
  * reached the image's medium.
  *
  *	reader		the image holds the file as written and fsync()ed:
@@ -44,12 +40,6 @@
 
 #include "test_pmem2_file.h"
 
-#include <linux/fiemap.h>
-#include <linux/fs.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -57,6 +47,7 @@
 
 #include "pmem_seam.h"
 #include "test_helpers.h"
+#include "test_image.h"
 #include "test_loopdev.h"
 
 #define FILE_SIZE (4 * MIB)
@@ -68,17 +59,11 @@
 #define SPLIT (1 * MIB)
 /* copies waited for together */
 #define TOGETHER 8
-/* a block of the file system, of the reading */
-#define BLOCK ((size_t)4096)
-/* extents FIEMAP may report */
-#define MAX_EXTENTS 256
+#define BLOCK TEST_IMAGE_BLOCK
 
 /* the rig, from the command line */
 static const char *ext4_dir;
-static const char *image_path;
-static int image_fd = -1;		/* O_DIRECT */
-static unsigned char *image_map;	/* for mincore() only */
-static size_t image_size;
+static struct test_image image;
 
 struct mode {
 	const char *name;
@@ -100,13 +85,12 @@ struct fixture {
 	const struct mode *mode;
 	struct test_rig_file file;
 	struct test_mover m;
-	struct fiemap_extent ext[MAX_EXTENTS];
+	struct test_extents ext;	/* the file's, in the image */
 	unsigned next;		/* the next free byte of the file */
 	unsigned char *old;	/* FILE_SIZE bytes: the file as written */
 	unsigned char *src;	/* FILE_SIZE bytes to copy from */
 	unsigned char *buf;	/* FILE_SIZE bytes read from the image */
 	unsigned char *block;	/* BLOCK bytes, aligned for O_DIRECT */
-	unsigned nextents;
 };
 
 /* the pieces the kernel copied for the mover */
@@ -125,63 +109,6 @@ count_kernel_copy(const struct vdm_operation *op, size_t off, size_t len)
 }
 
 /*
- * map_extents -- where the file's blocks lie on the device: FIEMAP without
- * FIEMAP_FLAG_SYNC; every extent must be allocated, written, plain, and
- * together they must cover the file
- */
-static void
-map_extents(struct fixture *f)
-{
-	size_t size = sizeof(struct fiemap) +
-		MAX_EXTENTS * sizeof(struct fiemap_extent);
-	struct fiemap *fm = calloc(1, size);
-
-	assert_non_null(fm);
-	fm->fm_start = 0;
-	fm->fm_length = FILE_SIZE;
-	fm->fm_flags = 0;
-	fm->fm_extent_count = MAX_EXTENTS;
-	if (ioctl(f->file.fd, FS_IOC_FIEMAP, fm) != 0)
-		fail_msg("FS_IOC_FIEMAP: %s", strerror(errno));
-	assert_true(fm->fm_mapped_extents > 0);
-	assert_true(fm->fm_mapped_extents <= MAX_EXTENTS);
-
-	uint64_t covered = 0;
-	const uint32_t odd = FIEMAP_EXTENT_UNKNOWN | FIEMAP_EXTENT_DELALLOC |
-		FIEMAP_EXTENT_ENCODED | FIEMAP_EXTENT_DATA_ENCRYPTED |
-		FIEMAP_EXTENT_NOT_ALIGNED | FIEMAP_EXTENT_DATA_INLINE |
-		FIEMAP_EXTENT_DATA_TAIL | FIEMAP_EXTENT_UNWRITTEN;
-	for (unsigned i = 0; i < fm->fm_mapped_extents; i++) {
-		struct fiemap_extent *e = &fm->fm_extents[i];
-		if (e->fe_flags & odd)
-			fail_msg("extent %u has flags 0x%x", i, e->fe_flags);
-		assert_int_equal(e->fe_logical, covered);
-		assert_int_equal(e->fe_physical % BLOCK, 0);
-		assert_true(e->fe_physical + e->fe_length <= image_size);
-		covered += e->fe_length;
-		f->ext[i] = *e;
-	}
-	assert_true(covered >= FILE_SIZE);
-	f->nextents = fm->fm_mapped_extents;
-	free(fm);
-}
-
-/*
- * physical -- where byte off of the file lies in the image
- */
-static uint64_t
-physical(const struct fixture *f, size_t off)
-{
-	for (unsigned i = 0; i < f->nextents; i++) {
-		const struct fiemap_extent *e = &f->ext[i];
-		if (off >= e->fe_logical && off - e->fe_logical < e->fe_length)
-			return e->fe_physical + (off - e->fe_logical);
-	}
-	fail_msg("byte %zu of the file lies in no extent", off);
-	return 0;
-}
-
-/*
  * read_image -- the bytes [p, p + n) of the map as the image holds them,
  * in f->buf at the same offset; the page cache must hold none of the
  * image's pages read
@@ -190,23 +117,9 @@ static void
 read_image(struct fixture *f, const void *p, size_t n)
 {
 	size_t start = (size_t)((const char *)p - f->file.addr);
-	size_t first = start & ~(BLOCK - 1);
 
 	assert_true(start + n <= FILE_SIZE);
-	for (size_t off = first; off < start + n; off += BLOCK) {
-		uint64_t phys = physical(f, off);
-		unsigned char vec = 0xff;
-
-		assert_int_equal(mincore(image_map + phys, BLOCK, &vec), 0);
-		if (vec & 1)
-			fail_msg("the page cache holds the image's page at "
-				"%llu (byte %zu of the file): the reading "
-				"would not show the medium",
-				(unsigned long long)phys, off);
-		assert_int_equal(pread(image_fd, f->block, BLOCK,
-			(off_t)phys), (ssize_t)BLOCK);
-		memcpy(f->buf + off, f->block, BLOCK);
-	}
+	test_image_read(&image, &f->ext, start, n, f->buf, f->block);
 }
 
 /*
@@ -274,7 +187,7 @@ setup(void **state)
 	char name[64];
 	(void) snprintf(name, sizeof(name), "%s.%u", mode->name, files++);
 	test_rig_file_create(&f->file, ext4_dir, name, FILE_SIZE, OLD_SEED);
-	map_extents(f);
+	test_extents_map(&f->ext, f->file.fd, FILE_SIZE, &image);
 	if (test_rig_file_map(&f->file, mode->kind) != 0)
 		fail_msg("the file would not be written back");
 	assert_int_equal(test_mover_init(&f->m,
@@ -435,25 +348,8 @@ main(int argc, char *argv[])
 		return 77;
 	}
 	ext4_dir = argv[1];
-	image_path = argv[2];
-
-	image_fd = open(image_path, O_RDONLY | O_DIRECT | O_CLOEXEC);
-	if (image_fd < 0) {
-		fprintf(stderr, "open %s with O_DIRECT: %s\n", image_path,
-			strerror(errno));
+	if (test_image_open(&image, argv[2]) != 0)
 		return 1;
-	}
-	struct stat st;
-	if (fstat(image_fd, &st) != 0) {
-		perror("fstat");
-		return 1;
-	}
-	image_size = (size_t)st.st_size;
-	image_map = mmap(NULL, image_size, PROT_READ, MAP_SHARED, image_fd, 0);
-	if (image_map == MAP_FAILED) {
-		perror("mmap");
-		return 1;
-	}
 	pmv__kernel_store_seam = count_kernel_copy;
 
 	const struct CMUnitTest tests[] = {
@@ -463,7 +359,6 @@ main(int argc, char *argv[])
 	int failed = cmocka_run_group_tests_name("device", tests, NULL, NULL);
 
 	pmv__kernel_store_seam = NULL;
-	(void) munmap(image_map, image_size);
-	(void) close(image_fd);
+	test_image_close(&image);
 	return failed;
 }
