@@ -260,6 +260,9 @@ vdm_pmemobj_new(PMEMobjpool *pop, unsigned nthreads)
 		errno = EINVAL;
 		return NULL;
 	}
-	errno = olderrno;
-	return pmv__mover_new(pmv_obj_setup, pop, nthreads);
+	struct vdm *vdm = pmv__mover_new(pmv_obj_setup, pop, nthreads);
+	/* libpmem may write errno on the way (pmem_has_auto_flush) */
+	if (vdm != NULL)
+		errno = olderrno;
+	return vdm;
 }

@@ -565,8 +565,8 @@ test_many(void **state)
 }
 
 /*
- * test_errno -- operations that succeed and operations that fail leave
- * errno as it was
+ * test_errno -- operations that succeed and operations that fail, and a
+ * mover made and deleted, leave errno as it was
  */
 static void
 test_errno(void **state)
@@ -590,6 +590,13 @@ test_errno(void **state)
 		(uint64_t)1 << 30).result, VDM_ERROR_INVALID_FLAGS);
 	assert_int_equal(errno, 4242);
 	test_shadow_check(&f->sh);
+
+	/* and so does a mover made and deleted without a failure */
+	struct vdm *vdm = vdm_pmemobj_new(f->pool.pop, f->mode->nthreads);
+	assert_non_null(vdm);
+	assert_int_equal(errno, 4242);
+	vdm_delete(vdm);
+	assert_int_equal(errno, 4242);
 }
 
 /*
