@@ -162,4 +162,64 @@ test_rig_file_close(struct test_rig_file *f)
 	f->fd = -1;
 }
 
+/*
+ * test_rig_filler_path -- the path of the file that fills the rig's
+ * tmpfs, in tmpfs_dir
+ */
+static inline void
+test_rig_filler_path(const char *tmpfs_dir, char *path, size_t size)
+{
+	assert_true((size_t)snprintf(path, size, "%s/filler", tmpfs_dir) <
+		size);
+}
+
+/*
+ * test_rig_fill -- writes a file on the rig's tmpfs until it is full
+ * (ENOSPC): write-backs to the ext4 on it fail from then on.  *fd gets the
+ * file, open, before the writing starts, so that a teardown removes it
+ * even if a check fails on the way.
+ */
+static inline void
+test_rig_fill(const char *tmpfs_dir, int *fd)
+{
+	static char chunk[64 << 10];
+	char path[4096];
+
+	memset(chunk, 0xee, sizeof(chunk));
+	test_rig_filler_path(tmpfs_dir, path, sizeof(path));
+	*fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (*fd < 0)
+		fail_msg("open %s: %s", path, strerror(errno));
+	for (;;) {
+		ssize_t w = write(*fd, chunk, sizeof(chunk));
+		if (w < 0) {
+			assert_int_equal(errno, ENOSPC);
+			break;
+		}
+		assert_true(w > 0);
+	}
+}
+
+/*
+ * test_rig_unfill -- removes the file of test_rig_fill (fd, or -1 if
+ * none): the tmpfs has room again.  check: assert that it goes (a test's
+ * step, not its teardown).  Returns -1, for the caller's fd.
+ */
+static inline int
+test_rig_unfill(const char *tmpfs_dir, int fd, int check)
+{
+	char path[4096];
+
+	if (fd < 0)
+		return -1;
+	test_rig_filler_path(tmpfs_dir, path, sizeof(path));
+	int u = unlink(path);
+	int c = close(fd);
+	if (check) {
+		assert_int_equal(u, 0);
+		assert_int_equal(c, 0);
+	}
+	return -1;
+}
+
 #endif /* TEST_LOOPDEV_H */

@@ -104,16 +104,6 @@ open_pool(struct fixture *f, const char *name)
 }
 
 /*
- * filler_path -- the path of the file that fills the tmpfs
- */
-static void
-filler_path(char *path, size_t size)
-{
-	assert_true((size_t)snprintf(path, size, "%s/filler", tmpfs_dir) <
-		size);
-}
-
-/*
  * setup -- the fixture, no pool yet
  */
 static int
@@ -148,54 +138,10 @@ teardown(void **state)
 		test_mover_fini(&f->m);
 	test_pool_close(&f->pool);
 	test_rig_file_close(&f->file);
-	if (f->filler >= 0) {
-		char path[4096];
-		filler_path(path, sizeof(path));
-		(void) unlink(path);
-		(void) close(f->filler);
-	}
+	f->filler = test_rig_unfill(tmpfs_dir, f->filler, 0);
 	free(f->src);
 	free(f);
 	return 0;
-}
-
-/*
- * fill_medium -- writes a file on the tmpfs until it is full (ENOSPC)
- */
-static void
-fill_medium(struct fixture *f)
-{
-	static char chunk[64 * KIB];
-	char path[4096];
-
-	memset(chunk, 0xee, sizeof(chunk));
-	filler_path(path, sizeof(path));
-	f->filler = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		0600);
-	if (f->filler < 0)
-		fail_msg("open %s: %s", path, strerror(errno));
-	for (;;) {
-		ssize_t w = write(f->filler, chunk, sizeof(chunk));
-		if (w < 0) {
-			assert_int_equal(errno, ENOSPC);
-			break;
-		}
-		assert_true(w > 0);
-	}
-}
-
-/*
- * free_medium -- removes the filler: the tmpfs has room again
- */
-static void
-free_medium(struct fixture *f)
-{
-	char path[4096];
-
-	filler_path(path, sizeof(path));
-	assert_int_equal(unlink(path), 0);
-	assert_int_equal(close(f->filler), 0);
-	f->filler = -1;
 }
 
 /*
@@ -290,11 +236,11 @@ workload(struct fixture *f, enum vdm_operation_type first, int fail)
 	print_message("%u threads, %s first\n", nthreads, names[first]);
 	run_round(f, first, VDM_SUCCESS, before);
 	if (fail)
-		fill_medium(f);
+		test_rig_fill(tmpfs_dir, &f->filler);
 	run_round(f, first, later, after);
 	run_batch(f, later);
 	if (fail)
-		free_medium(f);
+		f->filler = test_rig_unfill(tmpfs_dir, f->filler, 1);
 	run_round(f, first, later, after);
 
 	/* written back before the failure: still a success */
