@@ -30,6 +30,7 @@
 
 #include "core/util.h"
 #include "drain_group.h"
+#include "kernel_copy.h"
 #include "pmem_mover.h"
 #include "vdm_internal.h"
 
@@ -59,6 +60,47 @@ pmv__store(const struct pmv__fns *fns, const struct vdm_operation *op,
 			fns->flush(dest, len);
 		break;
 	}
+}
+
+/* every operation of a pmem mover is durable: VDM_F_MEM_DURABLE is implied */
+#define PMV_SUPPORTED_FLAGS \
+	((uint64_t)(VDM_F_MEM_DURABLE | VDM_F_NO_CACHE_HINT))
+
+/*
+ * pmv__check_in_target -- bad input, then a destination outside the
+ * target's range, if it has one
+ */
+enum vdm_operation_result
+pmv__check_in_target(const struct pmv__target *t,
+	const struct vdm_operation *op)
+{
+	enum vdm_operation_result result =
+		vdm__operation_check(op, PMV_SUPPORTED_FLAGS);
+	size_t len = vdm__operation_len(op);
+
+	if (result != VDM_SUCCESS || len == 0 || t->size == 0)
+		return result;
+	if (!pmv__in_target(t, vdm__operation_range(op, 0, len).addr, len))
+		return VDM_ERROR_OUT_OF_RANGE;
+	return VDM_SUCCESS;
+}
+
+/*
+ * pmv__store_unflushed -- stores a piece to be written back: through the
+ * kernel, or prefaulted and stored with the target's functions (which
+ * would store with no flush too), non-temporally if the operation asks
+ */
+void
+pmv__store_unflushed(const struct pmv__target *t,
+	const struct vdm_operation *op, size_t off, size_t len)
+{
+	if (t->kernel_store && pmv__kernel_store(op, off, len) == 0)
+		return;
+	pmv__prefault(op, off, len);
+	unsigned flags = PMEM2_F_MEM_NOFLUSH;
+	if (vdm__operation_flags(op) & VDM_F_NO_CACHE_HINT)
+		flags |= PMEM2_F_MEM_NONTEMPORAL;
+	pmv__store(&t->fns, op, off, len, flags);
 }
 
 /*

@@ -97,6 +97,24 @@ pmv__in_target(const struct pmv__target *t, const void *p, size_t n)
 }
 
 /*
+ * pmv__check_in_target -- the check of every target: bad input as
+ * everywhere (VDM_F_MEM_DURABLE and VDM_F_NO_CACHE_HINT are the flags a
+ * pmem mover takes), then, for a target with a range (size non-zero), a
+ * destination not wholly inside it, VDM_ERROR_OUT_OF_RANGE
+ */
+enum vdm_operation_result pmv__check_in_target(const struct pmv__target *t,
+	const struct vdm_operation *op);
+
+/*
+ * pmv__store_unflushed -- stores [off, off + len) of an operation into a
+ * range that will be written back (a file mapping in the page cache):
+ * through the kernel where the target may (kernel_store), else after a
+ * prefault with the target's functions, without a flush
+ */
+void pmv__store_unflushed(const struct pmv__target *t,
+	const struct vdm_operation *op, size_t off, size_t len);
+
+/*
  * pmv__mover_new -- a durable mover on a target that setup(target, arg)
  * fills in (ops and its own fields); nthreads 0: on the polling thread,
  * else on that many workers; NULL with errno set on failure

@@ -27,20 +27,6 @@ _Static_assert(PMEM_F_MEM_NONTEMPORAL == PMEM2_F_MEM_NONTEMPORAL,
 	"flag values");
 _Static_assert(PMEM_F_MEM_NOFLUSH == PMEM2_F_MEM_NOFLUSH, "flag values");
 
-/* every operation of this mover is durable: VDM_F_MEM_DURABLE is implied */
-#define PMV_LIBPMEM_SUPPORTED_FLAGS \
-	((uint64_t)(VDM_F_MEM_DURABLE | VDM_F_NO_CACHE_HINT))
-
-/*
- * pmv_libpmem_check -- bad input as everywhere
- */
-static enum vdm_operation_result
-pmv_libpmem_check(const struct pmv__target *t, const struct vdm_operation *op)
-{
-	(void) t;
-	return vdm__operation_check(op, PMV_LIBPMEM_SUPPORTED_FLAGS);
-}
-
 /*
  * pmv_libpmem_needs_write_back -- a range that is not persistent memory
  */
@@ -103,7 +89,7 @@ pmv_libpmem_write_back(const struct pmv__target *t, const void *addr,
 }
 
 static const struct pmv__target_ops pmv_libpmem_ops = {
-	.check = pmv_libpmem_check,
+	.check = pmv__check_in_target,
 	.store = pmv_libpmem_store,
 	.store_as = pmv_libpmem_store_as,
 	.needs_write_back = pmv_libpmem_needs_write_back,

@@ -34,31 +34,9 @@
 #include "pmem_seam.h"
 #include "vdm_internal.h"
 
-/* every operation of this mover is durable: VDM_F_MEM_DURABLE is implied */
-#define PMV_PMEM2_SUPPORTED_FLAGS \
-	((uint64_t)(VDM_F_MEM_DURABLE | VDM_F_NO_CACHE_HINT))
-
 #ifdef MINIASYNC_PMEM_TEST_SEAM
 void (*pmv__fns_seam)(struct pmv__fns *fns);
 #endif
-
-/*
- * pmv_pmem2_check -- bad input as everywhere, then a destination outside the
- * map
- */
-static enum vdm_operation_result
-pmv_pmem2_check(const struct pmv__target *t, const struct vdm_operation *op)
-{
-	enum vdm_operation_result result =
-		vdm__operation_check(op, PMV_PMEM2_SUPPORTED_FLAGS);
-	size_t len = vdm__operation_len(op);
-
-	if (result != VDM_SUCCESS || len == 0)
-		return result;
-	if (!pmv__in_target(t, vdm__operation_range(op, 0, len).addr, len))
-		return VDM_ERROR_OUT_OF_RANGE;
-	return VDM_SUCCESS;
-}
 
 /*
  * pmv_pmem2_store -- stores [off, off + len) with the map's functions: on a
@@ -68,16 +46,13 @@ static void
 pmv_pmem2_store(const struct pmv__target *t, const struct vdm_operation *op,
 	size_t off, size_t len)
 {
-	unsigned flags = (vdm__operation_flags(op) & VDM_F_NO_CACHE_HINT) ?
-		PMEM2_F_MEM_NONTEMPORAL : 0;
-
-	flags |= t->page ? PMEM2_F_MEM_NOFLUSH : PMEM2_F_MEM_NODRAIN;
 	if (t->page) {
-		/* the map's memcpy function would store with no flush too */
-		if (t->kernel_store && pmv__kernel_store(op, off, len) == 0)
-			return;
-		pmv__prefault(op, off, len);
+		pmv__store_unflushed(t, op, off, len);
+		return;
 	}
+	unsigned flags = PMEM2_F_MEM_NODRAIN;
+	if (vdm__operation_flags(op) & VDM_F_NO_CACHE_HINT)
+		flags |= PMEM2_F_MEM_NONTEMPORAL;
 	pmv__store(&t->fns, op, off, len, flags);
 }
 
@@ -129,7 +104,7 @@ pmv_pmem2_write_back(const struct pmv__target *t, const void *addr, size_t len)
 }
 
 static const struct pmv__target_ops pmv_pmem2_ops = {
-	.check = pmv_pmem2_check,
+	.check = pmv__check_in_target,
 	.store = pmv_pmem2_store,
 	.needs_write_back = pmv_pmem2_needs_write_back,
 	.write_back = pmv_pmem2_write_back,

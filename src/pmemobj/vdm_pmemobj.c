@@ -50,12 +50,10 @@ _Static_assert(PMEMOBJ_F_MEM_NODRAIN == PMEM_F_MEM_NODRAIN, "flag values");
 _Static_assert(PMEMOBJ_F_MEM_NONTEMPORAL == PMEM_F_MEM_NONTEMPORAL,
 	"flag values");
 _Static_assert(PMEMOBJ_F_MEM_NOFLUSH == PMEM_F_MEM_NOFLUSH, "flag values");
-/* pmv__store() passes them as libpmem2's */
+/* pmv__store_unflushed() passes libpmem2's to libpmem's functions */
 _Static_assert(PMEM_F_MEM_NOFLUSH == PMEM2_F_MEM_NOFLUSH, "flag values");
-
-/* every operation of this mover is durable: VDM_F_MEM_DURABLE is implied */
-#define PMV_OBJ_SUPPORTED_FLAGS \
-	((uint64_t)(VDM_F_MEM_DURABLE | VDM_F_NO_CACHE_HINT))
+_Static_assert(PMEM_F_MEM_NONTEMPORAL == PMEM2_F_MEM_NONTEMPORAL,
+	"flag values");
 
 #ifdef MINIASYNC_PMEM_TEST_SEAM
 struct pmv__obj_fns pmv__obj_fns = {
@@ -71,24 +69,6 @@ static const struct pmv__obj_fns pmv__obj_fns = {
 #ifdef MINIASYNC_PMEM_TEST_SEAM
 void (*pmv__obj_fns_seam)(struct pmv__fns *fns);
 #endif
-
-/*
- * pmv_obj_check -- bad input as everywhere, then a destination outside the
- * pool
- */
-static enum vdm_operation_result
-pmv_obj_check(const struct pmv__target *t, const struct vdm_operation *op)
-{
-	enum vdm_operation_result result =
-		vdm__operation_check(op, PMV_OBJ_SUPPORTED_FLAGS);
-	size_t len = vdm__operation_len(op);
-
-	if (result != VDM_SUCCESS || len == 0)
-		return result;
-	if (!pmv__in_target(t, vdm__operation_range(op, 0, len).addr, len))
-		return VDM_ERROR_OUT_OF_RANGE;
-	return VDM_SUCCESS;
-}
 
 /*
  * pmv_obj_store_pmem -- stores [off, off + len) into a pool on persistent
@@ -133,17 +113,10 @@ static void
 pmv_obj_store(const struct pmv__target *t, const struct vdm_operation *op,
 	size_t off, size_t len)
 {
-	if (!t->page) {
+	if (t->page)
+		pmv__store_unflushed(t, op, off, len);
+	else
 		pmv_obj_store_pmem(t, op, off, len);
-		return;
-	}
-	if (t->kernel_store && pmv__kernel_store(op, off, len) == 0)
-		return;
-	pmv__prefault(op, off, len);
-	unsigned flags = PMEM_F_MEM_NOFLUSH;
-	if (vdm__operation_flags(op) & VDM_F_NO_CACHE_HINT)
-		flags |= PMEM_F_MEM_NONTEMPORAL;
-	pmv__store(&t->fns, op, off, len, flags);
 }
 
 /*
@@ -171,7 +144,7 @@ pmv_obj_write_back(const struct pmv__target *t, const void *addr, size_t len)
 }
 
 static const struct pmv__target_ops pmv_obj_ops = {
-	.check = pmv_obj_check,
+	.check = pmv__check_in_target,
 	.store = pmv_obj_store,
 	.needs_write_back = pmv_obj_needs_write_back,
 	.write_back = pmv_obj_write_back,
