@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Copyright 2026, libminiasync developers */
+
+/*
+ * test_engine_sleep.c -- how the engine's workers sleep and are woken
+ * (src/engine_sleep.h), on threads that play the workers
+ *
+ * Waking: entries pushed for n sleepers and engine__sleep_wake() told n
+ * wake exactly n of them, each of which pops an entry; told fewer, the
+ * rest sleep on (the control that shows the count is honoured).
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/atomics.h"
+#include "core/ring.h"
+#include "engine_sleep.h"
+
+#define SLEEPERS 3
+
+/* how long a check waits for the sleepers to get somewhere */
+#define PATIENCE_NS (10ULL * 1000 * 1000 * 1000)
+/* how long the control waits for a sleeper that must not wake */
+#define CALM_NS (200ULL * 1000 * 1000)
+
+struct rig {
+	struct core__ring ring;
+	struct engine__sleep sleep;
+};
+
+/* one thread playing a worker: sleeps until it pops an entry */
+struct sleeper {
+	struct rig *rig;
+	pthread_t thread;
+	cpu_set_t pin;		/* the affinity it sleeps with */
+	cpu_set_t first;	/* ... and the one it starts on, if first_set */
+	int first_set;
+	cpu_set_t had;		/* its affinity once woken */
+	unsigned done;		/* 1 once it popped an entry (atomic) */
+	uint64_t entry;
+};
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void
+rig_init(struct rig *r)
+{
+	assert_int_equal(core__ring_init(&r->ring, 16), 0);
+	assert_int_equal(engine__sleep_init(&r->sleep, &r->ring, NULL, NULL),
+		0);
+}
+
+static void
+rig_fini(struct rig *r)
+{
+	engine__sleep_fini(&r->sleep);
+	core__ring_fini(&r->ring);
+}
+
+/*
+ * affinity -- sets (set) or gets the calling thread's affinity; aborts on
+ * failure (cmocka's checks belong to the main thread)
+ */
+static void
+affinity(cpu_set_t *mask, int set)
+{
+	pthread_t self = pthread_self();
+	int ret = set ? pthread_setaffinity_np(self, sizeof(*mask), mask) :
+		pthread_getaffinity_np(self, sizeof(*mask), mask);
+
+	if (ret != 0) {
+		fprintf(stderr, "pthread_%saffinity_np: %s\n",
+			set ? "set" : "get", strerror(ret));
+		abort();
+	}
+}
+
+/*
+ * sleeper_main -- sleeps until an entry can be popped, as a worker does
+ */
+static void *
+sleeper_main(void *arg)
+{
+	struct sleeper *sl = arg;
+
+	/* on that CPU now, then free to go where pin allows */
+	if (sl->first_set)
+		affinity(&sl->first, 1);
+	affinity(&sl->pin, 1);
+	for (;;) {
+		engine__sleep_idle(&sl->rig->sleep);
+		if (core__ring_pop(&sl->rig->ring, &sl->entry) == 0)
+			break;
+	}
+	affinity(&sl->had, 0);
+	/* release: the fields above, for the main thread's acquire */
+	core__store_release_uint(&sl->done, 1);
+	return NULL;
+}
+
+static void
+sleeper_start(struct sleeper *sl, struct rig *r, const cpu_set_t *pin)
+{
+	sl->rig = r;
+	sl->pin = *pin;
+	core__atomic_init_uint(&sl->done, 0);
+	assert_int_equal(pthread_create(&sl->thread, NULL, sleeper_main, sl),
+		0);
+}
+
+/*
+ * asleep -- the sleepers counted asleep (or about to be), once no one
+ * spins: the number waited for, within PATIENCE_NS
+ */
+static unsigned
+asleep(struct rig *r, unsigned want)
+{
+	uint64_t until = now_ns() + PATIENCE_NS;
+	unsigned w;
+
+	do {
+		/* relaxed: a look; what the test reads next waits no longer */
+		w = core__load_relaxed_uint(&r->sleep.waiters);
+		if ((w & ENGINE__SLEEP_IDLE_MASK) == want &&
+				(w & ENGINE__SLEEP_SPINNER) == 0)
+			return want;
+		(void) sched_yield();
+	} while (now_ns() < until);
+	return w & ENGINE__SLEEP_IDLE_MASK;
+}
+
+/*
+ * woken -- how many of the sleepers popped an entry, once want did or
+ * wait_ns passed
+ */
+static unsigned
+woken(struct sleeper *sl, unsigned n, unsigned want, uint64_t wait_ns)
+{
+	uint64_t until = now_ns() + wait_ns;
+	unsigned got;
+
+	do {
+		got = 0;
+		/* acquire: pairs with the sleeper's release */
+		for (unsigned i = 0; i < n; i++)
+			got += core__load_acquire_uint(&sl[i].done);
+		if (got == want)
+			break;
+		(void) sched_yield();
+	} while (now_ns() < until);
+	return got;
+}
+
+/*
+ * push -- pushes n entries, numbered on from first; the next number
+ */
+static uint64_t
+push(struct rig *r, unsigned n, uint64_t first)
+{
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(core__ring_push(&r->ring, first + i), 0);
+	return first + n;
+}
+
+/*
+ * test_wake_n -- entries for every sleeper and one call telling their
+ * number wake them all; a call telling one fewer leaves one asleep
+ */
+static void
+test_wake_n(void **state)
+{
+	(void) state;
+	struct rig r;
+	struct sleeper sl[SLEEPERS];
+	cpu_set_t any;
+
+	memset(sl, 0, sizeof(sl));
+	rig_init(&r);
+	assert_int_equal(pthread_getaffinity_np(pthread_self(), sizeof(any),
+		&any), 0);
+	for (unsigned i = 0; i < SLEEPERS; i++)
+		sleeper_start(&sl[i], &r, &any);
+	assert_int_equal(asleep(&r, SLEEPERS), SLEEPERS);
+
+	/* the control: told one fewer, one sleeper sleeps on */
+	uint64_t next = push(&r, SLEEPERS - 1, 100);
+	engine__sleep_wake(&r.sleep, SLEEPERS - 2, 0);
+	assert_int_equal(woken(sl, SLEEPERS, SLEEPERS - 2, PATIENCE_NS),
+		SLEEPERS - 2);
+	assert_int_equal(woken(sl, SLEEPERS, SLEEPERS - 1, CALM_NS),
+		SLEEPERS - 2);
+
+	/* the last entry, then one call for all that are left */
+	(void) push(&r, 1, next);
+	engine__sleep_wake(&r.sleep, 2, 0);
+	assert_int_equal(woken(sl, SLEEPERS, SLEEPERS, PATIENCE_NS),
+		SLEEPERS);
+
+	uint64_t seen = 0;
+	for (unsigned i = 0; i < SLEEPERS; i++) {
+		assert_int_equal(pthread_join(sl[i].thread, NULL), 0);
+		assert_in_range(sl[i].entry, 100, 100 + SLEEPERS - 1);
+		seen |= 1ULL << (sl[i].entry - 100);
+	}
+	/* every entry popped once */
+	assert_int_equal(seen, (1ULL << SLEEPERS) - 1);
+	rig_fini(&r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_wake_n),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
