@@ -10,6 +10,19 @@
  * no CPU.  It stops spinning at once while the backend asks for quiet (an
  * msync() of another thread runs, see vdm__threads_backend).
  *
+ * Where a worker sleeps matters: the kernel wakes a thread on the CPU it
+ * slept on or on its waker's, and looks further for an idle CPU only where
+ * it sees them share a cache (on a virtual machine it often does not).  Two
+ * workers asleep on one CPU then wake there together and take turns on it
+ * while another CPU stays idle: a 64 MiB copy split between them takes as
+ * long as on one worker.  So a worker about to sleep on a CPU where another
+ * worker of the mover sleeps already moves to a CPU it may run on where
+ * none does (sleep_spread): its affinity narrowed to that CPU, which moves
+ * it at once, then given back as it was, so the kernel stays free to place
+ * it anywhere when it wakes.  Only a hint is kept, the number of workers
+ * asleep on each CPU (engine__sleep.parked); two workers deciding at once
+ * may still meet, and the next sleep spreads them again.
+ *
  * Lock order: engine__sleep.lock is the only lock; nothing but the
  * condition variable is used under it.
  */
@@ -38,6 +51,8 @@ engine__sleep_init(struct engine__sleep *s, struct core__ring *ring,
 	s->quiet_arg = quiet_arg;
 	s->signaled = 0;
 	core__atomic_init_uint(&s->waiters, 0);
+	for (unsigned i = 0; i < ENGINE__SLEEP_CPUS; i++)
+		core__atomic_init_uint(&s->parked[i], 0);
 
 	int ret = pthread_mutex_init(&s->lock, NULL);
 	if (ret != 0)
@@ -144,6 +159,59 @@ engine__sleep_wake(struct engine__sleep *s, unsigned n, int may_skip)
 }
 
 /*
+ * sleep_move -- moves the calling worker, asleep soon, from CPU cpu to the
+ * next CPU it may run on where no worker of the mover sleeps, if there is
+ * one, and gives it back the affinity it had; the CPU it is on then
+ */
+static int
+sleep_move(struct engine__sleep *s, int cpu)
+{
+	pthread_t self = pthread_self();
+	cpu_set_t mask, one;
+
+	if (pthread_getaffinity_np(self, sizeof(mask), &mask) != 0)
+		return cpu;
+	for (unsigned i = 1; i < ENGINE__SLEEP_CPUS; i++) {
+		unsigned to = ((unsigned)cpu + i) % ENGINE__SLEEP_CPUS;
+
+		/* relaxed: a hint */
+		if (!CPU_ISSET(to, &mask) ||
+				core__load_relaxed_uint(&s->parked[to]) != 0)
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(to, &one);
+		if (pthread_setaffinity_np(self, sizeof(one), &one) != 0)
+			return cpu;
+		/* the mask it had, which holds the CPU it is on now */
+		(void) pthread_setaffinity_np(self, sizeof(mask), &mask);
+		return sched_getcpu();
+	}
+	return cpu;
+}
+
+/*
+ * sleep_spread -- a worker about to sleep: moves it first if another worker
+ * of the mover sleeps on its CPU (see the top of the file), and counts it
+ * asleep on the CPU it is on; that CPU, or -1 if it is not counted
+ */
+static int
+sleep_spread(struct engine__sleep *s)
+{
+	int cpu = sched_getcpu();
+
+	if (cpu < 0 || cpu >= ENGINE__SLEEP_CPUS)
+		return -1;
+	/* relaxed: a hint */
+	if (core__load_relaxed_uint(&s->parked[cpu]) != 0)
+		cpu = sleep_move(s, cpu);
+	if (cpu < 0 || cpu >= ENGINE__SLEEP_CPUS)
+		return -1;
+	/* relaxed: a hint, read by workers about to sleep */
+	(void) core__add_relaxed_uint(&s->parked[cpu], 1);
+	return cpu;
+}
+
+/*
  * engine__sleep_idle -- a worker found the ring empty: spin for a while if
  * no other worker spins (more spinners would take the CPUs the submitting
  * threads need), else, or then, sleep until signalled
@@ -170,6 +238,8 @@ engine__sleep_idle(struct engine__sleep *s)
 		break;
 	}
 
+	int cpu = sleep_spread(s);
+
 	pthread_mutex_lock(&s->lock);
 	/* acq_rel, before the look at the ring: see engine__sleep_wake */
 	(void) core__add_acqrel_uint(&s->waiters, 1);
@@ -183,4 +253,8 @@ engine__sleep_idle(struct engine__sleep *s)
 	 * under the lock, which orders this with its look */
 	(void) core__sub_relaxed_uint(&s->waiters, 1);
 	pthread_mutex_unlock(&s->lock);
+
+	/* relaxed: a hint, as in sleep_spread */
+	if (cpu >= 0)
+		(void) core__sub_relaxed_uint(&s->parked[cpu], 1);
 }

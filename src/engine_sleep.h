@@ -9,7 +9,7 @@
  * returns once the ring has an entry (or looks as if it had: the worker
  * pops to see); a thread that pushed entries calls engine__sleep_wake()
  * once, after the push, with their number.  See engine_sleep.c for the
- * protocol.
+ * protocol, and for where a worker sleeps.
  */
 
 #ifndef MINIASYNC_ENGINE_SLEEP_H
@@ -20,6 +20,10 @@
 
 #include "core/ring.h"
 #include "core/util.h"
+
+/* the CPUs engine__sleep counts sleeping workers on; a worker on a CPU of a
+ * higher number sleeps wherever it is */
+#define ENGINE__SLEEP_CPUS 256
 
 /* the bits of engine__sleep.waiters: a worker spins watching the ring */
 #define ENGINE__SLEEP_SPINNER (1U << 31)
@@ -45,6 +49,11 @@ struct engine__sleep {
 	 * of waking a sleeper (engine_sleep.c) */
 	unsigned waiters;
 	unsigned signaled;	/* sleepers signalled already (lock) */
+
+	/* the workers asleep (or about to be) on each CPU, by the CPU's
+	 * number: where a worker goes to sleep (engine_sleep.c); relaxed,
+	 * a hint */
+	unsigned parked[ENGINE__SLEEP_CPUS];
 };
 
 /*

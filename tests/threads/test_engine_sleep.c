@@ -8,6 +8,12 @@
  * Waking: entries pushed for n sleepers and engine__sleep_wake() told n
  * wake exactly n of them, each of which pops an entry; told fewer, the
  * rest sleep on (the control that shows the count is honoured).
+ *
+ * Where they sleep: a worker about to sleep on a CPU where another worker
+ * sleeps already moves to a CPU it may run on where none does, and gets
+ * back the affinity it had; one that may run only there stays (the
+ * control).  This needs two CPUs the test may run on; with fewer, the
+ * placement case says so and skips.
  */
 
 #include <stdarg.h>
@@ -225,11 +231,118 @@ test_wake_n(void **state)
 	rig_fini(&r);
 }
 
+/*
+ * two_cpus -- two CPUs this thread may run on, in a and b; 0 if it has
+ * fewer
+ */
+static int
+two_cpus(unsigned *a, unsigned *b)
+{
+	cpu_set_t mine;
+	int n = 0;
+
+	assert_int_equal(pthread_getaffinity_np(pthread_self(), sizeof(mine),
+		&mine), 0);
+	for (unsigned c = 0; c < ENGINE__SLEEP_CPUS && n < 2; c++) {
+		if (!CPU_ISSET(c, &mine))
+			continue;
+		if (n++ == 0)
+			*a = c;
+		else
+			*b = c;
+	}
+	return n == 2;
+}
+
+/*
+ * spread_case -- one sleeper pinned to CPU a asleep there, then a second
+ * that starts on a and sleeps with the affinity second_pin: the number of
+ * sleepers counted on a and on b, and the second's affinity once woken
+ */
+static void
+spread_case(unsigned a, unsigned b, const cpu_set_t *second_pin, unsigned *on_a,
+	unsigned *on_b, cpu_set_t *second_had)
+{
+	struct rig r;
+	struct sleeper sl[2];
+	cpu_set_t only_a;
+
+	memset(sl, 0, sizeof(sl));
+	CPU_ZERO(&only_a);
+	CPU_SET(a, &only_a);
+	rig_init(&r);
+
+	sleeper_start(&sl[0], &r, &only_a);
+	assert_int_equal(asleep(&r, 1), 1);
+	sl[1].first = only_a;
+	sl[1].first_set = 1;
+	sleeper_start(&sl[1], &r, second_pin);
+	assert_int_equal(asleep(&r, 2), 2);
+
+	/* counted before the sleeper counts itself in waiters */
+	*on_a = core__load_relaxed_uint(&r.sleep.parked[a]);
+	*on_b = core__load_relaxed_uint(&r.sleep.parked[b]);
+
+	(void) push(&r, 2, 100);
+	engine__sleep_wake(&r.sleep, 2, 0);
+	assert_int_equal(woken(sl, 2, 2, PATIENCE_NS), 2);
+	for (unsigned i = 0; i < 2; i++)
+		assert_int_equal(pthread_join(sl[i].thread, NULL), 0);
+	*second_had = sl[1].had;
+
+	/* awake, none is counted anywhere */
+	for (unsigned c = 0; c < ENGINE__SLEEP_CPUS; c++)
+		assert_int_equal(core__load_relaxed_uint(&r.sleep.parked[c]),
+			0);
+	rig_fini(&r);
+}
+
+/*
+ * test_spread -- a worker about to sleep where another sleeps moves to a
+ * free CPU and keeps its affinity; one that may not move stays
+ */
+static void
+test_spread(void **state)
+{
+	(void) state;
+	unsigned a = 0, b = 0;
+
+	if (!two_cpus(&a, &b)) {
+		print_message("SKIP: this test may run on one CPU only: no "
+			"other CPU to sleep on\n");
+		skip();
+	}
+
+	cpu_set_t both;
+	CPU_ZERO(&both);
+	CPU_SET(a, &both);
+	CPU_SET(b, &both);
+
+	unsigned on_a, on_b;
+	cpu_set_t had;
+
+	/* free to move: asleep on a and on b, its affinity given back */
+	spread_case(a, b, &both, &on_a, &on_b, &had);
+	assert_int_equal(on_a, 1);
+	assert_int_equal(on_b, 1);
+	assert_true(CPU_EQUAL(&had, &both));
+
+	/* the control: bound to a, both sleep there */
+	cpu_set_t only_a;
+	CPU_ZERO(&only_a);
+	CPU_SET(a, &only_a);
+	spread_case(a, b, &only_a, &on_a, &on_b, &had);
+	assert_int_equal(on_a, 2);
+	assert_int_equal(on_b, 0);
+	assert_true(CPU_EQUAL(&had, &only_a));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_wake_n),
+		cmocka_unit_test(test_spread),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
