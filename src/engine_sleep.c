@@ -29,6 +29,8 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <libminiasync/future.h>
 
@@ -53,6 +55,10 @@ engine__sleep_init(struct engine__sleep *s, struct core__ring *ring,
 	core__atomic_init_uint(&s->waiters, 0);
 	for (unsigned i = 0; i < ENGINE__SLEEP_CPUS; i++)
 		core__atomic_init_uint(&s->parked[i], 0);
+	/* the CPUs there are, as far as they are counted */
+	long cpus = sysconf(_SC_NPROCESSORS_CONF);
+	s->ncpus = cpus < 1 ? 1 : cpus > ENGINE__SLEEP_CPUS ?
+		ENGINE__SLEEP_CPUS : (unsigned)cpus;
 
 	int ret = pthread_mutex_init(&s->lock, NULL);
 	if (ret != 0)
@@ -171,8 +177,8 @@ sleep_move(struct engine__sleep *s, int cpu)
 
 	if (pthread_getaffinity_np(self, sizeof(mask), &mask) != 0)
 		return cpu;
-	for (unsigned i = 1; i < ENGINE__SLEEP_CPUS; i++) {
-		unsigned to = ((unsigned)cpu + i) % ENGINE__SLEEP_CPUS;
+	for (unsigned i = 1; i < s->ncpus; i++) {
+		unsigned to = ((unsigned)cpu + i) % s->ncpus;
 
 		/* relaxed: a hint */
 		if (!CPU_ISSET(to, &mask) ||
@@ -182,8 +188,17 @@ sleep_move(struct engine__sleep *s, int cpu)
 		CPU_SET(to, &one);
 		if (pthread_setaffinity_np(self, sizeof(one), &one) != 0)
 			return cpu;
-		/* the mask it had, which holds the CPU it is on now */
-		(void) pthread_setaffinity_np(self, sizeof(mask), &mask);
+		/*
+		 * The mask it had, which holds the CPU it is on now.  Should
+		 * the kernel refuse it (its CPUs were taken from the thread's
+		 * cpuset meanwhile), every CPU the cpuset allows, as the
+		 * kernel itself gives a thread whose CPUs are all gone.
+		 */
+		if (pthread_setaffinity_np(self, sizeof(mask), &mask) != 0) {
+			memset(&mask, 0xff, sizeof(mask));
+			(void) pthread_setaffinity_np(self, sizeof(mask),
+				&mask);
+		}
 		return sched_getcpu();
 	}
 	return cpu;
@@ -191,20 +206,22 @@ sleep_move(struct engine__sleep *s, int cpu)
 
 /*
  * sleep_spread -- a worker about to sleep: moves it first if another worker
- * of the mover sleeps on its CPU (see the top of the file), and counts it
- * asleep on the CPU it is on; that CPU, or -1 if it is not counted
+ * of the mover sleeps on its CPU and no entry waits (see the top of the
+ * file), and counts it asleep on the CPU it is on; that CPU, or -1 if it is
+ * not counted
  */
 static int
 sleep_spread(struct engine__sleep *s)
 {
 	int cpu = sched_getcpu();
 
-	if (cpu < 0 || cpu >= ENGINE__SLEEP_CPUS)
+	if (cpu < 0 || (unsigned)cpu >= s->ncpus)
 		return -1;
-	/* relaxed: a hint */
-	if (core__load_relaxed_uint(&s->parked[cpu]) != 0)
+	/* relaxed: a hint; the ring is looked at again before the sleep */
+	if (core__load_relaxed_uint(&s->parked[cpu]) != 0 &&
+			!core__ring_ready(s->ring))
 		cpu = sleep_move(s, cpu);
-	if (cpu < 0 || cpu >= ENGINE__SLEEP_CPUS)
+	if (cpu < 0 || (unsigned)cpu >= s->ncpus)
 		return -1;
 	/* relaxed: a hint, read by workers about to sleep */
 	(void) core__add_relaxed_uint(&s->parked[cpu], 1);

@@ -50,10 +50,14 @@ struct engine__sleep {
 	unsigned waiters;
 	unsigned signaled;	/* sleepers signalled already (lock) */
 
+	/* the CPUs there are, at most ENGINE__SLEEP_CPUS (set up once) */
+	unsigned ncpus;
+
 	/* the workers asleep (or about to be) on each CPU, by the CPU's
 	 * number: where a worker goes to sleep (engine_sleep.c); relaxed,
-	 * a hint */
-	unsigned parked[ENGINE__SLEEP_CPUS];
+	 * a hint; away from the line of waiters, which producers touch */
+	unsigned parked[ENGINE__SLEEP_CPUS]
+		__attribute__((aligned(CORE__CACHELINE_SIZE)));
 };
 
 /*

@@ -10,10 +10,12 @@
  * rest sleep on (the control that shows the count is honoured).
  *
  * Where they sleep: a worker about to sleep on a CPU where another worker
- * sleeps already moves to a CPU it may run on where none does, and gets
- * back the affinity it had; one that may run only there stays (the
- * control).  This needs two CPUs the test may run on; with fewer, the
- * placement case says so and skips.
+ * sleeps already moves to a CPU it may run on where none does (the counts
+ * of the sleepers per CPU and the kernel's /proc/self/task/TID/stat both
+ * say so), and gets back the affinity it had; one that may run only there
+ * stays (the control: the same checks then see both on one CPU).  This
+ * needs two CPUs the test may run on; with fewer, the placement case says
+ * so and skips.
  */
 
 #include <stdarg.h>
@@ -28,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/atomics.h"
 #include "core/ring.h"
@@ -52,6 +55,7 @@ struct sleeper {
 	cpu_set_t pin;		/* the affinity it sleeps with */
 	cpu_set_t first;	/* ... and the one it starts on, if first_set */
 	int first_set;
+	pid_t tid;		/* set before it first sleeps (atomic) */
 	cpu_set_t had;		/* its affinity once woken */
 	unsigned done;		/* 1 once it popped an entry (atomic) */
 	uint64_t entry;
@@ -111,6 +115,8 @@ sleeper_main(void *arg)
 	if (sl->first_set)
 		affinity(&sl->first, 1);
 	affinity(&sl->pin, 1);
+	/* relaxed: read once the sleeper is counted asleep (asleep()) */
+	core__store_relaxed_int(&sl->tid, gettid());
 	for (;;) {
 		engine__sleep_idle(&sl->rig->sleep);
 		if (core__ring_pop(&sl->rig->ring, &sl->entry) == 0)
@@ -128,6 +134,7 @@ sleeper_start(struct sleeper *sl, struct rig *r, const cpu_set_t *pin)
 	sl->rig = r;
 	sl->pin = *pin;
 	core__atomic_init_uint(&sl->done, 0);
+	core__atomic_init_int(&sl->tid, 0);
 	assert_int_equal(pthread_create(&sl->thread, NULL, sleeper_main, sl),
 		0);
 }
@@ -143,8 +150,10 @@ asleep(struct rig *r, unsigned want)
 	unsigned w;
 
 	do {
-		/* relaxed: a look; what the test reads next waits no longer */
-		w = core__load_relaxed_uint(&r->sleep.waiters);
+		/* acquire: pairs with the release of the sleeper's count in
+		 * waiters, which comes after what it set before (its count
+		 * in parked, its tid) */
+		w = core__load_acquire_uint(&r->sleep.waiters);
 		if ((w & ENGINE__SLEEP_IDLE_MASK) == want &&
 				(w & ENGINE__SLEEP_SPINNER) == 0)
 			return want;
@@ -255,13 +264,45 @@ two_cpus(unsigned *a, unsigned *b)
 }
 
 /*
+ * sleeping_on -- the CPU a thread of this process last ran on, asleep
+ * there (field 39 of /proc/self/task/TID/stat); -1 if it cannot be read
+ */
+static int
+sleeping_on(pid_t tid)
+{
+	char path[64], buf[1024];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+
+	/* the fields after the command, which may hold anything, in () */
+	char *p = strrchr(buf, ')');
+	if (p == NULL)
+		return -1;
+	int cpu = -1;
+	/* state is field 3; processor is field 39 */
+	for (int field = 3; field <= 39 && p != NULL; field++) {
+		p = strchr(p + 1, ' ');
+		if (p != NULL && field == 39)
+			cpu = atoi(p + 1);
+	}
+	return cpu;
+}
+
+/*
  * spread_case -- one sleeper pinned to CPU a asleep there, then a second
  * that starts on a and sleeps with the affinity second_pin: the number of
- * sleepers counted on a and on b, and the second's affinity once woken
+ * sleepers counted on a and on b, the CPU the second sleeps on, and its
+ * affinity once woken
  */
 static void
 spread_case(unsigned a, unsigned b, const cpu_set_t *second_pin, unsigned *on_a,
-	unsigned *on_b, cpu_set_t *second_had)
+	unsigned *on_b, int *second_on, cpu_set_t *second_had)
 {
 	struct rig r;
 	struct sleeper sl[2];
@@ -279,9 +320,11 @@ spread_case(unsigned a, unsigned b, const cpu_set_t *second_pin, unsigned *on_a,
 	sleeper_start(&sl[1], &r, second_pin);
 	assert_int_equal(asleep(&r, 2), 2);
 
-	/* counted before the sleeper counts itself in waiters */
+	/* counted before the sleeper counts itself in waiters (relaxed:
+	 * ordered by asleep()'s acquire) */
 	*on_a = core__load_relaxed_uint(&r.sleep.parked[a]);
 	*on_b = core__load_relaxed_uint(&r.sleep.parked[b]);
+	*second_on = sleeping_on(core__load_relaxed_int(&sl[1].tid));
 
 	(void) push(&r, 2, 100);
 	engine__sleep_wake(&r.sleep, 2, 0);
@@ -319,21 +362,28 @@ test_spread(void **state)
 	CPU_SET(b, &both);
 
 	unsigned on_a, on_b;
+	int on;
 	cpu_set_t had;
 
 	/* free to move: asleep on a and on b, its affinity given back */
-	spread_case(a, b, &both, &on_a, &on_b, &had);
+	spread_case(a, b, &both, &on_a, &on_b, &on, &had);
 	assert_int_equal(on_a, 1);
 	assert_int_equal(on_b, 1);
+	assert_int_equal(on, b);
 	assert_true(CPU_EQUAL(&had, &both));
 
-	/* the control: bound to a, both sleep there */
+	/*
+	 * The control: bound to a, the second cannot move, and the same
+	 * checks see both on a, as they would see two sleepers left where
+	 * they were.
+	 */
 	cpu_set_t only_a;
 	CPU_ZERO(&only_a);
 	CPU_SET(a, &only_a);
-	spread_case(a, b, &only_a, &on_a, &on_b, &had);
+	spread_case(a, b, &only_a, &on_a, &on_b, &on, &had);
 	assert_int_equal(on_a, 2);
 	assert_int_equal(on_b, 0);
+	assert_int_equal(on, a);
 	assert_true(CPU_EQUAL(&had, &only_a));
 }
 
