@@ -24,15 +24,16 @@
  * no slot either: it is stored at its first poll, the future's handle
  * keeps its ticket (VDM__THREADS_DEFERRED), and it completes at a later
  * poll, so that those stored in one pass share one drain.  Any other
- * op_start copies the operation into the slot and queues it, cut into pieces when it is large,
- * on a bounded lock-free ring (core/ring.h) of entries (slot, generation),
- * one per piece.  Whoever holds an entry claims the slot's pieces one by
- * one and moves them (engine_piece.c); a poll after the first one claims
- * and moves the pieces no worker has taken yet, rather than wait.  A short
- * operation (one piece, at most THREADS_HELP_MAX bytes) hands out no
- * notifier, so that a waiting runtime polls it again and moves it on its
- * own thread if no worker has claimed it yet, rather than sleep and be
- * woken (a wake-up costs far more than the copy).
+ * op_start copies the operation into the slot and queues it, cut into
+ * pieces when it is large, on a bounded lock-free ring (core/ring.h) of
+ * entries (slot, generation), one per piece.  Whoever holds an entry
+ * claims the slot's pieces one by one and moves them (engine_piece.c); a
+ * poll after the first one claims and moves the pieces no worker has taken
+ * yet, rather than wait.  A short operation (one piece, at most
+ * THREADS_HELP_MAX bytes) hands out no notifier, so that a waiting runtime
+ * polls it again and moves it on its own thread if no worker has claimed
+ * it yet, rather than sleep and be woken (a wake-up costs far more than
+ * the copy).
  *
  * The thread that finishes the last piece calls the waker, and a long
  * operation's pieces call it early, before completion (engine_piece.c).
@@ -135,12 +136,11 @@ threads_push(struct engine__mover *m, uint64_t entry, unsigned count)
 	while (n < count && core__ring_push(&m->ring, entry) == 0)
 		n++;
 	/*
-	 * One sleeper per entry at most.  A spinning worker takes the first
-	 * entry, so that one wakes nobody; the others are pieces of the same
+	 * One sleeper per entry at most, all woken at once.  A spinning
+	 * worker takes one entry; the others are pieces of the same
 	 * operation, for more workers at once.
 	 */
-	for (unsigned i = 0; i < n && i < m->nthreads; i++)
-		engine__sleep_wake(&m->sleep, i == 0);
+	engine__sleep_wake(&m->sleep, n < m->nthreads ? n : m->nthreads, 1);
 	return n;
 }
 

@@ -99,7 +99,7 @@ threads_stop(struct engine__mover *m)
 		/* a full ring drains: the workers are running */
 		while (core__ring_push(&m->ring, ENGINE__STOP) != 0)
 			(void) sched_yield();
-		engine__sleep_wake(&m->sleep, 0);
+		engine__sleep_wake(&m->sleep, 1, 0);
 	}
 	for (unsigned i = 0; i < m->started; i++)
 		(void) pthread_join(m->threads[i], NULL);

@@ -8,7 +8,8 @@
  * A worker that finds the ring empty calls engine__sleep_idle(), which
  * returns once the ring has an entry (or looks as if it had: the worker
  * pops to see); a thread that pushed entries calls engine__sleep_wake()
- * once per entry, after the push.  See engine_sleep.c for the protocol.
+ * once, after the push, with their number.  See engine_sleep.c for the
+ * protocol, and for where a worker sleeps.
  */
 
 #ifndef MINIASYNC_ENGINE_SLEEP_H
@@ -19,6 +20,17 @@
 
 #include "core/ring.h"
 #include "core/util.h"
+
+/* the CPUs engine__sleep counts sleeping workers on; a worker on a CPU of a
+ * higher number sleeps wherever it is */
+#define ENGINE__SLEEP_CPUS 256
+
+/* the bits of engine__sleep.waiters: a worker spins watching the ring */
+#define ENGINE__SLEEP_SPINNER (1U << 31)
+/* a producer counts on the spinner for its entry: the next one may not */
+#define ENGINE__SLEEP_TAKEN (1U << 30)
+/* the workers asleep, or about to be */
+#define ENGINE__SLEEP_IDLE_MASK (ENGINE__SLEEP_TAKEN - 1)
 
 /* the workers that wait for entries of one ring */
 struct engine__sleep {
@@ -31,11 +43,21 @@ struct engine__sleep {
 	pthread_mutex_t lock __attribute__((aligned(CORE__CACHELINE_SIZE)));
 	pthread_cond_t work;	/* signalled when entries arrive */
 	/* the workers that wait for work, RMW only: the count of those
-	 * asleep or about to be (SLEEP_IDLE_MASK), SLEEP_SPINNER while one
-	 * spins watching the ring, and SLEEP_TAKEN once a producer counted
-	 * on that spinner instead of waking a sleeper (engine_sleep.c) */
+	 * asleep or about to be (ENGINE__SLEEP_IDLE_MASK),
+	 * ENGINE__SLEEP_SPINNER while one spins watching the ring, and
+	 * ENGINE__SLEEP_TAKEN once a producer counted on that spinner instead
+	 * of waking a sleeper (engine_sleep.c) */
 	unsigned waiters;
 	unsigned signaled;	/* sleepers signalled already (lock) */
+
+	/* the CPUs there are, at most ENGINE__SLEEP_CPUS (set up once) */
+	unsigned ncpus;
+
+	/* the workers asleep (or about to be) on each CPU, by the CPU's
+	 * number: where a worker goes to sleep (engine_sleep.c); relaxed,
+	 * a hint; away from the line of waiters, which producers touch */
+	unsigned parked[ENGINE__SLEEP_CPUS]
+		__attribute__((aligned(CORE__CACHELINE_SIZE)));
 };
 
 /*
@@ -63,10 +85,10 @@ void engine__sleep_idle(struct engine__sleep *s);
 void engine__sleep_await(struct engine__sleep *s, uint64_t ns);
 
 /*
- * engine__sleep_wake -- for a producer, after each entry it pushed: wakes
- * a sleeping worker for it, unless there is none, or, if may_skip, a
- * spinning worker will take it
+ * engine__sleep_wake -- for a producer, after it pushed n entries: wakes a
+ * sleeping worker for each, as far as there are any, in one hold of the
+ * lock; if may_skip, a spinning worker takes one of them
  */
-void engine__sleep_wake(struct engine__sleep *s, int may_skip);
+void engine__sleep_wake(struct engine__sleep *s, unsigned n, int may_skip);
 
 #endif /* MINIASYNC_ENGINE_SLEEP_H */
