@@ -582,7 +582,8 @@ pmv_pool_fini(struct vdm *vdm)
 }
 
 /*
- * pmv__mover_new -- a durable mover on the target setup fills in
+ * pmv__mover_new -- a durable mover on the target setup fills in; errno
+ * as it was, unless it fails
  */
 struct vdm *
 pmv__mover_new(void (*setup)(struct pmv__target *t, void *arg), void *arg,
@@ -594,6 +595,7 @@ pmv__mover_new(void (*setup)(struct pmv__target *t, void *arg), void *arg,
 		return NULL;
 	}
 
+	int olderrno = errno;
 	struct pmv_init_args args = {
 		.setup = setup,
 		.arg = arg,
@@ -615,5 +617,10 @@ pmv__mover_new(void (*setup)(struct pmv__target *t, void *arg), void *arg,
 			desc.run[t] = vdm__threads_run;
 	}
 	desc.init_arg = &args;
-	return vdm_new(&desc);
+	struct vdm *vdm = vdm_new(&desc);
+	/* a setup may write errno on the way (libpmem's pmem_has_auto_flush()
+	 * does): success leaves it as it was */
+	if (vdm != NULL)
+		errno = olderrno;
+	return vdm;
 }

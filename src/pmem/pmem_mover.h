@@ -117,7 +117,8 @@ void pmv__store_unflushed(const struct pmv__target *t,
 /*
  * pmv__mover_new -- a durable mover on a target that setup(target, arg)
  * fills in (ops and its own fields); nthreads 0: on the polling thread,
- * else on that many workers; NULL with errno set on failure
+ * else on that many workers; NULL with errno set on failure, errno as it
+ * was on success
  */
 struct vdm *pmv__mover_new(void (*setup)(struct pmv__target *t, void *arg),
 	void *arg, unsigned nthreads);

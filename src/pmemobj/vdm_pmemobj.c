@@ -226,16 +226,10 @@ pmv_obj_setup(struct pmv__target *t, void *arg)
 struct vdm *
 vdm_pmemobj_new(PMEMobjpool *pop, unsigned nthreads)
 {
-	int olderrno = errno;
-
 	/* an open pool is the pool of its own first byte */
 	if (pop == NULL || pmemobj_pool_by_ptr(pop) != pop) {
 		errno = EINVAL;
 		return NULL;
 	}
-	struct vdm *vdm = pmv__mover_new(pmv_obj_setup, pop, nthreads);
-	/* libpmem may write errno on the way (pmem_has_auto_flush) */
-	if (vdm != NULL)
-		errno = olderrno;
-	return vdm;
+	return pmv__mover_new(pmv_obj_setup, pop, nthreads);
 }

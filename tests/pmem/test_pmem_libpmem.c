@@ -205,7 +205,7 @@ teardown(void **state)
 /*
  * test_new_bad -- vdm_pmem_new() refuses more than 256 threads; none, 1
  * and 2 are fine (256 would be too, but so many threads are slow to start
- * under valgrind)
+ * under valgrind), and leave errno as it was
  */
 static void
 test_new_bad(void **state)
@@ -221,10 +221,14 @@ test_new_bad(void **state)
 
 	static const unsigned ok[] = { 0, 1, 2 };
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		/* errno as it was, made and deleted */
+		errno = 4242;
 		struct vdm *vdm = vdm_pmem_new(ok[i]);
 		assert_non_null(vdm);
+		assert_int_equal(errno, 4242);
 		assert_int_equal(vdm->capabilities, VDM_F_MEM_DURABLE);
 		vdm_delete(vdm);
+		assert_int_equal(errno, 4242);
 	}
 }
 

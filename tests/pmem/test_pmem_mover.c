@@ -113,7 +113,7 @@ teardown(void **state)
 
 /*
  * test_new_bad -- vdm_pmem2_new() refuses a NULL map and too many threads;
- * one thread and none are fine
+ * one thread and none are fine, and leave errno as it was
  */
 static void
 test_new_bad(void **state)
@@ -141,10 +141,14 @@ test_new_bad(void **state)
 	assert_int_equal(errno, EINVAL);
 
 	for (unsigned n = 0; n <= 1; n++) {
+		/* errno as it was, made and deleted */
+		errno = 4242;
 		struct vdm *vdm = vdm_pmem2_new(file.target, n);
 		assert_non_null(vdm);
+		assert_int_equal(errno, 4242);
 		assert_int_equal(vdm->capabilities, VDM_F_MEM_DURABLE);
 		vdm_delete(vdm);
+		assert_int_equal(errno, 4242);
 	}
 	assert_int_equal(test_file_close(&file), 0);
 }
