@@ -56,13 +56,9 @@
 
 #include "test_helpers.h"
 #include "test_loopdev.h"
+#include "test_faildisk.h"
 
 #define FILE_SIZE (8 * MIB)
-/* each operation's pages lie in a region of their own */
-#define REGION (256 * KIB)
-/* the kinds of operation of a round, and the futures of the batch */
-#define ROUND OP_KINDS
-#define BATCH 4
 
 /* the rig and the mover, from the command line */
 static const char *ext4_dir;
@@ -72,11 +68,20 @@ static unsigned nthreads;
 
 struct fixture {
 	struct test_rig_file file;
-	struct test_mover m;
-	unsigned char *src;	/* REGION bytes to copy from */
-	unsigned next;		/* the next region to write */
-	int filler;		/* the tmpfs's filler, or -1 */
+	struct test_faildisk w;	/* the mover and the map's range */
 };
+
+/*
+ * remake -- a new mover of the file's map (test_faildisk.h)
+ */
+static int
+remake(struct test_mover *m, void *arg)
+{
+	struct fixture *f = arg;
+
+	return test_mover_init(m, test_rig_mover(&f->file, nthreads),
+		"mover");
+}
 
 /*
  * open_file -- a fresh file of the rig, name, mapped, and a mover for it
@@ -87,8 +92,9 @@ open_file(struct fixture *f, const char *name)
 	test_rig_file_create(&f->file, ext4_dir, name, FILE_SIZE, 0);
 	if (test_rig_file_map(&f->file, kind) != 0)
 		fail_msg("the file would not be written back");
-	assert_int_equal(test_mover_init(&f->m,
-		test_rig_mover(&f->file, nthreads), "mover"), 0);
+	f->w.base = f->file.addr;
+	f->w.size = FILE_SIZE;
+	assert_int_equal(remake(&f->w.m, f), 0);
 }
 
 /*
@@ -102,13 +108,10 @@ setup(void **state)
 	if (f == NULL)
 		return -1;
 	f->file.fd = -1;
-	f->filler = -1;
-	f->src = malloc(REGION);
-	if (f->src == NULL) {
+	if (test_faildisk_init(&f->w, tmpfs_dir, "the map", remake, f) != 0) {
 		free(f);
 		return -1;
 	}
-	test_fill(f->src, REGION, 4321);
 	*state = f;
 	return 0;
 }
@@ -121,122 +124,26 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	if (f->m.vdm != NULL)
-		test_mover_fini(&f->m);
+	if (f->w.m.vdm != NULL)
+		test_mover_fini(&f->w.m);
 	test_rig_file_close(&f->file);
-	f->filler = test_rig_unfill(tmpfs_dir, f->filler, 0);
-	free(f->src);
+	f->w.filler = test_rig_unfill(tmpfs_dir, f->w.filler, 0);
+	free(f->w.src);
 	free(f);
 	return 0;
 }
 
 /*
- * next_op -- an operation of type on the next region of the file, 3 pages
- * and a bit, unaligned: a copy or a move from src, a memset, or a flush of
- * bytes stored now with plain stores; *expect gets the bytes it leaves
- */
-static struct vdm_operation
-next_op(struct fixture *f, enum vdm_operation_type type,
-	const unsigned char **expect, unsigned char *set)
-{
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t n = 3 * page + 100;
-	unsigned r = f->next++;
-	char *dest = f->file.addr + (size_t)r * REGION + 17;
-	unsigned char *src = f->src + r;
-
-	assert_true((size_t)(r + 1) * REGION <= FILE_SIZE);
-	*expect = src;
-	if (type == OP_MEMSET) {
-		memset(set, 0x40 + (int)r, n);
-		*expect = set;
-	} else if (type == OP_FLUSH) {
-		memcpy(dest, src, n);
-	}
-	return test_operation(type, dest, src, 0x40 + (int)r, n, 0);
-}
-
-/*
- * run_round -- the four kinds of operation, the first being first, each
- * waited for alone: each must end with result, its bytes in the map
- * either way; the futures stay in futs
- */
-static void
-run_round(struct fixture *f, enum vdm_operation_type first,
-	enum vdm_operation_result result, union test_future *futs)
-{
-	unsigned char *set = malloc(REGION);
-
-	assert_non_null(set);
-	for (unsigned i = 0; i < ROUND; i++) {
-		enum vdm_operation_type type = (first + i) % OP_KINDS;
-		const unsigned char *expect;
-		struct vdm_operation op = next_op(f, type, &expect, set);
-		struct test_op_args a = test_operation_args(&op);
-
-		/* a failed write-back reaches the result, never errno */
-		errno = 0;
-		runtime_wait(f->m.rt, test_operation_make(&futs[i],
-			f->m.vdm, &op));
-		assert_int_equal(errno, 0);
-		test_expect_output(&futs[i], type, result,
-			result == VDM_SUCCESS ? a.dest : NULL);
-		test_expect_bytes(a.dest, expect, a.n, "the map");
-	}
-	free(set);
-}
-
-/*
- * run_batch -- BATCH copies waited for together: each must end with result
- */
-static void
-run_batch(struct fixture *f, enum vdm_operation_result result)
-{
-	struct vdm_operation ops[BATCH];
-	const unsigned char *expect[BATCH];
-
-	for (unsigned i = 0; i < BATCH; i++)
-		ops[i] = next_op(f, OP_MEMCPY, &expect[i], NULL);
-	test_wait_together(&f->m, ops, BATCH, result);
-	for (unsigned i = 0; i < BATCH; i++)
-		test_expect_bytes(ops[i].data.memcpy.dest, expect[i],
-			ops[i].data.memcpy.n, "the map");
-}
-
-/*
- * workload -- three rounds and a batch; fail: the tmpfs is filled after
- * the first round, and has room again before the third
+ * workload -- the workload of test_faildisk.h; each kind is the first to
+ * fail for one mover and mode
  */
 static void
 workload(struct fixture *f, int fail)
 {
-	enum vdm_operation_result later = fail ? VDM_ERROR_IO : VDM_SUCCESS;
-	/* each kind is the first to fail for one mover and mode */
 	enum vdm_operation_type first = (enum vdm_operation_type)
 		((kind == TEST_RIG_PMEM2 ? 0 : 2) + (nthreads ? 1 : 0));
-	union test_future before[ROUND];
-	union test_future after[ROUND];
 
-	run_round(f, first, VDM_SUCCESS, before);
-	if (fail)
-		test_rig_fill(tmpfs_dir, &f->filler);
-	run_round(f, first, later, after);
-	run_batch(f, later);
-	if (fail)
-		f->filler = test_rig_unfill(tmpfs_dir, f->filler, 1);
-	run_round(f, first, later, after);
-
-	/* written back before the failure: still a success */
-	for (unsigned i = 0; i < ROUND; i++)
-		assert_int_equal(FUTURE_OUTPUT(&before[i].op)->result,
-			VDM_SUCCESS);
-
-	/* the failure was the mover's: a new one of the same map, with room
-	 * on the tmpfs, writes back */
-	test_mover_fini(&f->m);
-	assert_int_equal(test_mover_init(&f->m,
-		test_rig_mover(&f->file, nthreads), "mover"), 0);
-	run_round(f, first, VDM_SUCCESS, after);
+	test_faildisk_workload(&f->w, first, fail);
 }
 
 /*

@@ -56,15 +56,11 @@
 
 #include "test_helpers.h"
 #include "test_loopdev.h"
+#include "test_faildisk.h"
 #include "test_pmemobj_pool.h"
 
 #define POOL_SIZE (16 * MIB)
 #define OBJ_SIZE (8 * MIB)
-/* each operation's pages lie in a region of their own */
-#define REGION (256 * KIB)
-/* the kinds of operation of a round, and the futures of the batch */
-#define ROUND OP_KINDS
-#define BATCH 4
 
 /* the rig and the mover, from the command line */
 static const char *ext4_dir;
@@ -74,12 +70,20 @@ static unsigned nthreads;
 struct fixture {
 	struct test_rig_file file;	/* the pool's file, a hole */
 	struct test_pool pool;
-	char *obj;		/* OBJ_SIZE bytes of the pool, never written */
-	struct test_mover m;
-	unsigned char *src;	/* REGION bytes to copy from */
-	unsigned next;		/* the next region to write */
-	int filler;		/* the tmpfs's filler, or -1 */
+	/* the mover, and OBJ_SIZE bytes of the pool, never written */
+	struct test_faildisk w;
 };
+
+/*
+ * remake -- a new mover of the pool (test_faildisk.h)
+ */
+static int
+remake(struct test_mover *m, void *arg)
+{
+	struct fixture *f = arg;
+
+	return test_pool_mover(m, &f->pool, nthreads);
+}
 
 /*
  * open_pool -- a fresh file of the rig, name, a pool in it with an object,
@@ -98,9 +102,10 @@ open_pool(struct fixture *f, const char *name)
 	PMEMoid oid;
 	if (pmemobj_alloc(f->pool.pop, &oid, OBJ_SIZE, 1, NULL, NULL) != 0)
 		fail_msg("pmemobj_alloc: %s", pmemobj_errormsg());
-	f->obj = pmemobj_direct(oid);
+	f->w.base = pmemobj_direct(oid);
+	f->w.size = OBJ_SIZE;
 	test_pool_expose(&f->pool);
-	assert_int_equal(test_pool_mover(&f->m, &f->pool, nthreads), 0);
+	assert_int_equal(remake(&f->w.m, f), 0);
 }
 
 /*
@@ -114,13 +119,11 @@ setup(void **state)
 	if (f == NULL)
 		return -1;
 	f->file.fd = -1;
-	f->filler = -1;
-	f->src = malloc(REGION);
-	if (f->src == NULL) {
+	if (test_faildisk_init(&f->w, tmpfs_dir, "the object", remake,
+			f) != 0) {
 		free(f);
 		return -1;
 	}
-	test_fill(f->src, REGION, 4321);
 	*state = f;
 	return 0;
 }
@@ -134,125 +137,29 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	if (f->m.vdm != NULL)
-		test_mover_fini(&f->m);
+	if (f->w.m.vdm != NULL)
+		test_mover_fini(&f->w.m);
 	test_pool_close(&f->pool);
 	test_rig_file_close(&f->file);
-	f->filler = test_rig_unfill(tmpfs_dir, f->filler, 0);
-	free(f->src);
+	f->w.filler = test_rig_unfill(tmpfs_dir, f->w.filler, 0);
+	free(f->w.src);
 	free(f);
 	return 0;
 }
 
 /*
- * next_op -- an operation of type on the next region of the object, 3
- * pages and a bit, unaligned: a copy or a move from src, a memset, or a
- * flush of bytes stored now with plain stores; *expect gets the bytes it
- * leaves
- */
-static struct vdm_operation
-next_op(struct fixture *f, enum vdm_operation_type type,
-	const unsigned char **expect, unsigned char *set)
-{
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t n = 3 * page + 100;
-	unsigned r = f->next++;
-	char *dest = f->obj + (size_t)r * REGION + 17;
-	unsigned char *src = f->src + r;
-
-	assert_true((size_t)(r + 1) * REGION <= OBJ_SIZE);
-	*expect = src;
-	if (type == OP_MEMSET) {
-		memset(set, 0x40 + (int)r, n);
-		*expect = set;
-	} else if (type == OP_FLUSH) {
-		memcpy(dest, src, n);
-	}
-	return test_operation(type, dest, src, 0x40 + (int)r, n, 0);
-}
-
-/*
- * run_round -- the four kinds of operation, the first being first, each
- * waited for alone: each must end with result, its bytes in the object
- * either way; the futures stay in futs
- */
-static void
-run_round(struct fixture *f, enum vdm_operation_type first,
-	enum vdm_operation_result result, union test_future *futs)
-{
-	unsigned char *set = malloc(REGION);
-
-	assert_non_null(set);
-	for (unsigned i = 0; i < ROUND; i++) {
-		enum vdm_operation_type type = (first + i) % OP_KINDS;
-		const unsigned char *expect;
-		struct vdm_operation op = next_op(f, type, &expect, set);
-		struct test_op_args a = test_operation_args(&op);
-
-		/* a failed write-back reaches the result, never errno */
-		errno = 0;
-		runtime_wait(f->m.rt, test_operation_make(&futs[i],
-			f->m.vdm, &op));
-		assert_int_equal(errno, 0);
-		test_expect_output(&futs[i], type, result,
-			result == VDM_SUCCESS ? a.dest : NULL);
-		test_expect_bytes(a.dest, expect, a.n, "the object");
-	}
-	free(set);
-}
-
-/*
- * run_batch -- BATCH copies waited for together: each must end with result
- */
-static void
-run_batch(struct fixture *f, enum vdm_operation_result result)
-{
-	struct vdm_operation ops[BATCH];
-	const unsigned char *expect[BATCH];
-
-	for (unsigned i = 0; i < BATCH; i++)
-		ops[i] = next_op(f, OP_MEMCPY, &expect[i], NULL);
-	test_wait_together(&f->m, ops, BATCH, result);
-	for (unsigned i = 0; i < BATCH; i++)
-		test_expect_bytes(ops[i].data.memcpy.dest, expect[i],
-			ops[i].data.memcpy.n, "the object");
-}
-
-/*
- * workload -- three rounds and a batch, the rounds starting with first;
- * fail: the tmpfs is filled after the first round, and has room again
- * before the third
+ * workload -- the workload of test_faildisk.h, the rounds starting with
+ * first
  */
 static void
 workload(struct fixture *f, enum vdm_operation_type first, int fail)
 {
-	enum vdm_operation_result later = fail ? VDM_ERROR_IO : VDM_SUCCESS;
-	union test_future before[ROUND];
-	union test_future after[ROUND];
 	static const char *const names[] = {
 		"memcpy", "memmove", "memset", "flush",
 	};
 
 	print_message("%u threads, %s first\n", nthreads, names[first]);
-	run_round(f, first, VDM_SUCCESS, before);
-	if (fail)
-		test_rig_fill(tmpfs_dir, &f->filler);
-	run_round(f, first, later, after);
-	run_batch(f, later);
-	if (fail)
-		f->filler = test_rig_unfill(tmpfs_dir, f->filler, 1);
-	run_round(f, first, later, after);
-
-	/* written back before the failure: still a success */
-	for (unsigned i = 0; i < ROUND; i++)
-		assert_int_equal(FUTURE_OUTPUT(&before[i].op)->result,
-			VDM_SUCCESS);
-
-	/* the failure was the mover's: a new one of the same pool, with
-	 * room on the tmpfs, writes back */
-	test_mover_fini(&f->m);
-	assert_int_equal(test_pool_mover(&f->m, &f->pool, nthreads), 0);
-	run_round(f, first, VDM_SUCCESS, after);
+	test_faildisk_workload(&f->w, first, fail);
 }
 
 /*
