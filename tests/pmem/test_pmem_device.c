@@ -48,18 +48,10 @@
 #include "pmem_seam.h"
 #include "test_helpers.h"
 #include "test_image.h"
+#include "test_device.h"
 #include "test_loopdev.h"
 
 #define FILE_SIZE (4 * MIB)
-/* the bytes the file holds before the operations */
-#define OLD_SEED 1111
-/* each operation's pages lie in a region of their own */
-#define REGION (64 * KIB)
-/* the copy split among the workers */
-#define SPLIT (1 * MIB)
-/* copies waited for together */
-#define TOGETHER 8
-#define BLOCK TEST_IMAGE_BLOCK
 
 /* the rig, from the command line */
 static const char *ext4_dir;
@@ -84,13 +76,7 @@ static const struct mode modes[] = {
 struct fixture {
 	const struct mode *mode;
 	struct test_rig_file file;
-	struct test_mover m;
-	struct test_extents ext;	/* the file's, in the image */
-	unsigned next;		/* the next free byte of the file */
-	unsigned char *old;	/* FILE_SIZE bytes: the file as written */
-	unsigned char *src;	/* FILE_SIZE bytes to copy from */
-	unsigned char *buf;	/* FILE_SIZE bytes read from the image */
-	unsigned char *block;	/* BLOCK bytes, aligned for O_DIRECT */
+	struct test_device d;	/* the mover; the whole file is its range */
 };
 
 /* the pieces the kernel copied for the mover */
@@ -109,58 +95,6 @@ count_kernel_copy(const struct vdm_operation *op, size_t off, size_t len)
 }
 
 /*
- * read_image -- the bytes [p, p + n) of the map as the image holds them,
- * in f->buf at the same offset; the page cache must hold none of the
- * image's pages read
- */
-static void
-read_image(struct fixture *f, const void *p, size_t n)
-{
-	size_t start = (size_t)((const char *)p - f->file.addr);
-
-	assert_true(start + n <= FILE_SIZE);
-	test_image_read(&image, &f->ext, start, n, f->buf, f->block);
-}
-
-/*
- * expect_image -- the image holds expect at the bytes [p, p + n) of the
- * map, or the test fails saying what
- */
-static void
-expect_image(struct fixture *f, const void *p, const void *expect, size_t n,
-	const char *what)
-{
-	size_t start = (size_t)((const char *)p - f->file.addr);
-	size_t i;
-
-	read_image(f, p, n);
-	i = test_first_diff(f->buf + start, expect, n);
-	if (i != n)
-		fail_msg("%s, %s: byte %zu of %zu of the range at %zu is "
-			"0x%02x in the image, 0x%02x expected", f->mode->name,
-			what, i, n, start, f->buf[start + i],
-			((const unsigned char *)expect)[i]);
-}
-
-/*
- * next_range -- n bytes of the file not written yet, unaligned; the image
- * must still hold the old bytes there
- */
-static char *
-next_range(struct fixture *f, size_t n)
-{
-	size_t off = f->next + 17;
-	size_t end = off + n;
-
-	end = (end + REGION - 1) & ~(REGION - 1);
-	assert_true(end <= FILE_SIZE);
-	f->next = (unsigned)end;
-	expect_image(f, f->file.addr + off, f->old + off, n,
-		"before the operation");
-	return f->file.addr + off;
-}
-
-/*
  * setup -- a fresh file of the mode, written whole and fsync()ed, its
  * extents, the image checked to hold it, the map and the mover
  */
@@ -172,25 +106,21 @@ setup(void **state)
 
 	assert_non_null(f);
 	f->mode = mode;
-	f->old = malloc(FILE_SIZE);
-	f->src = malloc(FILE_SIZE);
-	f->buf = malloc(FILE_SIZE);
-	assert_int_equal(posix_memalign((void **)&f->block, BLOCK, BLOCK), 0);
-	assert_non_null(f->old);
-	assert_non_null(f->src);
-	assert_non_null(f->buf);
-	test_fill(f->old, FILE_SIZE, OLD_SEED);
-	test_fill(f->src, FILE_SIZE, 2222);
+	test_device_init(&f->d, mode->name, "the map", &image, FILE_SIZE,
+		FILE_SIZE);
 
 	/* a file of its own for every test */
 	static unsigned files;
 	char name[64];
 	(void) snprintf(name, sizeof(name), "%s.%u", mode->name, files++);
-	test_rig_file_create(&f->file, ext4_dir, name, FILE_SIZE, OLD_SEED);
-	test_extents_map(&f->ext, f->file.fd, FILE_SIZE, &image);
+	test_rig_file_create(&f->file, ext4_dir, name, FILE_SIZE,
+		TEST_DEVICE_OLD_SEED);
+	test_extents_map(&f->d.ext, f->file.fd, FILE_SIZE, &image);
 	if (test_rig_file_map(&f->file, mode->kind) != 0)
 		fail_msg("the file would not be written back");
-	assert_int_equal(test_mover_init(&f->m,
+	f->d.file = f->file.addr;
+	f->d.range = f->file.addr;
+	assert_int_equal(test_mover_init(&f->d.m,
 		test_rig_mover(&f->file, mode->nthreads), "mover"), 0);
 	pmv__kernel_store_disabled = !mode->kernel_copy;
 	test_calls_reset(&kernel_copies, 0);
@@ -206,13 +136,10 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	test_mover_fini(&f->m);
+	test_mover_fini(&f->d.m);
 	test_rig_file_close(&f->file);
 	pmv__kernel_store_disabled = 0;
-	free(f->old);
-	free(f->src);
-	free(f->buf);
-	free(f->block);
+	test_device_fini(&f->d);
 	free(f);
 	return 0;
 }
@@ -243,60 +170,21 @@ test_reader(void **state)
 {
 	struct fixture *f = *state;
 
-	expect_image(f, f->file.addr, f->old, FILE_SIZE, "the file written");
+	test_device_expect(&f->d, f->file.addr, f->d.old, FILE_SIZE,
+		"the file written");
 }
 
 /*
  * test_operations -- every kind of operation, a split copy and copies
  * waited for together: their bytes are in the image once they complete
+ * (test_device.h); the kernel copied pieces where it is expected to
  */
 static void
 test_operations(void **state)
 {
 	struct fixture *f = *state;
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t n = 3 * page + 100;
 
-	TEST_FOR_EACH_OP(type) {
-		char *dest = next_range(f, n);
-		unsigned char *src = f->src + type * 7;
-		const unsigned char *expect = src;
-		union test_future fut;
-
-		if (type == OP_MEMSET) {
-			memset(f->buf, 0x3c, n);
-			expect = f->buf;
-		} else if (type == OP_FLUSH) {
-			memcpy(dest, src, n);
-		}
-		/* the expected bytes, before read_image() takes buf */
-		unsigned char *want = malloc(n);
-		assert_non_null(want);
-		memcpy(want, expect, n);
-
-		runtime_wait(f->m.rt, test_op_make(&fut, type, f->m.vdm, dest,
-			src, 0x3c, n, 0));
-		test_expect_output(&fut, type, VDM_SUCCESS,
-			type == OP_FLUSH ? NULL : dest);
-		test_expect_bytes(dest, want, n, "the map");
-		expect_image(f, dest, want, n, "once complete");
-		free(want);
-	}
-
-	char *dest = next_range(f, SPLIT);
-	struct vdm_memcpy_output out = test_wait_memcpy(&f->m, dest, f->src,
-		SPLIT, 0);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	expect_image(f, dest, f->src, SPLIT, "a split copy once complete");
-
-	struct vdm_operation ops[TOGETHER];
-	for (unsigned i = 0; i < TOGETHER; i++)
-		ops[i] = test_operation(OP_MEMCPY, next_range(f, 2 * page + i),
-			f->src + 100 * i, 0, 2 * page + i, 0);
-	test_wait_together(&f->m, ops, TOGETHER, VDM_SUCCESS);
-	for (unsigned i = 0; i < TOGETHER; i++)
-		expect_image(f, ops[i].data.memcpy.dest, f->src + 100 * i,
-			2 * page + i, "copies waited for together");
+	test_device_operations(&f->d);
 
 	unsigned copies = test_calls_count(&kernel_copies);
 	if (kernel_copy_expected(f))
@@ -309,22 +197,14 @@ test_operations(void **state)
 
 /*
  * test_control -- bytes stored with plain stores and not written back are
- * not in the image; a flush puts them there
+ * not in the image; a flush puts them there (test_device.h)
  */
 static void
 test_control(void **state)
 {
 	struct fixture *f = *state;
-	size_t n = 2 * (size_t)sysconf(_SC_PAGESIZE) + 50;
-	char *dest = next_range(f, n);
-	size_t off = (size_t)(dest - f->file.addr);
 
-	memcpy(dest, f->src + 5, n);
-	expect_image(f, dest, f->old + off, n, "plain stores");
-
-	struct vdm_flush_output out = test_wait_flush(&f->m, dest, n, 0);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	expect_image(f, dest, f->src + 5, n, "plain stores flushed");
+	test_device_control(&f->d);
 }
 
 /*

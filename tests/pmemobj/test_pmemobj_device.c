@@ -47,22 +47,14 @@
 #include "test_checkers.h"
 #include "test_helpers.h"
 #include "test_image.h"
+#include "test_device.h"
 #include "test_loopdev.h"
 #include "test_pmemobj_pool.h"
 
 #define POOL_SIZE (16 * MIB)
 #define OBJ_SIZE (4 * MIB)
-/* the bytes the file holds before the pool is made in it */
-#define OLD_SEED 1111
 /* the bytes of the file kept zero: the pool header to be */
 #define HEADER ((size_t)4096)
-/* each operation's pages lie in a region of their own */
-#define REGION (64 * KIB)
-/* the copy split among the workers */
-#define SPLIT (1 * MIB)
-/* copies waited for together */
-#define TOGETHER 8
-#define BLOCK TEST_IMAGE_BLOCK
 
 /* the rig, from the command line */
 static const char *ext4_dir;
@@ -84,16 +76,10 @@ static const struct mode modes[] = {
 struct fixture {
 	const struct mode *mode;
 	struct test_rig_file file;	/* the pool's */
-	struct test_extents ext;	/* the file's, in the image */
 	struct test_pool pool;
-	char *obj;		/* OBJ_SIZE bytes of the pool */
 	size_t obj_off;		/* where the object lies in the file */
-	struct test_mover m;
-	size_t next;		/* the next free byte of the object */
-	unsigned char *old;	/* POOL_SIZE bytes: the file as written */
-	unsigned char *src;	/* OBJ_SIZE bytes to copy from */
-	unsigned char *buf;	/* POOL_SIZE bytes read from the image */
-	unsigned char *block;	/* BLOCK bytes, aligned for O_DIRECT */
+	/* the mover; its range is the object, OBJ_SIZE bytes of the pool */
+	struct test_device d;
 };
 
 /* the pieces the kernel copied for the mover */
@@ -112,45 +98,6 @@ count_kernel_copy(const struct vdm_operation *op, size_t off, size_t len)
 }
 
 /*
- * expect_image -- the image holds expect at the bytes [p, p + n) of the
- * pool, or the test fails saying what
- */
-static void
-expect_image(struct fixture *f, const void *p, const void *expect, size_t n,
-	const char *what)
-{
-	size_t start = (size_t)((const char *)p - f->pool.base);
-	size_t i;
-
-	assert_true(start + n <= POOL_SIZE);
-	test_image_read(&image, &f->ext, start, n, f->buf, f->block);
-	i = test_first_diff(f->buf + start, expect, n);
-	if (i != n)
-		fail_msg("%s, %s: byte %zu of %zu of the range at %zu is "
-			"0x%02x in the image, 0x%02x expected", f->mode->name,
-			what, i, n, start, f->buf[start + i],
-			((const unsigned char *)expect)[i]);
-}
-
-/*
- * next_range -- n bytes of the object not written yet, unaligned; the
- * image must still hold the old bytes there
- */
-static char *
-next_range(struct fixture *f, size_t n)
-{
-	size_t off = f->next + 17;
-	size_t end = off + n;
-
-	end = (end + REGION - 1) & ~(REGION - 1);
-	assert_true(end <= OBJ_SIZE);
-	f->next = end;
-	expect_image(f, f->obj + off, f->old + f->obj_off + off, n,
-		"before the operation");
-	return f->obj + off;
-}
-
-/*
  * setup -- a fresh file, written whole and fsync()ed, its extents, a pool
  * in it with an object, and the mover of the mode
  */
@@ -162,26 +109,20 @@ setup(void **state)
 
 	assert_non_null(f);
 	f->mode = mode;
-	f->old = malloc(POOL_SIZE);
-	f->src = malloc(OBJ_SIZE);
-	f->buf = malloc(POOL_SIZE);
-	assert_int_equal(posix_memalign((void **)&f->block, BLOCK, BLOCK), 0);
-	assert_non_null(f->old);
-	assert_non_null(f->src);
-	assert_non_null(f->buf);
-	test_fill(f->old, POOL_SIZE, OLD_SEED);
-	memset(f->old, 0, HEADER);
-	test_fill(f->src, OBJ_SIZE, 2222);
+	test_device_init(&f->d, mode->name, "the object", &image, POOL_SIZE,
+		OBJ_SIZE);
+	memset(f->d.old, 0, HEADER);
 
 	/* a file of its own for every test */
 	static unsigned files;
 	char name[64];
 	(void) snprintf(name, sizeof(name), "%s.%u", mode->name, files++);
-	test_rig_file_create(&f->file, ext4_dir, name, POOL_SIZE, OLD_SEED);
-	assert_int_equal(pwrite(f->file.fd, f->old, HEADER, 0),
+	test_rig_file_create(&f->file, ext4_dir, name, POOL_SIZE,
+		TEST_DEVICE_OLD_SEED);
+	assert_int_equal(pwrite(f->file.fd, f->d.old, HEADER, 0),
 		(ssize_t)HEADER);
 	assert_int_equal(fsync(f->file.fd), 0);
-	test_extents_map(&f->ext, f->file.fd, POOL_SIZE, &image);
+	test_extents_map(&f->d.ext, f->file.fd, POOL_SIZE, &image);
 
 	if (test_pool_create_file(&f->pool, f->file.path, POOL_SIZE) != 0)
 		fail_msg("no pool in %s", f->file.path);
@@ -191,17 +132,19 @@ setup(void **state)
 	PMEMoid oid;
 	if (pmemobj_alloc(f->pool.pop, &oid, OBJ_SIZE, 1, NULL, NULL) != 0)
 		fail_msg("pmemobj_alloc: %s", pmemobj_errormsg());
-	f->obj = pmemobj_direct(oid);
-	f->obj_off = (size_t)(f->obj - f->pool.base);
+	f->d.file = f->pool.base;
+	f->d.range = pmemobj_direct(oid);
+	f->obj_off = (size_t)(f->d.range - f->pool.base);
 	test_pool_expose(&f->pool);
 	/* libpmemobj writes the first bytes of a new object (the free
 	 * chunk's metadata that was there): what the object holds now,
 	 * made durable by the pool itself, is the old content */
-	pmemobj_persist(f->pool.pop, f->obj, OBJ_SIZE);
-	memcpy(f->old + f->obj_off, f->obj, OBJ_SIZE);
+	pmemobj_persist(f->pool.pop, f->d.range, OBJ_SIZE);
+	memcpy(f->d.old + f->obj_off, f->d.range, OBJ_SIZE);
 
 	pmv__kernel_store_disabled = !mode->kernel_copy;
-	assert_int_equal(test_pool_mover(&f->m, &f->pool, mode->nthreads), 0);
+	assert_int_equal(test_pool_mover(&f->d.m, &f->pool, mode->nthreads),
+		0);
 	test_calls_reset(&kernel_copies, 0);
 	*state = f;
 	return 0;
@@ -215,14 +158,11 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	test_mover_fini(&f->m);
+	test_mover_fini(&f->d.m);
 	test_pool_close(&f->pool);
 	test_rig_file_close(&f->file);
 	pmv__kernel_store_disabled = 0;
-	free(f->old);
-	free(f->src);
-	free(f->buf);
-	free(f->block);
+	test_device_fini(&f->d);
 	free(f);
 	return 0;
 }
@@ -248,16 +188,17 @@ static void
 test_reader(void **state)
 {
 	struct fixture *f = *state;
+	char *obj = f->d.range;
 
 	assert_true(f->obj_off >= HEADER);
 	assert_true(f->obj_off + OBJ_SIZE <= POOL_SIZE);
-	expect_image(f, f->obj, f->old + f->obj_off, OBJ_SIZE,
+	test_device_expect(&f->d, obj, f->d.old + f->obj_off, OBJ_SIZE,
 		"the object as it is");
 	/* as the file was written, past libpmemobj's bytes */
 	unsigned char *written = malloc(POOL_SIZE);
 	assert_non_null(written);
-	test_fill(written, POOL_SIZE, OLD_SEED);
-	test_expect_bytes(f->obj + 4096, written + f->obj_off + 4096,
+	test_fill(written, POOL_SIZE, TEST_DEVICE_OLD_SEED);
+	test_expect_bytes(obj + 4096, written + f->obj_off + 4096,
 		OBJ_SIZE - 4096, "the object");
 	free(written);
 }
@@ -265,51 +206,14 @@ test_reader(void **state)
 /*
  * test_operations -- every kind of operation, a split copy and copies
  * waited for together: their bytes are in the image once they complete
+ * (test_device.h); the kernel copied pieces where it is expected to
  */
 static void
 test_operations(void **state)
 {
 	struct fixture *f = *state;
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t n = 3 * page + 100;
-	unsigned char *want = malloc(n);
 
-	assert_non_null(want);
-	TEST_FOR_EACH_OP(type) {
-		char *dest = next_range(f, n);
-		unsigned char *src = f->src + type * 7;
-		union test_future fut;
-
-		if (type == OP_MEMSET) {
-			memset(want, 0x3c, n);
-		} else {
-			memcpy(want, src, n);
-			if (type == OP_FLUSH)
-				memcpy(dest, src, n);
-		}
-		runtime_wait(f->m.rt, test_op_make(&fut, type, f->m.vdm, dest,
-			src, 0x3c, n, 0));
-		test_expect_output(&fut, type, VDM_SUCCESS,
-			type == OP_FLUSH ? NULL : dest);
-		test_expect_bytes(dest, want, n, "the object");
-		expect_image(f, dest, want, n, "once complete");
-	}
-	free(want);
-
-	char *dest = next_range(f, SPLIT);
-	struct vdm_memcpy_output out = test_wait_memcpy(&f->m, dest, f->src,
-		SPLIT, 0);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	expect_image(f, dest, f->src, SPLIT, "a split copy once complete");
-
-	struct vdm_operation ops[TOGETHER];
-	for (unsigned i = 0; i < TOGETHER; i++)
-		ops[i] = test_operation(OP_MEMCPY, next_range(f, 2 * page + i),
-			f->src + 100 * i, 0, 2 * page + i, 0);
-	test_wait_together(&f->m, ops, TOGETHER, VDM_SUCCESS);
-	for (unsigned i = 0; i < TOGETHER; i++)
-		expect_image(f, ops[i].data.memcpy.dest, f->src + 100 * i,
-			2 * page + i, "copies waited for together");
+	test_device_operations(&f->d);
 
 	unsigned copies = test_calls_count(&kernel_copies);
 	if (kernel_copy_expected(f))
@@ -322,22 +226,14 @@ test_operations(void **state)
 
 /*
  * test_control -- bytes stored with plain stores and not written back are
- * not in the image; a flush puts them there
+ * not in the image; a flush puts them there (test_device.h)
  */
 static void
 test_control(void **state)
 {
 	struct fixture *f = *state;
-	size_t n = 2 * (size_t)sysconf(_SC_PAGESIZE) + 50;
-	char *dest = next_range(f, n);
-	size_t off = (size_t)(dest - f->pool.base);
 
-	memcpy(dest, f->src + 5, n);
-	expect_image(f, dest, f->old + off, n, "plain stores");
-
-	struct vdm_flush_output out = test_wait_flush(&f->m, dest, n, 0);
-	assert_int_equal(out.result, VDM_SUCCESS);
-	expect_image(f, dest, f->src + 5, n, "plain stores flushed");
+	test_device_control(&f->d);
 }
 
 /*
